@@ -1,0 +1,32 @@
+//! The coupon rules engine shared by the widget and the merchant proxy.
+//!
+//! It owns every rule about 商家券 (merchant coupons), 代金券 (stock coupons) and 消费金
+//! (multi-use balance) so that the browser and the server never re-derive one:
+//!
+//! - [`wire`] reads WeChat Pay v3 bodies into the one [`model::Coupon`];
+//! - [`validity`] says whether a coupon is usable at an instant, and when that changes;
+//! - [`discount`] says what a coupon takes off an order, or why nothing;
+//! - [`rank`] orders coupons for the checkout picker;
+//! - [`text`] words all of it in zh-CN and English.
+//!
+//! It knows nothing of the DOM, HTTP or the clock: callers pass the instant.
+
+pub mod discount;
+pub mod error;
+pub mod model;
+pub mod money;
+pub mod palette;
+pub mod rank;
+pub mod text;
+pub mod time;
+pub mod validity;
+pub mod wire;
+
+pub use discount::{evaluate, Order, OrderItem, Outcome, Reason};
+pub use error::Error;
+pub use model::{Coupon, CouponKind, CouponState, Source, UseMethod};
+pub use money::Fen;
+pub use rank::{rank, Ranking};
+pub use text::Lang;
+pub use time::BeijingTime;
+pub use validity::{availability, Availability};

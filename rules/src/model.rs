@@ -1,0 +1,164 @@
+//! The one coupon model. 商家券 (busifavor), 代金券 (favor) and 消费金 (MULTIUSE balance)
+//! all become a [`Coupon`]; nothing past the parsing edge knows WeChat's field names.
+//! Its serde form is the proxy's stable API, which the widget reads back.
+
+use crate::money::Fen;
+use crate::time::{BeijingTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// Which WeChat product the coupon comes from; it decides which upstream API serves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// 商家券, the busifavor API; identified by a coupon code.
+    Merchant,
+    /// 代金券 and 消费金, the favor API; identified by a coupon id.
+    Stock,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Coupon {
+    /// Coupon code (商家券) or coupon id (代金券): unique per user and source.
+    pub id: String,
+    pub source: Source,
+    pub stock_id: String,
+    /// Stock name (商家券) or coupon name (代金券), as the user sees it.
+    pub name: String,
+    pub kind: CouponKind,
+    pub state: CouponState,
+    pub merchant: Merchant,
+    /// `#rrggbb`, already resolved from WeChat's palette name.
+    pub background: String,
+    /// 使用须知.
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    /// Which goods the coupon covers (商家券 `goods_name`).
+    pub goods: Option<String>,
+    /// 单品券: applies to a single item, not the order.
+    pub single_item: bool,
+    /// 免充值: the merchant funds the discount (`no_cash`).
+    pub no_cash: bool,
+    pub validity: Validity,
+    pub use_method: UseMethod,
+    pub entrance: Option<CustomEntrance>,
+    pub received_at: Option<BeijingTime>,
+    pub used_at: Option<BeijingTime>,
+}
+
+/// What the coupon takes off, with its threshold in fen (0 = 无门槛).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CouponKind {
+    /// 满减: `amount` off an order of at least `threshold`.
+    FixedAmount { amount: Fen, threshold: Fen },
+    /// 折扣: pay `pay_percent`% (88 = 八八折) of an order of at least `threshold`.
+    Discount { pay_percent: u8, threshold: Fen },
+    /// 换购: one item is paid at `price`, on an order of at least `threshold`.
+    Exchange { price: Fen, threshold: Fen },
+    /// 减至: one item priced at most `max_item_price` is paid at `price`.
+    CutTo { price: Fen, max_item_price: Fen, threshold: Fen },
+    /// 消费金: a balance spent against the order.
+    Balance { balance: Fen },
+    /// A type WeChat added after this code was written; shown, never applied.
+    Unknown { raw: String },
+}
+
+impl CouponKind {
+    pub fn threshold(&self) -> Fen {
+        match self {
+            CouponKind::FixedAmount { threshold, .. }
+            | CouponKind::Discount { threshold, .. }
+            | CouponKind::Exchange { threshold, .. }
+            | CouponKind::CutTo { threshold, .. } => *threshold,
+            CouponKind::Balance { .. } | CouponKind::Unknown { .. } => Fen::ZERO,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouponState {
+    /// SENDED: in the user's wallet, usable within its rules.
+    Available,
+    /// USED: redeemed (核销).
+    Used,
+    Expired,
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Merchant {
+    pub name: Option<String>,
+    /// Only ever an `https` URL; anything else is dropped at the parsing edge.
+    pub logo_url: Option<String>,
+}
+
+/// How the 立即使用 button redeems the coupon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum UseMethod {
+    /// Show the code as QR and barcode at the till.
+    Offline,
+    /// Jump to the merchant's mini-program.
+    MiniProgram { appid: Option<String>, path: Option<String> },
+    /// Pay with the WeChat payment code; the coupon applies automatically.
+    PaymentCode,
+    /// 用户自助核销: not yet offered by WeChat.
+    SelfConsume,
+    Unknown { raw: String },
+}
+
+/// Entrances the detail sheet offers (商家券 `custom_entrance`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CustomEntrance {
+    pub mini_program: Option<MiniProgramEntrance>,
+    pub official_account_appid: Option<String>,
+    pub hall_id: Option<String>,
+    pub store_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MiniProgramEntrance {
+    pub appid: String,
+    pub path: Option<String>,
+    pub entrance_words: Option<String>,
+    pub guiding_words: Option<String>,
+}
+
+/// Every rule that limits when the coupon can be used. All parts combine: the instant must
+/// lie in every window present, and, when any slot rule is present, in a weekly slot or an
+/// irregular period.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Validity {
+    /// The stock's window (`available_begin_time`..`available_end_time`).
+    pub stock_window: Option<Window>,
+    /// This coupon's own window (`available_start_time`..`expire_time`).
+    pub coupon_window: Option<Window>,
+    /// 领取后N天内有效.
+    pub days_after_receive: Option<u16>,
+    pub weekly: Option<WeeklySlots>,
+    pub irregular: Vec<Window>,
+}
+
+/// A closed interval of instants, both ends included as WeChat states them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub begin: Option<BeijingTime>,
+    pub end: Option<BeijingTime>,
+}
+
+/// 每周二、周三 10:00–18:00: days of the week and up to three ranges within each.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WeeklySlots {
+    /// Sorted, unique; empty means every day.
+    pub days: Vec<Weekday>,
+    /// Empty means the whole day.
+    pub ranges: Vec<DayRange>,
+}
+
+/// Seconds of the Beijing day, both included: 1 = 00:00:01, 86399 = 23:59:59.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DayRange {
+    pub begin: u32,
+    pub end: u32,
+}

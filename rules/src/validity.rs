@@ -1,0 +1,187 @@
+//! When a coupon can be used. Every rule is evaluated on the Beijing wall clock; the answer
+//! is either "usable now" or the reason why not together with when that changes, so the UI
+//! can say "10:00后可用" and re-check exactly when a slot opens or closes.
+
+use crate::model::{Coupon, CouponState, DayRange, Validity, WeeklySlots, Window};
+use crate::time::{BeijingTime, Day};
+use serde::{Deserialize, Serialize};
+
+/// How close to expiry a coupon is flagged 即将过期, unless the caller chooses otherwise.
+pub const DEFAULT_EXPIRING_SOON_MS: i64 = 3 * 86_400_000;
+
+/// Whether a coupon is usable at one instant, and if not, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Availability {
+    /// Usable now; `until` is the first instant it stops being usable (None: never ends).
+    Usable { until: Option<BeijingTime> },
+    /// Its window has not opened; `from` is the first usable instant.
+    NotStarted { from: BeijingTime },
+    /// Inside its window but outside every time slot; `next` is the next usable instant,
+    /// or None when no slot opens again before it expires.
+    OutsideSlot { next: Option<BeijingTime> },
+    Expired { at: Option<BeijingTime> },
+    Used { at: Option<BeijingTime> },
+    /// WeChat reported a state this code does not know; never offered as usable.
+    Unavailable,
+}
+
+impl Availability {
+    pub fn is_usable(&self) -> bool {
+        matches!(self, Availability::Usable { .. })
+    }
+
+    /// The next instant at which this answer changes, if it ever does.
+    pub fn changes_at(&self) -> Option<BeijingTime> {
+        match self {
+            Availability::Usable { until } => *until,
+            Availability::NotStarted { from } => Some(*from),
+            Availability::OutsideSlot { next } => *next,
+            _ => None,
+        }
+    }
+}
+
+/// The span a coupon can be used in, after combining every window rule: `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: Option<BeijingTime>,
+    /// Exclusive: the first instant it is no longer valid.
+    pub end: Option<BeijingTime>,
+}
+
+impl Span {
+    /// The last valid instant, as WeChat states expiry times (inclusive).
+    pub fn expires_at(&self) -> Option<BeijingTime> {
+        self.end.map(|e| e.plus_millis(-1))
+    }
+}
+
+/// Combines the stock window, the coupon's own window and 领取后N天内有效 into one span.
+pub fn span(c: &Coupon) -> Span {
+    let v = &c.validity;
+    let mut start = None;
+    let mut end = None;
+    let mut narrow = |w: &Option<Window>| {
+        if let Some(w) = w {
+            start = max_opt(start, w.begin);
+            end = min_opt(end, w.end.map(|e| e.plus_millis(1)));
+        }
+    };
+    narrow(&v.stock_window);
+    narrow(&v.coupon_window);
+    if let (Some(days), Some(received)) = (v.days_after_receive, c.received_at) {
+        // Rule 1: received before the stock opens → count from its first day.
+        // Rule 2: received inside it → count from the day of receipt.
+        // Rule 3: never past the stock's end (already in `end`).
+        let stock_begin = v.stock_window.and_then(|w| w.begin);
+        let first = match stock_begin {
+            Some(b) if received < b => b,
+            _ => received,
+        };
+        let last_exclusive = Day(first.day().0 + i64::from(days)).start();
+        start = max_opt(start, Some(first));
+        end = min_opt(end, Some(last_exclusive));
+    }
+    Span { start, end }
+}
+
+/// Is the coupon usable at `now`, and if not, why not and until when.
+pub fn availability(c: &Coupon, now: BeijingTime) -> Availability {
+    match c.state {
+        CouponState::Used => return Availability::Used { at: c.used_at },
+        CouponState::Expired => return Availability::Expired { at: span(c).expires_at() },
+        CouponState::Unknown(_) => return Availability::Unavailable,
+        CouponState::Available => {}
+    }
+    let span = span(c);
+    if span.end.is_some_and(|e| now >= e) || span.start.zip(span.end).is_some_and(|(s, e)| s >= e) {
+        return Availability::Expired { at: span.expires_at() };
+    }
+    let next = next_usable(&c.validity, span, now);
+    if span.start.is_some_and(|s| now < s) {
+        return match next {
+            Some(from) => Availability::NotStarted { from },
+            // Its window opens, but no slot ever falls inside it.
+            None => Availability::OutsideSlot { next: None },
+        };
+    }
+    if next == Some(now) {
+        Availability::Usable { until: usable_until(&c.validity, span, now) }
+    } else {
+        Availability::OutsideSlot { next }
+    }
+}
+
+/// 即将过期: still usable or about to be, and its last valid instant is within `within_ms`.
+pub fn is_expiring_soon(c: &Coupon, now: BeijingTime, within_ms: i64) -> bool {
+    c.state == CouponState::Available
+        && span(c).end.is_some_and(|end| now < end && end.unix_millis() - now.unix_millis() <= within_ms)
+}
+
+fn has_slot_rules(v: &Validity) -> bool {
+    v.weekly.is_some() || !v.irregular.is_empty()
+}
+
+/// Weekly slots of one day as `[begin, end)` instants.
+fn slots_on(week: &WeeklySlots, day: Day) -> impl Iterator<Item = (BeijingTime, BeijingTime)> + '_ {
+    const WHOLE_DAY: [DayRange; 1] = [DayRange { begin: 0, end: 86_399 }];
+    let open = week.days.is_empty() || week.days.contains(&day.weekday());
+    let ranges: &[DayRange] = if week.ranges.is_empty() { &WHOLE_DAY } else { &week.ranges };
+    let start = day.start();
+    ranges.iter().filter(move |_| open).map(move |r| {
+        (start.plus_millis(i64::from(r.begin) * 1000), start.plus_millis((i64::from(r.end) + 1) * 1000))
+    })
+}
+
+fn irregular_bounds(w: &Window) -> (BeijingTime, BeijingTime) {
+    (
+        w.begin.unwrap_or(BeijingTime::from_unix_millis(i64::MIN)),
+        w.end.map_or(BeijingTime::from_unix_millis(i64::MAX), |e| e.plus_millis(1)),
+    )
+}
+
+/// Every slot interval `[begin, end)` that could contain or follow `from`: the weekly slots
+/// of the next eight days (a week repeats) and every irregular period.
+fn candidate_slots(v: &Validity, from: BeijingTime) -> impl Iterator<Item = (BeijingTime, BeijingTime)> + '_ {
+    let weekly = v.weekly.iter().flat_map(move |week| (0..8).flat_map(move |d| slots_on(week, Day(from.day().0 + d))));
+    weekly.chain(v.irregular.iter().map(irregular_bounds))
+}
+
+/// The first usable instant at or after `t`, inside the span and a slot.
+pub(crate) fn next_usable(v: &Validity, span: Span, t: BeijingTime) -> Option<BeijingTime> {
+    let from = max_opt(Some(t), span.start)?;
+    let before_end = |x: BeijingTime| span.end.is_none_or(|e| x < e);
+    if !has_slot_rules(v) {
+        return before_end(from).then_some(from);
+    }
+    candidate_slots(v, from)
+        .filter(|(_, end)| *end > from)
+        .map(|(begin, _)| begin.max(from))
+        .filter(|x| before_end(*x))
+        .min()
+}
+
+/// The end of the usable stretch containing `now`: the later end of the slots holding it,
+/// capped by the span.
+fn usable_until(v: &Validity, span: Span, now: BeijingTime) -> Option<BeijingTime> {
+    if !has_slot_rules(v) {
+        return span.end;
+    }
+    let slot_end = candidate_slots(v, now).filter(|(b, e)| *b <= now && now < *e).map(|(_, e)| e).max();
+    min_opt(slot_end, span.end)
+}
+
+fn max_opt(a: Option<BeijingTime>, b: Option<BeijingTime>) -> Option<BeijingTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn min_opt(a: Option<BeijingTime>, b: Option<BeijingTime>) -> Option<BeijingTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}

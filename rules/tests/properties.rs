@@ -1,0 +1,101 @@
+//! Properties that hold for every coupon, order and instant.
+
+mod common;
+use common::*;
+use coupon_rules::model::{CouponKind, CouponState, Window};
+use coupon_rules::validity::availability;
+use coupon_rules::wire::{parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list};
+use coupon_rules::{evaluate, BeijingTime, Fen, Order, OrderItem, Outcome};
+use proptest::prelude::*;
+
+const BASE: i64 = 1_747_000_000_000; // May 2025
+
+fn any_kind() -> impl Strategy<Value = CouponKind> {
+    prop_oneof![
+        (0i64..1_000_000, 0i64..1_000_000).prop_map(|(a, t)| CouponKind::FixedAmount { amount: Fen(a), threshold: Fen(t) }),
+        (1u8..100, 0i64..1_000_000).prop_map(|(p, t)| CouponKind::Discount { pay_percent: p, threshold: Fen(t) }),
+        (0i64..100_000, 0i64..1_000_000).prop_map(|(p, t)| CouponKind::Exchange { price: Fen(p), threshold: Fen(t) }),
+        (0i64..100_000, 0i64..100_000).prop_map(|(p, m)| CouponKind::CutTo { price: Fen(p), max_item_price: Fen(m), threshold: Fen(0) }),
+        (0i64..1_000_000).prop_map(|b| CouponKind::Balance { balance: Fen(b) }),
+    ]
+}
+
+fn any_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
+    let slots = proptest::collection::vec((0u32..86_400, 0u32..7_200), 0..3);
+    let days = proptest::collection::vec(0u8..7, 0..4);
+    (any_kind(), proptest::option::of((0i64..30, 1i64..40)), proptest::option::of((days, slots)), proptest::collection::vec((0i64..40, 0i64..48), 0..2))
+        .prop_map(|(kind, win, week, irregular)| {
+            let mut c = coupon("p", kind);
+            let day = |d: i64| BeijingTime::from_unix_millis(BASE + d * 86_400_000);
+            if let Some((start, len)) = win {
+                c.validity.stock_window = Some(Window { begin: Some(day(start)), end: Some(day(start + len)) });
+            }
+            if let Some((days, slots)) = week {
+                let ranges: Vec<(u32, u32)> = slots.into_iter().map(|(b, l)| (b, (b + l).min(86_399))).collect();
+                c.validity.weekly = weekly(&days, &ranges);
+            }
+            c.validity.irregular = irregular
+                .into_iter()
+                .map(|(d, hours)| Window { begin: Some(day(d)), end: Some(day(d).plus_millis(hours * 3_600_000)) })
+                .collect();
+            c
+        })
+}
+
+fn any_order() -> impl Strategy<Value = Order> {
+    (0i64..2_000_000, proptest::collection::vec((0i64..200_000, 0u32..3), 0..4)).prop_map(|(total, items)| Order {
+        total: Fen(total),
+        items: items.into_iter().map(|(p, q)| OrderItem { name: None, unit_price: Fen(p), quantity: q }).collect(),
+    })
+}
+
+proptest! {
+    #[test]
+    fn a_saving_is_positive_and_never_above_the_order(c in any_coupon(), o in any_order(), t in 0i64..60 * 86_400_000) {
+        if let Outcome::Applies { saving } = evaluate(&c, &o, BeijingTime::from_unix_millis(BASE + t)) {
+            prop_assert!(saving > Fen::ZERO);
+            prop_assert!(saving <= o.total);
+        }
+    }
+
+    #[test]
+    fn usable_now_agrees_with_next_usable_instant(c in any_coupon(), t in 0i64..60 * 86_400_000) {
+        let now = BeijingTime::from_unix_millis(BASE + t);
+        match availability(&c, now) {
+            coupon_rules::Availability::Usable { until } => {
+                if let Some(until) = until { prop_assert!(until > now); }
+            }
+            coupon_rules::Availability::OutsideSlot { next: Some(next) } | coupon_rules::Availability::NotStarted { from: next } => {
+                prop_assert!(next > now);
+                prop_assert!(availability(&c, next).is_usable(), "the promised next instant is usable");
+                // Just before it, the coupon is not yet usable.
+                prop_assert!(!availability(&c, next.plus_millis(-1)).is_usable());
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn used_and_expired_coupons_never_apply(c in any_coupon(), o in any_order(), used in any::<bool>()) {
+        let mut c = c;
+        c.state = if used { CouponState::Used } else { CouponState::Expired };
+        prop_assert!(matches!(evaluate(&c, &o, BeijingTime::from_unix_millis(BASE)), Outcome::NotApplicable(_)));
+    }
+
+    #[test]
+    fn parsers_never_panic_on_arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = parse_merchant_coupon(&body);
+        let _ = parse_merchant_coupon_list(&body);
+        let _ = parse_stock_coupon_list(&body);
+    }
+
+    #[test]
+    fn parsers_never_panic_on_near_valid_json(cut in 0usize..2_500, junk in "[\\[\\]{}\",:0-9a-z\\n -]{0,8}") {
+        let seed = include_str!("fixtures/busifavor_detail_001.json");
+        let mut at = cut.min(seed.len());
+        while !seed.is_char_boundary(at) { at -= 1; }
+        let body = format!("{}{}{}", &seed[..at], junk, &seed[at..]);
+        let _ = parse_merchant_coupon(body.as_bytes());
+        let _ = parse_merchant_coupon_list(format!("{{\"data\":[{body}]}}").as_bytes());
+    }
+}

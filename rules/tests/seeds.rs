@@ -1,0 +1,134 @@
+//! The seeds' example bodies parse into the model, traps and all.
+
+use coupon_rules::model::*;
+use coupon_rules::time::Weekday;
+use coupon_rules::wire::{parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list};
+use coupon_rules::{Error, Fen};
+
+const DETAIL_001: &[u8] = include_bytes!("fixtures/busifavor_detail_001.json");
+const LIST_003: &[u8] = include_bytes!("fixtures/busifavor_list_003.json");
+const FAVOR_000: &[u8] = include_bytes!("fixtures/favor_list_000.json");
+
+#[test]
+fn merchant_coupon_detail_from_seed_001_reads_every_field() {
+    let c = parse_merchant_coupon(DETAIL_001).expect("the documented body, missing commas and all");
+    assert_eq!(c.id, "123446565767");
+    assert_eq!(c.source, Source::Merchant);
+    assert_eq!(c.stock_id, "1002323");
+    assert_eq!(c.name, "商家券");
+    assert_eq!(c.kind, CouponKind::FixedAmount { amount: Fen(5), threshold: Fen(100) });
+    assert_eq!(c.state, CouponState::Available);
+    assert_eq!(c.merchant.name.as_deref(), Some("微信支付"));
+    assert_eq!(c.merchant.logo_url.as_deref(), Some("https://xxx"));
+    assert_eq!(c.background, coupon_rules::palette::DEFAULT_BACKGROUND, "\"xxxxx\" is not a palette name");
+    assert_eq!(c.description.as_deref(), Some("xxx门店可用"));
+    assert_eq!(c.image_url, None, "\"图片cdn地址\" is not an https URL");
+    assert_eq!(c.goods.as_deref(), Some("xxx商品可用"));
+    let v = &c.validity;
+    assert_eq!(v.days_after_receive, Some(3));
+    assert_eq!(v.weekly.as_ref().unwrap().days, vec![Weekday(1), Weekday(2)]);
+    assert_eq!(v.weekly.as_ref().unwrap().ranges, vec![DayRange { begin: 3600, end: 86399 }]);
+    assert_eq!(v.irregular.len(), 1, "read under WeChat's spelling irregulary_avaliable_time");
+    assert_eq!(v.coupon_window.unwrap().end.unwrap().to_rfc3339(), "2019-12-31T13:29:35.120+08:00");
+    assert_eq!(c.use_method, UseMethod::Offline);
+    let e = c.entrance.unwrap();
+    let mp = e.mini_program.unwrap();
+    assert_eq!((mp.appid.as_str(), mp.entrance_words.as_deref(), mp.guiding_words.as_deref()), ("wx234545656765876", Some("欢迎选购"), Some("获取更多优惠")));
+    assert_eq!(e.official_account_appid.as_deref(), Some("wx324345hgfhfghfg"));
+    assert_eq!((e.hall_id.as_deref(), e.store_id.as_deref()), (Some("233455656"), Some("233554655")));
+    assert_eq!(c.received_at.unwrap().to_rfc3339(), "2019-12-30T13:29:35.120+08:00");
+    assert!(c.used_at.is_some());
+}
+
+#[test]
+fn merchant_coupon_list_from_seed_003_keeps_the_envelope() {
+    let page = parse_merchant_coupon_list(LIST_003).unwrap();
+    assert_eq!((page.total_count, page.limit, page.offset), (100, 10, 1));
+    assert_eq!(page.coupons.len(), 1);
+    assert!(page.rejected.is_empty());
+    assert_eq!(page.coupons[0].id, "123446565767");
+}
+
+#[test]
+fn stock_coupon_list_from_seed_000_is_a_multiuse_balance() {
+    let page = parse_stock_coupon_list(FAVOR_000).unwrap();
+    assert_eq!((page.total_count, page.limit, page.offset), (100, 10, 10));
+    let c = &page.coupons[0];
+    assert_eq!(c.id, "98674556");
+    assert_eq!(c.source, Source::Stock);
+    assert_eq!(c.kind, CouponKind::Balance { balance: Fen(10000) }, "business_type MULTIUSE wins over coupon_type");
+    assert_eq!(c.state, CouponState::Expired);
+    assert!(!c.no_cash && !c.single_item);
+    assert_eq!(c.use_method, UseMethod::PaymentCode);
+}
+
+#[test]
+fn stock_coupon_kinds_normal_and_cut_to() {
+    let body = br#"{"data":[
+      {"coupon_id":"1","stock_id":"s","coupon_type":"NORMAL","status":"SENDED","no_cash":"true","singleitem":true,
+       "normal_coupon_information":{"coupon_amount":"500","transaction_minimum":10000}},
+      {"coupon_id":"2","stock_id":"s","coupon_type":"CUT_TO","status":"USED",
+       "cut_to_message":{"single_price_max":100,"cut_to_price":80}},
+      {"coupon_id":"3","stock_id":"s","coupon_type":"LUCKY","status":"SENDED"}
+    ],"total_count":3,"offset":"0","limit":"20"}"#;
+    let page = parse_stock_coupon_list(body).unwrap();
+    let kinds: Vec<_> = page.coupons.iter().map(|c| c.kind.clone()).collect();
+    assert_eq!(kinds, vec![
+        CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(10000) },
+        CouponKind::CutTo { price: Fen(80), max_item_price: Fen(100), threshold: Fen(0) },
+        CouponKind::Unknown { raw: "LUCKY".into() },
+    ]);
+    assert!(page.coupons[0].no_cash && page.coupons[0].single_item);
+    assert_eq!(page.coupons[1].state, CouponState::Used);
+    assert_eq!(page.limit, 20);
+}
+
+#[test]
+fn unknown_enum_values_are_kept_not_rejected() {
+    let body = String::from_utf8(DETAIL_001.to_vec()).unwrap()
+        .replace("\"SENDED\"", "\"FROZEN\"")
+        .replace("\"OFF_LINE\"", "\"TELEPORT\"");
+    let c = parse_merchant_coupon(body.as_bytes()).unwrap();
+    assert_eq!(c.state, CouponState::Unknown("FROZEN".into()));
+    assert_eq!(c.use_method, UseMethod::Unknown { raw: "TELEPORT".into() });
+}
+
+#[test]
+fn errors_name_the_field() {
+    let missing_code = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"coupon_code\"", "\"kupon_code\"");
+    assert_eq!(parse_merchant_coupon(missing_code.as_bytes()).unwrap_err(), Error::Missing { field: "coupon_code".into() });
+
+    let bad_amount = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"discount_amount\": 5", "\"discount_amount\": \"five\"");
+    assert_eq!(
+        parse_merchant_coupon(bad_amount.as_bytes()).unwrap_err(),
+        Error::WrongType { field: "coupon_use_rule.fixed_normal_coupon.discount_amount".into(), expected: "an integer" }
+    );
+
+    let bad_day = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"2\"\n", "\"9\"\n");
+    let err = parse_merchant_coupon(bad_day.as_bytes()).unwrap_err();
+    assert_eq!(err.field(), Some("coupon_use_rule.coupon_available_time.available_week.week_day[1]"));
+
+    assert!(matches!(parse_merchant_coupon(b"upstream exploded"), Err(Error::NotJson { .. })));
+    assert!(matches!(parse_merchant_coupon(b"[1,2]"), Err(Error::WrongType { .. })));
+}
+
+#[test]
+fn one_bad_coupon_does_not_lose_the_rest_of_the_page() {
+    let body = br#"{"data":[{"coupon_id":"ok","stock_id":"s","normal_coupon_information":{"coupon_amount":1}},
+                            {"coupon_id":"bad","stock_id":"s","normal_coupon_information":{"coupon_amount":-1}},
+                            "not an object"],"total_count":3}"#;
+    let page = parse_stock_coupon_list(body).unwrap();
+    assert_eq!(page.coupons.len(), 1);
+    assert_eq!(page.rejected.len(), 2);
+    assert_eq!(page.rejected[0].field(), Some("data[1].normal_coupon_information.coupon_amount"));
+    assert_eq!(page.rejected[1].field(), Some("data[2]"));
+}
+
+#[test]
+fn only_https_urls_survive() {
+    for (url, kept) in [("https://img.example/a.png", true), ("http://img/a.png", false), ("javascript:alert(1)", false), ("data:image/png;base64,xx", false), ("https://a b", false), ("https://x\" onerror=\"y", false)] {
+        let body = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"https://xxx\"", &serde_json::to_string(url).unwrap());
+        let c = parse_merchant_coupon(body.as_bytes()).unwrap();
+        assert_eq!(c.merchant.logo_url.is_some(), kept, "{url}");
+    }
+}

@@ -1,0 +1,128 @@
+//! When a coupon is usable, and what the user is told when it is not.
+
+mod common;
+use common::*;
+use coupon_rules::model::{CouponState, Window};
+use coupon_rules::validity::{availability, is_expiring_soon, span, DEFAULT_EXPIRING_SOON_MS};
+use coupon_rules::Availability;
+
+#[test]
+fn absolute_window_not_started_usable_expired() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.stock_window = window("2025-05-20 00:00", "2025-05-31 23:59");
+    assert_eq!(availability(&c, at("2025-05-19 12:00")), Availability::NotStarted { from: at("2025-05-20 00:00") });
+    assert!(availability(&c, at("2025-05-25 12:00")).is_usable());
+    assert!(availability(&c, at("2025-05-31 23:59")).is_usable(), "the end is inclusive");
+    assert!(matches!(availability(&c, at("2025-06-01 00:00")), Availability::Expired { .. }));
+}
+
+#[test]
+fn the_coupons_own_window_narrows_the_stocks() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.stock_window = window("2025-05-01 00:00", "2025-06-30 00:00");
+    c.validity.coupon_window = window("2025-05-20 09:00", "2025-05-22 09:00");
+    let s = span(&c);
+    assert_eq!(s.start, Some(at("2025-05-20 09:00")));
+    assert_eq!(s.expires_at(), Some(at("2025-05-22 09:00")));
+}
+
+#[test]
+fn days_after_receive_counts_from_the_day_of_receipt_inside_the_window() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.stock_window = window("2025-05-01 00:00", "2025-05-31 23:59");
+    c.validity.days_after_receive = Some(3);
+    c.received_at = Some(at("2025-05-20 15:00"));
+    assert_eq!(span(&c).start, Some(at("2025-05-20 15:00")));
+    assert_eq!(span(&c).end, Some(at("2025-05-23 00:00")), "20th, 21st, 22nd");
+}
+
+#[test]
+fn days_after_receive_counts_from_the_first_day_when_received_early() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.stock_window = window("2025-05-10 10:00", "2025-05-31 23:59");
+    c.validity.days_after_receive = Some(2);
+    c.received_at = Some(at("2025-05-01 08:00"));
+    assert_eq!(span(&c).start, Some(at("2025-05-10 10:00")));
+    assert_eq!(span(&c).end, Some(at("2025-05-12 00:00")));
+}
+
+#[test]
+fn days_after_receive_never_outlives_the_stock() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.stock_window = window("2025-05-01 00:00", "2025-05-31 12:00");
+    c.validity.days_after_receive = Some(30);
+    c.received_at = Some(at("2025-05-30 08:00"));
+    assert_eq!(span(&c).expires_at(), Some(at("2025-05-31 12:00")));
+}
+
+#[test]
+fn weekly_slots_tuesday_ten_to_six() {
+    // 2025-05-20 is a Tuesday.
+    let mut c = fixed("a", 500, 0);
+    c.validity.weekly = weekly(&[2], &[(36_000, 64_800)]);
+    assert!(availability(&c, at("2025-05-20 10:00")).is_usable());
+    assert_eq!(availability(&c, at("2025-05-20 12:00")), Availability::Usable { until: Some(at("2025-05-20 18:00").plus_millis(1000)) });
+    assert_eq!(availability(&c, at("2025-05-20 09:30")), Availability::OutsideSlot { next: Some(at("2025-05-20 10:00")) });
+    assert_eq!(availability(&c, at("2025-05-20 18:01")), Availability::OutsideSlot { next: Some(at("2025-05-27 10:00")) });
+    assert_eq!(availability(&c, at("2025-05-21 12:00")), Availability::OutsideSlot { next: Some(at("2025-05-27 10:00")) });
+}
+
+#[test]
+fn slot_seconds_follow_wechats_convention() {
+    // begin 1 = 00:00:01, end 86399 = 23:59:59
+    let mut c = fixed("a", 500, 0);
+    c.validity.weekly = weekly(&[], &[(1, 86_399)]);
+    let midnight = at("2025-05-20 00:00");
+    assert_eq!(availability(&c, midnight), Availability::OutsideSlot { next: Some(midnight.plus_millis(1000)) });
+    assert!(availability(&c, at("2025-05-20 23:59").plus_millis(59_999)).is_usable());
+}
+
+#[test]
+fn up_to_three_ranges_a_day() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.weekly = weekly(&[0, 6], &[(7 * 3600, 9 * 3600), (11 * 3600, 13 * 3600), (17 * 3600, 20 * 3600)]);
+    let sat = at("2025-05-24 10:00"); // Saturday
+    assert_eq!(availability(&c, sat), Availability::OutsideSlot { next: Some(at("2025-05-24 11:00")) });
+    assert!(availability(&c, at("2025-05-25 18:00")).is_usable()); // Sunday
+    assert_eq!(availability(&c, at("2025-05-26 18:00")), Availability::OutsideSlot { next: Some(at("2025-05-31 07:00")) });
+}
+
+#[test]
+fn irregular_periods_open_the_coupon_outside_weekly_slots() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.weekly = weekly(&[2], &[]);
+    c.validity.irregular = vec![Window { begin: Some(at("2025-05-22 12:00")), end: Some(at("2025-05-22 14:00")) }];
+    assert!(availability(&c, at("2025-05-20 03:00")).is_usable(), "all of Tuesday");
+    assert!(availability(&c, at("2025-05-22 13:00")).is_usable(), "the irregular period");
+    assert_eq!(availability(&c, at("2025-05-21 13:00")), Availability::OutsideSlot { next: Some(at("2025-05-22 12:00")) });
+}
+
+#[test]
+fn no_slot_left_before_expiry() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.stock_window = window("2025-05-01 00:00", "2025-05-21 23:59");
+    c.validity.weekly = weekly(&[2], &[(36_000, 64_800)]);
+    assert_eq!(availability(&c, at("2025-05-20 19:00")), Availability::OutsideSlot { next: None });
+}
+
+#[test]
+fn state_wins_over_time() {
+    let mut c = fixed("a", 500, 0);
+    c.state = CouponState::Used;
+    c.used_at = Some(at("2025-05-01 10:00"));
+    assert_eq!(availability(&c, at("2025-05-02 10:00")), Availability::Used { at: Some(at("2025-05-01 10:00")) });
+    c.state = CouponState::Expired;
+    assert!(matches!(availability(&c, at("2025-05-02 10:00")), Availability::Expired { .. }));
+    c.state = CouponState::Unknown("FROZEN".into());
+    assert_eq!(availability(&c, at("2025-05-02 10:00")), Availability::Unavailable);
+}
+
+#[test]
+fn expiring_soon_is_three_days_by_default() {
+    let mut c = fixed("a", 500, 0);
+    c.validity.stock_window = window("2025-05-01 00:00", "2025-05-31 23:59");
+    assert!(!is_expiring_soon(&c, at("2025-05-28 00:00"), DEFAULT_EXPIRING_SOON_MS));
+    assert!(is_expiring_soon(&c, at("2025-05-29 00:00"), DEFAULT_EXPIRING_SOON_MS));
+    assert!(is_expiring_soon(&c, at("2025-05-25 00:00"), 7 * 86_400_000));
+    assert!(!is_expiring_soon(&c, at("2025-06-01 00:00"), DEFAULT_EXPIRING_SOON_MS), "already expired");
+}
