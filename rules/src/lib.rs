@@ -20,6 +20,7 @@ pub mod rank;
 pub mod text;
 pub mod time;
 pub mod validity;
+pub mod wallet;
 pub mod wire;
 
 pub use discount::{evaluate, Order, OrderItem, Outcome, Reason};

@@ -126,3 +126,25 @@ fn expiring_soon_is_three_days_by_default() {
     assert!(is_expiring_soon(&c, at("2025-05-25 00:00"), 7 * 86_400_000));
     assert!(!is_expiring_soon(&c, at("2025-06-01 00:00"), DEFAULT_EXPIRING_SOON_MS), "already expired");
 }
+
+#[test]
+fn wallet_tabs_and_order() {
+    use coupon_rules::wallet::{select, Tab};
+    let now = at("2025-05-20 12:00");
+    let mut soon = fixed("soon", 1, 0);
+    soon.validity.stock_window = window("2025-05-01 00:00", "2025-05-21 00:00");
+    let mut later = fixed("later", 1, 0);
+    later.validity.stock_window = window("2025-05-01 00:00", "2025-06-21 00:00");
+    let mut waiting = fixed("waiting", 1, 0);
+    waiting.validity.stock_window = window("2025-05-01 00:00", "2025-05-20 23:00");
+    waiting.validity.weekly = weekly(&[3], &[]);
+    let mut used = fixed("used", 1, 0);
+    used.state = CouponState::Used;
+    let mut gone = fixed("gone", 1, 0);
+    gone.validity.stock_window = window("2025-05-01 00:00", "2025-05-02 00:00");
+    let all = vec![later, used, waiting, gone, soon];
+    let (available, counts) = select(&all, Tab::Available, now);
+    let ids: Vec<&str> = available.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["soon", "later"], "usable first, soonest expiry first; the Wednesday-only one has no slot left");
+    assert_eq!((counts.available, counts.used, counts.expired), (2, 1, 2));
+}

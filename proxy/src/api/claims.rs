@@ -1,0 +1,67 @@
+//! 领取: claiming a coupon of a stock the merchant offers. Exactly once per client key: the
+//! upstream `out_request_no` is derived from (merchant, user, stock, key), so a double tap,
+//! a retry after a network error, or a proxy retry all name the same request.
+
+use crate::cache::{release, single_flight};
+use crate::error::ApiError;
+use crate::session::Session;
+use crate::upstream::UpstreamError;
+use crate::SharedApp;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    stock_id: String,
+    /// Chosen by the widget once per intended claim and reused for its retries.
+    client_key: String,
+}
+
+pub async fn claimable(_session: Session, State(app): State<SharedApp>) -> Json<serde_json::Value> {
+    Json(json!({ "stocks": app.settings.claimable_stocks }))
+}
+
+pub async fn claim(session: Session, State(app): State<SharedApp>, headers: HeaderMap, body: Result<Json<ClaimRequest>, JsonRejection>) -> Result<Json<serde_json::Value>, ApiError> {
+    session.check_csrf(&headers)?;
+    let Json(req) = body.map_err(|e| ApiError::InvalidParameter(e.body_text().chars().take(160).collect()))?;
+    let key_ok = (8..=64).contains(&req.client_key.len()) && req.client_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !key_ok {
+        return Err(ApiError::InvalidParameter("client_key 须为 8–64 位字母、数字、- 或 _".into()));
+    }
+    if !app.settings.claimable_stocks.iter().any(|s| *s == req.stock_id) {
+        return Err(ApiError::StockNotClaimable);
+    }
+    let digest = app.sessions.keyed_hash(&[&app.settings.mchid, &session.openid, &req.stock_id, &req.client_key]);
+    let out_request_no = format!("CW{}", &digest[..30]);
+    let flight = single_flight(&app.claims, &out_request_no);
+    let sent = {
+        let _turn = flight.lock().await;
+        app.upstream.send_stock_coupon(&session.openid, &app.settings.appid, &req.stock_id, &out_request_no).await
+    };
+    release(&app.claims, &out_request_no, &flight);
+    let coupon_id = sent.map_err(|e| match e {
+        UpstreamError::Rejected { status, code, .. } if (400..500).contains(&status) && status != 429 => {
+            let message = match code.as_str() {
+                "NOT_ENOUGH" => "来晚了，券已被领完",
+                "RULELIMIT" => "已达到领取上限",
+                "RESOURCE_NOT_EXISTS" => "该券不存在或已下架",
+                "USER_ACCOUNT_ABNORMAL" => "账户异常，暂时无法领取",
+                _ => "领取失败，请稍后再试",
+            };
+            ApiError::ClaimRejected { upstream_code: code, message: message.into() }
+        }
+        other => ApiError::Upstream(other),
+    })?;
+    tracing::info!(stock_id = %req.stock_id, "coupon claimed");
+    app.wallets.invalidate(&session.openid);
+    let coupon = match super::coupons::wallet(&app, &session.openid).await {
+        Ok((wallet, _)) => wallet.coupons.iter().find(|c| c.id == coupon_id).cloned(),
+        Err(_) => None,
+    };
+    Ok(Json(json!({ "coupon_id": coupon_id, "coupon": coupon })))
+}

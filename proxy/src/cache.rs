@@ -1,0 +1,101 @@
+//! A user's coupons, cached briefly. Identical concurrent requests for one user wait for a
+//! single upstream fetch (single flight); when upstream fails, recent data is served marked
+//! stale instead of an error.
+
+use crate::upstream::UpstreamError;
+use coupon_rules::Coupon;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Everything the proxy knows of one user's coupons.
+#[derive(Debug, Default)]
+pub struct Wallet {
+    pub coupons: Vec<Coupon>,
+    /// Upstream items that could not be read (logged; the rest are served).
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh,
+    /// Upstream failed; this is the last good answer.
+    Stale,
+}
+
+struct Entry {
+    wallet: Arc<Wallet>,
+    fetched: Instant,
+}
+
+pub struct WalletCache {
+    ttl: Duration,
+    stale_ttl: Duration,
+    entries: Mutex<HashMap<String, Entry>>,
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl WalletCache {
+    pub fn new(ttl: Duration, stale_ttl: Duration) -> Self {
+        WalletCache { ttl, stale_ttl, entries: Mutex::new(HashMap::new()), flights: Mutex::new(HashMap::new()) }
+    }
+
+    fn cached(&self, key: &str, max_age: Duration) -> Option<Arc<Wallet>> {
+        let entries = self.entries.lock().expect("cache lock");
+        entries.get(key).filter(|e| e.fetched.elapsed() < max_age).map(|e| e.wallet.clone())
+    }
+
+    pub async fn get_or_fetch<F, Fut>(&self, key: &str, fetch: F) -> Result<(Arc<Wallet>, Freshness), UpstreamError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Wallet, UpstreamError>>,
+    {
+        if let Some(w) = self.cached(key, self.ttl) {
+            return Ok((w, Freshness::Fresh));
+        }
+        let flight = single_flight(&self.flights, key);
+        let _turn = flight.lock().await;
+        // Whoever held the turn before us may have filled the cache.
+        if let Some(w) = self.cached(key, self.ttl) {
+            return Ok((w, Freshness::Fresh));
+        }
+        let result = fetch().await;
+        release(&self.flights, key, &flight);
+        match result {
+            Ok(wallet) => {
+                let wallet = Arc::new(wallet);
+                self.entries.lock().expect("cache lock").insert(key.to_owned(), Entry { wallet: wallet.clone(), fetched: Instant::now() });
+                Ok((wallet, Freshness::Fresh))
+            }
+            Err(e) => match self.cached(key, self.stale_ttl) {
+                Some(w) => {
+                    tracing::warn!(error = %e, "serving stale coupons");
+                    Ok((w, Freshness::Stale))
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    pub fn invalidate(&self, key: &str) {
+        if let Some(e) = self.entries.lock().expect("cache lock").get_mut(key) {
+            // Keep it for stale-if-error, but never serve it as fresh again.
+            e.fetched = Instant::now().checked_sub(self.ttl).unwrap_or(e.fetched);
+        }
+    }
+}
+
+/// The lock that serialises work on `key`.
+pub fn single_flight(flights: &Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    flights.lock().expect("flights lock").entry(key.to_owned()).or_default().clone()
+}
+
+/// Forgets `key`'s lock once nobody else is waiting on it, so the map does not grow.
+pub fn release(flights: &Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>, key: &str, flight: &Arc<tokio::sync::Mutex<()>>) {
+    let mut map = flights.lock().expect("flights lock");
+    // Held by: the map, this caller. Anyone else waiting keeps it alive.
+    if Arc::strong_count(flight) <= 2 {
+        map.remove(key);
+    }
+}

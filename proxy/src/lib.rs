@@ -1,0 +1,90 @@
+//! The merchant proxy: holds the merchant's WeChat Pay credentials, signs and verifies every
+//! upstream call, ties each browser session to its openid, caches, retries, and serves the
+//! widget a small, stable JSON API (`/api/v1`, described in `openapi.yaml`).
+//!
+//! Start reading at [`start`]; the routes are in [`api`]; the upstream client in
+//! [`upstream`]; the embedded WeChat Pay look-alike in [`sandbox`].
+
+pub mod api;
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod sandbox;
+pub mod session;
+pub mod upstream;
+pub mod wechatpay;
+
+use config::{Mode, Settings};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+/// Everything a request handler may use.
+pub struct App {
+    pub settings: Settings,
+    pub upstream: upstream::Client,
+    pub wallets: cache::WalletCache,
+    pub sessions: session::Sessions,
+    /// In sandbox mode: the embedded upstream (for the development login's user list).
+    pub sandbox: Option<sandbox::SharedSandbox>,
+    /// Claims under way, by idempotency key, so a double tap waits for the first.
+    pub claims: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+pub type SharedApp = Arc<App>;
+
+/// A running proxy.
+pub struct Running {
+    pub addr: SocketAddr,
+    /// The embedded sandbox's address, in sandbox mode.
+    pub sandbox_addr: Option<SocketAddr>,
+    pub app: SharedApp,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, and returns when done.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Binds the proxy (and in sandbox mode starts the sandbox on another loopback port) and
+/// serves until [`Running::shutdown`].
+pub async fn start(settings: Settings) -> Result<Running, String> {
+    let (sandbox, sandbox_addr, base) = match (settings.mode, &settings.upstream) {
+        (Mode::Sandbox, None) => {
+            let sb = sandbox::Sandbox::new(sandbox::DATA)?;
+            let addr = sandbox::spawn(sb.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await.map_err(|e| format!("sandbox bind: {e}"))?;
+            (Some(sb), Some(addr), format!("http://{addr}"))
+        }
+        (_, Some(base)) => (None, None, base.clone()),
+        (Mode::Live, None) => return Err("live mode needs an upstream".into()),
+    };
+    let app = Arc::new(App {
+        upstream: upstream::Client::new(&settings, base)?,
+        wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl),
+        sessions: session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute),
+        sandbox,
+        claims: Mutex::new(HashMap::new()),
+        settings,
+    });
+    let listener = tokio::net::TcpListener::bind(app.settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", app.settings.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let router = api::router(app.clone());
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "proxy stopped");
+        }
+    });
+    tracing::info!(%addr, mode = ?app.settings.mode, sandbox = ?sandbox_addr, "proxy listening");
+    Ok(Running { addr, sandbox_addr, app, shutdown: tx, task })
+}

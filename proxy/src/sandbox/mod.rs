@@ -1,0 +1,211 @@
+//! The embedded sandbox upstream: a WeChat Pay look-alike on loopback. It verifies the
+//! proxy's request signatures with the merchant's public key, signs its answers with its own
+//! platform key, and implements the seeds' semantics over a data file, so the whole product
+//! runs on a fresh machine with no credentials. Fault knobs let tests make it misbehave.
+
+mod generate;
+mod store;
+
+pub use generate::generate;
+pub use store::{Store, CLAIMABLE_STOCKS};
+
+use crate::config::sandbox_identity as id;
+use crate::wechatpay::{self, Authorization, PrivateKey, PublicKey};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The data set the sandbox serves unless told otherwise (see `coupon-proxy sandbox-data`).
+pub const DATA: &str = include_str!("../../sandbox/data.json");
+
+/// Misbehaviour to inject, for the next N responses of each kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Faults {
+    /// Added to every response, in milliseconds.
+    pub latency_ms: u64,
+    pub frequency_limited: u32,
+    pub system_error: u32,
+    pub malformed_body: u32,
+    pub bad_signature: u32,
+}
+
+/// Upstream calls received, by API (to prove caching and coalescing).
+#[derive(Debug, Default, Serialize)]
+pub struct Stats {
+    pub merchant_list: AtomicU64,
+    pub merchant_detail: AtomicU64,
+    pub stock_list: AtomicU64,
+    pub send_coupon: AtomicU64,
+    pub rejected_signatures: AtomicU64,
+}
+
+pub struct Sandbox {
+    store: Store,
+    faults: Mutex<Faults>,
+    stats: Stats,
+    platform_key: PrivateKey,
+    merchant_public: PublicKey,
+}
+
+pub type SharedSandbox = Arc<Sandbox>;
+
+impl Sandbox {
+    pub fn new(data: &str) -> Result<SharedSandbox, String> {
+        Ok(Arc::new(Sandbox {
+            store: Store::load(data, coupon_rules::BeijingTime::from_unix_millis(wechatpay::unix_now() * 1000))?,
+            faults: Mutex::new(Faults::default()),
+            stats: Stats::default(),
+            platform_key: PrivateKey::from_pem(id::PLATFORM_KEY)?,
+            merchant_public: PublicKey::from_pem(id::MERCHANT_PUBLIC)?,
+        }))
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn set_faults(&self, f: Faults) {
+        *self.faults.lock().expect("faults lock") = f;
+    }
+
+    /// The sandbox users (openid and label), for the development login.
+    pub fn users(&self) -> Vec<(String, String)> {
+        self.store.users()
+    }
+
+    fn take_fault(&self) -> (u64, Option<&'static str>) {
+        let mut f = self.faults.lock().expect("faults lock");
+        let take = |n: &mut u32| if *n > 0 { *n -= 1; true } else { false };
+        let fault = if take(&mut f.frequency_limited) {
+            Some("429")
+        } else if take(&mut f.system_error) {
+            Some("500")
+        } else if take(&mut f.malformed_body) {
+            Some("malformed")
+        } else if take(&mut f.bad_signature) {
+            Some("bad_signature")
+        } else {
+            None
+        };
+        (f.latency_ms, fault)
+    }
+}
+
+/// The sandbox's router: WeChat's paths plus `/sandbox/*` controls for tests.
+pub fn router(sandbox: SharedSandbox) -> Router {
+    Router::new()
+        .route("/sandbox/faults", post(set_faults).get(get_faults))
+        .route("/sandbox/stats", get(get_stats))
+        .route("/v3/{*rest}", any(wechat))
+        .with_state(sandbox)
+}
+
+/// Binds the sandbox on `addr` (port 0 for any) and serves it in the background.
+pub async fn spawn(sandbox: SharedSandbox, addr: std::net::SocketAddr) -> std::io::Result<std::net::SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router(sandbox)).await {
+            tracing::error!(error = %e, "sandbox stopped");
+        }
+    });
+    Ok(bound)
+}
+
+async fn set_faults(State(s): State<SharedSandbox>, Json(f): Json<Faults>) -> Json<Faults> {
+    s.set_faults(f.clone());
+    Json(f)
+}
+
+async fn get_faults(State(s): State<SharedSandbox>) -> Json<Faults> {
+    Json(s.faults.lock().expect("faults lock").clone())
+}
+
+async fn get_stats(State(s): State<SharedSandbox>) -> Json<serde_json::Value> {
+    let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let st = &s.stats;
+    Json(serde_json::json!({
+        "merchant_list": n(&st.merchant_list), "merchant_detail": n(&st.merchant_detail),
+        "stock_list": n(&st.stock_list), "send_coupon": n(&st.send_coupon),
+        "rejected_signatures": n(&st.rejected_signatures),
+    }))
+}
+
+/// A WeChat-style answer: status and JSON body, to be signed.
+pub struct Answer(pub StatusCode, pub serde_json::Value);
+
+pub fn wx_error(status: u16, code: &str, message: &str) -> Answer {
+    Answer(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), serde_json::json!({ "code": code, "message": message }))
+}
+
+async fn wechat(State(s): State<SharedSandbox>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let (latency, fault) = s.take_fault();
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    let answer = match authenticate(&s, &method, path_and_query, &headers, &body) {
+        Err(a) => {
+            s.stats.rejected_signatures.fetch_add(1, Ordering::Relaxed);
+            a
+        }
+        Ok(()) => match fault {
+            Some("429") => wx_error(429, "FREQUENCY_LIMITED", "频率限制"),
+            Some("500") => wx_error(500, "SYSTEM_ERROR", "系统失败"),
+            _ => s.store.handle(&s.stats, &method, &uri, &body),
+        },
+    };
+    let mut bytes = answer.1.to_string().into_bytes();
+    if fault == Some("malformed") {
+        bytes = b"{\"data\": [{\"coupon_code\": ".to_vec();
+    }
+    sign(&s, answer.0, bytes, fault == Some("bad_signature"))
+}
+
+fn authenticate(s: &Sandbox, method: &Method, path_and_query: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), Answer> {
+    let fail = |m: &str| Err(wx_error(401, "SIGN_ERROR", m));
+    let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(Authorization::parse) else {
+        return fail("缺少或无法解析Authorization");
+    };
+    if auth.mchid != id::MCHID {
+        return Err(wx_error(400, "MCH_NOT_EXISTS", "商户号不存在"));
+    }
+    if auth.serial_no != id::MERCHANT_SERIAL {
+        return fail("证书序列号不匹配");
+    }
+    if (wechatpay::unix_now() - auth.timestamp).abs() > wechatpay::MAX_CLOCK_SKEW_SECS {
+        return fail("时间戳已过期");
+    }
+    if !auth.verify(&s.merchant_public, method.as_str(), path_and_query, body) {
+        return fail("签名错误");
+    }
+    Ok(())
+}
+
+fn sign(s: &Sandbox, status: StatusCode, body: Vec<u8>, corrupt: bool) -> Response {
+    let timestamp = wechatpay::unix_now().to_string();
+    let nonce = wechatpay::nonce();
+    let mut signature = s.platform_key.sign(&wechatpay::response_message(&timestamp, &nonce, &body));
+    if corrupt {
+        signature = s.platform_key.sign(b"something else entirely");
+    }
+    let mut response = (status, [("content-type", "application/json")], body).into_response();
+    let h = response.headers_mut();
+    for (name, value) in [
+        ("wechatpay-timestamp", timestamp),
+        ("wechatpay-nonce", nonce),
+        ("wechatpay-signature", signature),
+        ("wechatpay-serial", id::PLATFORM_SERIAL.to_owned()),
+        ("request-id", wechatpay::nonce()),
+    ] {
+        h.insert(name, value.parse().expect("ASCII header values"));
+    }
+    response
+}

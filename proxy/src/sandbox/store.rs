@@ -1,0 +1,354 @@
+//! The sandbox's data and the semantics the seeds document for each call.
+
+use super::{wx_error, Answer, Stats};
+use crate::config::sandbox_identity as id;
+use axum::http::{Method, StatusCode, Uri};
+use coupon_rules::BeijingTime;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+
+/// Stocks the sandbox lets users claim (发放代金券), in the data set's terms.
+pub const CLAIMABLE_STOCKS: [&str; 2] = ["SBX_STOCK_CLAIM_500", "SBX_STOCK_SOLD_OUT"];
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DataFile {
+    /// The Beijing date the data set's times were written for (`YYYY-MM-DD`).
+    pub anchor: String,
+    pub stocks: Vec<StockDef>,
+    pub users: Vec<UserData>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct StockDef {
+    pub stock_id: String,
+    pub name: String,
+    pub amount: i64,
+    pub minimum: i64,
+    pub remaining: u32,
+    pub max_per_user: u32,
+    pub days_valid: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct UserData {
+    pub openid: String,
+    pub label: String,
+    /// Move this user's times forward by whole weeks so the data set stays current.
+    pub shift_times: bool,
+    pub merchant_coupons: Vec<Value>,
+    pub stock_coupons: Vec<Value>,
+}
+
+struct Claim {
+    openid: String,
+    stock_id: String,
+    coupon_id: String,
+}
+
+struct Data {
+    stocks: HashMap<String, StockDef>,
+    users: HashMap<String, UserData>,
+    order: Vec<String>,
+    claims: HashMap<String, Claim>,
+    next_id: u64,
+}
+
+pub struct Store {
+    data: Mutex<Data>,
+    now: fn() -> BeijingTime,
+}
+
+fn clock() -> BeijingTime {
+    BeijingTime::from_unix_millis(crate::wechatpay::unix_now() * 1000)
+}
+
+impl Store {
+    /// Loads a data file, shifting its times by whole weeks from its anchor to `today`
+    /// (weekday slots stay on their weekdays).
+    pub fn load(text: &str, today: BeijingTime) -> Result<Store, String> {
+        let file: DataFile = serde_json::from_str(text).map_err(|e| format!("sandbox data: {e}"))?;
+        let anchor = BeijingTime::parse_rfc3339(&format!("{}T00:00:00+08:00", file.anchor)).map_err(|e| format!("sandbox data anchor: {e}"))?;
+        let weeks = (today.day().0 - anchor.day().0).div_euclid(7);
+        let shift_ms = weeks * 7 * 86_400_000;
+        let mut users = HashMap::new();
+        let mut order = Vec::new();
+        for mut u in file.users {
+            if u.shift_times && shift_ms != 0 {
+                u.merchant_coupons.iter_mut().chain(u.stock_coupons.iter_mut()).for_each(|c| shift_times(c, shift_ms));
+            }
+            order.push(u.openid.clone());
+            users.insert(u.openid.clone(), u);
+        }
+        Ok(Store {
+            data: Mutex::new(Data {
+                stocks: file.stocks.into_iter().map(|s| (s.stock_id.clone(), s)).collect(),
+                users,
+                order,
+                claims: HashMap::new(),
+                next_id: 1,
+            }),
+            now: clock,
+        })
+    }
+
+    pub fn users(&self) -> Vec<(String, String)> {
+        let d = self.data.lock().expect("sandbox data lock");
+        d.order.iter().filter_map(|o| d.users.get(o)).map(|u| (u.openid.clone(), u.label.clone())).collect()
+    }
+
+    pub fn handle(&self, stats: &Stats, method: &Method, uri: &Uri, body: &[u8]) -> Answer {
+        let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(percent_decode).collect();
+        let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let query: HashMap<String, String> = axum::extract::Query::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
+        match (method.as_str(), seg.as_slice()) {
+            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons"]) => {
+                stats.merchant_list.fetch_add(1, Ordering::Relaxed);
+                self.merchant_list(openid, &query)
+            }
+            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons", code, "appids", appid]) => {
+                stats.merchant_detail.fetch_add(1, Ordering::Relaxed);
+                self.merchant_detail(openid, code, appid)
+            }
+            ("GET", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
+                stats.stock_list.fetch_add(1, Ordering::Relaxed);
+                self.stock_list(openid, &query)
+            }
+            ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
+                stats.send_coupon.fetch_add(1, Ordering::Relaxed);
+                self.send_coupon(openid, body)
+            }
+            _ => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
+        }
+    }
+
+    fn merchant_list(&self, openid: &str, q: &HashMap<String, String>) -> Answer {
+        if let Err(a) = check_appid(q.get("appid")) {
+            return a;
+        }
+        let (offset, limit) = match paging(q, 50) {
+            Ok(p) => p,
+            Err(a) => return a,
+        };
+        let state = q.get("coupon_state").map(String::as_str);
+        if state.is_some_and(|s| !matches!(s, "SENDED" | "USED" | "EXPIRED")) {
+            return wx_error(400, "PARAM_ERROR", "coupon_state取值错误");
+        }
+        let d = self.data.lock().expect("sandbox data lock");
+        let Some(user) = d.users.get(openid) else { return wx_error(404, "USER_NOT_EXISTS", "openid不正确") };
+        let field_is = |c: &Value, field: &str, want: Option<&String>| want.is_none_or(|w| c.get(field).and_then(Value::as_str) == Some(w.as_str()));
+        let matching: Vec<&Value> = user
+            .merchant_coupons
+            .iter()
+            .filter(|c| field_is(c, "stock_id", q.get("stock_id")))
+            .filter(|c| state.is_none_or(|s| c.get("coupon_state").and_then(Value::as_str) == Some(s)))
+            .filter(|c| field_is(c, "_creator_merchant", q.get("creator_merchant")))
+            .filter(|c| field_is(c, "belong_merchant", q.get("belong_merchant")))
+            .filter(|c| field_is(c, "_sender_merchant", q.get("sender_merchant")))
+            .collect();
+        page(&matching, offset, limit)
+    }
+
+    fn merchant_detail(&self, openid: &str, code: &str, appid: &str) -> Answer {
+        if appid != id::APPID {
+            return wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系");
+        }
+        let d = self.data.lock().expect("sandbox data lock");
+        let Some(user) = d.users.get(openid) else { return wx_error(404, "USER_NOT_EXISTS", "openid不正确") };
+        match user.merchant_coupons.iter().find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code)) {
+            Some(c) => Answer(StatusCode::OK, public(c)),
+            None => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
+        }
+    }
+
+    fn stock_list(&self, openid: &str, q: &HashMap<String, String>) -> Answer {
+        if let Err(a) = check_appid(q.get("appid")) {
+            return a;
+        }
+        let (offset, limit) = match paging(q, 100) {
+            Ok(p) => p,
+            Err(a) => return a,
+        };
+        let status = q.get("status").map(String::as_str);
+        if status.is_some_and(|s| !matches!(s, "SENDED" | "USED" | "EXPIRED")) {
+            return wx_error(400, "PARAM_ERROR", "status取值错误");
+        }
+        let business_type = q.get("business_type").map(String::as_str);
+        if business_type.is_some_and(|b| b != "MULTIUSE") {
+            return wx_error(400, "PARAM_ERROR", "business_type取值错误");
+        }
+        // The seeds name the creator filter both ways; stock_creator_mchid wins over available_mchid.
+        let creator = q.get("creator_mchid").or(q.get("stock_creator_mchid"));
+        let available = q.get("available_mchid");
+        let sender = q.get("sender_mchid");
+        if creator.is_none() && available.is_none() && sender.is_none() {
+            return wx_error(400, "PARAM_ERROR", "creator_mchid、sender_mchid、available_mchid至少填一个");
+        }
+        let now = (self.now)();
+        let d = self.data.lock().expect("sandbox data lock");
+        let Some(user) = d.users.get(openid) else { return wx_error(404, "USER_NOT_EXISTS", "openid不正确") };
+        let str_of = |c: &Value, f: &str| c.get(f).and_then(Value::as_str).map(str::to_owned);
+        let matching: Vec<&Value> = user
+            .stock_coupons
+            .iter()
+            .filter(|c| (str_of(c, "business_type").as_deref() == Some("MULTIUSE")) == business_type.is_some())
+            .filter(|c| q.get("stock_id").is_none_or(|s| str_of(c, "stock_id").as_ref() == Some(s)))
+            .filter(|c| sender.is_none_or(|s| str_of(c, "_sender_mchid").as_ref() == Some(s)))
+            .filter(|c| {
+                let st = str_of(c, "status");
+                if let Some(creator) = creator {
+                    str_of(c, "stock_creator_mchid").as_ref() == Some(creator)
+                        && match status {
+                            Some("SENDED") => st.as_deref() == Some("SENDED"),
+                            Some("USED") => matches!(st.as_deref(), Some("SENDED" | "USED")),
+                            _ => st.as_deref() != Some("EXPIRED"),
+                        }
+                } else if let Some(available) = available {
+                    // Only usable coupons; used and expired ones cannot be returned this way.
+                    available == id::MCHID && st.as_deref() == Some("SENDED") && not_past(c, now)
+                } else {
+                    status.is_none_or(|s| st.as_deref() == Some(s))
+                }
+            })
+            .collect();
+        if creator.is_none() && available.is_some() {
+            // offset and limit do not apply to an available_mchid query.
+            return page(&matching, 0, matching.len().max(1) as u64);
+        }
+        page(&matching, offset, limit)
+    }
+
+    fn send_coupon(&self, openid: &str, body: &[u8]) -> Answer {
+        let Ok(req) = serde_json::from_slice::<Value>(body) else { return wx_error(400, "PARAM_ERROR", "请求体不是合法的JSON") };
+        let field = |k: &str| req.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        let (Some(stock_id), Some(out_request_no), Some(appid), Some(creator)) = (field("stock_id"), field("out_request_no"), field("appid"), field("stock_creator_mchid")) else {
+            return wx_error(400, "PARAM_ERROR", "stock_id、out_request_no、appid、stock_creator_mchid为必填");
+        };
+        if appid != id::APPID {
+            return wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系");
+        }
+        if creator != id::MCHID {
+            return wx_error(403, "NOAUTH", "无权限");
+        }
+        let now = (self.now)();
+        let mut d = self.data.lock().expect("sandbox data lock");
+        if let Some(prev) = d.claims.get(&out_request_no) {
+            return if prev.openid == openid && prev.stock_id == stock_id {
+                Answer(StatusCode::OK, json!({ "coupon_id": prev.coupon_id }))
+            } else {
+                wx_error(400, "RESOURCE_ALREADY_EXISTS", "out_request_no已被使用")
+            };
+        }
+        let Some(stock) = d.stocks.get(&stock_id).cloned() else { return wx_error(404, "RESOURCE_NOT_EXISTS", "批次不存在") };
+        if stock.remaining == 0 {
+            return wx_error(400, "NOT_ENOUGH", "批次预算不足");
+        }
+        let held = d.users.get(openid).map_or(0, |u| u.stock_coupons.iter().filter(|c| c.get("stock_id").and_then(Value::as_str) == Some(stock_id.as_str())).count());
+        if held >= stock.max_per_user as usize {
+            return wx_error(403, "RULELIMIT", "用户领取已达上限");
+        }
+        let coupon_id = format!("SBX{:010}", d.next_id);
+        d.next_id += 1;
+        let coupon = json!({
+            "stock_creator_mchid": id::MCHID,
+            "stock_id": stock.stock_id,
+            "coupon_id": coupon_id,
+            "coupon_name": stock.name,
+            "status": "SENDED",
+            "description": "领取后即可使用",
+            "create_time": now.to_rfc3339(),
+            "coupon_type": "NORMAL",
+            "no_cash": false,
+            "available_begin_time": now.to_rfc3339(),
+            "available_end_time": now.plus_days(stock.days_valid).to_rfc3339(),
+            "singleitem": false,
+            "normal_coupon_information": { "coupon_amount": stock.amount, "transaction_minimum": stock.minimum },
+        });
+        if let Some(s) = d.stocks.get_mut(&stock_id) {
+            s.remaining -= 1;
+        }
+        let user = d.users.entry(openid.to_owned()).or_insert_with(|| UserData {
+            openid: openid.to_owned(),
+            label: "新用户".into(),
+            shift_times: false,
+            merchant_coupons: Vec::new(),
+            stock_coupons: Vec::new(),
+        });
+        user.stock_coupons.insert(0, coupon);
+        d.claims.insert(out_request_no, Claim { openid: openid.to_owned(), stock_id, coupon_id: coupon_id.clone() });
+        Answer(StatusCode::OK, json!({ "coupon_id": coupon_id }))
+    }
+}
+
+fn check_appid(appid: Option<&String>) -> Result<(), Answer> {
+    match appid {
+        None => Err(wx_error(400, "PARAM_ERROR", "appid为必填")),
+        Some(a) if a != id::APPID => Err(wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系")),
+        Some(_) => Ok(()),
+    }
+}
+
+fn paging(q: &HashMap<String, String>, max_limit: u64) -> Result<(u64, u64), Answer> {
+    let num = |k: &str, default: u64| -> Result<u64, Answer> {
+        match q.get(k) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| wx_error(400, "PARAM_ERROR", &format!("{k}必须为非负整数"))),
+        }
+    };
+    let (offset, limit) = (num("offset", 0)?, num("limit", 20)?);
+    if limit == 0 || limit > max_limit {
+        return Err(wx_error(400, "PARAM_ERROR", &format!("limit取值范围为1-{max_limit}")));
+    }
+    Ok((offset, limit))
+}
+
+fn page(matching: &[&Value], offset: u64, limit: u64) -> Answer {
+    let data: Vec<Value> = matching.iter().skip(offset as usize).take(limit as usize).map(|c| public(c)).collect();
+    Answer(StatusCode::OK, json!({ "data": data, "total_count": matching.len(), "offset": offset, "limit": limit }))
+}
+
+/// A coupon as WeChat would send it: the sandbox's bookkeeping fields (`_…`) removed.
+fn public(c: &Value) -> Value {
+    match c {
+        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())).collect()),
+        other => other.clone(),
+    }
+}
+
+fn not_past(c: &Value, now: BeijingTime) -> bool {
+    c.get("available_end_time").and_then(Value::as_str).and_then(|s| BeijingTime::parse_rfc3339(s).ok()).is_none_or(|end| end >= now)
+}
+
+fn shift_times(v: &mut Value, ms: i64) {
+    match v {
+        Value::String(s) => {
+            if let Ok(t) = BeijingTime::parse_rfc3339(s) {
+                *s = t.plus_millis(ms).to_rfc3339();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| shift_times(i, ms)),
+        Value::Object(m) => m.values_mut().for_each(|i| shift_times(i, ms)),
+        _ => {}
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,84 @@
+//! The four WeChat Pay marketing calls the product makes, typed.
+
+use super::{encode, Client, UpstreamError};
+use coupon_rules::wire::{self, Page};
+use coupon_rules::Coupon;
+
+/// Filters of 根据过滤条件查询用户券 (商家券 list).
+#[derive(Debug, Clone, Default)]
+pub struct MerchantQuery {
+    pub stock_id: Option<String>,
+    pub coupon_state: Option<&'static str>,
+    pub creator_merchant: Option<String>,
+    pub belong_merchant: Option<String>,
+    pub sender_merchant: Option<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// Filters of 根据商户号查用户的券 (代金券 / 消费金 list).
+#[derive(Debug, Clone, Default)]
+pub struct StockQuery {
+    pub stock_id: Option<String>,
+    pub status: Option<&'static str>,
+    pub creator_mchid: Option<String>,
+    pub sender_mchid: Option<String>,
+    pub available_mchid: Option<String>,
+    pub business_type: Option<&'static str>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+fn query(pairs: &[(&str, Option<String>)]) -> String {
+    pairs.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v)))).collect::<Vec<_>>().join("&")
+}
+
+impl Client {
+    pub async fn merchant_coupons(&self, openid: &str, appid: &str, q: &MerchantQuery) -> Result<Page, UpstreamError> {
+        let qs = query(&[
+            ("appid", Some(appid.to_owned())),
+            ("stock_id", q.stock_id.clone()),
+            ("coupon_state", q.coupon_state.map(str::to_owned)),
+            ("creator_merchant", q.creator_merchant.clone()),
+            ("belong_merchant", q.belong_merchant.clone()),
+            ("sender_merchant", q.sender_merchant.clone()),
+            ("offset", Some(q.offset.to_string())),
+            ("limit", Some(q.limit.to_string())),
+        ]);
+        let body = self.get(&format!("/v3/marketing/busifavor/users/{}/coupons?{qs}", encode(openid))).await?;
+        Ok(wire::parse_merchant_coupon_list(&body)?)
+    }
+
+    pub async fn merchant_coupon(&self, openid: &str, appid: &str, coupon_code: &str) -> Result<Coupon, UpstreamError> {
+        let path = format!("/v3/marketing/busifavor/users/{}/coupons/{}/appids/{}", encode(openid), encode(coupon_code), encode(appid));
+        Ok(wire::parse_merchant_coupon(&self.get(&path).await?)?)
+    }
+
+    pub async fn stock_coupons(&self, openid: &str, appid: &str, q: &StockQuery) -> Result<Page, UpstreamError> {
+        let qs = query(&[
+            ("appid", Some(appid.to_owned())),
+            ("stock_id", q.stock_id.clone()),
+            ("status", q.status.map(str::to_owned)),
+            ("creator_mchid", q.creator_mchid.clone()),
+            ("sender_mchid", q.sender_mchid.clone()),
+            ("available_mchid", q.available_mchid.clone()),
+            ("offset", Some(q.offset.to_string())),
+            ("limit", Some(q.limit.to_string())),
+            ("business_type", q.business_type.map(str::to_owned)),
+        ]);
+        let body = self.get(&format!("/v3/marketing/favor/users/{}/coupons?{qs}", encode(openid))).await?;
+        Ok(wire::parse_stock_coupon_list(&body)?)
+    }
+
+    /// 发放代金券. Idempotent upstream on `out_request_no`: a retry returns the same coupon.
+    pub async fn send_stock_coupon(&self, openid: &str, appid: &str, stock_id: &str, out_request_no: &str) -> Result<String, UpstreamError> {
+        let body = serde_json::json!({
+            "stock_id": stock_id,
+            "out_request_no": out_request_no,
+            "appid": appid,
+            "stock_creator_mchid": self.mchid(),
+        });
+        let response = self.post(&format!("/v3/marketing/favor/users/{}/coupons", encode(openid)), body.to_string().into_bytes()).await?;
+        Ok(wire::parse_claim_response(&response)?)
+    }
+}
