@@ -57,31 +57,28 @@ impl Span {
     }
 }
 
-/// Combines the stock window, the coupon's own window and 领取后N天内有效 into one span.
+/// The span a coupon can be used in. The coupon's own window (`available_start_time`..
+/// `expire_time`) is authoritative: WeChat computed it from the stock's rules when the coupon
+/// was issued. Without it, the stock window is narrowed by 领取后N天内有效.
 pub fn span(c: &Coupon) -> Span {
     let v = &c.validity;
-    let mut start = None;
-    let mut end = None;
-    let mut narrow = |w: &Option<Window>| {
-        if let Some(w) = w {
-            start = max_opt(start, w.begin);
-            end = min_opt(end, w.end.map(|e| e.plus_millis(1)));
-        }
-    };
-    narrow(&v.stock_window);
-    narrow(&v.coupon_window);
+    let stock = v.stock_window.unwrap_or(Window { begin: None, end: None });
+    let exclusive = |e: Option<BeijingTime>| e.map(|e| e.plus_millis(1));
+    if let Some(own) = v.coupon_window {
+        return Span { start: own.begin.or(stock.begin), end: exclusive(own.end.or(stock.end)) };
+    }
+    let mut start = stock.begin;
+    let mut end = exclusive(stock.end);
     if let (Some(days), Some(received)) = (v.days_after_receive, c.received_at) {
         // Rule 1: received before the stock opens → count from its first day.
         // Rule 2: received inside it → count from the day of receipt.
         // Rule 3: never past the stock's end (already in `end`).
-        let stock_begin = v.stock_window.and_then(|w| w.begin);
-        let first = match stock_begin {
+        let first = match stock.begin {
             Some(b) if received < b => b,
             _ => received,
         };
-        let last_exclusive = Day(first.day().0 + i64::from(days)).start();
         start = max_opt(start, Some(first));
-        end = min_opt(end, Some(last_exclusive));
+        end = min_opt(end, Some(Day(first.day().0 + i64::from(days)).start()));
     }
     Span { start, end }
 }

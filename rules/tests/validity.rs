@@ -17,13 +17,19 @@ fn absolute_window_not_started_usable_expired() {
 }
 
 #[test]
-fn the_coupons_own_window_narrows_the_stocks() {
+fn the_coupons_own_window_is_authoritative() {
     let mut c = fixed("a", 500, 0);
     c.validity.stock_window = window("2025-05-01 00:00", "2025-06-30 00:00");
     c.validity.coupon_window = window("2025-05-20 09:00", "2025-05-22 09:00");
+    c.validity.days_after_receive = Some(1);
+    c.received_at = Some(at("2025-05-20 09:00"));
     let s = span(&c);
     assert_eq!(s.start, Some(at("2025-05-20 09:00")));
-    assert_eq!(s.expires_at(), Some(at("2025-05-22 09:00")));
+    assert_eq!(s.expires_at(), Some(at("2025-05-22 09:00")), "WeChat already applied the stock's rules");
+    // Seed 001 itself: a 2015 stock window, a 2019 coupon window; the coupon's own wins.
+    c.validity.stock_window = window("2015-05-20 13:29", "2015-05-20 13:29");
+    c.validity.coupon_window = window("2019-12-30 13:29", "2019-12-31 13:29");
+    assert!(availability(&c, at("2019-12-30 14:00")).is_usable());
 }
 
 #[test]
