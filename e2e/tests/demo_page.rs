@@ -1,0 +1,56 @@
+//! The demo page, loaded from the running proxy in real Chromium, shows the user's coupons
+//! fetched through the proxy from the sandbox over signed HTTP.
+
+use coupon_e2e::{start_proxy, Browser};
+use fantoccini::Locator;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_page_shows_the_users_coupons_from_the_sandbox() {
+    let proxy = start_proxy().await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
+    browser.wait_for("article.cw-card").await;
+    let cards = browser.client.find_all(Locator::Css("article.cw-card")).await.unwrap();
+    assert!(cards.len() >= 10, "the demo user's usable coupons are listed, got {}", cards.len());
+    let names: Vec<String> = futures_names(&browser).await;
+    assert!(names.iter().any(|n| n == "满100减20"), "a 商家券 from the sandbox: {names:?}");
+    assert!(names.iter().any(|n| n == "会员消费金"), "a 消费金 from the sandbox: {names:?}");
+    let sandbox = proxy.app.sandbox.as_ref().unwrap();
+    assert!(sandbox.stats().merchant_list.load(std::sync::atomic::Ordering::Relaxed) >= 1, "fetched upstream, not faked");
+    browser.close().await;
+    proxy.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documented_example_coupon_goes_through_the_whole_pipe() {
+    let proxy = start_proxy().await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_seed&redirect=/", proxy.addr)).await.unwrap();
+    // Seed 003's coupon is valid in 2019 only, so it is under 已过期, not 可用.
+    let empty = browser.wait_for(".cw-empty").await;
+    assert_eq!(empty.text().await.unwrap(), "暂无可用的券");
+    let expired_tab = browser.wait_for(".cw-tabs__tab[data-tab=expired]").await;
+    // Only the 商家券: a creator_mchid query never returns EXPIRED 代金券/消费金 (seed 000).
+    assert_eq!(expired_tab.text().await.unwrap(), "已过期(1)");
+    expired_tab.click().await.unwrap();
+    let card = browser.wait_for("article.cw-card[data-coupon-id='123446565767']").await;
+    let text = |css: &'static str| {
+        let card = card.clone();
+        async move { card.find(Locator::Css(css)).await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(text(".cw-card__name").await, "商家券");
+    assert_eq!(text(".cw-card__value").await, "¥0.05");
+    assert_eq!(text(".cw-card__condition").await, "满¥1可用");
+    assert_eq!(text(".cw-card__validity").await, "2019.12.30 – 2019.12.31");
+    assert_eq!(text(".cw-card__stamp").await, "已过期");
+    browser.close().await;
+    proxy.shutdown().await;
+}
+
+async fn futures_names(browser: &Browser) -> Vec<String> {
+    let mut names = Vec::new();
+    for el in browser.client.find_all(Locator::Css(".cw-card__name")).await.unwrap() {
+        names.push(el.text().await.unwrap());
+    }
+    names
+}

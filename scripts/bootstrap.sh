@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, and skips whatever is already there at
+# the right version, so it is cheap to run before every build. See ../shared/TOOLCHAIN.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[bootstrap] %s\n' "$*"; }
+
+# 1. The wasm target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. Debian packages: headless Chromium and its driver for the browser tests, binaryen
+#    (Trunk.toml pins wasm-opt 108), wrk for the proxy benchmarks.
+packages=(chromium chromium-driver binaryen wrk)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Missing packages. Run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# 3. trunk 0.21.14 (0.22 needs a newer rustc than this toolchain).
+if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.14$'; then
+  say "installing trunk 0.21.14 (takes a few minutes)"
+  cargo install --locked trunk --version 0.21.14
+fi
+
+# 4. wasm-bindgen-cli at exactly the version in Cargo.lock (no --locked: its own lock pins a
+#    dependency the registry here does not have).
+wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wbg}\$"; then
+  say "installing wasm-bindgen-cli ${wbg}"
+  cargo install wasm-bindgen-cli --version "${wbg}"
+fi
+if ! grep -q "^wasm_bindgen = \"${wbg}\"" Trunk.toml; then
+  echo "Trunk.toml pins a wasm-bindgen other than Cargo.lock's ${wbg}; update [tools] wasm_bindgen." >&2
+  exit 1
+fi
+
+# 5. Every crate, so that trunk's offline cargo build finds them.
+cargo fetch --quiet
+say "ready"

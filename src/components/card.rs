@@ -1,0 +1,98 @@
+//! One coupon as a card: colour, merchant, value, condition, validity, weekly slots, tags,
+//! state, and the use button.
+
+use crate::i18n::{t, use_button};
+use coupon_rules::model::{CouponKind, UseMethod};
+use coupon_rules::validity::{availability, is_expiring_soon, Availability, DEFAULT_EXPIRING_SOON_MS};
+use coupon_rules::{text, BeijingTime, Coupon, Lang};
+use leptos::prelude::*;
+
+/// The card's colour class: the palette's hex without `#`; anything else gets the default.
+pub fn colour_class(hex: &str) -> String {
+    let known = coupon_rules::palette::names().map(|n| coupon_rules::palette::resolve(Some(n)));
+    let hex = if known.into_iter().any(|k| k.eq_ignore_ascii_case(hex)) { hex } else { coupon_rules::palette::DEFAULT_BACKGROUND };
+    format!("cw-bg-{}", hex.trim_start_matches('#').to_ascii_lowercase())
+}
+
+#[component]
+pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang) -> impl IntoView {
+    let state = availability(&coupon, now);
+    let state_class = match state {
+        Availability::Used { .. } => "cw-card--used",
+        Availability::Expired { .. } | Availability::Unavailable | Availability::OutsideSlot { next: None } => "cw-card--expired",
+        Availability::Usable { .. } => "cw-card--usable",
+        Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => "cw-card--waiting",
+    };
+    let class = format!("cw-card {state_class} {}", colour_class(&coupon.background));
+    let stamp = match state {
+        Availability::Used { .. } => Some(t(lang, "已使用", "Used")),
+        Availability::Expired { .. } => Some(t(lang, "已过期", "Expired")),
+        _ => None,
+    };
+    let badge = match &state {
+        Availability::Usable { .. } if is_expiring_soon(&coupon, now, DEFAULT_EXPIRING_SOON_MS) => Some(("cw-badge cw-badge--expiring", text::expiring_soon(lang).to_owned())),
+        Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => Some(("cw-badge cw-badge--waiting", text::availability_reason(&state, &coupon, now, lang))),
+        _ => None,
+    };
+    let used_at = coupon.used_at.map(|u| format!("{}{} {}", t(lang, "使用时间 ", "Used "), u.date_dotted(), u.hh_mm()));
+    let slots = coupon.validity.weekly.as_ref().map(|w| text::weekly(w, lang));
+    let mut tags = Vec::new();
+    if coupon.single_item {
+        tags.push(t(lang, "单品券", "Single item"));
+    }
+    if coupon.no_cash {
+        tags.push(t(lang, "免充值", "Merchant-funded"));
+    }
+    if matches!(coupon.kind, CouponKind::Balance { .. }) {
+        tags.push(t(lang, "消费金", "Balance"));
+    }
+    let usable_method = !matches!(coupon.use_method, UseMethod::SelfConsume | UseMethod::Unknown { .. });
+    let can_use = usable_method && state.is_usable();
+    let merchant_name = coupon.merchant.name.clone().unwrap_or_else(|| t(lang, "微信支付", "WeChat Pay").to_owned());
+    view! {
+        <article class=class data-coupon-id=coupon.id.clone() aria-label=coupon.name.clone()>
+            <div class="cw-card__main">
+                <div class="cw-card__value-box">
+                    <span class="cw-card__value">{text::value(&coupon.kind, lang)}</span>
+                    <span class="cw-card__condition">{text::condition(&coupon.kind, lang)}</span>
+                </div>
+                <div class="cw-card__info">
+                    <div class="cw-card__merchant">
+                        <Logo url=coupon.merchant.logo_url.clone() name=merchant_name.clone()/>
+                        <span class="cw-card__merchant-name">{merchant_name}</span>
+                    </div>
+                    <h3 class="cw-card__name">{coupon.name.clone()}</h3>
+                    <p class="cw-card__validity">{text::validity(&coupon, lang)}</p>
+                    {slots.map(|s| view! { <p class="cw-card__slots">{s}</p> })}
+                    {used_at.map(|u| view! { <p class="cw-card__used-at">{u}</p> })}
+                    <div class="cw-card__tags">
+                        {tags.into_iter().map(|tag| view! { <span class="cw-tag">{tag}</span> }).collect_view()}
+                        {badge.map(|(c, b)| view! { <span class=c>{b}</span> })}
+                    </div>
+                </div>
+            </div>
+            {stamp.map(|s| view! { <span class="cw-card__stamp" aria-hidden="true">{s}</span> })}
+            <button type="button" class="cw-card__use" disabled=!can_use>
+                {use_button(&coupon.use_method, lang)}
+            </button>
+        </article>
+    }
+}
+
+/// The merchant's logo, lazily loaded; its initial in a circle when missing or broken.
+#[component]
+fn Logo(url: Option<String>, name: String) -> impl IntoView {
+    let broken = RwSignal::new(url.is_none());
+    let initial: String = name.chars().next().map(String::from).unwrap_or_default();
+    move || {
+        if broken.get() {
+            view! { <span class="cw-card__logo cw-card__logo--fallback" aria-hidden="true">{initial.clone()}</span> }.into_any()
+        } else {
+            view! {
+                <img class="cw-card__logo" src=url.clone().unwrap_or_default() alt="" loading="lazy"
+                     referrerpolicy="no-referrer" on:error=move |_| broken.set(true)/>
+            }
+            .into_any()
+        }
+    }
+}

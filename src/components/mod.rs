@@ -1,0 +1,4 @@
+//! The widget's components, one per file.
+
+pub mod card;
+pub mod wallet;

@@ -1,0 +1,96 @@
+//! The coupon card, rendered in real Chromium with the real stylesheet.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use coupon_rules::wire::parse_merchant_coupon;
+use coupon_rules::{BeijingTime, Coupon};
+use coupon_widget::components::card::CouponCard;
+use leptos::prelude::*;
+use support::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_001.json");
+
+/// The coupon of seed 001 (商家券 detail), with its colour name replaced.
+fn seed_coupon(colour: &str) -> Coupon {
+    parse_merchant_coupon(SEED_001.replace("\"xxxxx\"", &format!("\"{colour}\"")).as_bytes()).unwrap()
+}
+
+fn at(s: &str) -> BeijingTime {
+    BeijingTime::parse_rfc3339(s).unwrap()
+}
+
+/// Mounts one card and returns its `<article>`.
+fn render(coupon: Coupon, now: BeijingTime) -> web_sys::Element {
+    let host = host();
+    leptos::mount::mount_to(host.clone(), move || view! { <CouponCard coupon=coupon now=now/> }).forget();
+    find(&host, "article.cw-card")
+}
+
+// 2019-12-30 14:00 is a Monday inside the seed coupon's window and weekly slot.
+const IN_WINDOW: &str = "2019-12-30T14:00:00+08:00";
+
+#[wasm_bindgen_test]
+fn seed_coupon_shows_colour_name_value_threshold_and_validity() {
+    let card = render(seed_coupon("Color020"), at(IN_WINDOW));
+    assert!(card.class_list().contains("cw-bg-2c9f67"), "{}", card.class_name());
+    assert_eq!(computed(&card, "background-color"), "rgb(44, 159, 103)", "Color020 is #2c9f67");
+    assert_eq!(text(&card, ".cw-card__name"), "商家券");
+    assert_eq!(text(&card, ".cw-card__value"), "¥0.05", "discount_amount is 5 fen");
+    assert_eq!(text(&card, ".cw-card__condition"), "满¥1可用", "transaction_minimum is 100 fen");
+    assert_eq!(text(&card, ".cw-card__validity"), "2019.12.30 – 2019.12.31");
+    assert_eq!(text(&card, ".cw-card__merchant-name"), "微信支付");
+    assert_eq!(text(&card, ".cw-card__slots"), "每周一、周二 01:00–23:59");
+    assert!(card.query_selector(".cw-card__stamp").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+fn an_unknown_colour_name_falls_back_to_the_default() {
+    let card = render(seed_coupon("xxxxx"), at(IN_WINDOW));
+    assert_eq!(computed(&card, "background-color"), "rgb(99, 179, 89)");
+}
+
+#[wasm_bindgen_test]
+fn every_palette_colour_renders_with_readable_text() {
+    for name in coupon_rules::palette::names() {
+        let card = render(seed_coupon(name), at(IN_WINDOW));
+        let bg = computed(&card, "background-color");
+        let fg = computed(&card, "color");
+        assert_ne!(bg, "rgba(0, 0, 0, 0)", "{name} has a background");
+        // 4.5:1 everywhere but Color050, where white's 4.47:1 is the most any colour gives.
+        let floor = if name == "Color050" { 4.45 } else { 4.5 };
+        assert!(contrast(&bg, &fg) >= floor, "{name}: {fg} on {bg} is below {floor}:1");
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_used_coupon_is_greyed_with_a_stamp_and_no_use_button() {
+    let mut c = seed_coupon("Color020");
+    c.state = coupon_rules::CouponState::Used;
+    let card = render(c, at(IN_WINDOW));
+    assert!(card.class_list().contains("cw-card--used"));
+    assert_eq!(text(&card, ".cw-card__stamp"), "已使用");
+    assert!(text(&card, ".cw-card__used-at").contains("2019.12.30"));
+    assert!(find(&card, ".cw-card__use").has_attribute("disabled"));
+}
+
+#[wasm_bindgen_test]
+fn outside_its_window_the_seed_coupon_reads_expired() {
+    let card = render(seed_coupon("Color020"), at("2025-05-20T12:00:00+08:00"));
+    assert!(card.class_list().contains("cw-card--expired"));
+    assert_eq!(text(&card, ".cw-card__stamp"), "已过期");
+}
+
+/// WCAG contrast ratio of two `rgb(r, g, b)` colours.
+fn contrast(a: &str, b: &str) -> f64 {
+    fn lum(rgb: &str) -> f64 {
+        let parts: Vec<f64> = rgb.trim_start_matches("rgba(").trim_start_matches("rgb(").trim_end_matches(')').split(',').take(3).map(|p| p.trim().parse::<f64>().unwrap() / 255.0).collect();
+        let f = |c: f64| if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) };
+        0.2126 * f(parts[0]) + 0.7152 * f(parts[1]) + 0.0722 * f(parts[2])
+    }
+    let (x, y) = (lum(a), lum(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}

@@ -1,0 +1,38 @@
+//! Helpers for the headless-browser tests: a fresh host element with the widget's real
+//! stylesheet, and DOM queries.
+#![allow(dead_code)]
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement};
+
+pub fn document() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A new `.cw-root` host in the page, with `style/widget.css` loaded once.
+pub fn host() -> HtmlElement {
+    let doc = document();
+    if doc.get_element_by_id("cw-test-style").is_none() {
+        let style = doc.create_element("style").unwrap();
+        style.set_id("cw-test-style");
+        style.set_text_content(Some(include_str!("../../style/widget.css")));
+        doc.head().unwrap().append_child(&style).unwrap();
+    }
+    let el: HtmlElement = doc.create_element("div").unwrap().dyn_into().unwrap();
+    el.set_class_name("cw-root");
+    el.style().set_property("width", "390px").unwrap();
+    doc.body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+pub fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector} in {}", root.outer_html()))
+}
+
+pub fn text(root: &Element, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+pub fn computed(el: &Element, property: &str) -> String {
+    web_sys::window().unwrap().get_computed_style(el).unwrap().unwrap().get_property_value(property).unwrap()
+}
