@@ -17,6 +17,8 @@ pub enum ApiError {
     OriginNotAllowed,
     /// A query or body the API does not accept; nothing was sent upstream.
     InvalidParameter(String),
+    /// A request body over the API's size limit.
+    BodyTooLarge,
     NotFound,
     /// This session is making too many requests.
     RateLimited,
@@ -35,6 +37,7 @@ impl ApiError {
             CsrfFailed => (StatusCode::FORBIDDEN, "CSRF_FAILED", "请求已失效，请刷新页面后重试".into(), false),
             OriginNotAllowed => (StatusCode::FORBIDDEN, "ORIGIN_NOT_ALLOWED", "当前页面无权访问".into(), false),
             InvalidParameter(detail) => (StatusCode::BAD_REQUEST, "INVALID_PARAMETER", format!("请求参数有误：{detail}"), false),
+            BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE", "请求内容过大".into(), false),
             NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND", "券不存在或已失效".into(), false),
             RateLimited => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "操作太频繁，请稍后再试".into(), true),
             StockNotClaimable => (StatusCode::BAD_REQUEST, "STOCK_NOT_CLAIMABLE", "该券不可领取".into(), false),

@@ -1,0 +1,267 @@
+//! The widget's API over real HTTP, against the embedded sandbox over real signed HTTP.
+
+mod common;
+use common::*;
+use coupon_proxy::sandbox::Faults;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::time::Duration;
+
+fn ids(body: &Value) -> Vec<String> {
+    body["coupons"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn without_a_session_every_user_route_is_401_with_a_login_url() {
+    let p = TestProxy::start().await;
+    for path in ["/coupons", "/coupons/merchant/SBXM000001", "/session", "/claimable"] {
+        let (status, body) = p.get("", path).await;
+        assert_eq!(status, 401, "{path}");
+        assert_eq!(code(&body), "UNAUTHENTICATED");
+        assert_eq!(body["error"]["login_url"], "/api/v1/dev/login");
+    }
+    let (status, _) = p.get("cw_session=forged.AAAA", "/coupons").await;
+    assert_eq!(status, 401);
+    assert_eq!(p.calls("merchant_list"), 0, "nothing reached upstream");
+}
+
+#[tokio::test]
+async fn the_list_merges_merchant_stock_and_balance_coupons_with_tab_counts() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let (status, body) = p.get(&me, "/coupons?tab=available&limit=50").await;
+    assert_eq!(status, 200, "{body}");
+    let kinds: HashSet<&str> = body["coupons"].as_array().unwrap().iter().map(|c| c["kind"]["type"].as_str().unwrap()).collect();
+    for k in ["fixed_amount", "discount", "exchange", "cut_to", "balance"] {
+        assert!(kinds.contains(k), "{k} in {kinds:?}");
+    }
+    let sources: HashSet<&str> = body["coupons"].as_array().unwrap().iter().map(|c| c["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, HashSet::from(["merchant", "stock"]));
+    let counts = &body["counts"];
+    assert_eq!(body["total"], counts["available"]);
+    let (_, used) = p.get(&me, "/coupons?tab=used").await;
+    assert_eq!(used["total"], counts["used"]);
+    assert!(used["coupons"].as_array().unwrap().iter().all(|c| c["state"] == "used"));
+    assert_eq!(body["stale"], false);
+}
+
+#[tokio::test]
+async fn pages_cover_a_large_wallet_exactly_once() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_many").await;
+    let (_, first) = p.get(&me, "/coupons?limit=50").await;
+    let total = first["total"].as_u64().unwrap() as usize;
+    assert!(total > 100, "the many-coupon user spans several upstream pages: {total}");
+    let mut seen = HashSet::new();
+    for offset in (0..total).step_by(50) {
+        let (status, page) = p.get(&me, &format!("/coupons?limit=50&offset={offset}")).await;
+        assert_eq!(status, 200);
+        for id in ids(&page) {
+            assert!(seen.insert(id.clone()), "{id} appears twice");
+        }
+    }
+    assert_eq!(seen.len(), total);
+    let (_, past_end) = p.get(&me, &format!("/coupons?offset={}", total + 10)).await;
+    assert!(ids(&past_end).is_empty());
+}
+
+#[tokio::test]
+async fn bad_parameters_are_4xx_and_never_reach_upstream() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    for path in ["/coupons?openid=o_sandbox_many", "/coupons?tab=all", "/coupons?limit=0", "/coupons?limit=51", "/coupons?offset=-1", "/coupons?limit=ten", "/coupons/merchant/%3Cscript%3E", "/coupons/elsewhere/1"] {
+        let (status, body) = p.get(&me, path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(code(&body), "INVALID_PARAMETER", "{path}");
+    }
+    assert_eq!(p.calls("merchant_list") + p.calls("merchant_detail"), 0);
+}
+
+#[tokio::test]
+async fn detail_of_a_merchant_coupon_comes_from_upstream_and_others_are_not_found() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let (status, body) = p.get(&me, "/coupons/merchant/SBXM000001").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["coupon"]["name"], "满100减20");
+    assert_eq!(p.calls("merchant_detail"), 1);
+    let (status, body) = p.get(&me, "/coupons/stock/SBXS000006").await;
+    assert_eq!((status, body["coupon"]["kind"]["type"].as_str()), (200, Some("balance")));
+    // Another user's coupon code is not this user's: not found, whatever the id.
+    let (status, body) = p.get(&me, "/coupons/merchant/SBXN000001").await;
+    assert_eq!((status, code(&body)), (404, "NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn a_burst_of_identical_requests_makes_one_upstream_fetch() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (http, url, me) = (p.http.clone(), p.url("/coupons"), me.clone());
+        tasks.push(tokio::spawn(async move { http.get(url).header("cookie", me).send().await.unwrap().status().as_u16() }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    assert_eq!(p.calls("merchant_list"), 1, "one 商家券 page fetch for twenty requests");
+    assert_eq!(p.calls("stock_list"), 2, "one 代金券 and one 消费金 fetch");
+}
+
+#[tokio::test]
+async fn transient_upstream_errors_are_retried() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    p.faults(Faults { system_error: 1, frequency_limited: 1, ..Faults::default() });
+    let (status, body) = p.get(&me, "/coupons").await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_unverifiable_response_is_never_served() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    p.faults(Faults { bad_signature: 10, ..Faults::default() });
+    let (status, body) = p.get(&me, "/coupons").await;
+    assert_eq!((status, code(&body)), (502, "UPSTREAM_BAD_RESPONSE"), "{body}");
+    assert_eq!(body["error"]["retryable"], true);
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_a_readable_error() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    p.faults(Faults { malformed_body: 10, ..Faults::default() });
+    let (status, body) = p.get(&me, "/coupons").await;
+    assert_eq!((status, code(&body)), (502, "UPSTREAM_BAD_RESPONSE"));
+    assert!(body["error"]["message"].as_str().unwrap().contains("微信支付"));
+}
+
+#[tokio::test]
+async fn upstream_trouble_serves_the_last_good_coupons_marked_stale() {
+    let p = TestProxy::with(|s| s.cache_ttl = Duration::ZERO).await;
+    let me = p.login("o_sandbox_demo").await;
+    let (_, fresh) = p.get(&me, "/coupons").await;
+    p.faults(Faults { system_error: 100, ..Faults::default() });
+    let (status, stale) = p.get(&me, "/coupons").await;
+    assert_eq!(status, 200);
+    assert_eq!(stale["stale"], true);
+    assert_eq!(ids(&stale), ids(&fresh));
+}
+
+#[tokio::test]
+async fn a_slow_upstream_times_out_with_a_clear_error() {
+    let p = TestProxy::with(|s| s.upstream_timeout = Duration::from_millis(200)).await;
+    let me = p.login("o_sandbox_demo").await;
+    p.faults(Faults { latency_ms: 1_000, ..Faults::default() });
+    let (status, body) = p.get(&me, "/coupons").await;
+    assert_eq!((status, code(&body)), (504, "UPSTREAM_TIMEOUT"), "{body}");
+}
+
+#[tokio::test]
+async fn claims_need_the_csrf_token_and_a_claimable_stock() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let body = json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "tap-0001" });
+    let (status, r) = p.post(&me, None, "/claims", &body).await;
+    assert_eq!((status, code(&r)), (403, "CSRF_FAILED"));
+    let (status, _) = p.post(&me, Some("wrong-token"), "/claims", &body).await;
+    assert_eq!(status, 403);
+    let csrf = p.csrf(&me).await;
+    let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_FV_NORMAL", "client_key": "tap-0001" })).await;
+    assert_eq!((status, code(&r)), (400, "STOCK_NOT_CLAIMABLE"));
+    let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "tap-0001", "openid": "o_sandbox_many" })).await;
+    assert_eq!((status, code(&r)), (400, "INVALID_PARAMETER"), "no field can name another user");
+    assert_eq!(p.calls("send_coupon"), 0);
+}
+
+#[tokio::test]
+async fn a_double_tap_issues_exactly_one_coupon_and_it_joins_the_list() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_empty").await;
+    let csrf = p.csrf(&me).await;
+    let body = json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "double-tap-1" });
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (http, url, me, csrf, body) = (p.http.clone(), p.url("/claims"), me.clone(), csrf.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http.post(url).header("cookie", me).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut coupon_ids = HashSet::new();
+    for t in tasks {
+        let (status, r) = t.await.unwrap();
+        assert_eq!(status, 200, "{r}");
+        coupon_ids.insert(r["coupon_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(coupon_ids.len(), 1, "every tap got the same coupon");
+    let (_, list) = p.get(&me, "/coupons").await;
+    assert_eq!(ids(&list), coupon_ids.into_iter().collect::<Vec<_>>(), "exactly one coupon in the wallet");
+    // A new intent (a new key) claims another.
+    let (status, second) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "double-tap-2" })).await;
+    assert_eq!(status, 200);
+    assert_eq!(second["coupon"]["stock_id"], "SBX_STOCK_CLAIM_500", "the new coupon comes back for the list");
+}
+
+#[tokio::test]
+async fn claim_refusals_are_readable() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let csrf = p.csrf(&me).await;
+    let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "sold-out-1" })).await;
+    assert_eq!((status, code(&r)), (409, "CLAIM_REJECTED"));
+    assert_eq!(r["error"]["upstream_code"], "NOT_ENOUGH");
+    assert_eq!(r["error"]["message"], "来晚了，券已被领完");
+    for i in 0..3 {
+        let (status, _) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": format!("limit-{i:04}") })).await;
+        assert_eq!(status, 200);
+    }
+    let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "limit-0004" })).await;
+    assert_eq!((status, r["error"]["upstream_code"].as_str()), (409, Some("RULELIMIT")));
+    assert_eq!(r["error"]["message"], "已达到领取上限");
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_bodies_are_refused() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let csrf = p.csrf(&me).await;
+    let huge = json!({ "stock_id": "x".repeat(10_000), "client_key": "tap-0001" });
+    let (status, r) = p.post(&me, Some(&csrf), "/claims", &huge).await;
+    assert_eq!((status, code(&r)), (413, "BODY_TOO_LARGE"));
+    let r = p.http.post(p.url("/claims")).header("cookie", &me).header("x-csrf-token", &csrf).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn logout_kills_the_cookie_for_good() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let csrf = p.csrf(&me).await;
+    let (status, _) = p.post(&me, Some(&csrf), "/session/logout", &json!({})).await;
+    assert_eq!(status, 204);
+    let (status, body) = p.get(&me, "/coupons").await;
+    assert_eq!((status, code(&body)), (401, "UNAUTHENTICATED"), "the replayed cookie is dead");
+}
+
+#[tokio::test]
+async fn only_allowed_origins_may_call() {
+    let p = TestProxy::with(|s| s.allowed_origins = vec!["https://shop.example".into()]).await;
+    let me = p.login("o_sandbox_demo").await;
+    let r = p.http.get(p.url("/coupons")).header("cookie", &me).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = p.http.get(p.url("/coupons")).header("cookie", &me).header("origin", "https://shop.example").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "https://shop.example");
+    assert_eq!(r.headers()["access-control-allow-credentials"], "true");
+}
+
+#[tokio::test]
+async fn the_development_login_refuses_unknown_users_and_open_redirects() {
+    let p = TestProxy::start().await;
+    let r = p.http.get(p.url("/dev/login?user=o_not_a_sandbox_user")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = p.http.get(p.url("/dev/login?redirect=//evil.example/")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/");
+}

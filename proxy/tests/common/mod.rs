@@ -1,0 +1,88 @@
+//! A proxy with its embedded sandbox on loopback, and a browser-like HTTP client.
+#![allow(dead_code)]
+
+use coupon_proxy::config::Settings;
+use coupon_proxy::sandbox::{Faults, SharedSandbox};
+use coupon_proxy::Running;
+use serde_json::Value;
+use std::net::SocketAddr;
+
+pub struct TestProxy {
+    pub running: Running,
+    pub http: reqwest::Client,
+}
+
+impl TestProxy {
+    pub async fn start() -> TestProxy {
+        TestProxy::with(|_| {}).await
+    }
+
+    pub async fn with(adjust: impl FnOnce(&mut Settings)) -> TestProxy {
+        let mut s = Settings::sandbox();
+        s.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.static_dir = std::env::temp_dir();
+        adjust(&mut s);
+        let running = coupon_proxy::start(s).await.expect("proxy starts");
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestProxy { running, http }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/api/v1{path}", self.running.addr)
+    }
+
+    pub fn sandbox(&self) -> &SharedSandbox {
+        self.running.app.sandbox.as_ref().expect("sandbox mode")
+    }
+
+    pub fn faults(&self, f: Faults) {
+        self.sandbox().set_faults(f);
+    }
+
+    pub fn calls(&self, which: &str) -> u64 {
+        use std::sync::atomic::Ordering::Relaxed;
+        let s = self.sandbox().stats();
+        match which {
+            "merchant_list" => s.merchant_list.load(Relaxed),
+            "stock_list" => s.stock_list.load(Relaxed),
+            "send_coupon" => s.send_coupon.load(Relaxed),
+            "merchant_detail" => s.merchant_detail.load(Relaxed),
+            _ => panic!("{which}"),
+        }
+    }
+
+    /// Logs in as a sandbox user; returns the `Cookie` header value.
+    pub async fn login(&self, user: &str) -> String {
+        let r = self.http.get(self.url(&format!("/dev/login?user={user}&redirect=/"))).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let set = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        set.split(';').next().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, cookie: &str, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).header("cookie", cookie).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn csrf(&self, cookie: &str) -> String {
+        let (status, body) = self.get(cookie, "/session").await;
+        assert_eq!(status, 200, "{body}");
+        body["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn post(&self, cookie: &str, csrf: Option<&str>, path: &str, body: &Value) -> (u16, Value) {
+        let mut r = self.http.post(self.url(path)).header("cookie", cookie).json(body);
+        if let Some(t) = csrf {
+            r = r.header("x-csrf-token", t);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
+}
