@@ -74,6 +74,9 @@ pub struct Options {
     /// Serial (Wechatpay-Serial) of that platform key or certificate.
     #[arg(long, env = "COUPON_PROXY_PLATFORM_SERIAL")]
     pub platform_serial: Option<String>,
+    /// Base URL of WeChat's OAuth API (the code → openid exchange) [default: https://api.weixin.qq.com].
+    #[arg(long, env = "COUPON_PROXY_OAUTH_API")]
+    pub oauth_api: Option<String>,
     /// Official account AppSecret, for WeChat OAuth (snsapi_base) in live mode.
     #[arg(long, env = "COUPON_PROXY_APP_SECRET", hide_env_values = true)]
     pub app_secret: Option<String>,
@@ -130,6 +133,7 @@ impl Options {
             merchant_key_file: self.merchant_key_file.or(f.merchant_key_file),
             platform_key_file: self.platform_key_file.or(f.platform_key_file),
             platform_serial: self.platform_serial.or(f.platform_serial),
+            oauth_api: self.oauth_api.or(f.oauth_api),
             app_secret: self.app_secret.or(f.app_secret),
             session_secret: self.session_secret.or(f.session_secret),
             allowed_origins: self.allowed_origins.or(f.allowed_origins),
@@ -157,6 +161,7 @@ pub struct Settings {
     pub merchant_key_pem: String,
     pub platform_key_pem: String,
     pub platform_serial: String,
+    pub oauth_api: String,
     pub app_secret: Option<String>,
     pub session_secret: Vec<u8>,
     pub allowed_origins: Vec<String>,
@@ -245,6 +250,7 @@ impl Settings {
             merchant_key_pem,
             platform_key_pem,
             platform_serial: live_need(o.platform_serial, "platform-serial", sb::PLATFORM_SERIAL)?,
+            oauth_api: o.oauth_api.unwrap_or_else(|| "https://api.weixin.qq.com".into()).trim_end_matches('/').to_owned(),
             app_secret: o.app_secret,
             session_secret,
             allowed_origins: o.allowed_origins.unwrap_or_default().into_iter().map(|s| s.trim_end_matches('/').to_owned()).collect(),
@@ -270,4 +276,50 @@ fn random_secret() -> Vec<u8> {
     let mut s = vec![0u8; 32];
     ring::rand::SystemRandom::new().fill(&mut s).expect("the OS random source is available");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_fills_what_flags_and_environment_leave_unset() {
+        let path = std::env::temp_dir().join(format!("cw-config-{}.toml", std::process::id()));
+        std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nclaimable_stocks = [\"A\", \"B\"]\ncache_ttl_secs = 5\n").unwrap();
+        let flags = Options { config: Some(path.clone()), cache_ttl_secs: Some(7), ..Options::default() };
+        let s = Settings::resolve(flags.with_file().unwrap()).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:9999");
+        assert_eq!(s.claimable_stocks, ["A", "B"]);
+        assert_eq!(s.cache_ttl, Duration::from_secs(7), "a flag wins over the file");
+        std::fs::write(&path, "lisen = \"typo\"\n").unwrap();
+        let err = Options { config: Some(path.clone()), ..Options::default() }.with_file().unwrap_err();
+        assert!(err.contains("lisen"), "{err}");
+        std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn live_mode_demands_real_credentials() {
+        let err = Settings::resolve(Options { mode: Some(Mode::Live), ..Options::default() }).unwrap_err();
+        assert!(err.contains("merchant-key-file"), "{err}");
+        let dir = std::env::temp_dir().join(format!("cw-live-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("key.pem");
+        std::fs::write(&key, sandbox_identity::MERCHANT_KEY).unwrap();
+        let o = Options {
+            mode: Some(Mode::Live),
+            merchant_key_file: Some(key),
+            session_secret: Some("x".repeat(40)),
+            ..Options::default()
+        };
+        let err = Settings::resolve(o).unwrap_err();
+        assert!(err.contains("test key"), "{err}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let s = Settings::sandbox();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("PRIVATE KEY") && !shown.contains("session_secret"), "{shown}");
+    }
 }

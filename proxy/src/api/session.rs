@@ -157,7 +157,8 @@ pub async fn oauth_callback(State(app): State<SharedApp>, Query(q): Query<OAuthC
     }
     let secret = app.settings.app_secret.as_deref().unwrap_or_default();
     let url = format!(
-        "https://api.weixin.qq.com/sns/oauth2/access_token?appid={}&secret={}&code={}&grant_type=authorization_code",
+        "{}/sns/oauth2/access_token?appid={}&secret={}&code={}&grant_type=authorization_code",
+        app.settings.oauth_api,
         encode(&app.settings.appid),
         encode(secret),
         encode(&q.code)
