@@ -6,7 +6,9 @@
 //! [`start`] finds on load; options come from `data-api-base` and `data-lang`.
 
 pub mod api;
+pub mod code128;
 pub mod components;
+pub mod events;
 pub mod i18n;
 
 use coupon_rules::{BeijingTime, Lang};
@@ -20,11 +22,14 @@ pub struct Options {
     /// Base URL of the proxy's API, e.g. `/api/v1` or `https://shop.example/api/v1`.
     pub api_base: String,
     pub lang: Lang,
+    /// Link for MINI_PROGRAMS coupons outside a mini-program, with `{appid}` and `{path}`
+    /// (e.g. a merchant's URL-scheme link); only `weixin://` and `https://` links are used.
+    pub mini_program_link: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { api_base: "/api/v1".into(), lang: Lang::ZhCn }
+        Options { api_base: "/api/v1".into(), lang: Lang::ZhCn, mini_program_link: None }
     }
 }
 
@@ -38,6 +43,7 @@ impl Options {
         if let Some(lang) = el.get_attribute("data-lang") {
             o.lang = Lang::from_tag(&lang);
         }
+        o.mini_program_link = el.get_attribute("data-mini-program-link").filter(|l| !l.trim().is_empty());
         o
     }
 }

@@ -1,6 +1,9 @@
 //! One coupon as a card: colour, merchant, value, condition, validity, weekly slots, tags,
 //! state, and the use button.
 
+use super::detail::DetailBody;
+use super::sheet::Sheet;
+use super::use_coupon::{request_use, UseSheetBody};
 use crate::i18n::{t, use_button};
 use coupon_rules::model::{CouponKind, UseMethod};
 use coupon_rules::validity::{availability, is_expiring_soon, Availability, DEFAULT_EXPIRING_SOON_MS};
@@ -49,6 +52,16 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
     let usable_method = !matches!(coupon.use_method, UseMethod::SelfConsume | UseMethod::Unknown { .. });
     let can_use = usable_method && state.is_usable();
     let merchant_name = coupon.merchant.name.clone().unwrap_or_else(|| t(lang, "微信支付", "WeChat Pay").to_owned());
+    let open = RwSignal::new(None::<Open>);
+    let for_use = coupon.clone();
+    let for_sheet = StoredValue::new(coupon.clone());
+    let on_use = move |e: web_sys::MouseEvent| {
+        if let Some(target) = e.target() {
+            if request_use(&for_use, &target) {
+                open.set(Some(Open::Use));
+            }
+        }
+    };
     view! {
         <article class=class data-coupon-id=coupon.id.clone() aria-label=coupon.name.clone()>
             <div class="cw-card__main">
@@ -61,7 +74,12 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
                         <Logo url=coupon.merchant.logo_url.clone() name=merchant_name.clone()/>
                         <span class="cw-card__merchant-name">{merchant_name}</span>
                     </div>
-                    <h3 class="cw-card__name">{coupon.name.clone()}</h3>
+                    <h3 class="cw-card__name">
+                        // The whole card opens the detail sheet through this button's ::after.
+                        <button type="button" class="cw-card__open" aria-haspopup="dialog" on:click=move |_| open.set(Some(Open::Detail))>
+                            {coupon.name.clone()}
+                        </button>
+                    </h3>
                     <p class="cw-card__validity">{text::validity(&coupon, lang)}</p>
                     {slots.map(|s| view! { <p class="cw-card__slots">{s}</p> })}
                     {used_at.map(|u| view! { <p class="cw-card__used-at">{u}</p> })}
@@ -72,11 +90,26 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
                 </div>
             </div>
             {stamp.map(|s| view! { <span class="cw-card__stamp" aria-hidden="true">{s}</span> })}
-            <button type="button" class="cw-card__use" disabled=!can_use>
+            <button type="button" class="cw-card__use" disabled=!can_use aria-haspopup="dialog" on:click=on_use>
                 {use_button(&coupon.use_method, lang)}
             </button>
+            {move || open.get().map(|which| {
+                let c = for_sheet.get_value();
+                let close = Callback::new(move |_| open.set(None));
+                match which {
+                    Open::Detail => view! { <Sheet title=c.name.clone() lang=lang on_close=close><DetailBody coupon=c lang=lang/></Sheet> }.into_any(),
+                    Open::Use => view! { <Sheet title=use_button(&c.use_method, lang).to_owned() lang=lang on_close=close><UseSheetBody coupon=c lang=lang/></Sheet> }.into_any(),
+                }
+            })}
         </article>
     }
+}
+
+/// Which sheet a card has open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Detail,
+    Use,
 }
 
 /// The merchant's logo, lazily loaded; its initial in a circle when missing or broken.

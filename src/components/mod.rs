@@ -1,4 +1,8 @@
 //! The widget's components, one per file.
 
 pub mod card;
+pub mod codes;
+pub mod detail;
+pub mod sheet;
+pub mod use_coupon;
 pub mod wallet;

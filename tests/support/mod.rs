@@ -36,3 +36,32 @@ pub fn text(root: &Element, selector: &str) -> String {
 pub fn computed(el: &Element, property: &str) -> String {
     web_sys::window().unwrap().get_computed_style(el).unwrap().unwrap().get_property_value(property).unwrap()
 }
+
+/// Lets the browser run pending tasks (effects, event handlers).
+pub async fn tick() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Records the `detail` (as JSON text) of every `name` event reaching `el`.
+pub fn record_events(el: &Element, name: &str) -> std::rc::Rc<std::cell::RefCell<Vec<serde_json::Value>>> {
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    let listener = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+        let text = js_sys::JSON::stringify(&e.detail()).unwrap().as_string().unwrap();
+        sink.borrow_mut().push(serde_json::from_str(&text).unwrap());
+    });
+    el.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref()).unwrap();
+    listener.forget();
+    seen
+}
+
+pub fn click(root: &Element, selector: &str) {
+    find(root, selector).dyn_into::<HtmlElement>().unwrap().click();
+}
+
+pub fn active_element() -> Option<Element> {
+    document().active_element()
+}

@@ -1,0 +1,90 @@
+//! What 立即使用 does, per use method. Every tap is reported to the host page (`cw:use`), and
+//! every tap shows the user something: a tap is never silently lost.
+
+use super::codes::{Barcode, QrCode};
+use crate::events::emit;
+use crate::i18n::t;
+use crate::Options;
+use coupon_rules::{Coupon, Lang, UseMethod};
+use leptos::prelude::*;
+use serde_json::json;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Reports the tap to the host and, in a mini-program web-view with the JS-SDK, navigates
+/// there. Returns whether the widget should open its own use sheet.
+pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget) -> bool {
+    let (method, extra) = match &coupon.use_method {
+        UseMethod::Offline => ("offline", json!({ "code": coupon.id })),
+        UseMethod::MiniProgram { appid, path } => ("mini_program", json!({ "appid": appid, "path": path })),
+        UseMethod::PaymentCode => ("payment_code", json!({})),
+        UseMethod::SelfConsume | UseMethod::Unknown { .. } => return false,
+    };
+    let mut detail = json!({ "method": method, "coupon_id": coupon.id, "source": coupon.source, "stock_id": coupon.stock_id });
+    if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    emit(from, "cw:use", &detail);
+    match &coupon.use_method {
+        UseMethod::MiniProgram { path: Some(path), .. } => !navigate_in_mini_program(path),
+        _ => true,
+    }
+}
+
+/// `wx.miniProgram.navigateTo` when the page runs in a mini-program web-view.
+fn navigate_in_mini_program(path: &str) -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null());
+    if get(&window, "__wxjs_environment").and_then(|v| v.as_string()).as_deref() != Some("miniprogram") {
+        return false;
+    }
+    let Some(mini) = get(&window, "wx").and_then(|wx| get(&wx, "miniProgram")) else { return false };
+    let Some(navigate) = get(&mini, "navigateTo").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { return false };
+    let arg = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&arg, &JsValue::from_str("url"), &JsValue::from_str(path));
+    navigate.call1(&mini, &arg).is_ok()
+}
+
+/// The body of the 立即使用 sheet.
+#[component]
+pub fn UseSheetBody(coupon: Coupon, lang: Lang) -> impl IntoView {
+    let options = use_context::<Options>().unwrap_or_default();
+    match coupon.use_method.clone() {
+        UseMethod::Offline => view! {
+            <div class="cw-use cw-use--offline">
+                <p class="cw-use__hint">{t(lang, "请向店员出示券码", "Show this code at the till")}</p>
+                <QrCode text=coupon.id.clone() label=t(lang, "券码二维码", "Coupon QR code").to_owned()/>
+                <Barcode text=coupon.id.clone() label=t(lang, "券码条形码", "Coupon barcode").to_owned()/>
+                <p class="cw-code" aria-label=t(lang, "券码", "Code")>{grouped(&coupon.id)}</p>
+            </div>
+        }
+        .into_any(),
+        UseMethod::MiniProgram { appid, path } => {
+            let link = options.mini_program_link.as_deref().zip(appid.as_deref()).map(|(template, appid)| {
+                template.replace("{appid}", &js_sys::encode_uri_component(appid).as_string().unwrap_or_default())
+                    .replace("{path}", &js_sys::encode_uri_component(path.as_deref().unwrap_or("")).as_string().unwrap_or_default())
+            }).filter(|l| l.starts_with("weixin://") || l.starts_with("https://"));
+            view! {
+                <div class="cw-use cw-use--mini-program">
+                    <p class="cw-use__hint">{t(lang, "请在商家小程序中使用本券", "Use this coupon in the merchant's mini-program")}</p>
+                    {link.map(|href| view! { <a class="cw-button" href=href>{t(lang, "打开小程序", "Open mini-program")}</a> })}
+                </div>
+            }
+            .into_any()
+        }
+        UseMethod::PaymentCode => view! {
+            <div class="cw-use cw-use--payment-code">
+                <p class="cw-use__hint">{t(lang, "付款时打开微信「付款码」，本券将自动抵扣", "Pay with your WeChat payment code; the coupon applies automatically")}</p>
+            </div>
+        }
+        .into_any(),
+        UseMethod::SelfConsume | UseMethod::Unknown { .. } => view! {
+            <p class="cw-use__hint">{t(lang, "暂不支持此核销方式", "This way of using the coupon is not supported yet")}</p>
+        }
+        .into_any(),
+    }
+}
+
+/// `123446565767` → `1234 4656 5767`, easier to read out.
+pub fn grouped(code: &str) -> String {
+    code.chars().collect::<Vec<_>>().chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,195 @@
+//! 立即使用 per use method, the sheets, and what the host page is told — in real Chromium.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use coupon_rules::model::UseMethod;
+use coupon_rules::wire::parse_merchant_coupon;
+use coupon_rules::{BeijingTime, Coupon};
+use coupon_widget::components::card::CouponCard;
+use coupon_widget::Options;
+use leptos::prelude::*;
+use support::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_001.json");
+
+fn seed(method: UseMethod) -> Coupon {
+    let mut c = parse_merchant_coupon(SEED_001.as_bytes()).unwrap();
+    c.use_method = method;
+    c
+}
+
+fn now() -> BeijingTime {
+    BeijingTime::parse_rfc3339("2019-12-30T14:00:00+08:00").unwrap()
+}
+
+fn render(coupon: Coupon, options: Options) -> web_sys::HtmlElement {
+    let host = host();
+    leptos::mount::mount_to(host.clone(), move || {
+        provide_context(options);
+        view! { <CouponCard coupon=coupon now=now()/> }
+    })
+    .forget();
+    host
+}
+
+#[wasm_bindgen_test]
+async fn offline_opens_a_sheet_whose_qr_code_decodes_to_the_coupon_code() {
+    let host = render(seed(UseMethod::Offline), Options::default());
+    let uses = record_events(&host, "cw:use");
+    click(&host, ".cw-card__use");
+    tick().await;
+    let sheet = find(&host, "[role=dialog]");
+    assert_eq!(text(&sheet, ".cw-code"), "1234 4656 5767");
+    assert_eq!(decode_qr(&find(&sheet, "svg.cw-qr")).await, "123446565767");
+    assert!(sheet.query_selector("svg.cw-barcode").unwrap().is_some());
+    assert_eq!(uses.borrow().len(), 1);
+    assert_eq!(uses.borrow()[0]["method"], "offline");
+    assert_eq!(uses.borrow()[0]["code"], "123446565767");
+}
+
+#[wasm_bindgen_test]
+async fn a_sheet_takes_focus_closes_on_escape_and_gives_focus_back() {
+    let host = render(seed(UseMethod::Offline), Options::default());
+    let use_button = find(&host, ".cw-card__use");
+    use_button.clone().dyn_into::<web_sys::HtmlElement>().unwrap().focus().unwrap();
+    click(&host, ".cw-card__use");
+    tick().await;
+    let close = find(&host, ".cw-sheet__close");
+    assert_eq!(active_element().as_ref(), Some(&close), "focus moves into the sheet");
+    assert_eq!(find(&host, "[role=dialog]").get_attribute("aria-modal").as_deref(), Some("true"));
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    close.dispatch_event(&web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+    tick().await;
+    assert!(host.query_selector("[role=dialog]").unwrap().is_none(), "Escape closes it");
+    assert_eq!(active_element().as_ref(), Some(&use_button), "focus returns to the use button");
+}
+
+#[wasm_bindgen_test]
+async fn mini_program_outside_a_web_view_tells_the_host_and_offers_the_link() {
+    let options = Options { mini_program_link: Some("weixin://dl/business/?appid={appid}&path={path}".into()), ..Options::default() };
+    let host = render(seed(UseMethod::MiniProgram { appid: Some("wx23232232323".into()), path: Some("/path/index/index".into()) }), options);
+    let uses = record_events(&host, "cw:use");
+    click(&host, ".cw-card__use");
+    tick().await;
+    assert_eq!(uses.borrow()[0]["method"], "mini_program");
+    assert_eq!(uses.borrow()[0]["appid"], "wx23232232323");
+    assert_eq!(uses.borrow()[0]["path"], "/path/index/index");
+    let link = find(&host, "[role=dialog] a.cw-button");
+    assert_eq!(link.get_attribute("href").unwrap(), "weixin://dl/business/?appid=wx23232232323&path=%2Fpath%2Findex%2Findex");
+}
+
+#[wasm_bindgen_test]
+async fn mini_program_inside_a_web_view_navigates_through_the_js_sdk() {
+    let window = web_sys::window().unwrap();
+    let calls = js_sys::Array::new();
+    let recorder = calls.clone();
+    let navigate = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |arg: JsValue| {
+        recorder.push(&js_sys::Reflect::get(&arg, &"url".into()).unwrap());
+    });
+    let mini = js_sys::Object::new();
+    js_sys::Reflect::set(&mini, &"navigateTo".into(), navigate.as_ref()).unwrap();
+    let wx = js_sys::Object::new();
+    js_sys::Reflect::set(&wx, &"miniProgram".into(), &mini).unwrap();
+    js_sys::Reflect::set(&window, &"wx".into(), &wx).unwrap();
+    js_sys::Reflect::set(&window, &"__wxjs_environment".into(), &"miniprogram".into()).unwrap();
+
+    let host = render(seed(UseMethod::MiniProgram { appid: Some("wx1".into()), path: Some("/pages/use".into()) }), Options::default());
+    click(&host, ".cw-card__use");
+    tick().await;
+    js_sys::Reflect::delete_property(&window, &"wx".into()).unwrap();
+    js_sys::Reflect::delete_property(&window, &"__wxjs_environment".into()).unwrap();
+    drop(navigate);
+    assert_eq!(calls.length(), 1);
+    assert_eq!(calls.get(0).as_string().unwrap(), "/pages/use");
+    assert!(host.query_selector("[role=dialog]").unwrap().is_none(), "the mini-program takes over");
+}
+
+#[wasm_bindgen_test]
+async fn payment_code_tells_the_user_and_the_host() {
+    let host = render(seed(UseMethod::PaymentCode), Options::default());
+    let uses = record_events(&host, "cw:use");
+    click(&host, ".cw-card__use");
+    tick().await;
+    assert_eq!(uses.borrow()[0]["method"], "payment_code");
+    assert!(text(&host, "[role=dialog] .cw-use__hint").contains("付款码"));
+}
+
+#[wasm_bindgen_test]
+fn self_consume_is_shown_as_not_supported() {
+    let host = render(seed(UseMethod::SelfConsume), Options::default());
+    let button = find(&host, ".cw-card__use");
+    assert!(button.has_attribute("disabled"));
+    assert_eq!(button.text_content().unwrap().trim(), "暂不支持");
+}
+
+#[wasm_bindgen_test]
+async fn the_detail_sheet_shows_every_rule_and_the_entrances() {
+    let host = render(seed(UseMethod::Offline), Options::default());
+    let entrances = record_events(&host, "cw:entrance");
+    click(&host, ".cw-card__open");
+    tick().await;
+    let sheet = find(&host, "[role=dialog]");
+    let all = sheet.text_content().unwrap();
+    for expected in ["xxx门店可用", "每周一、周二 01:00–23:59", "2015.05.20 13:29 – 2015.05.20 13:29", "123446565767", "微信支付", "xxx商品可用", "233554655", "233455656", "获取更多优惠"] {
+        assert!(all.contains(expected), "{expected} in {all}");
+    }
+    assert!(sheet.query_selector(".cw-detail__image").unwrap().is_none(), "\"图片cdn地址\" is no https URL, so no image");
+    let button = find(&sheet, ".cw-detail__entrance .cw-button");
+    assert_eq!(button.text_content().unwrap(), "欢迎选购");
+    button.dyn_into::<web_sys::HtmlElement>().unwrap().click();
+    assert_eq!(entrances.borrow()[0]["appid"], "wx234545656765876");
+}
+
+#[wasm_bindgen_test]
+fn code128_table_and_checksum() {
+    let patterns = coupon_widget::code128::patterns();
+    let mut seen = std::collections::HashSet::new();
+    for (value, p) in patterns.iter().enumerate() {
+        let w: Vec<u32> = p.bytes().map(|b| u32::from(b - b'0')).collect();
+        let modules: u32 = w.iter().sum();
+        assert_eq!(modules, if value == 106 { 13 } else { 11 }, "symbol {value}");
+        let bars: u32 = w.iter().step_by(2).sum();
+        assert_eq!(bars % 2, 0, "symbol {value}: Code 128 bars always cover an even number of modules");
+        assert!(seen.insert(*p), "symbol {value} repeats");
+    }
+    // Start C, the six digit pairs, then (105 + 1·12 + 2·34 + 3·46 + 4·56 + 5·57 + 6·67) mod 103 = 101.
+    assert_eq!(coupon_widget::code128::symbols("123446565767").unwrap(), vec![105, 12, 34, 46, 56, 57, 67, 101]);
+    assert_eq!(coupon_widget::code128::symbols("SBX1").unwrap()[0], 104, "letters use code set B");
+    assert!(coupon_widget::code128::symbols("券").is_none());
+}
+
+/// Draws the SVG into a canvas and decodes it as a camera would.
+async fn decode_qr(svg: &web_sys::Element) -> String {
+    const PX: u32 = 400;
+    let markup = svg.outer_html().replacen("<svg ", &format!("<svg width=\"{PX}\" height=\"{PX}\" "), 1);
+    let parts = js_sys::Array::of1(&JsValue::from_str(&markup));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("image/svg+xml");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag).unwrap();
+    let url = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    let img = web_sys::HtmlImageElement::new().unwrap();
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        img.set_onload(Some(&resolve));
+        img.set_onerror(Some(&reject));
+    });
+    img.set_src(&url);
+    JsFuture::from(loaded).await.expect("the SVG loads as an image");
+    let canvas: web_sys::HtmlCanvasElement = support::document().create_element("canvas").unwrap().dyn_into().unwrap();
+    canvas.set_width(PX);
+    canvas.set_height(PX);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    ctx.draw_image_with_html_image_element_and_dw_and_dh(&img, 0.0, 0.0, f64::from(PX), f64::from(PX)).unwrap();
+    let data = ctx.get_image_data(0.0, 0.0, f64::from(PX), f64::from(PX)).unwrap().data();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(PX as usize, PX as usize, |x, y| data[(y * PX as usize + x) * 4]);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code found");
+    grids[0].decode().expect("it decodes").1
+}
