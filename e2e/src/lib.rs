@@ -11,11 +11,17 @@ use std::time::Duration;
 
 /// The proxy in sandbox mode on a free loopback port, serving the built demo page.
 pub async fn start_proxy() -> coupon_proxy::Running {
+    start_proxy_with(|_| {}).await
+}
+
+/// [`start_proxy`] with adjusted settings.
+pub async fn start_proxy_with(adjust: impl FnOnce(&mut coupon_proxy::config::Settings)) -> coupon_proxy::Running {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
     assert!(dist.join("index.html").exists(), "no widget build in {}: run `trunk build --release` first", dist.display());
     let mut settings = coupon_proxy::config::Settings::sandbox();
     settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     settings.static_dir = dist;
+    adjust(&mut settings);
     coupon_proxy::start(settings).await.expect("proxy starts")
 }
 
@@ -60,6 +66,38 @@ impl Browser {
     /// Waits (up to 15 s) for an element to appear.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map_or(0, |v| v.len())
+    }
+
+    /// Waits (up to 15 s) until `css` matches exactly `n` elements.
+    pub async fn wait_for_count(&self, css: &str, n: usize) {
+        for _ in 0..150 {
+            if self.count(css).await == n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} × {css}, found {}", self.count(css).await);
+    }
+
+    /// Waits until the list has finished loading (no tab or page under way).
+    pub async fn wait_settled(&self) {
+        for _ in 0..150 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if self.count(".cw-wallet__panel[aria-busy=false]").await == 1 && self.count(".cw-more__loading").await == 0 {
+                return;
+            }
+        }
+        panic!("the list never settled");
+    }
+
+    /// Scrolls the list's end into view, as a user reaching the bottom does.
+    pub async fn scroll_to_end(&self) {
+        self.client.execute("document.querySelector('.cw-more').scrollIntoView()", vec![]).await.expect("scrolls");
     }
 
     pub async fn close(self) {

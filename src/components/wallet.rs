@@ -1,50 +1,165 @@
-//! The 我的代金券 view: the user's usable coupons as cards, with loading, empty, login and
-//! error states (tabs, paging and sheets grow here).
+//! The 我的代金券 view: tabs 可用 / 已使用 / 已过期 with counts, the cards of the chosen tab
+//! loaded page by page as the user scrolls, refresh, and loading, empty, stale, login and
+//! error states. A page that fails to load offers retry and keeps the pages already shown.
 
 use super::card::CouponCard;
 use crate::api::{self, ApiError, CouponPage};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::wallet::{Tab, TabCounts};
+use coupon_rules::{Coupon, Lang};
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
-const PAGE_SIZE: usize = 20;
+pub const PAGE_SIZE: usize = 20;
 
 #[component]
 pub fn Wallet(options: Options) -> impl IntoView {
+    provide_context(options.clone());
     let lang = options.lang;
-    let base = options.api_base.clone();
+    let base = StoredValue::new(options.api_base.clone());
     let tab = RwSignal::new(Tab::Available);
+    let refreshes = RwSignal::new(0u32);
     let counts = RwSignal::new(None::<TabCounts>);
-    let page = LocalResource::new(move || {
-        let base = base.clone();
-        let tab = tab.get();
+    let pending = RwSignal::new(false);
+    // The first page of the tab: refetched when the tab changes or the user refreshes.
+    let first = LocalResource::new(move || {
+        let (tab, _) = (tab.get(), refreshes.get());
         async move {
-            let result = api::list_coupons(&base, tab, 0, PAGE_SIZE).await;
-            if let Ok(p) = &result {
+            let page = api::list_coupons(&base.get_value(), tab, 0, PAGE_SIZE).await;
+            if let Ok(p) = &page {
                 counts.set(Some(p.counts));
             }
-            result
+            page
         }
     });
     view! {
         <section class="cw-wallet" aria-label=t(lang, "我的代金券", "My coupons")>
             <Tabs current=tab counts=counts lang=lang/>
-            <div role="tabpanel" class="cw-wallet__panel">
-                <Suspense fallback=move || view! { <Skeleton/> }>
-                    {move || page.get().map(|result| match result {
-                        Ok(p) => view! { <CouponList page=p tab=tab.get_untracked() lang=lang/> }.into_any(),
-                        Err(e) => view! { <Failure error=e lang=lang retry=move || page.refetch()/> }.into_any(),
+            <div class="cw-wallet__bar">
+                <button type="button" class="cw-wallet__refresh" on:click=move |_| refreshes.update(|n| *n += 1)>{t(lang, "刷新", "Refresh")}</button>
+            </div>
+            // While a tab or a refresh loads, the old cards stay, dimmed and marked busy.
+            <div role="tabpanel" class="cw-wallet__panel" class:cw-wallet__panel--pending=move || pending.get()
+                 aria-busy=move || pending.get().to_string()>
+                <Transition fallback=move || view! { <Skeleton/> } set_pending=pending.write_only()>
+                    {move || first.get().map(|result| match result {
+                        Ok(page) => view! { <Pages first=page tab=tab.get_untracked() lang=lang/> }.into_any(),
+                        Err(e) => view! { <Failure error=e lang=lang retry=move || first.refetch()/> }.into_any(),
                     })}
-                </Suspense>
+                </Transition>
             </div>
         </section>
     }
 }
 
+/// The loaded pages of one tab, and the next one as the user reaches the end.
+#[component]
+fn Pages(first: CouponPage, tab: Tab, lang: Lang) -> impl IntoView {
+    let options = use_context::<Options>().unwrap_or_default();
+    let total = first.total;
+    let stale = first.stale;
+    let loaded = RwSignal::new(first.coupons);
+    let next_page = Action::new_local(move |offset: &usize| {
+        let (base, offset) = (options.api_base.clone(), *offset);
+        async move { api::list_coupons(&base, tab, offset, PAGE_SIZE).await }
+    });
+    // Append each page that arrives.
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = next_page.value().get() {
+            loaded.update(|l| {
+                if page.offset == l.len() {
+                    l.extend(page.coupons);
+                }
+            });
+        }
+    });
+    let failed = move || next_page.value().get().and_then(Result::err);
+    let has_more = move || loaded.with(Vec::len) < total;
+    let load_more = move || {
+        if has_more() && !next_page.pending().get_untracked() {
+            next_page.dispatch(loaded.with_untracked(Vec::len));
+        }
+    };
+    let sentinel = NodeRef::<html::Div>::new();
+    // Re-armed after every page: if the end is still on screen, the next page follows.
+    observe_when_visible(sentinel, move || loaded.with(Vec::len), move || {
+        if failed().is_none() {
+            load_more();
+        }
+    });
+    let now = crate::now();
+    view! {
+        {stale.then(|| view! { <p class="cw-notice" role="status">{t(lang, "网络不佳，显示的是稍早的数据", "Showing earlier data: the network is slow")}</p> })}
+        {move || loaded.with(Vec::is_empty).then(|| view! { <p class="cw-empty">{empty_text(tab, lang)}</p> })}
+        <div class="cw-list" role="list" data-tab=tab.as_str()>
+            <For each=move || loaded.get() key=|c: &Coupon| (c.source, c.id.clone()) let:coupon>
+                <div role="listitem"><CouponCard coupon=coupon now=now lang=lang/></div>
+            </For>
+        </div>
+        {move || failed().map(|e| view! {
+            <div class="cw-error cw-error--inline" role="alert">
+                <p>{e.message}</p>
+                <button type="button" class="cw-button" on:click=move |_| load_more()>{t(lang, "重试", "Retry")}</button>
+            </div>
+        })}
+        <div class="cw-more" node_ref=sentinel>
+            {move || if next_page.pending().get() {
+                view! { <span class="cw-more__loading" role="status">{t(lang, "加载中…", "Loading…")}</span> }.into_any()
+            } else if has_more() && failed().is_none() {
+                view! { <button type="button" class="cw-button cw-button--plain" on:click=move |_| load_more()>{t(lang, "加载更多", "Load more")}</button> }.into_any()
+            } else if !loaded.with(Vec::is_empty) && !has_more() {
+                view! { <span class="cw-more__end">{t(lang, "没有更多了", "That's all")}</span> }.into_any()
+            } else {
+                ().into_any()
+            }}
+        </div>
+    }
+}
+
+/// Calls `on_visible` whenever the element scrolls into view (IntersectionObserver), and
+/// again whenever `rearm` changes while it is still in view (an observer only reports
+/// changes, so a page too short to push the end off screen would otherwise stall the list).
+fn observe_when_visible<T: 'static>(target: NodeRef<html::Div>, rearm: impl Fn() -> T + 'static, on_visible: impl Fn() + 'static) {
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        let visible = entries.iter().any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+        if visible {
+            on_visible();
+        }
+    });
+    let init = web_sys::IntersectionObserverInit::new();
+    init.set_root_margin("200px");
+    let Ok(observer) = web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init) else { return };
+    let observer = StoredValue::new_local(observer);
+    let callback = StoredValue::new_local(callback);
+    Effect::new(move |_| {
+        rearm();
+        if let Some(el) = target.get() {
+            observer.with_value(|o| {
+                o.unobserve(&el);
+                o.observe(&el);
+            });
+        }
+    });
+    on_cleanup(move || {
+        observer.with_value(|o| o.disconnect());
+        callback.dispose();
+    });
+}
+
+fn empty_text(tab: Tab, lang: Lang) -> &'static str {
+    match tab {
+        Tab::Available => t(lang, "暂无可用的券", "No coupons to use"),
+        Tab::Used => t(lang, "暂无已使用的券", "No used coupons"),
+        Tab::Expired => t(lang, "暂无已过期的券", "No expired coupons"),
+    }
+}
+
 /// 可用 / 已使用 / 已过期, each with its count once known.
 #[component]
-fn Tabs(current: RwSignal<Tab>, counts: RwSignal<Option<TabCounts>>, lang: coupon_rules::Lang) -> impl IntoView {
+fn Tabs(current: RwSignal<Tab>, counts: RwSignal<Option<TabCounts>>, lang: Lang) -> impl IntoView {
     let label = move |tab: Tab| match tab {
         Tab::Available => t(lang, "可用", "Usable"),
         Tab::Used => t(lang, "已使用", "Used"),
@@ -72,26 +187,7 @@ fn Tabs(current: RwSignal<Tab>, counts: RwSignal<Option<TabCounts>>, lang: coupo
 }
 
 #[component]
-fn CouponList(page: CouponPage, tab: Tab, lang: coupon_rules::Lang) -> impl IntoView {
-    let now = crate::now();
-    if page.coupons.is_empty() {
-        let empty = match tab {
-            Tab::Available => t(lang, "暂无可用的券", "No coupons to use"),
-            Tab::Used => t(lang, "暂无已使用的券", "No used coupons"),
-            Tab::Expired => t(lang, "暂无已过期的券", "No expired coupons"),
-        };
-        return view! { <p class="cw-empty">{empty}</p> }.into_any();
-    }
-    view! {
-        <div class="cw-list" role="list">
-            {page.coupons.into_iter().map(|c| view! { <div role="listitem"><CouponCard coupon=c now=now lang=lang/></div> }).collect_view()}
-        </div>
-    }
-    .into_any()
-}
-
-#[component]
-fn Failure(error: ApiError, lang: coupon_rules::Lang, retry: impl Fn() + 'static) -> impl IntoView {
+fn Failure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl IntoView {
     if let Some(login) = error.login_url.clone().filter(|_| error.code == "UNAUTHENTICATED") {
         let href = format!("{login}?redirect={}", js_sys::encode_uri_component(&current_path()));
         return view! {

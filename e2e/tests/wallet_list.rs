@@ -1,0 +1,73 @@
+//! The 我的代金券 list in real Chromium against the running proxy and sandbox: tabs, paging
+//! by scrolling, and a failed page that keeps what was loaded.
+
+use coupon_e2e::{start_proxy, start_proxy_with, Browser};
+use coupon_proxy::sandbox::Faults;
+use fantoccini::Locator;
+use std::time::Duration;
+
+const CARDS: &str = "article.cw-card";
+
+async fn tab_count(browser: &Browser, tab: &str) -> usize {
+    let label = browser.wait_for(&format!(".cw-tabs__tab[data-tab={tab}] .cw-tabs__count")).await.text().await.unwrap();
+    label.trim_matches(['(', ')']).parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scrolling_loads_every_page_and_each_tab_holds_its_count() {
+    let proxy = start_proxy().await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr)).await.unwrap();
+    for tab in ["available", "used", "expired"] {
+        browser.wait_for(&format!(".cw-tabs__tab[data-tab={tab}]")).await.click().await.unwrap();
+        browser.wait_for(&format!(".cw-list[data-tab={tab}]")).await;
+        browser.wait_settled().await;
+        let expected = tab_count(&browser, tab).await;
+        assert!(expected > 0, "the many-coupon user has {tab} coupons");
+        // Page by page until the list says it has everything.
+        let mut shown = 0;
+        for _ in 0..40 {
+            browser.wait_settled().await;
+            shown = browser.count(CARDS).await;
+            if browser.count(".cw-more__end").await == 1 {
+                break;
+            }
+            browser.scroll_to_end().await;
+        }
+        assert_eq!(shown, expected, "{tab}: cards shown after scrolling equal the tab's count");
+        assert!(expected <= 20 || shown > 20, "more than one page was loaded");
+        let selected = browser.client.find(Locator::Css(&format!(".cw-tabs__tab[data-tab={tab}]"))).await.unwrap();
+        assert_eq!(selected.attr("aria-selected").await.unwrap().as_deref(), Some("true"));
+    }
+    browser.close().await;
+    proxy.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
+    // No caching, so that the next page really goes upstream, and no stale fallback.
+    let proxy = start_proxy_with(|s| {
+        s.cache_ttl = Duration::ZERO;
+        s.stale_ttl = Duration::ZERO;
+    })
+    .await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr)).await.unwrap();
+    browser.wait_for(CARDS).await;
+    // The first page may have pulled in the second already (the end of a short first screen
+    // is visible); wait for the list to settle at whole pages.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = browser.count(CARDS).await;
+    assert!(before >= 20 && before % 20 == 0, "{before}");
+    proxy.app.sandbox.as_ref().unwrap().set_faults(Faults { system_error: 1_000, ..Faults::default() });
+    browser.scroll_to_end().await;
+    let alert = browser.wait_for(".cw-error--inline").await;
+    assert!(alert.text().await.unwrap().contains("稍后重试"), "a readable error");
+    assert_eq!(browser.count(CARDS).await, before, "the pages already shown stay");
+    proxy.app.sandbox.as_ref().unwrap().set_faults(Faults::default());
+    browser.client.find(Locator::Css(".cw-error--inline button")).await.unwrap().click().await.unwrap();
+    browser.wait_for_count(CARDS, before + 20).await;
+    assert_eq!(browser.count(".cw-error--inline").await, 0, "the error is gone once the page loads");
+    browser.close().await;
+    proxy.shutdown().await;
+}
