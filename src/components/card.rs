@@ -37,7 +37,8 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
         Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => Some(("cw-badge cw-badge--waiting", text::availability_reason(&state, &coupon, now, lang))),
         _ => None,
     };
-    let used_at = coupon.used_at.map(|u| format!("{}{} {}", t(lang, "使用时间 ", "Used "), u.date_dotted(), u.hh_mm()));
+    // Only a used coupon has a use time worth showing (upstream may send one regardless).
+    let used_at = coupon.used_at.filter(|_| matches!(state, Availability::Used { .. })).map(|u| format!("{}{} {}", t(lang, "使用时间 ", "Used "), u.date_dotted(), u.hh_mm()));
     let slots = coupon.validity.weekly.as_ref().map(|w| text::weekly(w, lang));
     let mut tags = Vec::new();
     if coupon.single_item {

@@ -172,11 +172,32 @@ fn Tabs(current: RwSignal<Tab>, counts: RwSignal<Option<TabCounts>>, lang: Lang)
             Tab::Expired => c.expired,
         })
     };
+    // Arrow keys move between tabs, Home/End jump to the ends (WAI-ARIA tabs pattern).
+    let on_key = move |e: web_sys::KeyboardEvent| {
+        let i = Tab::ALL.iter().position(|t| *t == current.get_untracked()).unwrap_or(0);
+        let n = Tab::ALL.len();
+        let next = match e.key().as_str() {
+            "ArrowRight" => (i + 1) % n,
+            "ArrowLeft" => (i + n - 1) % n,
+            "Home" => 0,
+            "End" => n - 1,
+            _ => return,
+        };
+        e.prevent_default();
+        current.set(Tab::ALL[next]);
+        let focus = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|list| {
+            list.query_selector(&format!("[data-tab={}]", Tab::ALL[next].as_str())).ok().flatten()
+        });
+        if let Some(el) = focus.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    };
     view! {
-        <div class="cw-tabs" role="tablist">
+        <div class="cw-tabs" role="tablist" aria-label=t(lang, "券状态", "Coupon state") on:keydown=on_key>
             {Tab::ALL.into_iter().map(|tab| view! {
                 <button type="button" role="tab" class="cw-tabs__tab" data-tab=tab.as_str()
                         aria-selected=move || (current.get() == tab).to_string()
+                        tabindex=move || if current.get() == tab { "0" } else { "-1" }
                         on:click=move |_| current.set(tab)>
                     {label(tab)}
                     {move || count(tab).map(|n| view! { <span class="cw-tabs__count">{format!("({n})")}</span> })}

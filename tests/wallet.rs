@@ -1,0 +1,67 @@
+//! The wallet view's own behaviour in real Chromium: keyboard tabs and a failed load.
+//! (Paging and tab counts against the real proxy are in e2e/tests/wallet_list.rs.)
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use coupon_widget::components::wallet::Wallet;
+use coupon_widget::Options;
+use leptos::prelude::*;
+use support::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A wallet whose proxy cannot be reached (nothing listens on port 9).
+fn unreachable_wallet() -> web_sys::HtmlElement {
+    let host = host();
+    let options = Options { api_base: "http://127.0.0.1:9/api/v1".into(), ..Options::default() };
+    leptos::mount::mount_to(host.clone(), move || view! { <Wallet options=options/> }).forget();
+    host
+}
+
+async fn wait_for(host: &web_sys::Element, css: &str) -> web_sys::Element {
+    for _ in 0..300 {
+        if let Some(e) = host.query_selector(css).unwrap() {
+            return e;
+        }
+        tick().await;
+    }
+    panic!("{css} never appeared");
+}
+
+#[wasm_bindgen_test]
+async fn a_network_failure_is_readable_and_offers_retry() {
+    let host = unreachable_wallet();
+    let alert = wait_for(&host, ".cw-error[role=alert]").await;
+    assert!(alert.text_content().unwrap().contains("网络异常"));
+    assert_eq!(text(&alert, "button"), "重试");
+}
+
+#[wasm_bindgen_test]
+async fn arrow_keys_move_between_tabs() {
+    let host = unreachable_wallet();
+    let available = find(&host, "[role=tab][data-tab=available]");
+    assert_eq!(available.get_attribute("aria-selected").as_deref(), Some("true"));
+    assert_eq!(available.get_attribute("tabindex").as_deref(), Some("0"));
+    available.clone().dyn_into::<web_sys::HtmlElement>().unwrap().focus().unwrap();
+    let press = |key: &str| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_bubbles(true);
+        active_element().unwrap().dispatch_event(&web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+    };
+    press("ArrowRight");
+    tick().await;
+    let used = find(&host, "[role=tab][data-tab=used]");
+    assert_eq!(used.get_attribute("aria-selected").as_deref(), Some("true"));
+    assert_eq!(active_element().as_ref(), Some(&used));
+    press("End");
+    tick().await;
+    assert_eq!(active_element().unwrap().get_attribute("data-tab").as_deref(), Some("expired"));
+    press("ArrowRight");
+    tick().await;
+    assert_eq!(active_element().unwrap().get_attribute("data-tab").as_deref(), Some("available"), "wraps around");
+    assert_eq!(active_element().unwrap().get_attribute("aria-selected").as_deref(), Some("true"));
+}
