@@ -71,3 +71,31 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     browser.close().await;
     proxy.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_shows_a_coupon_that_arrived_since() {
+    let proxy = start_proxy().await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr)).await.unwrap();
+    assert_eq!(browser.wait_for(".cw-empty").await.text().await.unwrap(), "暂无可用的券");
+    // A coupon is claimed elsewhere (here: the same session, straight through the API).
+    let claimed = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('/api/v1/session').then(r => r.json()).then(s => fetch('/api/v1/claims', {
+               method: 'POST', headers: {'content-type': 'application/json', 'x-csrf-token': s.csrf_token},
+               body: JSON.stringify({stock_id: 'SBX_STOCK_CLAIM_500', client_key: 'from-elsewhere-1'})
+             })).then(r => done(r.status));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed, 200);
+    assert_eq!(browser.count(CARDS).await, 0, "not shown until refreshed");
+    browser.client.find(Locator::Css(".cw-wallet__refresh")).await.unwrap().click().await.unwrap();
+    browser.wait_for_count(CARDS, 1).await;
+    assert_eq!(browser.wait_for(".cw-card__name").await.text().await.unwrap(), "新人专享 满50减5");
+    browser.close().await;
+    proxy.shutdown().await;
+}
