@@ -54,6 +54,20 @@ struct ErrorBody {
     login_url: Option<String>,
 }
 
+/// Every usable coupon (all pages of the 可用 tab), for the checkout picker to rank.
+pub async fn all_available(base: &str) -> Result<Vec<Coupon>, ApiError> {
+    const PAGE: usize = 50;
+    let mut all = Vec::new();
+    loop {
+        let page = list_coupons(base, Tab::Available, all.len(), PAGE).await?;
+        let got = page.coupons.len();
+        all.extend(page.coupons);
+        if got == 0 || all.len() >= page.total {
+            return Ok(all);
+        }
+    }
+}
+
 pub async fn list_coupons(base: &str, tab: Tab, offset: usize, limit: usize) -> Result<CouponPage, ApiError> {
     get(&format!("{base}/coupons?tab={}&offset={offset}&limit={limit}", tab.as_str())).await
 }

@@ -1,9 +1,15 @@
-//! The 我的代金券 widget: a Leptos view of a user's coupons, compiled to wasm and mounted
-//! into any H5 page. It is a thin shell: every rule comes from `coupon-rules`, every byte of
-//! data from the merchant proxy's `/api/v1`.
+//! The 我的代金券 widget: Leptos views of a user's coupons, compiled to wasm and mounted into
+//! any H5 page. It is a thin shell: every rule comes from `coupon-rules`, every byte of data
+//! from the merchant proxy's `/api/v1`.
 //!
-//! A host page mounts it declaratively, `<div data-coupon-widget="wallet"></div>`, which
-//! [`start`] finds on load; options come from `data-api-base` and `data-lang`.
+//! Two ways in, one bundle:
+//! - declaratively: `<div data-coupon-widget="wallet|picker" data-api-base="/api/v1"
+//!   data-lang="zh-CN" data-order-total="12800"></div>` is mounted by [`start`] when the module
+//!   loads, and changes to `data-order-total` / `data-order-items` update the picker;
+//! - from JavaScript: the module's [`mount`] export returns a [`WidgetHandle`].
+//!
+//! The widget reports to the page with DOM events bubbling to its element: `cw:use`,
+//! `cw:select`, `cw:entrance`, `cw:claim`, `cw:error`. It defines no globals.
 
 pub mod api;
 pub mod code128;
@@ -11,32 +17,65 @@ pub mod components;
 pub mod events;
 pub mod i18n;
 
-use coupon_rules::{BeijingTime, Lang};
+use coupon_rules::{BeijingTime, Lang, Order};
 use leptos::prelude::*;
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+/// Which view a mounted widget shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// 我的代金券.
+    #[default]
+    Wallet,
+    /// The checkout picker.
+    Picker,
+}
 
 /// How one mounted widget is set up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
+    pub view: View,
     /// Base URL of the proxy's API, e.g. `/api/v1` or `https://shop.example/api/v1`.
     pub api_base: String,
     pub lang: Lang,
     /// Link for MINI_PROGRAMS coupons outside a mini-program, with `{appid}` and `{path}`
     /// (e.g. a merchant's URL-scheme link); only `weixin://` and `https://` links are used.
     pub mini_program_link: Option<String>,
+    /// The picker's order.
+    pub order: Order,
+    /// CSS custom properties (`--cw-…` only) set on the host element.
+    pub theme: Vec<(String, String)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { api_base: "/api/v1".into(), lang: Lang::ZhCn, mini_program_link: None }
+        Options { view: View::Wallet, api_base: "/api/v1".into(), lang: Lang::ZhCn, mini_program_link: None, order: Order::default(), theme: Vec::new() }
     }
 }
 
+/// The options as JavaScript passes them to [`mount`] (camelCase).
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct JsOptions {
+    view: Option<View>,
+    api_base: Option<String>,
+    locale: Option<String>,
+    mini_program_link: Option<String>,
+    order: Option<Order>,
+    theme: std::collections::BTreeMap<String, String>,
+}
+
 impl Options {
-    /// Reads `data-api-base` and `data-lang` from the host element.
+    /// Reads `data-coupon-widget`, `data-api-base`, `data-lang`, `data-mini-program-link`,
+    /// `data-order-total` and `data-order-items` from the host element.
     pub fn from_element(el: &web_sys::Element) -> Options {
         let mut o = Options::default();
+        if el.get_attribute("data-coupon-widget").as_deref() == Some("picker") {
+            o.view = View::Picker;
+        }
         if let Some(base) = el.get_attribute("data-api-base").filter(|b| !b.trim().is_empty()) {
             o.api_base = base.trim().trim_end_matches('/').to_owned();
         }
@@ -44,8 +83,34 @@ impl Options {
             o.lang = Lang::from_tag(&lang);
         }
         o.mini_program_link = el.get_attribute("data-mini-program-link").filter(|l| !l.trim().is_empty());
+        o.order = order_from_element(el);
         o
     }
+
+    fn from_js(value: &JsValue) -> Result<Options, String> {
+        let text = if value.is_undefined() || value.is_null() {
+            "{}".to_owned()
+        } else {
+            js_sys::JSON::stringify(value).map_err(|_| "options are not JSON-serialisable".to_owned())?.as_string().unwrap_or_default()
+        };
+        let js: JsOptions = serde_json::from_str(&text).map_err(|e| format!("invalid options: {e}"))?;
+        let defaults = Options::default();
+        Ok(Options {
+            view: js.view.unwrap_or_default(),
+            api_base: js.api_base.map(|b| b.trim_end_matches('/').to_owned()).unwrap_or(defaults.api_base),
+            lang: js.locale.as_deref().map_or(Lang::ZhCn, Lang::from_tag),
+            mini_program_link: js.mini_program_link,
+            order: js.order.unwrap_or_default(),
+            theme: js.theme.into_iter().collect(),
+        })
+    }
+}
+
+/// `data-order-total` (fen) and `data-order-items` (JSON array of `{unit_price, quantity}`).
+fn order_from_element(el: &web_sys::Element) -> Order {
+    let total = el.get_attribute("data-order-total").and_then(|t| t.trim().parse::<i64>().ok()).filter(|t| *t >= 0).unwrap_or(0);
+    let items = el.get_attribute("data-order-items").and_then(|i| serde_json::from_str(&i).ok()).unwrap_or_default();
+    Order { total: coupon_rules::Fen(total), items }
 }
 
 /// The current instant, from the browser's clock.
@@ -53,10 +118,96 @@ pub fn now() -> BeijingTime {
     BeijingTime::from_unix_millis(js_sys::Date::now() as i64)
 }
 
-/// Mounts the wallet view into `el` and keeps it mounted.
-pub fn mount_wallet(el: web_sys::HtmlElement, options: Options) {
+/// A mounted widget: what its host can still change, and how to take it away.
+struct Mounted {
+    order: RwSignal<Order>,
+    refreshes: RwSignal<u32>,
+    unmount: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+    host: web_sys::HtmlElement,
+    theme: Vec<String>,
+}
+
+fn mount_into(el: web_sys::HtmlElement, options: Options) -> Mounted {
     el.class_list().add_1("cw-root").ok();
-    leptos::mount::mount_to(el, move || view! { <components::wallet::Wallet options=options/> }).forget();
+    // Theme through the CSSOM: allowed under a CSP without 'unsafe-inline' styles.
+    let mut theme = Vec::new();
+    for (name, value) in &options.theme {
+        if name.starts_with("--cw-") && el.style().set_property(name, value).is_ok() {
+            theme.push(name.clone());
+        }
+    }
+    let order = RwSignal::new(options.order.clone());
+    let refreshes = RwSignal::new(0u32);
+    let view = options.view;
+    let unmount = leptos::mount::mount_to(el.clone(), move || match view {
+        View::Wallet => view! { <components::wallet::Wallet options=options refreshes=refreshes/> }.into_any(),
+        View::Picker => view! { <components::picker::Picker options=options order=order refreshes=refreshes/> }.into_any(),
+    });
+    Mounted { order, refreshes, unmount, host: el, theme }
+}
+
+impl Mounted {
+    fn remove(self) {
+        drop(self.unmount);
+        for name in &self.theme {
+            let _ = self.host.style().remove_property(name);
+        }
+        self.host.class_list().remove_1("cw-root").ok();
+        self.order.dispose();
+        self.refreshes.dispose();
+    }
+}
+
+/// What [`mount`] returns to JavaScript.
+#[wasm_bindgen]
+pub struct WidgetHandle {
+    mounted: Option<Mounted>,
+}
+
+#[wasm_bindgen]
+impl WidgetHandle {
+    /// Updates the picker's order (`{ total, items: [{ unit_price, quantity }] }`, fen); the
+    /// ranking follows at once.
+    #[wasm_bindgen(js_name = setOrder)]
+    pub fn set_order(&self, order: JsValue) -> Result<(), JsError> {
+        let text = js_sys::JSON::stringify(&order).map_err(|_| JsError::new("order is not JSON-serialisable"))?.as_string().unwrap_or_default();
+        let order: Order = serde_json::from_str(&text).map_err(|e| JsError::new(&format!("invalid order: {e}")))?;
+        if order.total.0 < 0 {
+            return Err(JsError::new("invalid order: total must not be negative"));
+        }
+        if let Some(m) = &self.mounted {
+            m.order.set(order);
+        }
+        Ok(())
+    }
+
+    /// Reloads the coupons from the proxy.
+    pub fn refresh(&self) {
+        if let Some(m) = &self.mounted {
+            m.refreshes.update(|n| *n += 1);
+        }
+    }
+
+    /// Removes every node the widget added and stops all its work. Safe to call twice.
+    pub fn unmount(&mut self) {
+        if let Some(m) = self.mounted.take() {
+            m.remove();
+        }
+    }
+}
+
+/// Mounts a widget on `el`. `options`: `{ view: "wallet" | "picker", apiBase, locale, order,
+/// theme: { "--cw-accent": "#e02e24" }, miniProgramLink }`, all optional.
+#[wasm_bindgen]
+pub fn mount(el: web_sys::HtmlElement, options: JsValue) -> Result<WidgetHandle, JsError> {
+    let options = Options::from_js(&options).map_err(|e| JsError::new(&e))?;
+    Ok(WidgetHandle { mounted: Some(mount_into(el, options)) })
+}
+
+/// Mounts the wallet view into `el` and keeps it mounted (for Rust hosts and tests).
+pub fn mount_wallet(el: web_sys::HtmlElement, options: Options) {
+    let m = mount_into(el, options);
+    std::mem::forget(m);
 }
 
 /// Runs when the wasm module loads: mounts a widget on every `[data-coupon-widget]` element.
@@ -70,7 +221,22 @@ pub fn start() {
             continue;
         }
         el.set_attribute("data-coupon-mounted", "").ok();
-        let options = Options::from_element(&el);
-        mount_wallet(el, options);
+        let mounted = mount_into(el.clone(), Options::from_element(&el));
+        follow_order_attributes(&el, mounted.order);
+        std::mem::forget(mounted);
+    }
+}
+
+/// Keeps a declaratively mounted picker's order in step with its data attributes.
+fn follow_order_attributes(el: &web_sys::HtmlElement, order: RwSignal<Order>) {
+    let host = el.clone();
+    let on_change = Closure::<dyn FnMut()>::new(move || order.set(order_from_element(&host)));
+    let Ok(observer) = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()) else { return };
+    let init = web_sys::MutationObserverInit::new();
+    init.set_attributes(true);
+    init.set_attribute_filter(&js_sys::Array::of2(&"data-order-total".into(), &"data-order-items".into()));
+    if observer.observe_with_options(el, &init).is_ok() {
+        // Lives as long as the page: declarative widgets are never unmounted.
+        on_change.forget();
     }
 }

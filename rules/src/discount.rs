@@ -21,6 +21,7 @@ pub struct Order {
 pub struct OrderItem {
     #[serde(default)]
     pub name: Option<String>,
+    #[serde(alias = "unitPrice")]
     pub unit_price: Fen,
     #[serde(default = "one")]
     pub quantity: u32,

@@ -17,8 +17,10 @@ pub fn colour_class(hex: &str) -> String {
     format!("cw-bg-{}", hex.trim_start_matches('#').to_ascii_lowercase())
 }
 
+/// `compact`: for lists where the card is one choice among others (the checkout picker): no
+/// use button, no detail sheet.
 #[component]
-pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang) -> impl IntoView {
+pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang, #[prop(optional)] compact: bool) -> impl IntoView {
     let state = availability(&coupon, now);
     let state_class = match state {
         Availability::Used { .. } => "cw-card--used",
@@ -76,10 +78,17 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
                         <span class="cw-card__merchant-name">{merchant_name}</span>
                     </div>
                     <h3 class="cw-card__name">
-                        // The whole card opens the detail sheet through this button's ::after.
-                        <button type="button" class="cw-card__open" aria-haspopup="dialog" on:click=move |_| open.set(Some(Open::Detail))>
-                            {coupon.name.clone()}
-                        </button>
+                        {if compact {
+                            coupon.name.clone().into_any()
+                        } else {
+                            // The whole card opens the detail sheet through this button's ::after.
+                            view! {
+                                <button type="button" class="cw-card__open" aria-haspopup="dialog" on:click=move |_| open.set(Some(Open::Detail))>
+                                    {coupon.name.clone()}
+                                </button>
+                            }
+                            .into_any()
+                        }}
                     </h3>
                     <p class="cw-card__validity">{text::validity(&coupon, lang)}</p>
                     {slots.map(|s| view! { <p class="cw-card__slots">{s}</p> })}
@@ -91,9 +100,11 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
                 </div>
             </div>
             {stamp.map(|s| view! { <span class="cw-card__stamp" aria-hidden="true">{s}</span> })}
-            <button type="button" class="cw-card__use" disabled=!can_use aria-haspopup="dialog" on:click=on_use>
-                {use_button(&coupon.use_method, lang)}
-            </button>
+            {(!compact).then(|| view! {
+                <button type="button" class="cw-card__use" disabled=!can_use aria-haspopup="dialog" on:click=on_use>
+                    {use_button(&coupon.use_method, lang)}
+                </button>
+            })}
             {move || open.get().map(|which| {
                 let c = for_sheet.get_value();
                 let close = Callback::new(move |_| open.set(None));

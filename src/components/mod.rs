@@ -3,6 +3,7 @@
 pub mod card;
 pub mod codes;
 pub mod detail;
+pub mod picker;
 pub mod sheet;
 pub mod use_coupon;
 pub mod wallet;

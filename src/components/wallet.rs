@@ -16,12 +16,12 @@ use wasm_bindgen::JsCast;
 pub const PAGE_SIZE: usize = 20;
 
 #[component]
-pub fn Wallet(options: Options) -> impl IntoView {
+pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32>>) -> impl IntoView {
     provide_context(options.clone());
     let lang = options.lang;
     let base = StoredValue::new(options.api_base.clone());
     let tab = RwSignal::new(Tab::Available);
-    let refreshes = RwSignal::new(0u32);
+    let refreshes = refreshes.unwrap_or_else(|| RwSignal::new(0));
     let counts = RwSignal::new(None::<TabCounts>);
     let pending = RwSignal::new(false);
     // The first page of the tab: refetched when the tab changes or the user refreshes.

@@ -1,0 +1,196 @@
+//! The checkout picker: which coupons apply to the order and what each saves, the best one
+//! chosen by default, the others with the reason they do not apply. The host page learns the
+//! choice and the amount payable (`cw:select`) when the user confirms.
+
+use super::card::CouponCard;
+use super::sheet::Sheet;
+use crate::api::{self, ApiError};
+use crate::events::emit;
+use crate::i18n::t;
+use crate::Options;
+use coupon_rules::{rank, text, Coupon, Fen, Lang, Order, Ranking};
+use leptos::html;
+use leptos::prelude::*;
+use serde_json::json;
+
+/// What the user chose: the best coupon (the default), a given one, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    Best,
+    Coupon(usize),
+    Nothing,
+}
+
+#[component]
+pub fn Picker(options: Options, order: RwSignal<Order>, refreshes: RwSignal<u32>) -> impl IntoView {
+    provide_context(options.clone());
+    let lang = options.lang;
+    let base = StoredValue::new(options.api_base.clone());
+    let coupons = LocalResource::new(move || {
+        refreshes.track();
+        async move { api::all_available(&base.get_value()).await }
+    });
+    view! {
+        <section class="cw-picker" aria-label=t(lang, "选择优惠券", "Choose a coupon")>
+            <Transition fallback=move || view! { <div class="cw-cell cw-cell--loading" aria-busy="true"></div> }>
+                {move || coupons.get().map(|result| match result {
+                    Ok(list) => view! { <CouponPicker coupons=list order=order lang=lang/> }.into_any(),
+                    Err(e) => view! { <PickerFailure error=e lang=lang retry=move || coupons.refetch()/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The picker over coupons already loaded: the summary cell and its sheet.
+#[component]
+pub fn CouponPicker(coupons: Vec<Coupon>, order: RwSignal<Order>, #[prop(optional)] lang: Lang) -> impl IntoView {
+    let coupons = StoredValue::new(coupons);
+    let now = RwSignal::new(crate::now());
+    let ranking = Memo::new(move |_| coupons.with_value(|c| rank(c, &order.get(), now.get())));
+    rerank_at_next_change(ranking, now);
+    let choice = RwSignal::new(Choice::Best);
+    let selected = Memo::new(move |_| {
+        ranking.with(|r| match choice.get() {
+            Choice::Best => r.applicable.first().cloned(),
+            Choice::Nothing => None,
+            Choice::Coupon(i) => r.applicable.iter().find(|a| a.index == i).or(r.applicable.first()).cloned(),
+        })
+    });
+    let open = RwSignal::new(false);
+    let cell = NodeRef::<html::Button>::new();
+    let summary = move || {
+        let count = ranking.with(|r| r.applicable.len());
+        match selected.get() {
+            Some(a) => saving_text(a.saving),
+            None if count > 0 => match lang {
+                Lang::ZhCn => format!("{count}张可用"),
+                Lang::En => format!("{count} available"),
+            },
+            None => t(lang, "暂无可用", "None available").to_owned(),
+        }
+    };
+    let confirm = move || {
+        let total = order.with_untracked(|o| o.total);
+        let detail = match selected.get_untracked() {
+            Some(a) => coupons.with_value(|c| {
+                let coupon = &c[a.index];
+                json!({ "coupon_id": coupon.id, "source": coupon.source, "stock_id": coupon.stock_id, "name": coupon.name,
+                        "saving": a.saving.0, "payable": total.saturating_sub(a.saving).0 })
+            }),
+            None => json!({ "coupon_id": null, "saving": 0, "payable": total.0 }),
+        };
+        if let Some(el) = cell.get_untracked() {
+            emit(&el, "cw:select", &detail);
+        }
+        open.set(false);
+    };
+    view! {
+        <button type="button" class="cw-cell" node_ref=cell aria-haspopup="dialog" on:click=move |_| open.set(true)>
+            <span class="cw-cell__title">{t(lang, "优惠券", "Coupon")}</span>
+            <span class="cw-cell__value" class:cw-cell__value--saving=move || selected.with(Option::is_some)>{summary}</span>
+        </button>
+        {move || open.get().then(|| view! {
+            <Sheet title=t(lang, "选择优惠券", "Choose a coupon").to_owned() lang=lang on_close=Callback::new(move |_| open.set(false))>
+                <Options ranking=ranking coupons=coupons choice=choice selected=selected now=now lang=lang/>
+                <button type="button" class="cw-button cw-picker__confirm" on:click=move |_| confirm()>{t(lang, "确定", "Confirm")}</button>
+            </Sheet>
+        })}
+    }
+}
+
+/// The sheet's content: applicable coupons as choices, then the others with their reasons.
+#[component]
+fn Options(
+    ranking: Memo<Ranking>,
+    coupons: StoredValue<Vec<Coupon>>,
+    choice: RwSignal<Choice>,
+    selected: Memo<Option<coupon_rules::rank::Applicable>>,
+    now: RwSignal<coupon_rules::BeijingTime>,
+    lang: Lang,
+) -> impl IntoView {
+    let group = format!("cw-pick-{}", js_sys::Math::random().to_bits());
+    let group_none = group.clone();
+    let is_selected = move |index: usize| selected.with(|s| s.as_ref().is_some_and(|a| a.index == index));
+    view! {
+        <div class="cw-options" role="radiogroup" aria-label=t(lang, "可用优惠券", "Usable coupons")>
+            {move || ranking.with(|r| r.applicable.clone()).into_iter().map(|a| {
+                let coupon = coupons.with_value(|c| c[a.index].clone());
+                let id = coupon.id.clone();
+                let name = group.clone();
+                view! {
+                    <label class="cw-option" data-coupon-id=id>
+                        <input type="radio" class="cw-option__radio" name=name prop:checked=move || is_selected(a.index)
+                               on:change=move |_| choice.set(Choice::Coupon(a.index))/>
+                        <span class="cw-option__saving">{saving_text(a.saving)}</span>
+                        <CouponCard coupon=coupon now=now.get_untracked() lang=lang compact=true/>
+                    </label>
+                }
+            }).collect_view()}
+            <label class="cw-option cw-option--none">
+                <input type="radio" class="cw-option__radio" name=group_none prop:checked=move || selected.with(Option::is_none)
+                       on:change=move |_| choice.set(Choice::Nothing)/>
+                <span>{t(lang, "不使用优惠券", "No coupon")}</span>
+            </label>
+        </div>
+        {move || {
+            let others = ranking.with(|r| r.not_applicable.clone());
+            (!others.is_empty()).then(|| view! {
+                <section class="cw-options cw-options--unavailable">
+                    <h3 class="cw-options__heading">{match lang { Lang::ZhCn => format!("不可用优惠券（{}）", others.len()), Lang::En => format!("Not usable ({})", others.len()) }}</h3>
+                    {others.into_iter().map(|n| {
+                        let coupon = coupons.with_value(|c| c[n.index].clone());
+                        let reason = text::reason(&n.reason, &coupon, now.get_untracked(), lang);
+                        let id = coupon.id.clone();
+                        view! {
+                            <div class="cw-option cw-option--disabled" data-coupon-id=id>
+                                <CouponCard coupon=coupon now=now.get_untracked() lang=lang compact=true/>
+                                <p class="cw-option__reason">{reason}</p>
+                            </div>
+                        }
+                    }).collect_view()}
+                </section>
+            })
+        }}
+    }
+}
+
+/// Moves `now` forward when the next coupon's usability changes, so a time slot opening or
+/// closing while the picker is open re-ranks it.
+fn rerank_at_next_change(ranking: Memo<Ranking>, now: RwSignal<coupon_rules::BeijingTime>) {
+    let timer = StoredValue::new_local(None::<(i32, wasm_bindgen::closure::Closure<dyn FnMut()>)>);
+    let clear = move || {
+        timer.update_value(|t| {
+            if let (Some((id, _)), Some(w)) = (t.take(), web_sys::window()) {
+                w.clear_timeout_with_handle(id);
+            }
+        })
+    };
+    Effect::new(move |_| {
+        clear();
+        let Some(at) = ranking.with(|r| r.next_change) else { return };
+        // setTimeout takes at most i32::MAX ms (~24.8 days): a later change re-arms from there.
+        let wait = (at.unix_millis() - crate::now().unix_millis()).clamp(0, i64::from(i32::MAX) - 1) as i32 + 1;
+        let tick = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || now.set(crate::now()));
+        use wasm_bindgen::JsCast;
+        if let Some(id) = web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), wait).ok()) {
+            timer.set_value(Some((id, tick)));
+        }
+    });
+    on_cleanup(clear);
+}
+
+#[component]
+fn PickerFailure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl IntoView {
+    view! {
+        <div class="cw-cell cw-cell--error" role="alert">
+            <span class="cw-cell__title">{error.message}</span>
+            <button type="button" class="cw-button cw-button--plain" on:click=move |_| retry()>{t(lang, "重试", "Retry")}</button>
+        </div>
+    }
+}
+
+/// A saving in fen as the cell shows it, e.g. `-¥5.00`.
+pub fn saving_text(saving: Fen) -> String {
+    format!("-¥{}", saving.yuan_fixed())
+}

@@ -1,0 +1,167 @@
+//! The checkout picker in real Chromium.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use coupon_rules::model::{CouponKind, Window};
+use coupon_rules::wire::parse_merchant_coupon;
+use coupon_rules::{Coupon, Fen, Order};
+use coupon_widget::components::picker::CouponPicker;
+use leptos::prelude::*;
+use support::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_001.json");
+
+/// A usable coupon of `kind`, valid from yesterday to next month, any time of day.
+fn coupon(id: &str, kind: CouponKind) -> Coupon {
+    let mut c = parse_merchant_coupon(SEED_001.as_bytes()).unwrap();
+    let now = coupon_widget::now();
+    c.id = id.into();
+    c.name = format!("券{id}");
+    c.kind = kind;
+    c.validity.weekly = None;
+    c.validity.irregular.clear();
+    c.validity.stock_window = None;
+    c.validity.coupon_window = Some(Window { begin: Some(now.plus_days(-1)), end: Some(now.plus_days(30)) });
+    c
+}
+
+fn fixed(id: &str, amount: i64, threshold: i64) -> Coupon {
+    coupon(id, CouponKind::FixedAmount { amount: Fen(amount), threshold: Fen(threshold) })
+}
+
+fn order(total: i64) -> Order {
+    Order { total: Fen(total), items: vec![] }
+}
+
+fn render(coupons: Vec<Coupon>, order: RwSignal<Order>) -> web_sys::HtmlElement {
+    let host = host();
+    leptos::mount::mount_to(host.clone(), move || view! { <CouponPicker coupons=coupons order=order/> }).forget();
+    host
+}
+
+fn wallet() -> Vec<Coupon> {
+    vec![fixed("small", 300, 0), fixed("big", 1_000, 5_000), fixed("far", 5_000, 50_000), coupon("pct", CouponKind::Discount { pay_percent: 95, threshold: Fen(0) })]
+}
+
+#[wasm_bindgen_test]
+async fn it_chooses_the_largest_saving_and_explains_the_rest() {
+    let host = render(wallet(), RwSignal::new(order(8_000)));
+    assert_eq!(text(&host, ".cw-cell__value"), "-¥10.00");
+    click(&host, ".cw-cell");
+    tick().await;
+    let sheet = find(&host, "[role=dialog]");
+    let options: Vec<String> = (0..3).map(|i| sheet.query_selector_all(".cw-option[data-coupon-id] .cw-option__saving").unwrap().item(i).unwrap().text_content().unwrap()).collect();
+    assert_eq!(options, ["-¥10.00", "-¥4.00", "-¥3.00"], "largest first");
+    let checked: web_sys::HtmlInputElement = find(&sheet, "[data-coupon-id=big] input").dyn_into().unwrap();
+    assert!(checked.checked(), "the best one is chosen by default");
+    assert_eq!(text(&sheet, ".cw-option--disabled[data-coupon-id=far] .cw-option__reason"), "未满¥500");
+    assert!(text(&sheet, ".cw-options__heading").contains("不可用优惠券（1）"));
+}
+
+#[wasm_bindgen_test]
+async fn a_new_amount_changes_the_choice_at_once() {
+    let order_signal = RwSignal::new(order(8_000));
+    let host = render(wallet(), order_signal);
+    assert_eq!(text(&host, ".cw-cell__value"), "-¥10.00");
+    order_signal.set(order(2_000));
+    tick().await;
+    assert_eq!(text(&host, ".cw-cell__value"), "-¥3.00", "under ¥50 the ¥10 coupon no longer applies");
+    order_signal.set(order(100_000));
+    tick().await;
+    assert_eq!(text(&host, ".cw-cell__value"), "-¥50.00");
+    order_signal.set(order(0));
+    tick().await;
+    assert_eq!(text(&host, ".cw-cell__value"), "暂无可用");
+}
+
+#[wasm_bindgen_test]
+async fn confirming_tells_the_host_the_choice_and_the_payable_amount() {
+    let host = render(wallet(), RwSignal::new(order(8_000)));
+    let selections = record_events(&host, "cw:select");
+    click(&host, ".cw-cell");
+    tick().await;
+    click(&host, "[data-coupon-id=small] input");
+    tick().await;
+    click(&host, ".cw-picker__confirm");
+    tick().await;
+    assert!(host.query_selector("[role=dialog]").unwrap().is_none(), "the sheet closes");
+    assert_eq!(selections.borrow()[0]["coupon_id"], "small");
+    assert_eq!(selections.borrow()[0]["saving"], 300);
+    assert_eq!(selections.borrow()[0]["payable"], 7_700);
+    assert_eq!(text(&host, ".cw-cell__value"), "-¥3.00");
+    click(&host, ".cw-cell");
+    tick().await;
+    click(&host, ".cw-option--none input");
+    tick().await;
+    click(&host, ".cw-picker__confirm");
+    tick().await;
+    assert_eq!(selections.borrow()[1]["coupon_id"], serde_json::Value::Null);
+    assert_eq!(selections.borrow()[1]["payable"], 8_000);
+    assert_eq!(text(&host, ".cw-cell__value"), "3张可用", "none chosen: the cell counts what applies");
+}
+
+#[wasm_bindgen_test]
+async fn a_slot_opening_while_the_picker_is_open_changes_the_ranking() {
+    let now = coupon_widget::now();
+    let mut soon = fixed("soon", 2_000, 0);
+    soon.validity.irregular = vec![Window { begin: Some(now.plus_millis(1_500)), end: Some(now.plus_days(1)) }];
+    let host = render(vec![fixed("small", 300, 0), soon], RwSignal::new(order(8_000)));
+    assert_eq!(text(&host, ".cw-cell__value"), "-¥3.00");
+    for _ in 0..300 {
+        tick().await;
+        if text(&host, ".cw-cell__value") == "-¥20.00" {
+            return;
+        }
+    }
+    panic!("the slot opened but the picker did not re-rank: {}", text(&host, ".cw-cell__value"));
+}
+
+#[wasm_bindgen_test]
+async fn two_pickers_on_one_page_are_independent() {
+    let first_order = RwSignal::new(order(8_000));
+    let first = render(wallet(), first_order);
+    let second = render(wallet(), RwSignal::new(order(8_000)));
+    let first_events = record_events(&first, "cw:select");
+    first_order.set(order(2_000));
+    click(&second, ".cw-cell");
+    tick().await;
+    click(&second, ".cw-picker__confirm");
+    tick().await;
+    assert_eq!(text(&first, ".cw-cell__value"), "-¥3.00");
+    assert_eq!(text(&second, ".cw-cell__value"), "-¥10.00");
+    assert!(first_events.borrow().is_empty(), "the second picker's event did not reach the first");
+    assert!(first.query_selector("[role=dialog]").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_js_mount_api_mounts_themes_updates_and_unmounts_cleanly() {
+    let host = host();
+    host.set_class_name("");
+    let options = js_sys::JSON::parse(r#"{"view":"picker","apiBase":"http://127.0.0.1:9/api/v1","locale":"en","order":{"total":1000},"theme":{"--cw-accent":"rgb(224, 46, 36)","color":"red"}}"#).unwrap();
+    let mut handle = coupon_widget::mount(host.clone(), options).map_err(JsValue::from).unwrap();
+    assert!(host.class_list().contains("cw-root"));
+    assert_eq!(host.style().get_property_value("--cw-accent").unwrap().trim(), "rgb(224, 46, 36)");
+    assert_eq!(host.style().get_property_value("color").unwrap(), "", "only --cw- properties are set");
+    assert!(handle.set_order(js_sys::JSON::parse(r#"{"total":-5}"#).unwrap()).is_err(), "a negative total is refused");
+    assert!(handle.set_order(js_sys::JSON::parse(r#"{"total":2000,"items":[{"unitPrice":900,"quantity":2}]}"#).unwrap()).is_ok());
+    // Nothing listens on port 9: the picker says so, in English.
+    for _ in 0..300 {
+        if host.query_selector(".cw-cell--error").unwrap().is_some() {
+            break;
+        }
+        tick().await;
+    }
+    assert!(text(&host, ".cw-cell--error").contains("网络") || text(&host, ".cw-cell--error button") == "Retry");
+    handle.unmount();
+    tick().await;
+    assert_eq!(host.child_element_count(), 0, "every node is gone");
+    assert!(!host.class_list().contains("cw-root"));
+    assert_eq!(host.style().get_property_value("--cw-accent").unwrap(), "");
+    handle.unmount();
+    assert!(coupon_widget::mount(host.clone(), JsValue::from_str("not options")).is_err(), "bad options are an error, not a panic");
+}
