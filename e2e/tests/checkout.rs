@@ -1,0 +1,65 @@
+//! The demo page's checkout in real Chromium against the running proxy and sandbox: open the
+//! picker, pick a coupon, confirm, and see the payable amount.
+
+use coupon_e2e::{start_proxy, Browser};
+use fantoccini::Locator;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_pick_confirm_and_see_the_payable_amount() {
+    let proxy = start_proxy().await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
+    // ¥128 order: the demo user's ¥100 消费金 saves the most.
+    let cell = browser.wait_for(".cw-cell .cw-cell__value").await;
+    assert_eq!(cell.text().await.unwrap(), "-¥100.00");
+    browser.client.find(Locator::Css(".cw-cell")).await.unwrap().click().await.unwrap();
+    let sheet = browser.wait_for("[role=dialog]").await;
+    let reasons = sheet.find_all(Locator::Css(".cw-option__reason")).await.unwrap();
+    assert!(!reasons.is_empty(), "coupons that do not apply say why");
+    // Pick the ¥20-off 商家券 (满100减20) instead.
+    sheet.find(Locator::Css("[data-coupon-id=SBXM000001] input")).await.unwrap().click().await.unwrap();
+    sheet.find(Locator::Css(".cw-picker__confirm")).await.unwrap().click().await.unwrap();
+    let payable = browser.wait_for("#payable").await;
+    for _ in 0..50 {
+        if payable.text().await.unwrap() == "¥108.00" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(payable.text().await.unwrap(), "¥108.00", "¥128 − ¥20");
+    let log = browser.wait_for("#events li").await.text().await.unwrap();
+    assert!(log.starts_with("cw:select") && log.contains("\"saving\":2000"), "{log}");
+    // A smaller order re-ranks at once: under ¥100 the ¥20 coupon no longer applies.
+    let amount = browser.client.find(Locator::Css("#amount")).await.unwrap();
+    amount.clear().await.unwrap();
+    amount.send_keys("60").await.unwrap();
+    let mut value = String::new();
+    for _ in 0..50 {
+        value = browser.client.find(Locator::Css(".cw-cell__value")).await.unwrap().text().await.unwrap();
+        if value == "-¥60.00" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(value, "-¥60.00", "the ¥100 balance covers a ¥60 order");
+    browser.close().await;
+    proxy.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_page_runs_under_a_strict_content_security_policy() {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist/index.html");
+    let html = std::fs::read_to_string(dist).unwrap();
+    assert!(html.contains("script-src 'self' 'wasm-unsafe-eval'"), "the CSP is in place");
+    assert!(!html.contains("'unsafe-inline'") && !html.contains("'unsafe-eval'"), "and strict");
+    let inline_scripts = html.matches("<script").count() - html.matches("<script type=\"module\" src=").count();
+    assert_eq!(inline_scripts, 0, "no inline script for the CSP to block");
+    // And the page works: both views render.
+    let proxy = start_proxy().await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
+    browser.wait_for(".cw-cell__value").await;
+    browser.wait_for("article.cw-card").await;
+    browser.close().await;
+    proxy.shutdown().await;
+}
