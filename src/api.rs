@@ -72,13 +72,61 @@ pub async fn list_coupons(base: &str, tab: Tab, offset: usize, limit: usize) -> 
     get(&format!("{base}/coupons?tab={}&offset={offset}&limit={limit}", tab.as_str())).await
 }
 
+/// A stock the merchant offers to claim here.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ClaimableStock {
+    pub stock_id: String,
+    pub name: String,
+}
+
+#[derive(Deserialize)]
+struct ClaimableList {
+    stocks: Vec<ClaimableStock>,
+}
+
+pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {
+    Ok(get::<ClaimableList>(&format!("{base}/claimable")).await?.stocks)
+}
+
+/// What a successful claim returns: the new coupon's id, and the coupon when the proxy
+/// could already read it back.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Claimed {
+    pub coupon_id: String,
+    pub coupon: Option<Coupon>,
+}
+
+#[derive(Deserialize)]
+struct SessionInfo {
+    csrf_token: String,
+}
+
+/// 领取. `client_key` names one intended claim: resending it never issues a second coupon.
+pub async fn claim(base: &str, stock_id: &str, client_key: &str) -> Result<Claimed, ApiError> {
+    let session: SessionInfo = get(&format!("{base}/session")).await?;
+    let body = serde_json::json!({ "stock_id": stock_id, "client_key": client_key }).to_string();
+    request(&format!("{base}/claims"), "POST", Some((&body, &session.csrf_token))).await
+}
+
 async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    request(url, "GET", None).await
+}
+
+/// One call to the proxy; `body` is a JSON body with the session's CSRF token.
+async fn request<T: DeserializeOwned>(url: &str, method: &str, body: Option<(&str, &str)>) -> Result<T, ApiError> {
     let network = || ApiError::local("NETWORK", "网络异常，请检查网络后重试");
     let init = web_sys::RequestInit::new();
-    init.set_method("GET");
+    init.set_method(method);
     init.set_credentials(web_sys::RequestCredentials::Include);
+    if let Some((json, _)) = body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(json));
+    }
     let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| network())?;
     request.headers().set("Accept", "application/json").map_err(|_| network())?;
+    if let Some((_, csrf)) = body {
+        request.headers().set("Content-Type", "application/json").map_err(|_| network())?;
+        request.headers().set("X-CSRF-Token", csrf).map_err(|_| network())?;
+    }
     let window = web_sys::window().ok_or_else(network)?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
     let text = JsFuture::from(response.text().map_err(|_| network())?).await.map_err(|_| network())?.as_string().unwrap_or_default();

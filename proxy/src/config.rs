@@ -86,7 +86,7 @@ pub struct Options {
     /// Origins (scheme://host[:port]) allowed to call the API from a browser; repeatable.
     #[arg(long = "allowed-origin", env = "COUPON_PROXY_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Option<Vec<String>>,
-    /// Stock ids users may claim (领取) through the widget; repeatable.
+    /// Stocks users may claim (领取) through the widget, as `STOCK_ID` or `STOCK_ID=名称`; repeatable.
     #[arg(long = "claimable-stock", env = "COUPON_PROXY_CLAIMABLE_STOCKS", value_delimiter = ',')]
     pub claimable_stocks: Option<Vec<String>>,
     /// Folder with the built widget and demo page [default: dist].
@@ -149,6 +149,22 @@ impl Options {
     }
 }
 
+/// A stock the widget offers a 领取 button for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClaimableStock {
+    pub stock_id: String,
+    /// What the button says; the stock id when none is configured.
+    pub name: String,
+}
+
+impl ClaimableStock {
+    /// `STOCK_ID` or `STOCK_ID=名称`.
+    pub fn parse(entry: &str) -> ClaimableStock {
+        let (id, name) = entry.split_once('=').unwrap_or((entry, entry));
+        ClaimableStock { stock_id: id.trim().to_owned(), name: name.trim().to_owned() }
+    }
+}
+
 /// The resolved settings the proxy runs with. Secrets are held, never printed.
 #[derive(Clone)]
 pub struct Settings {
@@ -165,7 +181,7 @@ pub struct Settings {
     pub app_secret: Option<String>,
     pub session_secret: Vec<u8>,
     pub allowed_origins: Vec<String>,
-    pub claimable_stocks: Vec<String>,
+    pub claimable_stocks: Vec<ClaimableStock>,
     pub static_dir: PathBuf,
     pub upstream_timeout: Duration,
     pub cache_ttl: Duration,
@@ -254,7 +270,11 @@ impl Settings {
             app_secret: o.app_secret,
             session_secret,
             allowed_origins: o.allowed_origins.unwrap_or_default().into_iter().map(|s| s.trim_end_matches('/').to_owned()).collect(),
-            claimable_stocks: o.claimable_stocks.unwrap_or_else(|| if mode == Mode::Sandbox { crate::sandbox::CLAIMABLE_STOCKS.iter().map(|s| s.to_string()).collect() } else { Vec::new() }),
+            claimable_stocks: match o.claimable_stocks {
+                Some(list) => list.iter().map(|s| ClaimableStock::parse(s)).collect(),
+                None if mode == Mode::Sandbox => crate::sandbox::claimable_stocks(),
+                None => Vec::new(),
+            },
             static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from("dist")),
             upstream_timeout: Duration::from_millis(o.upstream_timeout_ms.unwrap_or(3_000)),
             cache_ttl: Duration::from_secs(o.cache_ttl_secs.unwrap_or(30)),
@@ -285,11 +305,12 @@ mod tests {
     #[test]
     fn the_file_fills_what_flags_and_environment_leave_unset() {
         let path = std::env::temp_dir().join(format!("cw-config-{}.toml", std::process::id()));
-        std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nclaimable_stocks = [\"A\", \"B\"]\ncache_ttl_secs = 5\n").unwrap();
+        std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nclaimable_stocks = [\"A\", \"B=满50减5\"]\ncache_ttl_secs = 5\n").unwrap();
         let flags = Options { config: Some(path.clone()), cache_ttl_secs: Some(7), ..Options::default() };
         let s = Settings::resolve(flags.with_file().unwrap()).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:9999");
-        assert_eq!(s.claimable_stocks, ["A", "B"]);
+        assert_eq!(s.claimable_stocks.iter().map(|c| c.stock_id.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+        assert_eq!(s.claimable_stocks[1].name, "满50减5");
         assert_eq!(s.cache_ttl, Duration::from_secs(7), "a flag wins over the file");
         std::fs::write(&path, "lisen = \"typo\"\n").unwrap();
         let err = Options { config: Some(path.clone()), ..Options::default() }.with_file().unwrap_err();

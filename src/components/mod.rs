@@ -1,6 +1,7 @@
 //! The widget's components, one per file.
 
 pub mod card;
+pub mod claim;
 pub mod codes;
 pub mod detail;
 pub mod picker;

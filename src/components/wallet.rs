@@ -3,6 +3,7 @@
 //! error states. A page that fails to load offers retry and keeps the pages already shown.
 
 use super::card::CouponCard;
+use super::claim::ClaimBar;
 use crate::api::{self, ApiError, CouponPage};
 use crate::i18n::t;
 use crate::Options;
@@ -24,6 +25,16 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
     let refreshes = refreshes.unwrap_or_else(|| RwSignal::new(0));
     let counts = RwSignal::new(None::<TabCounts>);
     let pending = RwSignal::new(false);
+    // Coupons claimed since the list was loaded: shown at the top of 可用 until the next load.
+    let claimed = RwSignal::new(Vec::<Coupon>::new());
+    let on_claimed = Callback::new(move |c: Coupon| {
+        claimed.update(|list| list.insert(0, c));
+        counts.update(|c| {
+            if let Some(c) = c {
+                c.available += 1;
+            }
+        });
+    });
     // The first page of the tab: refetched when the tab changes or the user refreshes.
     let first = LocalResource::new(move || {
         let (tab, _) = (tab.get(), refreshes.get());
@@ -31,12 +42,14 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
             let page = api::list_coupons(&base.get_value(), tab, 0, PAGE_SIZE).await;
             if let Ok(p) = &page {
                 counts.set(Some(p.counts));
+                claimed.set(Vec::new()); // a fresh load already holds them
             }
             page
         }
     });
     view! {
         <section class="cw-wallet" aria-label=t(lang, "我的代金券", "My coupons")>
+            <ClaimBar lang=lang on_claimed=on_claimed/>
             <Tabs current=tab counts=counts lang=lang/>
             <div class="cw-wallet__bar">
                 <button type="button" class="cw-wallet__refresh" on:click=move |_| refreshes.update(|n| *n += 1)>{t(lang, "刷新", "Refresh")}</button>
@@ -46,7 +59,7 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
                  aria-busy=move || pending.get().to_string()>
                 <Transition fallback=move || view! { <Skeleton/> } set_pending=pending.write_only()>
                     {move || first.get().map(|result| match result {
-                        Ok(page) => view! { <Pages first=page tab=tab.get_untracked() lang=lang/> }.into_any(),
+                        Ok(page) => view! { <Pages first=page tab=tab.get_untracked() claimed=claimed lang=lang/> }.into_any(),
                         Err(e) => view! { <Failure error=e lang=lang retry=move || first.refetch()/> }.into_any(),
                     })}
                 </Transition>
@@ -57,7 +70,7 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
 
 /// The loaded pages of one tab, and the next one as the user reaches the end.
 #[component]
-fn Pages(first: CouponPage, tab: Tab, lang: Lang) -> impl IntoView {
+fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang) -> impl IntoView {
     let options = use_context::<Options>().unwrap_or_default();
     let total = first.total;
     let stale = first.stale;
@@ -91,11 +104,17 @@ fn Pages(first: CouponPage, tab: Tab, lang: Lang) -> impl IntoView {
         }
     });
     let now = crate::now();
+    // 可用 shows coupons claimed since the load first, then the loaded pages.
+    let shown = move || {
+        let mut list: Vec<Coupon> = if tab == Tab::Available { claimed.get() } else { Vec::new() };
+        loaded.with(|l| list.extend(l.iter().filter(|c| !list.iter().any(|n| n.source == c.source && n.id == c.id)).cloned().collect::<Vec<_>>()));
+        list
+    };
     view! {
         {stale.then(|| view! { <p class="cw-notice" role="status">{t(lang, "网络不佳，显示的是稍早的数据", "Showing earlier data: the network is slow")}</p> })}
-        {move || loaded.with(Vec::is_empty).then(|| view! { <p class="cw-empty">{empty_text(tab, lang)}</p> })}
+        {move || shown().is_empty().then(|| view! { <p class="cw-empty">{empty_text(tab, lang)}</p> })}
         <div class="cw-list" role="list" data-tab=tab.as_str()>
-            <For each=move || loaded.get() key=|c: &Coupon| (c.source, c.id.clone()) let:coupon>
+            <For each=shown key=|c: &Coupon| (c.source, c.id.clone()) let:coupon>
                 <div role="listitem"><CouponCard coupon=coupon now=now lang=lang/></div>
             </For>
         </div>

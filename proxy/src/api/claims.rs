@@ -36,7 +36,7 @@ pub async fn claim(session: Session, State(app): State<SharedApp>, headers: Head
     if !key_ok {
         return Err(ApiError::InvalidParameter("client_key 须为 8–64 位字母、数字、- 或 _".into()));
     }
-    if !app.settings.claimable_stocks.iter().any(|s| *s == req.stock_id) {
+    if !app.settings.claimable_stocks.iter().any(|s| s.stock_id == req.stock_id) {
         return Err(ApiError::StockNotClaimable);
     }
     let digest = app.sessions.keyed_hash(&[&app.settings.mchid, &session.openid, &req.stock_id, &req.client_key]);

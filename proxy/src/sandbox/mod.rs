@@ -9,6 +9,18 @@ mod store;
 pub use generate::generate;
 pub use store::{Store, CLAIMABLE_STOCKS};
 
+/// The stocks sandbox mode offers to claim, with their names from the data set.
+pub fn claimable_stocks() -> Vec<crate::config::ClaimableStock> {
+    let data: serde_json::Value = serde_json::from_str(DATA).unwrap_or_default();
+    CLAIMABLE_STOCKS
+        .iter()
+        .map(|id| {
+            let name = data["stocks"].as_array().into_iter().flatten().find(|s| s["stock_id"] == *id).and_then(|s| s["name"].as_str()).unwrap_or(id);
+            crate::config::ClaimableStock { stock_id: (*id).to_owned(), name: name.to_owned() }
+        })
+        .collect()
+}
+
 use crate::config::sandbox_identity as id;
 use crate::wechatpay::{self, Authorization, PrivateKey, PublicKey};
 use axum::body::Bytes;
@@ -28,7 +40,7 @@ pub const DATA: &str = include_str!("../../sandbox/data.json");
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Faults {
-    /// Added to every response, in milliseconds.
+    /// Added to every response after the request has been handled, in milliseconds.
     pub latency_ms: u64,
     pub frequency_limited: u32,
     pub system_error: u32,
@@ -147,9 +159,6 @@ pub fn wx_error(status: u16, code: &str, message: &str) -> Answer {
 
 async fn wechat(State(s): State<SharedSandbox>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let (latency, fault) = s.take_fault();
-    if latency > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
-    }
     let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     let answer = match authenticate(&s, &method, path_and_query, &headers, &body) {
         Err(a) => {
@@ -162,6 +171,11 @@ async fn wechat(State(s): State<SharedSandbox>, method: Method, uri: Uri, header
             _ => s.store.handle(&s.stats, &method, &uri, &body),
         },
     };
+    // The work is done before the delay: a caller that gives up has still changed state, as
+    // with a real upstream whose answer is lost (what exactly-once claims must survive).
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
     let mut bytes = answer.1.to_string().into_bytes();
     if fault == Some("malformed") {
         bytes = b"{\"data\": [{\"coupon_code\": ".to_vec();

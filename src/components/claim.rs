@@ -1,0 +1,98 @@
+//! 领取: a button per stock the merchant offers. One tap is one intended claim with its own
+//! client key; taps while it is under way are ignored, and a retry after a network error
+//! resends the same key, so the user gets exactly one coupon per intent.
+
+use crate::api::{self, ClaimableStock};
+use crate::events::emit;
+use crate::i18n::t;
+use crate::Options;
+use coupon_rules::{Coupon, Lang};
+use leptos::html;
+use leptos::prelude::*;
+use serde_json::json;
+
+#[component]
+pub fn ClaimBar(lang: Lang, on_claimed: Callback<Coupon>) -> impl IntoView {
+    let options = use_context::<Options>().unwrap_or_default();
+    let stocks = LocalResource::new(move || {
+        let base = options.api_base.clone();
+        async move { api::claimable(&base).await }
+    });
+    move || {
+        let stocks = stocks.get().and_then(Result::ok).filter(|s| !s.is_empty())?;
+        Some(view! {
+            <section class="cw-claims" aria-label=t(lang, "领取优惠券", "Claim coupons")>
+                {stocks.into_iter().map(|stock| view! { <ClaimRow stock=stock lang=lang on_claimed=on_claimed/> }).collect_view()}
+            </section>
+        })
+    }
+}
+
+/// A fresh key for a new intended claim.
+fn new_key() -> String {
+    let mut bytes = [0u8; 12];
+    for b in &mut bytes {
+        *b = (js_sys::Math::random() * 256.0) as u8;
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[component]
+fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> impl IntoView {
+    let options = use_context::<Options>().unwrap_or_default();
+    let key = StoredValue::new(None::<String>);
+    let stock_id = stock.stock_id.clone();
+    let claim = Action::new_local(move |_: &()| {
+        let client_key = key.get_value().unwrap_or_else(new_key);
+        key.set_value(Some(client_key.clone()));
+        let (base, stock_id) = (options.api_base.clone(), stock_id.clone());
+        async move { api::claim(&base, &stock_id, &client_key).await }
+    });
+    let button = NodeRef::<html::Button>::new();
+    let message = RwSignal::new(None::<(bool, String)>);
+    let stock_for_events = stock.stock_id.clone();
+    Effect::new(move |_| {
+        let Some(result) = claim.value().get() else { return };
+        let target = button.get_untracked();
+        match result {
+            Ok(claimed) => {
+                key.set_value(None); // the next tap is a new claim
+                message.set(Some((true, t(lang, "领取成功", "Claimed").to_owned())));
+                if let Some(el) = &target {
+                    emit(el, "cw:claim", &json!({ "stock_id": stock_for_events, "coupon_id": claimed.coupon_id }));
+                }
+                if let Some(coupon) = claimed.coupon {
+                    on_claimed.run(coupon);
+                }
+            }
+            Err(e) => {
+                // Only a retryable failure keeps the key: the retry is the same claim.
+                if !e.retryable {
+                    key.set_value(None);
+                }
+                if let Some(el) = &target {
+                    emit(el, "cw:error", &json!({ "code": e.code, "message": e.message, "stock_id": stock_for_events }));
+                }
+                message.set(Some((false, e.message)));
+            }
+        }
+    });
+    let tap = move |_| {
+        if !claim.pending().get_untracked() {
+            message.set(None);
+            claim.dispatch(());
+        }
+    };
+    view! {
+        <div class="cw-claim" data-stock-id=stock.stock_id.clone()>
+            <span class="cw-claim__name">{stock.name}</span>
+            <button type="button" class="cw-button cw-claim__button" node_ref=button
+                    aria-disabled=move || claim.pending().get().to_string() on:click=tap>
+                {move || if claim.pending().get() { t(lang, "领取中…", "Claiming…") } else { t(lang, "领取", "Claim") }}
+            </button>
+            {move || message.get().map(|(ok, text)| view! {
+                <p class="cw-claim__message" class:cw-claim__message--error=!ok role="status">{text}</p>
+            })}
+        </div>
+    }
+}
