@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Trunk post-build hook: moves trunk's inline module loader out of index.html into its own
-file, so that the page runs under a Content Security Policy without 'unsafe-inline'."""
+file, so that the page runs under a Content Security Policy without 'unsafe-inline', and
+drops the `window.wasmBindings` global trunk's loader sets: the widget's only entry points
+are the module's exports and the data-coupon-widget elements."""
 import hashlib
 import os
 import re
@@ -16,6 +18,7 @@ match = pattern.search(html)
 if not match:
     sys.exit(0)  # already external
 code = match.group(1).strip() + "\n"
+code = code.replace("window.wasmBindings = bindings;", "")
 name = "loader-%s.js" % hashlib.sha256(code.encode()).hexdigest()[:16]
 open(os.path.join(staging, name), "w", encoding="utf-8").write(code)
 html = html[: match.start()] + '<script type="module" src="/%s"></script>' % name + html[match.end():]

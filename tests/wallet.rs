@@ -32,11 +32,14 @@ async fn wait_for(host: &web_sys::Element, css: &str) -> web_sys::Element {
 }
 
 #[wasm_bindgen_test]
-async fn a_network_failure_is_readable_and_offers_retry() {
+async fn a_network_failure_is_readable_offers_retry_and_tells_the_host() {
     let host = unreachable_wallet();
+    let errors = record_events(&host, "cw:error");
     let alert = wait_for(&host, ".cw-error[role=alert]").await;
     assert!(alert.text_content().unwrap().contains("网络异常"));
     assert_eq!(text(&alert, "button"), "重试");
+    assert_eq!(errors.borrow()[0]["code"], "NETWORK");
+    assert_eq!(errors.borrow()[0]["retryable"], true);
 }
 
 #[wasm_bindgen_test]

@@ -60,6 +60,8 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
     browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
     browser.wait_for(".cw-cell__value").await;
     browser.wait_for("article.cw-card").await;
+    let global = browser.client.execute("return typeof window.wasmBindings", vec![]).await.unwrap();
+    assert_eq!(global, "undefined", "the widget leaves no globals behind");
     browser.close().await;
     proxy.shutdown().await;
 }

@@ -30,8 +30,10 @@ pub fn Picker(options: Options, order: RwSignal<Order>, refreshes: RwSignal<u32>
         refreshes.track();
         async move { api::all_available(&base.get_value()).await }
     });
+    let section = NodeRef::<html::Section>::new();
+    super::wallet::report_failures(section, move || coupons.get().and_then(Result::err));
     view! {
-        <section class="cw-picker" aria-label=t(lang, "选择优惠券", "Choose a coupon")>
+        <section class="cw-picker" node_ref=section aria-label=t(lang, "选择优惠券", "Choose a coupon")>
             <Transition fallback=move || view! { <div class="cw-cell cw-cell--loading" aria-busy="true"></div> }>
                 {move || coupons.get().map(|result| match result {
                     Ok(list) => view! { <CouponPicker coupons=list order=order lang=lang/> }.into_any(),

@@ -47,8 +47,10 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
             page
         }
     });
+    let section = NodeRef::<html::Section>::new();
+    report_failures(section, move || first.get().and_then(Result::err));
     view! {
-        <section class="cw-wallet" aria-label=t(lang, "我的代金券", "My coupons")>
+        <section class="cw-wallet" node_ref=section aria-label=t(lang, "我的代金券", "My coupons")>
             <ClaimBar lang=lang on_claimed=on_claimed/>
             <Tabs current=tab counts=counts lang=lang/>
             <div class="cw-wallet__bar">
@@ -165,6 +167,20 @@ fn observe_when_visible<T: 'static>(target: NodeRef<html::Div>, rearm: impl Fn()
     on_cleanup(move || {
         observer.with_value(|o| o.disconnect());
         callback.dispose();
+    });
+}
+
+/// Tells the host page (`cw:error`) whenever a load fails.
+pub fn report_failures<E: leptos::html::ElementType + 'static>(target: NodeRef<E>, failure: impl Fn() -> Option<ApiError> + 'static)
+where
+    E::Output: JsCast + Clone + 'static,
+{
+    Effect::new(move |_| {
+        let Some(e) = failure() else { return };
+        if let Some(el) = target.get_untracked() {
+            let el: web_sys::EventTarget = el.unchecked_into();
+            crate::events::emit(&el, "cw:error", &serde_json::json!({ "code": e.code, "message": e.message, "retryable": e.retryable }));
+        }
     });
 }
 
