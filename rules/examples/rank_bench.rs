@@ -55,24 +55,14 @@ fn coupon(i: usize, now: BeijingTime) -> Coupon {
     if i % 11 == 0 {
         validity.irregular = vec![Window { begin: Some(now.plus_millis(day)), end: Some(now.plus_millis(2 * day)) }];
     }
-    Coupon {
-        id: format!("C{i:06}"),
-        source: if i % 2 == 0 { Source::Merchant } else { Source::Stock },
-        stock_id: format!("S{}", i % 40),
-        name: format!("券 {i}"),
-        kind,
-        state: match i % 10 { 0 => CouponState::Used, 1 => CouponState::Expired, _ => CouponState::Available },
-        merchant: Merchant::default(),
-        background: "#63b359".into(),
-        description: None,
-        image_url: None,
-        goods: None,
-        single_item: false,
-        no_cash: false,
-        validity,
-        use_method: UseMethod::Offline,
-        entrance: None,
-        received_at: None,
-        used_at: None,
-    }
+    let source = if i % 2 == 0 { Source::Merchant } else { Source::Stock };
+    let mut c = Coupon::new(format!("C{i:06}"), source, format!("券 {i}"), kind);
+    c.stock_id = format!("S{}", i % 40);
+    c.state = match i % 10 {
+        0 => CouponState::Used,
+        1 => CouponState::Expired,
+        _ => CouponState::Available,
+    };
+    c.validity = validity;
+    c
 }

@@ -45,6 +45,33 @@ pub struct Coupon {
     pub used_at: Option<BeijingTime>,
 }
 
+impl Coupon {
+    /// A usable coupon with no time rules, no merchant details and the default colour: the
+    /// starting point for building one by hand (tests, benchmarks, fixtures).
+    pub fn new(id: impl Into<String>, source: Source, name: impl Into<String>, kind: CouponKind) -> Coupon {
+        Coupon {
+            id: id.into(),
+            source,
+            stock_id: String::new(),
+            name: name.into(),
+            kind,
+            state: CouponState::Available,
+            merchant: Merchant::default(),
+            background: crate::palette::DEFAULT_BACKGROUND.to_owned(),
+            description: None,
+            image_url: None,
+            goods: None,
+            single_item: false,
+            no_cash: false,
+            validity: Validity::default(),
+            use_method: UseMethod::Offline,
+            entrance: None,
+            received_at: None,
+            used_at: None,
+        }
+    }
+}
+
 /// What the coupon takes off, with its threshold in fen (0 = 无门槛).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

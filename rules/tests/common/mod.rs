@@ -15,26 +15,10 @@ pub fn fixed(id: &str, amount: i64, threshold: i64) -> Coupon {
 }
 
 pub fn coupon(id: &str, kind: CouponKind) -> Coupon {
-    Coupon {
-        id: id.into(),
-        source: Source::Merchant,
-        stock_id: "stock".into(),
-        name: format!("券{id}"),
-        kind,
-        state: CouponState::Available,
-        merchant: Merchant::default(),
-        background: "#63b359".into(),
-        description: None,
-        image_url: None,
-        goods: None,
-        single_item: false,
-        no_cash: false,
-        validity: Validity::default(),
-        use_method: UseMethod::Offline,
-        entrance: None,
-        received_at: None,
-        used_at: None,
-    }
+    let mut c = Coupon::new(id, Source::Merchant, format!("券{id}"), kind);
+    c.stock_id = "stock".into();
+    c.background = "#63b359".into();
+    c
 }
 
 pub fn window(begin: &str, end: &str) -> Option<Window> {
