@@ -265,3 +265,20 @@ async fn the_development_login_refuses_unknown_users_and_open_redirects() {
     let r = p.http.get(p.url("/dev/login?redirect=//evil.example/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/");
 }
+
+#[tokio::test]
+async fn upstream_down_is_a_readable_retryable_error() {
+    // Nothing listens on port 9.
+    let p = TestProxy::with(|s| {
+        s.upstream = Some("http://127.0.0.1:9".into());
+    })
+    .await;
+    let me = p.http.get(p.url("/dev/login?user=o_sandbox_demo")).send().await.unwrap();
+    // With an explicit upstream there is no embedded sandbox, so no development login either.
+    assert_eq!(me.status(), 404);
+    let cookie = format!("cw_session={}", p.running.app.sessions.create("o_sandbox_demo"));
+    let (status, body) = p.get(&cookie, "/coupons").await;
+    assert_eq!((status, code(&body)), (503, "UPSTREAM_UNAVAILABLE"), "{body}");
+    assert_eq!(body["error"]["retryable"], true);
+    assert!(body["error"]["message"].as_str().unwrap().contains("微信支付"));
+}

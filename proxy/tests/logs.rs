@@ -1,0 +1,46 @@
+//! What the proxy logs never holds: the private key, the session secret, a session cookie, a
+//! CSRF token or a full openid — checked on the logs of a run with failures in it.
+
+mod common;
+use common::*;
+use coupon_proxy::sandbox::Faults;
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_hold_no_secrets_and_no_full_openids() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    tracing_subscriber::fmt().with_env_filter("debug").with_ansi(false).with_writer(move || sink.clone()).init();
+
+    let p = TestProxy::with(|s| s.session_secret = b"a-session-secret-that-must-never-be-logged".to_vec()).await;
+    let me = p.login("o_sandbox_demo").await;
+    let csrf = p.csrf(&me).await;
+    p.get(&me, "/coupons").await;
+    p.faults(Faults { system_error: 2, bad_signature: 1, malformed_body: 1, ..Faults::default() });
+    p.get(&me, "/coupons/merchant/SBXM000001").await;
+    p.get(&me, "/coupons/merchant/SBXM000002").await;
+    p.get(&me, "/coupons/merchant/SBXM000003").await;
+    p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "log-test-1" })).await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("retrying upstream call"), "the run did log its failures:\n{logs}");
+    let key_body: String = coupon_proxy::config::sandbox_identity::MERCHANT_KEY.lines().nth(1).unwrap().to_owned();
+    for secret in ["PRIVATE KEY", &key_body, "a-session-secret-that-must-never-be-logged", &csrf, me.split_once('=').unwrap().1, "o_sandbox_demo"] {
+        assert!(!logs.contains(secret), "the logs contain {secret:?}");
+    }
+}
