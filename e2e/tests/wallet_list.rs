@@ -99,3 +99,34 @@ async fn refresh_shows_a_coupon_that_arrived_since() {
     browser.close().await;
     proxy.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
+    let proxy = start_proxy_with(|s| {
+        s.cache_ttl = Duration::ZERO;
+        s.stale_ttl = Duration::ZERO;
+    })
+    .await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
+    browser.wait_for("#wallet article.cw-card").await;
+    browser.wait_settled().await;
+    let before = browser.count("#wallet article.cw-card").await;
+    proxy.app.sandbox.as_ref().unwrap().set_faults(Faults { system_error: 1_000, ..Faults::default() });
+    browser.client.find(Locator::Css("#wallet .cw-wallet__refresh")).await.unwrap().click().await.unwrap();
+    let alert = browser.wait_for("#wallet .cw-error--inline").await;
+    assert!(alert.text().await.unwrap().contains("稍后重试"));
+    assert_eq!(browser.count("#wallet article.cw-card").await, before, "the cards stay");
+    proxy.app.sandbox.as_ref().unwrap().set_faults(Faults::default());
+    browser.client.find(Locator::Css("#wallet .cw-error--inline button")).await.unwrap().click().await.unwrap();
+    for _ in 0..100 {
+        if browser.count("#wallet .cw-error--inline").await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(browser.count("#wallet .cw-error--inline").await, 0, "retry clears the error");
+    assert_eq!(browser.count("#wallet article.cw-card").await, before);
+    browser.close().await;
+    proxy.shutdown().await;
+}

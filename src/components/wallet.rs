@@ -25,6 +25,8 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
     let refreshes = refreshes.unwrap_or_else(|| RwSignal::new(0));
     let counts = RwSignal::new(None::<TabCounts>);
     let pending = RwSignal::new(false);
+    // The last first page each tab showed, kept through a failed reload.
+    let shown_before = StoredValue::new(std::collections::HashMap::<Tab, CouponPage>::new());
     // Coupons claimed since the list was loaded: shown at the top of 可用 until the next load.
     let claimed = RwSignal::new(Vec::<Coupon>::new());
     let on_claimed = Callback::new(move |c: Coupon| {
@@ -60,9 +62,25 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
             <div role="tabpanel" class="cw-wallet__panel" class:cw-wallet__panel--pending=move || pending.get()
                  aria-busy=move || pending.get().to_string()>
                 <Transition fallback=move || view! { <Skeleton/> } set_pending=pending.write_only()>
-                    {move || first.get().map(|result| match result {
-                        Ok(page) => view! { <Pages first=page tab=tab.get_untracked() claimed=claimed lang=lang/> }.into_any(),
-                        Err(e) => view! { <Failure error=e lang=lang retry=move || first.refetch()/> }.into_any(),
+                    {move || first.get().map(|result| {
+                        let tab = tab.get_untracked();
+                        match result {
+                            Ok(page) => {
+                                shown_before.update_value(|m| { m.insert(tab, page.clone()); });
+                                view! { <Pages first=page tab=tab claimed=claimed lang=lang/> }.into_any()
+                            }
+                            // A failed reload keeps what the user was looking at, under the error.
+                            Err(e) => match shown_before.with_value(|m| m.get(&tab).cloned()) {
+                                Some(page) => view! {
+                                    <div class="cw-error cw-error--inline" role="alert">
+                                        <p>{e.message}</p>
+                                        <button type="button" class="cw-button" on:click=move |_| first.refetch()>{t(lang, "重试", "Retry")}</button>
+                                    </div>
+                                    <Pages first=page tab=tab claimed=claimed lang=lang/>
+                                }.into_any(),
+                                None => view! { <Failure error=e lang=lang retry=move || first.refetch()/> }.into_any(),
+                            },
+                        }
                     })}
                 </Transition>
             </div>
