@@ -23,3 +23,23 @@ fn signatures_match_openssl_byte_for_byte() {
     assert!(public.verify(&message, &openssl_signature));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_platform_certificate_verifies_like_its_public_key() {
+    let dir = std::env::temp_dir().join(format!("cw-cert-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/keys/test-only-platform-private.pem");
+    let cert = dir.join("cert.pem");
+    let status = Command::new("openssl")
+        .args(["req", "-new", "-x509", "-key", key, "-subj", "/CN=wechatpay-sandbox-test", "-days", "1", "-out"])
+        .arg(&cert)
+        .status()
+        .expect("openssl CLI");
+    assert!(status.success());
+    let from_cert = PublicKey::from_pem(&std::fs::read_to_string(&cert).unwrap()).expect("the certificate's RSA key is found");
+    let message = coupon_proxy::wechatpay::response_message("1700000000", "NONCE", br#"{"data":[]}"#);
+    let signature = PrivateKey::from_pem(&std::fs::read_to_string(key).unwrap()).unwrap().sign(&message);
+    assert!(from_cert.verify(&message, &signature));
+    assert!(!from_cert.verify(b"another message", &signature));
+    std::fs::remove_dir_all(dir).ok();
+}
