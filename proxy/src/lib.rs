@@ -54,6 +54,12 @@ impl Running {
 /// Binds the proxy (and in sandbox mode starts the sandbox on another loopback port) and
 /// serves until [`Running::shutdown`].
 pub async fn start(settings: Settings) -> Result<Running, String> {
+    start_with(settings, |router| router).await
+}
+
+/// [`start`] with extra routes or layers around the proxy's router (the benchmarks add a
+/// fixed-body route to compare against, on the same server).
+pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> axum::Router) -> Result<Running, String> {
     let (sandbox, sandbox_addr, base) = match (settings.mode, &settings.upstream) {
         (Mode::Sandbox, None) => {
             let sb = sandbox::Sandbox::new(sandbox::DATA)?;
@@ -74,7 +80,7 @@ pub async fn start(settings: Settings) -> Result<Running, String> {
     let listener = tokio::net::TcpListener::bind(app.settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", app.settings.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let router = api::router(app.clone());
+    let router = wrap(api::router(app.clone()));
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
