@@ -3,7 +3,7 @@
 //! stale instead of an error.
 
 use crate::upstream::UpstreamError;
-use coupon_rules::Coupon;
+use coupon_rules::{BeijingTime, Coupon};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -15,6 +15,40 @@ pub struct Wallet {
     pub coupons: Vec<Coupon>,
     /// Upstream items that could not be read (logged; the rest are served).
     pub skipped: usize,
+    /// Response bodies already made from these coupons, by request, each good until the
+    /// first instant a coupon's availability changes (which can move or reorder it).
+    pages: Mutex<HashMap<PageKey, (bytes::Bytes, Option<BeijingTime>)>>,
+}
+
+/// A list request as the page cache tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub tab: coupon_rules::wallet::Tab,
+    pub offset: usize,
+    pub limit: usize,
+    pub stale: bool,
+}
+
+/// How many bodies one wallet keeps (a user paging through offsets cannot grow it further).
+const MAX_PAGES: usize = 64;
+
+impl Wallet {
+    pub fn new(coupons: Vec<Coupon>, skipped: usize) -> Wallet {
+        Wallet { coupons, skipped, pages: Mutex::new(HashMap::new()) }
+    }
+
+    /// A body made earlier for `key` that is still right at `now`.
+    pub fn page(&self, key: &PageKey, now: BeijingTime) -> Option<bytes::Bytes> {
+        let pages = self.pages.lock().expect("pages lock");
+        pages.get(key).filter(|(_, until)| until.is_none_or(|u| now < u)).map(|(b, _)| b.clone())
+    }
+
+    pub fn keep_page(&self, key: PageKey, body: bytes::Bytes, valid_until: Option<BeijingTime>) {
+        let mut pages = self.pages.lock().expect("pages lock");
+        if pages.len() < MAX_PAGES || pages.contains_key(&key) {
+            pages.insert(key, (body, valid_until));
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,5 +131,34 @@ pub fn release(flights: &Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>, ke
     // Held by: the map, this caller. Anyone else waiting keeps it alive.
     if Arc::strong_count(flight) <= 2 {
         map.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coupon_rules::wallet::Tab;
+
+    fn key(offset: usize) -> PageKey {
+        PageKey { tab: Tab::Available, offset, limit: 20, stale: false }
+    }
+
+    #[test]
+    fn a_kept_page_is_served_until_a_coupon_changes_and_no_longer() {
+        let w = Wallet::new(Vec::new(), 0);
+        let change = BeijingTime::from_unix_millis(1_000_000);
+        w.keep_page(key(0), bytes::Bytes::from_static(b"{}"), Some(change));
+        assert!(w.page(&key(0), change.plus_millis(-1)).is_some());
+        assert!(w.page(&key(0), change).is_none(), "from the change on, the page is remade");
+        assert!(w.page(&key(20), BeijingTime::from_unix_millis(0)).is_none());
+    }
+
+    #[test]
+    fn a_wallet_keeps_a_bounded_number_of_pages() {
+        let w = Wallet::new(Vec::new(), 0);
+        for offset in 0..1_000 {
+            w.keep_page(key(offset), bytes::Bytes::from_static(b"{}"), None);
+        }
+        assert_eq!(w.pages.lock().unwrap().len(), MAX_PAGES);
     }
 }

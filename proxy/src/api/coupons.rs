@@ -1,16 +1,17 @@
 //! Listing a user's coupons (商家券 + 代金券 + 消费金, merged) and one coupon's detail.
 
 use super::{now, only_known};
-use crate::cache::{Freshness, Wallet};
+use crate::cache::{Freshness, PageKey, Wallet};
 use crate::error::ApiError;
 use crate::session::Session;
 use crate::upstream::{MerchantQuery, StockQuery, UpstreamError};
 use crate::SharedApp;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use coupon_rules::wallet::{select, Tab};
 use coupon_rules::wire::Page;
-use coupon_rules::{Coupon, Source};
+use coupon_rules::{availability, Coupon, Source};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -19,7 +20,7 @@ const UPSTREAM_PAGE: u64 = 50;
 const MAX_UPSTREAM_PAGES: u64 = 20;
 pub const MAX_LIMIT: usize = 50;
 
-pub async fn list(session: Session, State(app): State<SharedApp>, Query(params): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list(session: Session, State(app): State<SharedApp>, Query(params): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     only_known(&params, &["tab", "offset", "limit"])?;
     let tab = match params.get("tab") {
         None => Tab::Available,
@@ -35,18 +36,30 @@ pub async fn list(session: Session, State(app): State<SharedApp>, Query(params):
     }
     let (wallet, freshness) = wallet(&app, &session.openid).await?;
     let now = now();
+    let key = PageKey { tab, offset, limit, stale: freshness == Freshness::Stale };
+    if let Some(body) = wallet.page(&key, now) {
+        return Ok(json_body(body));
+    }
     let (selected, counts) = select(&wallet.coupons, tab, now);
     let page: Vec<&Coupon> = selected.iter().skip(offset).take(limit).copied().collect();
-    Ok(Json(json!({
+    let body = serde_json::to_vec(&json!({
         "coupons": page,
         "total": selected.len(),
         "offset": offset,
         "limit": limit,
         "counts": counts,
-        "stale": freshness == Freshness::Stale,
+        "stale": key.stale,
         "skipped": wallet.skipped,
-        "now": now,
-    })))
+    }))
+    .map_err(|e| ApiError::Upstream(UpstreamError::Malformed(e.to_string())))?;
+    let body = bytes::Bytes::from(body);
+    let valid_until = wallet.coupons.iter().filter_map(|c| availability(c, now).changes_at()).min();
+    wallet.keep_page(key, body.clone(), valid_until);
+    Ok(json_body(body))
+}
+
+fn json_body(body: bytes::Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source, id)): Path<(String, String)>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -97,20 +110,21 @@ async fn fetch_wallet(app: &SharedApp, openid: &str) -> Result<Wallet, UpstreamE
         async move { app.upstream.stock_coupons(openid, appid, &q).await }
     });
     let (merchant, stock, balance) = tokio::try_join!(merchant, stock, balance)?;
-    let mut wallet = Wallet::default();
+    let mut coupons = Vec::new();
+    let mut skipped = 0;
     let mut seen = std::collections::HashSet::new();
     for page in [merchant, stock, balance].into_iter().flatten() {
         for e in &page.rejected {
             tracing::warn!(error = %e, "skipped an unreadable coupon from upstream");
         }
-        wallet.skipped += page.rejected.len();
+        skipped += page.rejected.len();
         for c in page.coupons {
             if seen.insert((c.source, c.id.clone())) {
-                wallet.coupons.push(c);
+                coupons.push(c);
             }
         }
     }
-    Ok(wallet)
+    Ok(Wallet::new(coupons, skipped))
 }
 
 async fn all_pages<F, Fut>(fetch: F) -> Result<Vec<Page>, UpstreamError>
