@@ -204,12 +204,6 @@ pub fn mount(el: web_sys::HtmlElement, options: JsValue) -> Result<WidgetHandle,
     Ok(WidgetHandle { mounted: Some(mount_into(el, options)) })
 }
 
-/// Mounts the wallet view into `el` and keeps it mounted (for Rust hosts and tests).
-pub fn mount_wallet(el: web_sys::HtmlElement, options: Options) {
-    let m = mount_into(el, options);
-    std::mem::forget(m);
-}
-
 /// Runs when the wasm module loads: mounts a widget on every `[data-coupon-widget]` element.
 #[wasm_bindgen(start)]
 pub fn start() {
