@@ -17,6 +17,7 @@ pub mod model;
 pub mod money;
 pub mod palette;
 pub mod rank;
+pub mod sample;
 pub mod text;
 pub mod time;
 pub mod validity;
