@@ -72,6 +72,17 @@ impl Coupon {
     }
 }
 
+/// `url` if it is a plain `https` URL fit to put in an image's `src`: no script or data URLs,
+/// no mixed content, nothing that could break out of an attribute.
+pub fn https_url(url: &str) -> Option<&str> {
+    let url = url.trim();
+    let ok = url.len() > 8
+        && url.len() <= 2048
+        && url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\'));
+    ok.then_some(url)
+}
+
 /// What the coupon takes off, with its threshold in fen (0 = 无门槛).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

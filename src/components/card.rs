@@ -127,10 +127,7 @@ enum Open {
 /// Only plain `https` URLs are ever put in a `src` (the parser already drops the rest; the
 /// widget does not rely on it).
 pub fn safe_image_url(url: Option<&str>) -> Option<String> {
-    url.map(str::trim)
-        .filter(|u| u.len() > 8 && u.len() <= 2048 && u.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("https://")))
-        .filter(|u| !u.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\')))
-        .map(str::to_owned)
+    url.and_then(coupon_rules::model::https_url).map(str::to_owned)
 }
 
 /// The merchant's logo, lazily loaded; its initial in a circle when missing or broken.

@@ -5,7 +5,7 @@
 use crate::config::Mode;
 use crate::error::ApiError;
 use crate::session::{cookie_value, set_cookie, Session};
-use crate::upstream::encode;
+use crate::upstream::{decode, encode};
 use crate::SharedApp;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -150,7 +150,7 @@ pub async fn oauth_callback(State(app): State<SharedApp>, Query(q): Query<OAuthC
     let bad_state = || ApiError::InvalidParameter("登录状态无效，请重试".into());
     let mut parts = q.state.splitn(3, '.');
     let (issued, target_enc, tag) = (parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?);
-    let target = percent_decode(target_enc);
+    let target = decode(target_enc);
     let fresh = issued.parse::<i64>().is_ok_and(|t| (crate::wechatpay::unix_now() - t).abs() < 600);
     if !fresh || app.sessions.keyed_hash(&["oauth", issued, &target])[..16] != *tag {
         return Err(bad_state());
@@ -172,21 +172,3 @@ pub async fn oauth_callback(State(app): State<SharedApp>, Query(q): Query<OAuthC
     Ok(with_cookie(redirect(&safe_redirect(Some(&target))), Some(&cookie), &app))
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}

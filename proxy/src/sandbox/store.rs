@@ -2,6 +2,7 @@
 
 use super::{wx_error, Answer, Stats};
 use crate::config::sandbox_identity as id;
+use crate::upstream::decode;
 use axum::http::{Method, StatusCode, Uri};
 use coupon_rules::BeijingTime;
 use serde::Deserialize;
@@ -100,7 +101,7 @@ impl Store {
     }
 
     pub fn handle(&self, stats: &Stats, method: &Method, uri: &Uri, body: &[u8]) -> Answer {
-        let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(percent_decode).collect();
+        let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(decode).collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let query: HashMap<String, String> = axum::extract::Query::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
         match (method.as_str(), seg.as_slice()) {
@@ -125,10 +126,7 @@ impl Store {
     }
 
     fn merchant_list(&self, openid: &str, q: &HashMap<String, String>) -> Answer {
-        if let Err(a) = check_appid(q.get("appid")) {
-            return a;
-        }
-        let (offset, limit) = match paging(q, 50) {
+        let (offset, limit) = match list_request(q, 50) {
             Ok(p) => p,
             Err(a) => return a,
         };
@@ -164,10 +162,7 @@ impl Store {
     }
 
     fn stock_list(&self, openid: &str, q: &HashMap<String, String>) -> Answer {
-        if let Err(a) = check_appid(q.get("appid")) {
-            return a;
-        }
-        let (offset, limit) = match paging(q, 100) {
+        let (offset, limit) = match list_request(q, 100) {
             Ok(p) => p,
             Err(a) => return a,
         };
@@ -290,7 +285,9 @@ fn check_appid(appid: Option<&String>) -> Result<(), Answer> {
     }
 }
 
-fn paging(q: &HashMap<String, String>, max_limit: u64) -> Result<(u64, u64), Answer> {
+/// What every list call checks first: the appid, then offset and limit.
+fn list_request(q: &HashMap<String, String>, max_limit: u64) -> Result<(u64, u64), Answer> {
+    check_appid(q.get("appid"))?;
     let num = |k: &str, default: u64| -> Result<u64, Answer> {
         match q.get(k) {
             None => Ok(default),
@@ -334,21 +331,3 @@ fn shift_times(v: &mut Value, ms: i64) {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}

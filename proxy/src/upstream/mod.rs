@@ -213,3 +213,37 @@ pub fn encode(s: &str) -> String {
     }
     out
 }
+
+/// Decodes `%XX` escapes (the inverse of [`encode`]); a malformed escape is kept as text.
+pub fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%').then(|| bytes.get(i + 1..i + 3)).flatten().and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode, encode};
+
+    #[test]
+    fn decode_undoes_encode_and_keeps_malformed_escapes() {
+        for s in ["/pages/use?code=1&x=券", "o_sandbox_demo", "a b%"] {
+            assert_eq!(decode(&encode(s)), s);
+        }
+        assert_eq!(decode("100%zz%4"), "100%zz%4");
+    }
+}

@@ -65,15 +65,9 @@ fn opt_fen(obj: &Obj<'_>, key: &str) -> Result<Option<crate::money::Fen>> {
     fen(obj, key).map(Some)
 }
 
-/// Keeps a URL only if it is plain `https` (no script or data URLs, no mixed content).
+/// Keeps a URL only if it is plain `https` ([`crate::model::https_url`]).
 fn https_url(obj: &Obj<'_>, key: &str) -> Result<Option<String>> {
-    Ok(obj.opt_str(key)?.filter(|u| {
-        let u = u.trim();
-        u.len() <= 2048
-            && u.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-            && u.len() > 8
-            && !u.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\'))
-    }))
+    Ok(obj.opt_str(key)?.and_then(|u| crate::model::https_url(&u).map(str::to_owned)))
 }
 
 fn state(raw: Option<String>) -> crate::model::CouponState {
