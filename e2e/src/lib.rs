@@ -100,6 +100,23 @@ impl Browser {
         self.client.execute("document.querySelector('.cw-more').scrollIntoView()", vec![]).await.expect("scrolls");
     }
 
+    /// The text of every element matching `css` that appears while the page is scrolled from
+    /// top to bottom, half a screen per two frames (windowed lists draw rows as they near the
+    /// screen), in order of first appearance.
+    pub async fn all_texts_while_scrolling(&self, css: &str) -> Vec<String> {
+        let script = "const [css, done] = arguments; const seen = [];
+            let y = 0; scrollTo(0, 0);
+            const step = () => {
+              document.querySelectorAll(css).forEach(e => { if (!seen.includes(e.textContent)) seen.push(e.textContent); });
+              if (y >= document.documentElement.scrollHeight) { scrollTo(0, 0); return done(seen); }
+              y += innerHeight / 2; scrollTo(0, y);
+              requestAnimationFrame(() => requestAnimationFrame(step));
+            };
+            requestAnimationFrame(step);";
+        let texts = self.client.execute_async(script, vec![css.into()]).await.expect("scrolls through the page");
+        serde_json::from_value(texts).expect("a list of texts")
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
         drop(self.driver);

@@ -14,10 +14,14 @@ async fn open_pick_confirm_and_see_the_payable_amount() {
     assert_eq!(cell.text().await.unwrap(), "-¥100.00");
     browser.client.find(Locator::Css(".cw-cell")).await.unwrap().click().await.unwrap();
     let sheet = browser.wait_for("[role=dialog]").await;
-    let reasons = sheet.find_all(Locator::Css(".cw-option__reason")).await.unwrap();
-    assert!(!reasons.is_empty(), "coupons that do not apply say why");
-    // Pick the ¥20-off 商家券 (满100减20) instead.
-    sheet.find(Locator::Css("[data-coupon-id=SBXM000001] input")).await.unwrap().click().await.unwrap();
+    // The coupons that do not apply come last: scrolled down to, they are drawn, each saying why.
+    let scroll_sheet = |top: &str| format!("document.querySelector('.cw-sheet__panel').scrollTop = {top}");
+    browser.client.execute(&scroll_sheet("1e9"), vec![]).await.unwrap();
+    let reason = browser.wait_for("[role=dialog] .cw-option__reason").await;
+    assert!(!reason.text().await.unwrap().is_empty(), "coupons that do not apply say why");
+    // Back up, and pick the ¥20-off 商家券 (满100减20) instead.
+    browser.client.execute(&scroll_sheet("0"), vec![]).await.unwrap();
+    browser.wait_for("[role=dialog] [data-coupon-id=SBXM000001] input").await.click().await.unwrap();
     sheet.find(Locator::Css(".cw-picker__confirm")).await.unwrap().click().await.unwrap();
     let payable = browser.wait_for("#payable").await;
     for _ in 0..50 {

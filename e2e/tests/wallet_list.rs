@@ -8,6 +8,22 @@ use std::time::Duration;
 
 const CARDS: &str = "article.cw-card";
 
+/// How many coupons the wallet's list holds (it draws only those near the screen).
+async fn loaded(browser: &Browser) -> usize {
+    let list = browser.wait_for("#wallet .cw-list[data-count]").await;
+    list.attr("data-count").await.unwrap().unwrap().parse().unwrap()
+}
+
+async fn wait_for_loaded(browser: &Browser, n: usize) {
+    for _ in 0..100 {
+        if loaded(browser).await == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected {n} coupons in the list, found {}", loaded(browser).await);
+}
+
 async fn tab_count(browser: &Browser, tab: &str) -> usize {
     let label = browser.wait_for(&format!(".cw-tabs__tab[data-tab={tab}] .cw-tabs__count")).await.text().await.unwrap();
     label.trim_matches(['(', ')']).parse().unwrap()
@@ -28,14 +44,16 @@ async fn scrolling_loads_every_page_and_each_tab_holds_its_count() {
         let mut shown = 0;
         for _ in 0..40 {
             browser.wait_settled().await;
-            shown = browser.count(CARDS).await;
+            shown = loaded(&browser).await;
             if browser.count(".cw-more__end").await == 1 {
                 break;
             }
             browser.scroll_to_end().await;
         }
-        assert_eq!(shown, expected, "{tab}: cards shown after scrolling equal the tab's count");
+        assert_eq!(shown, expected, "{tab}: coupons loaded after scrolling equal the tab's count");
         assert!(expected <= 20 || shown > 20, "more than one page was loaded");
+        let drawn = browser.count(CARDS).await;
+        assert!(drawn > 0 && drawn <= shown.min(25), "{tab}: only the cards near the screen are drawn ({drawn} of {shown})");
         let selected = browser.client.find(Locator::Css(&format!(".cw-tabs__tab[data-tab={tab}]"))).await.unwrap();
         assert_eq!(selected.attr("aria-selected").await.unwrap().as_deref(), Some("true"));
     }
@@ -57,16 +75,16 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     // The first page may have pulled in the second already (the end of a short first screen
     // is visible); wait for the list to settle at whole pages.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = browser.count(CARDS).await;
+    let before = loaded(&browser).await;
     assert!(before >= 20 && before % 20 == 0, "{before}");
     proxy.app.sandbox.as_ref().unwrap().set_faults(Faults { system_error: 1_000, ..Faults::default() });
     browser.scroll_to_end().await;
     let alert = browser.wait_for(".cw-error--inline").await;
     assert!(alert.text().await.unwrap().contains("稍后重试"), "a readable error");
-    assert_eq!(browser.count(CARDS).await, before, "the pages already shown stay");
+    assert_eq!(loaded(&browser).await, before, "the pages already shown stay");
     proxy.app.sandbox.as_ref().unwrap().set_faults(Faults::default());
     browser.client.find(Locator::Css(".cw-error--inline button")).await.unwrap().click().await.unwrap();
-    browser.wait_for_count(CARDS, before + 20).await;
+    wait_for_loaded(&browser, before + 20).await;
     assert_eq!(browser.count(".cw-error--inline").await, 0, "the error is gone once the page loads");
     browser.close().await;
     proxy.shutdown().await;
@@ -111,12 +129,13 @@ async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
     browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
     browser.wait_for("#wallet article.cw-card").await;
     browser.wait_settled().await;
-    let before = browser.count("#wallet article.cw-card").await;
+    let before = loaded(&browser).await;
     proxy.app.sandbox.as_ref().unwrap().set_faults(Faults { system_error: 1_000, ..Faults::default() });
     browser.client.find(Locator::Css("#wallet .cw-wallet__refresh")).await.unwrap().click().await.unwrap();
     let alert = browser.wait_for("#wallet .cw-error--inline").await;
     assert!(alert.text().await.unwrap().contains("稍后重试"));
-    assert_eq!(browser.count("#wallet article.cw-card").await, before, "the cards stay");
+    assert_eq!(loaded(&browser).await, before, "the cards stay");
+    assert!(browser.count("#wallet article.cw-card").await > 0, "and are drawn");
     proxy.app.sandbox.as_ref().unwrap().set_faults(Faults::default());
     browser.client.find(Locator::Css("#wallet .cw-error--inline button")).await.unwrap().click().await.unwrap();
     for _ in 0..100 {
@@ -126,7 +145,7 @@ async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(browser.count("#wallet .cw-error--inline").await, 0, "retry clears the error");
-    assert_eq!(browser.count("#wallet article.cw-card").await, before);
+    assert_eq!(loaded(&browser).await, before);
     browser.close().await;
     proxy.shutdown().await;
 }

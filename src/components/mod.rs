@@ -8,3 +8,4 @@ pub mod picker;
 pub mod sheet;
 pub mod use_coupon;
 pub mod wallet;
+pub mod windowed;

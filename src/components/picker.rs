@@ -4,10 +4,12 @@
 
 use super::card::CouponCard;
 use super::sheet::Sheet;
+use super::windowed::Windowed;
 use crate::api::{self, ApiError};
 use crate::events::emit;
 use crate::i18n::t;
 use crate::Options;
+use coupon_rules::rank::{Applicable, NotApplicable};
 use coupon_rules::{rank, text, Coupon, Fen, Lang, Order, Ranking};
 use leptos::html;
 use leptos::prelude::*;
@@ -107,55 +109,59 @@ fn Options(
     ranking: Memo<Ranking>,
     coupons: StoredValue<Vec<Coupon>>,
     choice: RwSignal<Choice>,
-    selected: Memo<Option<coupon_rules::rank::Applicable>>,
+    selected: Memo<Option<Applicable>>,
     now: RwSignal<coupon_rules::BeijingTime>,
     lang: Lang,
 ) -> impl IntoView {
     let group = format!("cw-pick-{}", js_sys::Math::random().to_bits());
     let group_none = group.clone();
     let is_selected = move |index: usize| selected.with(|s| s.as_ref().is_some_and(|a| a.index == index));
+    let applicable = Memo::new(move |_| ranking.with(|r| r.applicable.clone()));
+    let others = Memo::new(move |_| ranking.with(|r| r.not_applicable.clone()));
+    let option = move |a: Applicable| {
+        let coupon = coupons.with_value(|c| c[a.index].clone());
+        let id = coupon.id.clone();
+        view! {
+            <label class="cw-option" data-coupon-id=id>
+                <input type="radio" class="cw-option__radio" name=group.clone() prop:checked=move || is_selected(a.index)
+                       on:change=move |_| choice.set(Choice::Coupon(a.index))/>
+                <span class="cw-option__saving">{saving_text(a.saving)}</span>
+                <CouponCard coupon=coupon now=now.get_untracked() lang=lang compact=true/>
+            </label>
+        }
+    };
+    let other = move |n: NotApplicable| {
+        let coupon = coupons.with_value(|c| c[n.index].clone());
+        let reason = text::reason(&n.reason, &coupon, now.get_untracked(), lang);
+        let id = coupon.id.clone();
+        view! {
+            <div class="cw-option cw-option--disabled" data-coupon-id=id>
+                <CouponCard coupon=coupon now=now.get_untracked() lang=lang compact=true/>
+                <p class="cw-option__reason">{reason}</p>
+            </div>
+        }
+    };
     view! {
         <div class="cw-options" role="radiogroup" aria-label=t(lang, "可用优惠券", "Usable coupons")>
-            {move || ranking.with(|r| r.applicable.clone()).into_iter().map(|a| {
-                let coupon = coupons.with_value(|c| c[a.index].clone());
-                let id = coupon.id.clone();
-                let name = group.clone();
-                view! {
-                    <label class="cw-option" data-coupon-id=id>
-                        <input type="radio" class="cw-option__radio" name=name prop:checked=move || is_selected(a.index)
-                               on:change=move |_| choice.set(Choice::Coupon(a.index))/>
-                        <span class="cw-option__saving">{saving_text(a.saving)}</span>
-                        <CouponCard coupon=coupon now=now.get_untracked() lang=lang compact=true/>
-                    </label>
-                }
-            }).collect_view()}
+            <Windowed items=applicable.into() key=|a: &Applicable| a.index estimate=OPTION_ESTIMATE_PX class="cw-options__list" row=option/>
             <label class="cw-option cw-option--none">
                 <input type="radio" class="cw-option__radio" name=group_none prop:checked=move || selected.with(Option::is_none)
                        on:change=move |_| choice.set(Choice::Nothing)/>
                 <span>{t(lang, "不使用优惠券", "No coupon")}</span>
             </label>
         </div>
-        {move || {
-            let others = ranking.with(|r| r.not_applicable.clone());
-            (!others.is_empty()).then(|| view! {
-                <section class="cw-options cw-options--unavailable">
-                    <h3 class="cw-options__heading">{match lang { Lang::ZhCn => format!("不可用优惠券（{}）", others.len()), Lang::En => format!("Not usable ({})", others.len()) }}</h3>
-                    {others.into_iter().map(|n| {
-                        let coupon = coupons.with_value(|c| c[n.index].clone());
-                        let reason = text::reason(&n.reason, &coupon, now.get_untracked(), lang);
-                        let id = coupon.id.clone();
-                        view! {
-                            <div class="cw-option cw-option--disabled" data-coupon-id=id>
-                                <CouponCard coupon=coupon now=now.get_untracked() lang=lang compact=true/>
-                                <p class="cw-option__reason">{reason}</p>
-                            </div>
-                        }
-                    }).collect_view()}
-                </section>
-            })
-        }}
+        <section class="cw-options cw-options--unavailable" class:cw-options--empty=move || others.with(Vec::is_empty)>
+            <h3 class="cw-options__heading">{move || {
+                let n = others.with(Vec::len);
+                match lang { Lang::ZhCn => format!("不可用优惠券（{n}）"), Lang::En => format!("Not usable ({n})") }
+            }}</h3>
+            <Windowed items=others.into() key=|n: &NotApplicable| n.index estimate=OPTION_ESTIMATE_PX class="cw-options__list" row=other/>
+        </section>
     }
 }
+
+/// A compact card in the sheet before one has been measured.
+const OPTION_ESTIMATE_PX: f64 = 110.0;
 
 /// Moves `now` forward when the next coupon's usability changes, so a time slot opening or
 /// closing while the picker is open re-ranks it.

@@ -4,17 +4,21 @@
 
 use super::card::CouponCard;
 use super::claim::ClaimBar;
+use super::windowed::Windowed;
 use crate::api::{self, ApiError, CouponPage};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::wallet::{Tab, TabCounts};
-use coupon_rules::{Coupon, Lang};
+use coupon_rules::{BeijingTime, Coupon, Lang};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 pub const PAGE_SIZE: usize = 20;
+
+/// A full card's height before one has been measured (the list then uses measured ones).
+pub const CARD_ESTIMATE_PX: f64 = 150.0;
 
 #[component]
 pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32>>) -> impl IntoView {
@@ -125,19 +129,16 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
     });
     let now = crate::now();
     // 可用 shows coupons claimed since the load first, then the loaded pages.
-    let shown = move || {
+    let shown = Memo::new(move |_| {
         let mut list: Vec<Coupon> = if tab == Tab::Available { claimed.get() } else { Vec::new() };
-        loaded.with(|l| list.extend(l.iter().filter(|c| !list.iter().any(|n| n.source == c.source && n.id == c.id)).cloned().collect::<Vec<_>>()));
+        let fresh = list.len();
+        loaded.with(|l| list.extend(l.iter().filter(|c| !list[..fresh].iter().any(|n| n.source == c.source && n.id == c.id)).cloned().collect::<Vec<_>>()));
         list
-    };
+    });
     view! {
         {stale.then(|| view! { <p class="cw-notice" role="status">{t(lang, "网络不佳，显示的是稍早的数据", "Showing earlier data: the network is slow")}</p> })}
-        {move || shown().is_empty().then(|| view! { <p class="cw-empty">{empty_text(tab, lang)}</p> })}
-        <div class="cw-list" role="list" data-tab=tab.as_str()>
-            <For each=shown key=|c: &Coupon| (c.source, c.id.clone()) let:coupon>
-                <div role="listitem"><CouponCard coupon=coupon now=now lang=lang/></div>
-            </For>
-        </div>
+        {move || shown.with(Vec::is_empty).then(|| view! { <p class="cw-empty">{empty_text(tab, lang)}</p> })}
+        <CouponList coupons=shown.into() tab=tab now=now lang=lang/>
         {move || failed().map(|e| view! {
             <div class="cw-error cw-error--inline" role="alert">
                 <p>{e.message}</p>
@@ -155,6 +156,16 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
                 ().into_any()
             }}
         </div>
+    }
+}
+
+/// A tab's coupons as cards, windowed: however many are loaded, only those near the screen
+/// are drawn.
+#[component]
+pub fn CouponList(coupons: Signal<Vec<Coupon>>, tab: Tab, now: BeijingTime, lang: Lang) -> impl IntoView {
+    view! {
+        <Windowed items=coupons key=|c: &Coupon| (c.source, c.id.clone()) estimate=CARD_ESTIMATE_PX class="cw-list" tab=tab.as_str()
+                  row=move |coupon: Coupon| view! { <CouponCard coupon=coupon now=now lang=lang/> }/>
     }
 }
 

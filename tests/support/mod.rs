@@ -65,3 +65,29 @@ pub fn click(root: &Element, selector: &str) {
 pub fn active_element() -> Option<Element> {
     document().active_element()
 }
+
+/// Waits for `n` animation frames (scroll events are delivered with the next frame).
+pub async fn frames(n: usize) {
+    for _ in 0..n {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window().unwrap().request_animation_frame(&resolve).unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+}
+
+/// The rows a windowed list has drawn: (index, top, bottom) in viewport coordinates.
+pub fn drawn_rows(list: &Element) -> Vec<(usize, f64, f64)> {
+    let rows = list.query_selector_all(":scope > .cw-window__row").unwrap();
+    (0..rows.length())
+        .map(|i| {
+            let row: Element = rows.item(i).unwrap().dyn_into().unwrap();
+            let rect = row.get_bounding_client_rect();
+            (row.get_attribute("data-index").unwrap().parse().unwrap(), rect.top(), rect.bottom())
+        })
+        .collect()
+}
+
+pub fn viewport_height() -> f64 {
+    web_sys::window().unwrap().inner_height().unwrap().as_f64().unwrap()
+}

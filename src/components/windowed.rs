@@ -1,0 +1,159 @@
+//! A list that renders only the rows near the screen (windowing), so that showing 10,000
+//! coupons costs what showing one screenful does. Rows may differ in height: each is measured
+//! once it has been drawn and remembered by its key; rows never drawn count as the average
+//! height of those measured so far (or `estimate` before any). Spacers above and below the
+//! drawn rows stand in for the rest, so the page keeps its full height and scroll bar.
+//!
+//! What is "near the screen" is worked out from the list's own position in the viewport,
+//! whoever scrolls it (the page, or a sheet around it), so any number of lists can live on
+//! one page.
+
+use leptos::html;
+use leptos::prelude::*;
+use std::collections::HashMap;
+use std::hash::Hash;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// Rows drawn beyond each edge of the screen, in CSS pixels, so a fling does not show blanks.
+const OVERSCAN_PX: f64 = 400.0;
+
+/// The y offsets of each row's top and of the end, from per-row heights.
+fn offsets(heights: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut out = Vec::with_capacity(heights.size_hint().0 + 1);
+    let mut y = 0.0;
+    out.push(y);
+    for h in heights {
+        y += h;
+        out.push(y);
+    }
+    out
+}
+
+/// The rows `start..end` that overlap `top..bottom` (list coordinates); `offsets` as above.
+fn rows_between(offsets: &[f64], top: f64, bottom: f64) -> (usize, usize) {
+    let n = offsets.len() - 1;
+    // The first row whose bottom is below `top`, and the first row whose top is at or below `bottom`.
+    let start = offsets[1..].partition_point(|&end| end <= top).min(n);
+    let end = offsets[..n].partition_point(|&begin| begin < bottom).max(start);
+    (start, end)
+}
+
+/// The drawn rows of a windowed list: the list's children carrying `data-index`.
+fn drawn_rows(list: &web_sys::HtmlElement) -> Vec<(usize, f64)> {
+    let rows = list.children();
+    (0..rows.length())
+        .filter_map(|i| rows.item(i))
+        .filter_map(|el| {
+            let index = el.get_attribute("data-index")?.parse().ok()?;
+            Some((index, el.get_bounding_client_rect().height()))
+        })
+        .collect()
+}
+
+/// `items` as a windowed list: `row` draws one item, `key` tells items apart across updates.
+/// Each row is a `listitem` with its position (`aria-posinset` / `aria-setsize`), and the list
+/// carries `data-count` (all items, drawn or not).
+#[component]
+pub fn Windowed<T, K, R, V>(
+    items: Signal<Vec<T>>,
+    key: fn(&T) -> K,
+    row: R,
+    /// Height of a row not yet measured, before any has been, in CSS pixels.
+    estimate: f64,
+    #[prop(into)] class: String,
+    #[prop(optional, into)] label: Option<String>,
+    #[prop(optional)] tab: Option<&'static str>,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    R: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let list = NodeRef::<html::Div>::new();
+    let measured = RwSignal::new(HashMap::<K, f64>::new());
+    let layout = Memo::new(move |_| {
+        measured.with(|m| {
+            let fallback = if m.is_empty() { estimate } else { m.values().sum::<f64>() / m.len() as f64 };
+            items.with(|items| offsets(items.iter().map(|t| m.get(&key(t)).copied().unwrap_or(fallback))))
+        })
+    });
+    // Until the list is on the page, assume it starts at the top of the screen.
+    let viewport = || web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(800.0);
+    let window_now = move || -> (f64, f64) {
+        let top = list.get_untracked().map_or(0.0, |el| el.get_bounding_client_rect().top());
+        ((-top - OVERSCAN_PX).max(0.0), viewport() - top + OVERSCAN_PX)
+    };
+    let seen = RwSignal::new(window_now());
+    let range = Memo::new(move |_| {
+        let (top, bottom) = seen.get();
+        layout.with(|o| rows_between(o, top, bottom))
+    });
+    let look = move || {
+        let now = window_now();
+        if seen.get_untracked() != now {
+            seen.set(now);
+        }
+    };
+    // After rows are drawn: remember their heights; if that moved anything, look again.
+    Effect::new(move |_| {
+        range.track();
+        let Some(el) = list.get() else { return };
+        let changed: Vec<(K, f64)> = items.with_untracked(|items| {
+            measured.with_untracked(|m| {
+                drawn_rows(&el)
+                    .into_iter()
+                    .filter_map(|(i, h)| Some((key(items.get(i)?), h)))
+                    .filter(|(k, h)| h > &0.0 && m.get(k).is_none_or(|old| (old - h).abs() >= 0.5))
+                    .collect()
+            })
+        });
+        if !changed.is_empty() {
+            measured.update(|m| m.extend(changed));
+        }
+        look();
+    });
+    follow_scrolling(look);
+    let shown = move || {
+        let (start, end) = range.get();
+        items.with(|items| items[start.min(items.len())..end.min(items.len())].iter().cloned().enumerate().map(|(i, t)| (start + i, t)).collect::<Vec<_>>())
+    };
+    let above = move || format!("{}px", layout.with(|o| o[range.get().0.min(o.len() - 1)]));
+    let below = move || format!("{}px", layout.with(|o| o[o.len() - 1] - o[range.get().1.min(o.len() - 1)]));
+    let count = move || items.with(Vec::len);
+    view! {
+        <div class=format!("cw-window {class}") role="list" aria-label=label data-tab=tab node_ref=list data-count=move || count().to_string()>
+            <div class="cw-window__spacer" role="presentation" style:height=above></div>
+            <For each=shown key=move |(i, t): &(usize, T)| (*i, key(t)) children=move |(i, item)| view! {
+                <div class="cw-window__row" role="listitem" data-index=i.to_string() aria-posinset=(i + 1).to_string() aria-setsize=move || count().to_string()>
+                    {row(item)}
+                </div>
+            }/>
+            <div class="cw-window__spacer" role="presentation" style:height=below></div>
+        </div>
+    }
+}
+
+/// Calls `look` whenever anything on the page scrolls (the page or any element around the
+/// list: scroll events do not bubble, so the window listens in the capture phase) or resizes.
+fn follow_scrolling(look: impl Fn() + 'static) {
+    let Some(window) = web_sys::window() else { return };
+    let callback = Closure::<dyn FnMut()>::new(look);
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_capture(true);
+    options.set_passive(true);
+    for event in ["scroll", "resize"] {
+        let _ = window.add_event_listener_with_callback_and_add_event_listener_options(event, callback.as_ref().unchecked_ref(), &options);
+    }
+    let callback = StoredValue::new_local(callback);
+    on_cleanup(move || {
+        callback.with_value(|c| {
+            let Some(window) = web_sys::window() else { return };
+            for event in ["scroll", "resize"] {
+                let _ = window.remove_event_listener_with_callback_and_bool(event, c.as_ref().unchecked_ref(), true);
+            }
+        });
+        callback.dispose();
+    });
+}
