@@ -4,7 +4,7 @@
 # is not measured yet. Not part of the tests: budgets are checked here, not by assertions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh >/dev/null
+scripts/bootstrap.sh --bench >/dev/null
 trunk build --release >/dev/null 2>&1
 cargo build -q --release -p coupon-rules --example rank_bench
 cargo build -q --release -p coupon-proxy --example bench_server
@@ -27,6 +27,15 @@ for f in dist/*_bg.wasm dist/coupon-widget-*[^g].js dist/loader-*.js dist/widget
 done
 say "| **total** | | **$total** |"
 (( total <= 80 * 1024 )) || missed+=("bundle: $total bytes gzip > 81920")
+say ""
+# Where the wasm's bytes go: the same build with function names kept (its own target dir, so
+# the shipped build is untouched), through wasm-bindgen, attributed to crates by twiggy.
+CARGO_TARGET_DIR=target/size-profile CARGO_PROFILE_WIDGET_RELEASE_STRIP=false \
+  cargo build -q --profile widget-release --target wasm32-unknown-unknown --lib
+named=$(mktemp -d)
+wasm-bindgen --target web --keep-debug --out-dir "$named" target/size-profile/wasm32-unknown-unknown/widget-release/coupon_widget.wasm 2>/dev/null
+while IFS= read -r line; do say "$line"; done < <(twiggy top -n 1000000 --format csv "$named/coupon_widget_bg.wasm" | scripts/wasm-size-by-crate.py)
+rm -rf "$named"
 say ""
 
 # 2. The picker's ranking.

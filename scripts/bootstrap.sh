@@ -49,6 +49,13 @@ if ! grep -q "^wasm_bindgen = \"${wbg}\"" Trunk.toml; then
   exit 1
 fi
 
-# 5. Every crate, so that trunk's offline cargo build finds them.
+# 5. For scripts/bench.sh only (`bootstrap.sh --bench`): twiggy, the wasm size profiler that
+#    attributes the bundle's bytes to crates.
+if [[ ${1:-} == --bench ]] && ! twiggy --version 2>/dev/null | grep -q ' 0\.8\.0$'; then
+  say "installing twiggy 0.8.0"
+  cargo install twiggy --version 0.8.0
+fi
+
+# 6. Every crate, so that trunk's offline cargo build finds them.
 cargo fetch --quiet
 say "ready"

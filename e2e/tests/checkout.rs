@@ -66,6 +66,25 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
     browser.wait_for("article.cw-card").await;
     let global = browser.client.execute("return typeof window.wasmBindings", vec![]).await.unwrap();
     assert_eq!(global, "undefined", "the widget leaves no globals behind");
+    // Windowed lists size their spacers through CSSOM, which the CSP allows (a style
+    // attribute in markup it would block): with 300 coupons the spacer below the drawn
+    // cards really takes its height.
+    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr)).await.unwrap();
+    browser.wait_for("#wallet article.cw-card").await;
+    browser.wait_settled().await;
+    let heights = browser
+        .client
+        .execute(
+            "const s = document.querySelector('#wallet .cw-list > .cw-window__spacer:last-child');
+             return [s.style.height, getComputedStyle(s).height];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (declared, computed) = (heights[0].as_str().unwrap(), heights[1].as_str().unwrap());
+    assert!(declared.ends_with("px") && declared != "0px", "the list has cards below the screen: {declared}");
+    let px = |v: &str| v.trim_end_matches("px").parse::<f64>().unwrap();
+    assert!((px(declared) - px(computed)).abs() < 1.0, "the style applies under the CSP: {declared} vs {computed}");
     browser.close().await;
     proxy.shutdown().await;
 }
