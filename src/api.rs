@@ -1,15 +1,15 @@
 //! Calls to the merchant proxy's `/api/v1`. Always with the session cookie; every failure
 //! becomes an [`ApiError`] the view can show, never a panic.
 
+use coupon_rules::model_json::{self, from_text};
 use coupon_rules::wallet::{Tab, TabCounts};
-use coupon_rules::Coupon;
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use coupon_rules::wire::json::Obj;
+use coupon_rules::{Coupon, Error};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 /// One page of the 我的代金券 list, as the proxy serves it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CouponPage {
     pub coupons: Vec<Coupon>,
     pub total: usize,
@@ -17,8 +17,29 @@ pub struct CouponPage {
     pub limit: usize,
     pub counts: TabCounts,
     /// Served from the proxy's cache because upstream failed.
-    #[serde(default)]
     pub stale: bool,
+}
+
+/// Reads the proxy's JSON (see `proxy/openapi.yaml`) with the rules engine's reader.
+trait Read: Sized {
+    fn read(o: &Obj) -> Result<Self, Error>;
+}
+
+fn coupons(o: &Obj, key: &str) -> Result<Vec<Coupon>, Error> {
+    o.req_array(key)?.iter().map(|c| model_json::coupon(&c.obj()?)).collect()
+}
+
+impl Read for CouponPage {
+    fn read(o: &Obj) -> Result<Self, Error> {
+        Ok(CouponPage {
+            coupons: coupons(o, "coupons")?,
+            total: o.req_small("total")?,
+            offset: o.req_small("offset")?,
+            limit: o.req_small("limit")?,
+            counts: model_json::tab_counts(&o.req_obj("counts")?)?,
+            stale: o.opt_bool("stale")?.unwrap_or(false),
+        })
+    }
 }
 
 /// What went wrong talking to the proxy.
@@ -39,19 +60,17 @@ impl ApiError {
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorEnvelope {
-    error: ErrorBody,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    code: String,
-    message: String,
-    #[serde(default)]
-    retryable: bool,
-    #[serde(default)]
-    login_url: Option<String>,
+/// `{"error": {"code", "message", "retryable", "login_url"}}`, as every failure comes.
+impl Read for ApiError {
+    fn read(o: &Obj) -> Result<Self, Error> {
+        let e = o.req_obj("error")?;
+        Ok(ApiError {
+            code: e.exact_str("code")?,
+            message: e.exact_str("message")?,
+            retryable: e.opt_bool("retryable")?.unwrap_or(false),
+            login_url: e.exact_opt_str("login_url")?,
+        })
+    }
 }
 
 /// Every usable coupon (all pages of the 可用 tab), for the checkout picker to rank.
@@ -73,47 +92,66 @@ pub async fn list_coupons(base: &str, tab: Tab, offset: usize, limit: usize) -> 
 }
 
 /// A stock the merchant offers to claim here.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClaimableStock {
     pub stock_id: String,
     pub name: String,
 }
 
-#[derive(Deserialize)]
-struct ClaimableList {
-    stocks: Vec<ClaimableStock>,
+/// `{"stocks": [{"stock_id", "name"}]}`.
+impl Read for Vec<ClaimableStock> {
+    fn read(o: &Obj) -> Result<Self, Error> {
+        o.req_array("stocks")?
+            .iter()
+            .map(|s| {
+                let s = s.obj()?;
+                Ok(ClaimableStock { stock_id: s.exact_str("stock_id")?, name: s.exact_str("name")? })
+            })
+            .collect()
+    }
 }
 
 pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {
-    Ok(get::<ClaimableList>(&format!("{base}/claimable")).await?.stocks)
+    get(&format!("{base}/claimable")).await
 }
 
 /// What a successful claim returns: the new coupon's id, and the coupon when the proxy
 /// could already read it back.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Claimed {
     pub coupon_id: String,
     pub coupon: Option<Coupon>,
 }
 
-#[derive(Deserialize)]
+impl Read for Claimed {
+    fn read(o: &Obj) -> Result<Self, Error> {
+        Ok(Claimed { coupon_id: o.exact_str("coupon_id")?, coupon: o.opt_obj("coupon")?.map(|c| model_json::coupon(&c)).transpose()? })
+    }
+}
+
 struct SessionInfo {
     csrf_token: String,
+}
+
+impl Read for SessionInfo {
+    fn read(o: &Obj) -> Result<Self, Error> {
+        Ok(SessionInfo { csrf_token: o.exact_str("csrf_token")? })
+    }
 }
 
 /// 领取. `client_key` names one intended claim: resending it never issues a second coupon.
 pub async fn claim(base: &str, stock_id: &str, client_key: &str) -> Result<Claimed, ApiError> {
     let session: SessionInfo = get(&format!("{base}/session")).await?;
-    let body = serde_json::json!({ "stock_id": stock_id, "client_key": client_key }).to_string();
+    let body = coupon_rules::json::Value::object([("stock_id", stock_id.into()), ("client_key", client_key.into())]).to_string();
     request(&format!("{base}/claims"), "POST", Some((&body, &session.csrf_token))).await
 }
 
-async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+async fn get<T: Read>(url: &str) -> Result<T, ApiError> {
     request(url, "GET", None).await
 }
 
 /// One call to the proxy; `body` is a JSON body with the session's CSRF token.
-async fn request<T: DeserializeOwned>(url: &str, method: &str, body: Option<(&str, &str)>) -> Result<T, ApiError> {
+async fn request<T: Read>(url: &str, method: &str, body: Option<(&str, &str)>) -> Result<T, ApiError> {
     let network = || ApiError::local("NETWORK", "网络异常，请检查网络后重试");
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -131,11 +169,8 @@ async fn request<T: DeserializeOwned>(url: &str, method: &str, body: Option<(&st
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
     let text = JsFuture::from(response.text().map_err(|_| network())?).await.map_err(|_| network())?.as_string().unwrap_or_default();
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| ApiError::local("BAD_RESPONSE", "数据异常，请稍后重试"))
+        from_text(text.as_bytes(), T::read).map_err(|_| ApiError::local("BAD_RESPONSE", "数据异常，请稍后重试"))
     } else {
-        match serde_json::from_str::<ErrorEnvelope>(&text) {
-            Ok(e) => Err(ApiError { code: e.error.code, message: e.error.message, retryable: e.error.retryable, login_url: e.error.login_url }),
-            Err(_) => Err(ApiError::local("BAD_RESPONSE", "服务暂时不可用，请稍后重试")),
-        }
+        Err(from_text(text.as_bytes(), ApiError::read).unwrap_or_else(|_| ApiError::local("BAD_RESPONSE", "服务暂时不可用，请稍后重试")))
     }
 }

@@ -1,10 +1,11 @@
 //! Events the widget reports to its host page: DOM CustomEvents that bubble from the widget
 //! to the element it is mounted on (`cw:use`, …), with a JSON-shaped `detail`.
 
+use coupon_rules::json::Value;
 use wasm_bindgen::JsValue;
 
 /// Dispatches `name` from `from`, bubbling, with `detail` as a plain JS object.
-pub fn emit(from: &web_sys::EventTarget, name: &str, detail: &serde_json::Value) {
+pub fn emit(from: &web_sys::EventTarget, name: &str, detail: &Value) {
     let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL);
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);

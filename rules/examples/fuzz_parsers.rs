@@ -1,4 +1,4 @@
-//! Mutation fuzzing of every upstream parser: starting from the corpus in `rules/fuzz/corpus`
+//! Mutation fuzzing of every upstream parser, and of the widget's reader of the model's JSON: starting from the corpus in `rules/fuzz/corpus`
 //! (the seeds' bodies, malformed ones included, and hand-made edge cases), it flips, inserts,
 //! deletes, duplicates, splices and retypes bytes, and checks that each parser returns — no
 //! panic, no hang — with a typed error that names the field when it fails.
@@ -87,6 +87,9 @@ fn check(body: &[u8], outcomes: &mut BTreeMap<&'static str, u64>) -> Result<(), 
             Err(e) => errors.push(e),
         }
         errors.extend(parse_claim_response(body).err());
+        // The widget's reader of the model's own JSON form, on the same bytes.
+        errors.extend(coupon_rules::model_json::from_text(body, coupon_rules::model_json::coupon).err());
+        errors.extend(coupon_rules::model_json::order_items(body).err());
         errors
     }));
     let elapsed = started.elapsed();

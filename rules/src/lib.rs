@@ -3,7 +3,9 @@
 //! It owns every rule about 商家券 (merchant coupons), 代金券 (stock coupons) and 消费金
 //! (multi-use balance) so that the browser and the server never re-derive one:
 //!
-//! - [`wire`] reads WeChat Pay v3 bodies into the one [`model::Coupon`];
+//! - [`wire`] reads WeChat Pay v3 bodies into the one [`model::Coupon`], and
+//!   [`model_json`] reads the model back from its own JSON form (the proxy's API), both
+//!   through the small [`json`] reader;
 //! - [`validity`] says whether a coupon is usable at an instant, and when that changes;
 //! - [`discount`] says what a coupon takes off an order, or why nothing;
 //! - [`rank`] orders coupons for the checkout picker;
@@ -13,7 +15,9 @@
 
 pub mod discount;
 pub mod error;
+pub mod json;
 pub mod model;
+pub mod model_json;
 pub mod money;
 pub mod palette;
 pub mod rank;

@@ -16,6 +16,16 @@ pub enum Source {
     Stock,
 }
 
+impl Source {
+    /// As the JSON form writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Merchant => "merchant",
+            Source::Stock => "stock",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Coupon {
     /// Coupon code (商家券) or coupon id (代金券): unique per user and source.

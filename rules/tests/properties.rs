@@ -99,3 +99,59 @@ proptest! {
         let _ = parse_merchant_coupon_list(format!("{{\"data\":[{body}]}}").as_bytes());
     }
 }
+
+/// Any text, the awkward kinds included: empty, quotes, backslashes, control characters,
+/// characters outside the BMP.
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![Just(String::new()), "\\PC{0,12}", "[\"\\\\\\x00-\\x1f<>é😀]{0,8}"]
+}
+
+/// [`any_coupon`] with every other field varied too.
+fn any_full_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
+    use coupon_rules::model::{CustomEntrance, MiniProgramEntrance, Source, UseMethod};
+    let texts = (any_text(), any_text(), any_text(), proptest::option::of(any_text()), proptest::option::of(any_text()));
+    let state = prop_oneof![Just(CouponState::Available), Just(CouponState::Used), Just(CouponState::Expired), any_text().prop_map(CouponState::Unknown)];
+    let method = prop_oneof![
+        Just(UseMethod::Offline),
+        Just(UseMethod::PaymentCode),
+        Just(UseMethod::SelfConsume),
+        (proptest::option::of(any_text()), proptest::option::of(any_text())).prop_map(|(appid, path)| UseMethod::MiniProgram { appid, path }),
+        any_text().prop_map(|raw| UseMethod::Unknown { raw }),
+    ];
+    let entrance = proptest::option::of((proptest::option::of((any_text(), proptest::option::of(any_text()))), proptest::option::of(any_text())));
+    let times = (proptest::option::of(0i64..4_000_000_000_000), proptest::option::of(-100i64..100), proptest::option::of(1u16..366), any::<bool>(), any::<bool>());
+    (any_coupon(), texts, state, method, entrance, times).prop_map(|(mut c, (id, name, stock, desc, goods), state, method, entrance, (received, used, days, single, no_cash))| {
+        c.id = id;
+        c.name = name;
+        c.stock_id = stock;
+        c.source = if single { Source::Stock } else { Source::Merchant };
+        c.description = desc;
+        c.goods = goods;
+        c.state = state;
+        c.use_method = method;
+        c.entrance = entrance.map(|(mini, official)| CustomEntrance {
+            mini_program: mini.map(|(appid, path)| MiniProgramEntrance { appid, path, entrance_words: Some("去看看".into()), guiding_words: None }),
+            official_account_appid: official,
+            hall_id: None,
+            store_id: Some("S1".into()),
+        });
+        c.received_at = received.map(BeijingTime::from_unix_millis);
+        c.used_at = used.map(|d| BeijingTime::from_unix_millis(BASE + d * 3_600_000));
+        c.validity.days_after_receive = days;
+        c.single_item = single;
+        c.no_cash = no_cash;
+        c
+    })
+}
+
+proptest! {
+    /// The proxy writes the model with serde; the widget reads it with `model_json`. Whatever
+    /// one writes, the other reads back equal.
+    #[test]
+    fn the_models_json_form_reads_back_equal(c in any_full_coupon(), o in any_order()) {
+        let text = serde_json::to_string(&c).unwrap();
+        prop_assert_eq!(coupon_rules::model_json::from_text(text.as_bytes(), coupon_rules::model_json::coupon), Ok(c));
+        let text = serde_json::to_string(&o).unwrap();
+        prop_assert_eq!(coupon_rules::model_json::from_text(text.as_bytes(), coupon_rules::model_json::order), Ok(o));
+    }
+}

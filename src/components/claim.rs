@@ -9,7 +9,7 @@ use crate::Options;
 use coupon_rules::{Coupon, Lang};
 use leptos::html;
 use leptos::prelude::*;
-use serde_json::json;
+use coupon_rules::json::Value;
 
 #[component]
 pub fn ClaimBar(lang: Lang, on_claimed: Callback<Coupon>) -> impl IntoView {
@@ -59,7 +59,7 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
                 key.set_value(None); // the next tap is a new claim
                 message.set(Some((true, t(lang, "领取成功", "Claimed").to_owned())));
                 if let Some(el) = &target {
-                    emit(el, "cw:claim", &json!({ "stock_id": stock_for_events, "coupon_id": claimed.coupon_id }));
+                    emit(el, "cw:claim", &Value::object([("stock_id", stock_for_events.as_str().into()), ("coupon_id", claimed.coupon_id.as_str().into())]));
                 }
                 if let Some(coupon) = claimed.coupon {
                     on_claimed.run(coupon);
@@ -71,7 +71,7 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
                     key.set_value(None);
                 }
                 if let Some(el) = &target {
-                    emit(el, "cw:error", &json!({ "code": e.code, "message": e.message, "stock_id": stock_for_events }));
+                    emit(el, "cw:error", &Value::object([("code", e.code.as_str().into()), ("message", e.message.as_str().into()), ("stock_id", stock_for_events.as_str().into())]));
                 }
                 message.set(Some((false, e.message)));
             }

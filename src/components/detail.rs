@@ -6,7 +6,7 @@ use crate::i18n::t;
 use coupon_rules::validity::span;
 use coupon_rules::{text, BeijingTime, Coupon, Lang};
 use leptos::prelude::*;
-use serde_json::json;
+use coupon_rules::json::Value;
 
 fn when(t: Option<BeijingTime>) -> Option<String> {
     t.map(|t| format!("{} {}", t.date_dotted(), t.hh_mm()))
@@ -50,7 +50,7 @@ pub fn DetailBody(coupon: Coupon, lang: Lang) -> impl IntoView {
                 {rows.into_iter().map(|(k, v)| view! { <div class="cw-detail__row"><dt>{k}</dt><dd>{v}</dd></div> }).collect_view()}
             </dl>
             {mini.map(|m| {
-                let detail = json!({ "type": "mini_program", "coupon_id": coupon_id, "appid": m.appid, "path": m.path });
+                let detail = Value::object([("type", "mini_program".into()), ("coupon_id", coupon_id.as_str().into()), ("appid", m.appid.as_str().into()), ("path", m.path.clone().into())]);
                 let words = m.entrance_words.clone().unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned());
                 view! {
                     <div class="cw-detail__entrance">
@@ -61,7 +61,7 @@ pub fn DetailBody(coupon: Coupon, lang: Lang) -> impl IntoView {
                 }
             })}
             {official.map(|appid| {
-                let detail = json!({ "type": "official_account", "appid": appid });
+                let detail = Value::object([("type", "official_account".into()), ("appid", appid.into())]);
                 view! {
                     <div class="cw-detail__entrance">
                         <span class="cw-detail__guiding">{t(lang, "关注商家公众号", "Follow the merchant")}</span>

@@ -13,7 +13,7 @@ use coupon_rules::rank::{Applicable, NotApplicable};
 use coupon_rules::{rank, text, Coupon, Fen, Lang, Order, Ranking};
 use leptos::html;
 use leptos::prelude::*;
-use serde_json::json;
+use coupon_rules::json::Value;
 
 /// What the user chose: the best coupon (the default), a given one, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,10 +79,16 @@ pub fn CouponPicker(coupons: Vec<Coupon>, order: RwSignal<Order>, #[prop(optiona
         let detail = match selected.get_untracked() {
             Some(a) => coupons.with_value(|c| {
                 let coupon = &c[a.index];
-                json!({ "coupon_id": coupon.id, "source": coupon.source, "stock_id": coupon.stock_id, "name": coupon.name,
-                        "saving": a.saving.0, "payable": total.saturating_sub(a.saving).0 })
+                Value::object([
+                    ("coupon_id", coupon.id.as_str().into()),
+                    ("source", coupon.source.as_str().into()),
+                    ("stock_id", coupon.stock_id.as_str().into()),
+                    ("name", coupon.name.as_str().into()),
+                    ("saving", a.saving.0.into()),
+                    ("payable", total.saturating_sub(a.saving).0.into()),
+                ])
             }),
-            None => json!({ "coupon_id": null, "saving": 0, "payable": total.0 }),
+            None => Value::object([("coupon_id", Value::Null), ("saving", 0.into()), ("payable", total.0.into())]),
         };
         if let Some(el) = cell.get_untracked() {
             emit(&el, "cw:select", &detail);

@@ -7,22 +7,20 @@ use crate::i18n::t;
 use crate::Options;
 use coupon_rules::{Coupon, Lang, UseMethod};
 use leptos::prelude::*;
-use serde_json::json;
+use coupon_rules::json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Reports the tap to the host and, in a mini-program web-view with the JS-SDK, navigates
 /// there. Returns whether the widget should open its own use sheet.
 pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget) -> bool {
     let (method, extra) = match &coupon.use_method {
-        UseMethod::Offline => ("offline", json!({ "code": coupon.id })),
-        UseMethod::MiniProgram { appid, path } => ("mini_program", json!({ "appid": appid, "path": path })),
-        UseMethod::PaymentCode => ("payment_code", json!({})),
+        UseMethod::Offline => ("offline", vec![("code", coupon.id.as_str().into())]),
+        UseMethod::MiniProgram { appid, path } => ("mini_program", vec![("appid", appid.clone().into()), ("path", path.clone().into())]),
+        UseMethod::PaymentCode => ("payment_code", vec![]),
         UseMethod::SelfConsume | UseMethod::Unknown { .. } => return false,
     };
-    let mut detail = json!({ "method": method, "coupon_id": coupon.id, "source": coupon.source, "stock_id": coupon.stock_id });
-    if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
-        d.extend(e.clone());
-    }
+    let common = [("method", method.into()), ("coupon_id", coupon.id.as_str().into()), ("source", coupon.source.as_str().into()), ("stock_id", coupon.stock_id.as_str().into())];
+    let detail = Value::Object(common.into_iter().chain(extra).map(|(k, v): (&str, Value)| (k.to_owned(), v)).collect());
     emit(from, "cw:use", &detail);
     match &coupon.use_method {
         UseMethod::MiniProgram { path: Some(path), .. } => !navigate_in_mini_program(path),

@@ -34,8 +34,8 @@ pub fn generate() -> Value {
 }
 
 fn seed_detail() -> Value {
-    let v = coupon_rules::wire::json::parse_body(SEED_DETAIL_001.as_bytes()).expect("seed 001 parses once repaired");
-    let mut v = v;
+    let repaired = coupon_rules::wire::json::parse_body(SEED_DETAIL_001.as_bytes()).expect("seed 001 parses once repaired");
+    let mut v: Value = serde_json::from_str(&repaired.to_string()).expect("written back as JSON");
     v["_creator_merchant"] = json!(id::MCHID);
     v
 }

@@ -1,29 +1,26 @@
-//! Reading WeChat's JSON as it really arrives. Every accessor knows the path it reads, so
-//! errors name the field; numbers and booleans are accepted as strings because WeChat's own
-//! examples send them that way (`"transferable": "false"`, `"week_day": ["1", "2"]`).
+//! Reading JSON as it really arrives. Every accessor knows the path it reads, so errors name
+//! the field; numbers and booleans are accepted as strings because WeChat's own examples send
+//! them that way (`"transferable": "false"`, `"week_day": ["1", "2"]`). The model's own JSON
+//! form ([`crate::model_json`]) is read through the same accessors.
 
 use crate::error::{Error, Result};
+use crate::json::{self, Expected, Value};
 use crate::time::BeijingTime;
-use serde_json::{Map, Value};
 
 /// Parses a body into a JSON value. WeChat's documented examples drop the comma between
 /// fields on consecutive lines; a real body with the same slip is repaired, and only that
 /// slip: a newline between a complete value and the next key's opening quote.
 pub fn parse_body(body: &[u8]) -> Result<Value> {
     const MAX_REPAIRS: usize = 32;
-    let first = match serde_json::from_slice::<Value>(body) {
+    let mut err = match json::parse(body) {
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
-    let Ok(text) = std::str::from_utf8(body) else {
-        return Err(Error::NotJson { detail: "body is not UTF-8".into() });
-    };
-    let mut repaired = text.to_owned();
-    let mut err = first;
+    let mut repaired = body.to_vec();
     for _ in 0..MAX_REPAIRS {
         let Some(at) = missing_comma_offset(&repaired, &err) else { break };
-        repaired.insert(at, ',');
-        match serde_json::from_str::<Value>(&repaired) {
+        repaired.insert(at, b',');
+        match json::parse(&repaired) {
             Ok(v) => return Ok(v),
             Err(e) => err = e,
         }
@@ -32,24 +29,18 @@ pub fn parse_body(body: &[u8]) -> Result<Value> {
 }
 
 /// Where a missing comma belongs, if `err` is exactly the documented slip.
-fn missing_comma_offset(text: &str, err: &serde_json::Error) -> Option<usize> {
-    if !err.to_string().starts_with("expected `,` or `}`") {
+fn missing_comma_offset(text: &[u8], err: &json::ParseError) -> Option<usize> {
+    if err.expected != Expected::CommaOrBrace || text.get(err.offset) != Some(&b'"') {
         return None;
     }
-    let line_start: usize = text.split_inclusive('\n').take(err.line().saturating_sub(1)).map(str::len).sum();
-    let err_at = line_start + err.column().saturating_sub(1);
-    if text.as_bytes().get(err_at) != Some(&b'"') {
-        return None;
-    }
-    let before = text.get(..err_at)?;
-    let value_end = before.trim_end_matches([' ', '\t', '\r', '\n']).len();
-    let gap = &before[value_end..];
-    gap.contains('\n').then_some(value_end)
+    let before = &text[..err.offset];
+    let value_end = before.iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')).map_or(0, |i| i + 1);
+    before[value_end..].contains(&b'\n').then_some(value_end)
 }
 
 /// A JSON object being read, with the path that leads to it.
 pub struct Obj<'a> {
-    map: &'a Map<String, Value>,
+    object: &'a Value,
     path: String,
 }
 
@@ -61,7 +52,7 @@ impl<'a> Obj<'a> {
 
     fn at(value: &'a Value, path: String) -> Result<Self> {
         match value {
-            Value::Object(map) => Ok(Obj { map, path }),
+            Value::Object(_) => Ok(Obj { object: value, path }),
             _ => Err(Error::WrongType { field: if path.is_empty() { "(body)".into() } else { path }, expected: "an object" }),
         }
     }
@@ -71,11 +62,46 @@ impl<'a> Obj<'a> {
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+        self.object.get(key).filter(|v| **v != Value::Null)
     }
 
     fn missing(&self, key: &str) -> Error {
         Error::Missing { field: self.path_of(key) }
+    }
+
+    /// The raw value of `key`, absent when missing or null.
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.get(key)
+    }
+
+    /// A string exactly as written, the empty string included (our own JSON form, where
+    /// nothing needs leniency).
+    pub fn exact_str(&self, key: &str) -> Result<String> {
+        self.exact_opt_str(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    pub fn exact_opt_str(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Error::WrongType { field: self.path_of(key), expected: "a string" }),
+        }
+    }
+
+    pub fn req_bool(&self, key: &str) -> Result<bool> {
+        self.opt_bool(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// An integer that must fit `T` (a count, a percentage, seconds of a day).
+    pub fn opt_small<T: TryFrom<i64>>(&self, key: &str) -> Result<Option<T>> {
+        match self.opt_int(key)? {
+            None => Ok(None),
+            Some(n) => T::try_from(n).map(Some).map_err(|_| Error::BadValue { field: self.path_of(key), detail: format!("out of range: {n}") }),
+        }
+    }
+
+    pub fn req_small<T: TryFrom<i64>>(&self, key: &str) -> Result<T> {
+        self.opt_small(key)?.ok_or_else(|| self.missing(key))
     }
 
     pub fn req_str(&self, key: &str) -> Result<String> {
@@ -88,7 +114,7 @@ impl<'a> Obj<'a> {
             None => Ok(None),
             Some(Value::String(s)) if s.is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Number(n)) => Ok(Some(n.clone())),
             Some(_) => Err(Error::WrongType { field: self.path_of(key), expected: "a string" }),
         }
     }
@@ -113,8 +139,8 @@ impl<'a> Obj<'a> {
                 "false" | "0" | "" => Ok(Some(false)),
                 _ => Err(wrong()),
             },
-            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
-            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
+            Some(n @ Value::Number(_)) if n.as_i64() == Some(0) => Ok(Some(false)),
+            Some(n @ Value::Number(_)) if n.as_i64() == Some(1) => Ok(Some(true)),
             Some(_) => Err(wrong()),
         }
     }
@@ -182,7 +208,7 @@ impl<'a> Item<'a> {
 fn int_value(v: &Value, path: impl Fn() -> String) -> Result<i64> {
     let wrong = || Error::WrongType { field: path(), expected: "an integer" };
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)).ok_or_else(wrong),
+        Value::Number(_) => v.as_i64().ok_or_else(wrong),
         Value::String(s) => s.trim().parse::<i64>().map_err(|_| wrong()),
         _ => Err(wrong()),
     }
@@ -196,7 +222,7 @@ mod tests {
     fn repairs_only_the_documented_missing_commas() {
         let body = b"{\n \"a\": \"x\"\n \"b\": 1\n \"c\": \"y\"\n}";
         let v = parse_body(body).unwrap();
-        assert_eq!(v["c"], "y");
+        assert_eq!(v.get("c").and_then(Value::as_str), Some("y"));
         // Two values on one line without a comma is not the slip; it stays an error.
         assert!(matches!(parse_body(b"{\"a\": \"x\" \"b\": 1}"), Err(Error::NotJson { .. })));
         assert!(matches!(parse_body(b"<html>502</html>"), Err(Error::NotJson { .. })));
@@ -205,7 +231,7 @@ mod tests {
 
     #[test]
     fn lenient_scalars_and_named_errors() {
-        let v: Value = serde_json::from_str(r#"{"n":"10","b":"false","f":2.0,"x":{"y":[1,"2",true]}}"#).unwrap();
+        let v = json::parse(br#"{"n":"10","b":"false","f":2.0,"x":{"y":[1,"2",true]}}"#).unwrap();
         let o = Obj::root(&v).unwrap();
         assert_eq!(o.req_int("n").unwrap(), 10);
         assert_eq!(o.req_int("f").unwrap(), 2);
