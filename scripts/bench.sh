@@ -113,7 +113,7 @@ say ""
 lists=$(CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
   cargo test --profile widget-release --target wasm32-unknown-unknown -p coupon-widget --test lists_in_browser -- --nocapture 2>/dev/null \
   | sed -n 's/.*BENCH //p')
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 first_line=$(grep 'list-first-screen n=1000 ' <<<"$lists" || true)
 scroll_line=$(grep 'list-scroll' <<<"$lists" || true)
 if [[ -n $first_line && -n $scroll_line ]]; then
