@@ -119,8 +119,10 @@ where
         let (start, end) = range.get();
         items.with(|items| items[start.min(items.len())..end.min(items.len())].iter().cloned().enumerate().map(|(i, t)| (start + i, t)).collect::<Vec<_>>())
     };
-    let above = move || format!("{}px", layout.with(|o| o[range.get().0.min(o.len() - 1)]));
-    let below = move || format!("{}px", layout.with(|o| o[o.len() - 1] - o[range.get().1.min(o.len() - 1)]));
+    // Whole pixels: the only float the widget would print, and printing floats costs ~6 KB.
+    let px = |y: f64| format!("{}px", y.round() as i64);
+    let above = move || px(layout.with(|o| o[range.get().0.min(o.len() - 1)]));
+    let below = move || px(layout.with(|o| o[o.len() - 1] - o[range.get().1.min(o.len() - 1)]));
     let count = move || items.with(Vec::len);
     view! {
         <div class=format!("cw-window {class}") role="list" aria-label=label data-tab=tab node_ref=list data-count=move || count().to_string()>
