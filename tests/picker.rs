@@ -80,9 +80,42 @@ async fn a_new_amount_changes_the_choice_at_once() {
 }
 
 #[wasm_bindgen_test]
+async fn the_host_hears_the_best_pick_at_once_and_every_change_after() {
+    let amount = RwSignal::new(order(8_000));
+    let host = host();
+    let selections = record_events(&host, "cw:select");
+    let coupons = wallet();
+    leptos::mount::mount_to(host.clone(), move || view! { <CouponPicker coupons=coupons order=amount/> }).forget();
+    tick().await;
+    let last = || selections.borrow().last().cloned().expect("an event");
+    assert_eq!(selections.borrow().len(), 1, "told once, before anyone opens the sheet");
+    assert_eq!(last()["coupon_id"], "big");
+    assert_eq!(last()["payable"], 7_000);
+    assert_eq!(last()["confirmed"], false);
+    amount.set(order(2_000));
+    tick().await;
+    assert_eq!(last()["coupon_id"], "small", "under ¥50 the ¥10 coupon no longer applies");
+    assert_eq!(last()["payable"], 1_700);
+    let told = selections.borrow().len();
+    amount.set(order(2_000));
+    tick().await;
+    assert_eq!(selections.borrow().len(), told, "the same order again: nothing new to tell");
+    // Choosing in the sheet and closing it without confirming changes nothing.
+    click(&host, ".cw-cell");
+    tick().await;
+    click(&host, ".cw-option--none input");
+    tick().await;
+    click(&host, ".cw-sheet__close");
+    tick().await;
+    assert_eq!(selections.borrow().len(), told);
+    assert_eq!(text(&host, ".cw-cell__value"), "-¥3.00");
+}
+
+#[wasm_bindgen_test]
 async fn confirming_tells_the_host_the_choice_and_the_payable_amount() {
     let host = render(wallet(), RwSignal::new(order(8_000)));
     let selections = record_events(&host, "cw:select");
+    let last = || selections.borrow().last().cloned().expect("an event");
     click(&host, ".cw-cell");
     tick().await;
     click(&host, "[data-coupon-id=small] input");
@@ -90,18 +123,21 @@ async fn confirming_tells_the_host_the_choice_and_the_payable_amount() {
     click(&host, ".cw-picker__confirm");
     tick().await;
     assert!(host.query_selector("[role=dialog]").unwrap().is_none(), "the sheet closes");
-    assert_eq!(selections.borrow()[0]["coupon_id"], "small");
-    assert_eq!(selections.borrow()[0]["saving"], 300);
-    assert_eq!(selections.borrow()[0]["payable"], 7_700);
+    assert_eq!(last()["coupon_id"], "small");
+    assert_eq!(last()["saving"], 300);
+    assert_eq!(last()["payable"], 7_700);
+    assert_eq!(last()["confirmed"], true);
     assert_eq!(text(&host, ".cw-cell__value"), "-¥3.00");
+    let told = selections.borrow().len();
     click(&host, ".cw-cell");
     tick().await;
     click(&host, ".cw-option--none input");
     tick().await;
     click(&host, ".cw-picker__confirm");
     tick().await;
-    assert_eq!(selections.borrow()[1]["coupon_id"], serde_json::Value::Null);
-    assert_eq!(selections.borrow()[1]["payable"], 8_000);
+    assert_eq!(selections.borrow().len(), told + 1, "one event per confirm");
+    assert_eq!(last()["coupon_id"], serde_json::Value::Null);
+    assert_eq!(last()["payable"], 8_000);
     assert_eq!(text(&host, ".cw-cell__value"), "3张可用", "none chosen: the cell counts what applies");
 }
 
@@ -134,7 +170,9 @@ async fn two_pickers_on_one_page_are_independent() {
     tick().await;
     assert_eq!(text(&first, ".cw-cell__value"), "-¥3.00");
     assert_eq!(text(&second, ".cw-cell__value"), "-¥10.00");
-    assert!(first_events.borrow().is_empty(), "the second picker's event did not reach the first");
+    let confirmed = first_events.borrow().iter().filter(|e| e["confirmed"] == true).count();
+    assert_eq!(confirmed, 0, "the second picker's confirm did not reach the first");
+    assert_eq!(first_events.borrow().last().map(|e| e["payable"].clone()), Some(1_700.into()), "the first told its own order's payable");
     assert!(first.query_selector("[role=dialog]").unwrap().is_none());
 }
 

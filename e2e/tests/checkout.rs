@@ -12,6 +12,15 @@ async fn open_pick_confirm_and_see_the_payable_amount() {
     // ¥128 order: the demo user's ¥100 消费金 saves the most.
     let cell = browser.wait_for(".cw-cell .cw-cell__value").await;
     assert_eq!(cell.text().await.unwrap(), "-¥100.00");
+    // The page heard the best pick without anyone opening the picker.
+    let payable = browser.wait_for("#payable").await;
+    for _ in 0..50 {
+        if payable.text().await.unwrap() == "¥28.00" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(payable.text().await.unwrap(), "¥28.00", "¥128 − ¥100, before any tap");
     browser.client.find(Locator::Css(".cw-cell")).await.unwrap().click().await.unwrap();
     let sheet = browser.wait_for("[role=dialog]").await;
     // The coupons that do not apply come last: scrolled down to, they are drawn, each saying why.
@@ -23,7 +32,6 @@ async fn open_pick_confirm_and_see_the_payable_amount() {
     browser.client.execute(&scroll_sheet("0"), vec![]).await.unwrap();
     browser.wait_for("[role=dialog] [data-coupon-id=SBXM000001] input").await.click().await.unwrap();
     sheet.find(Locator::Css(".cw-picker__confirm")).await.unwrap().click().await.unwrap();
-    let payable = browser.wait_for("#payable").await;
     for _ in 0..50 {
         if payable.text().await.unwrap() == "¥108.00" {
             break;
@@ -32,7 +40,7 @@ async fn open_pick_confirm_and_see_the_payable_amount() {
     }
     assert_eq!(payable.text().await.unwrap(), "¥108.00", "¥128 − ¥20");
     let log = browser.wait_for("#events li").await.text().await.unwrap();
-    assert!(log.starts_with("cw:select") && log.contains("\"saving\":2000"), "{log}");
+    assert!(log.starts_with("cw:select") && log.contains("\"saving\":2000") && log.contains("\"confirmed\":true"), "{log}");
     // A smaller order re-ranks at once: under ¥100 the ¥20 coupon no longer applies.
     let amount = browser.client.find(Locator::Css("#amount")).await.unwrap();
     amount.clear().await.unwrap();

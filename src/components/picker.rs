@@ -53,14 +53,19 @@ pub fn CouponPicker(coupons: Vec<Coupon>, order: RwSignal<Order>, #[prop(optiona
     let now = RwSignal::new(crate::now());
     let ranking = Memo::new(move |_| coupons.with_value(|c| rank(c, &order.get(), now.get())));
     rerank_at_next_change(ranking, now);
+    // What the host page has been told: the committed choice. The sheet edits a draft, which
+    // only a confirm commits; closing the sheet drops it.
     let choice = RwSignal::new(Choice::Best);
-    let selected = Memo::new(move |_| {
-        ranking.with(|r| match choice.get() {
+    let draft = RwSignal::new(Choice::Best);
+    let pick = move |c: Choice| {
+        ranking.with(|r| match c {
             Choice::Best => r.applicable.first().cloned(),
             Choice::Nothing => None,
             Choice::Coupon(i) => r.applicable.iter().find(|a| a.index == i).or(r.applicable.first()).cloned(),
         })
-    });
+    };
+    let selected = Memo::new(move |_| pick(choice.get()));
+    let drafted = Memo::new(move |_| pick(draft.get()));
     let open = RwSignal::new(false);
     let cell = NodeRef::<html::Button>::new();
     let summary = move || {
@@ -74,35 +79,60 @@ pub fn CouponPicker(coupons: Vec<Coupon>, order: RwSignal<Order>, #[prop(optiona
             None => t(lang, "暂无可用", "None available").to_owned(),
         }
     };
-    let confirm = move || {
+    // `cw:select` whenever what applies to the order changes (the best pick at first, a new
+    // amount, a slot opening) and at every confirm, so the host's payable is always right.
+    let told = StoredValue::new(None::<(Option<(usize, i64)>, i64)>);
+    let tell = move |confirmed: bool| {
         let total = order.with_untracked(|o| o.total);
-        let detail = match selected.get_untracked() {
+        let chosen = selected.get_untracked();
+        let key = (chosen.as_ref().map(|a| (a.index, a.saving.0)), total.0);
+        if !confirmed && told.get_value() == Some(key) {
+            return;
+        }
+        told.set_value(Some(key));
+        let mut detail = match chosen {
             Some(a) => coupons.with_value(|c| {
                 let coupon = &c[a.index];
-                Value::object([
+                vec![
                     ("coupon_id", coupon.id.as_str().into()),
                     ("source", coupon.source.as_str().into()),
                     ("stock_id", coupon.stock_id.as_str().into()),
                     ("name", coupon.name.as_str().into()),
                     ("saving", a.saving.0.into()),
                     ("payable", total.saturating_sub(a.saving).0.into()),
-                ])
+                ]
             }),
-            None => Value::object([("coupon_id", Value::Null), ("saving", 0.into()), ("payable", total.0.into())]),
+            None => vec![("coupon_id", Value::Null), ("saving", 0.into()), ("payable", total.0.into())],
         };
+        detail.push(("confirmed", confirmed.into()));
         if let Some(el) = cell.get_untracked() {
-            emit(&el, "cw:select", &detail);
+            emit(&el, "cw:select", &Value::Object(detail.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()));
         }
+    };
+    Effect::new(move |_| {
+        selected.track();
+        order.track();
+        if cell.get().is_some() {
+            tell(false);
+        }
+    });
+    let open_sheet = move || {
+        draft.set(choice.get_untracked());
+        open.set(true);
+    };
+    let confirm = move || {
+        choice.set(draft.get_untracked());
+        tell(true);
         open.set(false);
     };
     view! {
-        <button type="button" class="cw-cell" node_ref=cell aria-haspopup="dialog" on:click=move |_| open.set(true)>
+        <button type="button" class="cw-cell" node_ref=cell aria-haspopup="dialog" on:click=move |_| open_sheet()>
             <span class="cw-cell__title">{t(lang, "优惠券", "Coupon")}</span>
             <span class="cw-cell__value" class:cw-cell__value--saving=move || selected.with(Option::is_some)>{summary}</span>
         </button>
         {move || open.get().then(|| view! {
             <Sheet title=t(lang, "选择优惠券", "Choose a coupon").to_owned() lang=lang on_close=Callback::new(move |_| open.set(false))>
-                <Options ranking=ranking coupons=coupons choice=choice selected=selected now=now lang=lang/>
+                <Options ranking=ranking coupons=coupons choice=draft selected=drafted now=now lang=lang/>
                 <button type="button" class="cw-button cw-picker__confirm" on:click=move |_| confirm()>{t(lang, "确定", "Confirm")}</button>
             </Sheet>
         })}
