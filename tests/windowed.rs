@@ -75,11 +75,11 @@ async fn ten_thousand_cards_draw_one_screenful_and_no_blanks_anywhere() {
 
     // A jump lands on estimated heights; measuring what it drew moves the end, so follow it.
     for _ in 0..5 {
-        scroll_to(document().document_element().unwrap().scroll_height() as f64);
+        scroll_to(support::document().document_element().unwrap().scroll_height() as f64);
         settle().await;
     }
     let rows = assert_screen_covered(&el);
-    let (scroll, doc) = (web_sys::window().unwrap().scroll_y().unwrap(), document().document_element().unwrap().scroll_height());
+    let (scroll, doc) = (web_sys::window().unwrap().scroll_y().unwrap(), support::document().document_element().unwrap().scroll_height());
     assert_eq!(rows[rows.len() - 1].0, 9_999, "the last card is drawn at the end: {rows:?}, list {:?}, scrolled {scroll} of {doc}", (el.get_bounding_client_rect().top(), el.get_bounding_client_rect().bottom()));
     assert!(el.inner_html().contains(&last_id));
     host.remove();

@@ -2,6 +2,7 @@
 //! client key; taps while it is under way are ignored, and a retry after a network error
 //! resends the same key, so the user gets exactly one coupon per intent.
 
+use super::load::Load;
 use crate::api::{self, ClaimableStock};
 use crate::events::emit;
 use crate::i18n::t;
@@ -14,12 +15,10 @@ use coupon_rules::json::Value;
 #[component]
 pub fn ClaimBar(lang: Lang, on_claimed: Callback<Coupon>) -> impl IntoView {
     let options = use_context::<Options>().unwrap_or_default();
-    let stocks = LocalResource::new(move || {
-        let base = options.api_base.clone();
-        async move { api::claimable(&base).await }
-    });
+    let stocks = Load::new();
+    stocks.start(async move { api::claimable(&options.api_base).await });
     move || {
-        let stocks = stocks.get().and_then(Result::ok).filter(|s| !s.is_empty())?;
+        let stocks = stocks.value.get().and_then(Result::ok).filter(|s| !s.is_empty())?;
         Some(view! {
             <section class="cw-claims" aria-label=t(lang, "领取优惠券", "Claim coupons")>
                 {stocks.into_iter().map(|stock| view! { <ClaimRow stock=stock lang=lang on_claimed=on_claimed/> }).collect_view()}
@@ -42,17 +41,18 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
     let options = use_context::<Options>().unwrap_or_default();
     let key = StoredValue::new(None::<String>);
     let stock_id = stock.stock_id.clone();
-    let claim = Action::new_local(move |_: &()| {
+    let claim = Load::new();
+    let send = move || {
         let client_key = key.get_value().unwrap_or_else(new_key);
         key.set_value(Some(client_key.clone()));
         let (base, stock_id) = (options.api_base.clone(), stock_id.clone());
-        async move { api::claim(&base, &stock_id, &client_key).await }
-    });
+        claim.start(async move { api::claim(&base, &stock_id, &client_key).await });
+    };
     let button = NodeRef::<html::Button>::new();
     let message = RwSignal::new(None::<(bool, String)>);
     let stock_for_events = stock.stock_id.clone();
     Effect::new(move |_| {
-        let Some(result) = claim.value().get() else { return };
+        let Some(result) = claim.value.get() else { return };
         let target = button.get_untracked();
         match result {
             Ok(claimed) => {
@@ -78,17 +78,17 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
         }
     });
     let tap = move |_| {
-        if !claim.pending().get_untracked() {
+        if !claim.pending.get_untracked() {
             message.set(None);
-            claim.dispatch(());
+            send();
         }
     };
     view! {
         <div class="cw-claim" data-stock-id=stock.stock_id.clone()>
             <span class="cw-claim__name">{stock.name}</span>
             <button type="button" class="cw-button cw-claim__button" node_ref=button
-                    aria-disabled=move || claim.pending().get().to_string() on:click=tap>
-                {move || if claim.pending().get() { t(lang, "领取中…", "Claiming…") } else { t(lang, "领取", "Claim") }}
+                    aria-disabled=move || claim.pending.get().to_string() on:click=tap>
+                {move || if claim.pending.get() { t(lang, "领取中…", "Claiming…") } else { t(lang, "领取", "Claim") }}
             </button>
             {move || message.get().map(|(ok, text)| view! {
                 <p class="cw-claim__message" class:cw-claim__message--error=!ok role="status">{text}</p>

@@ -4,6 +4,7 @@ pub mod card;
 pub mod claim;
 pub mod codes;
 pub mod detail;
+pub mod load;
 pub mod picker;
 pub mod sheet;
 pub mod use_coupon;

@@ -3,6 +3,7 @@
 //! choice and the amount payable (`cw:select`) when the user confirms.
 
 use super::card::CouponCard;
+use super::load::Load;
 use super::sheet::Sheet;
 use super::windowed::Windowed;
 use crate::api::{self, ApiError};
@@ -28,20 +29,25 @@ pub fn Picker(options: Options, order: RwSignal<Order>, refreshes: RwSignal<u32>
     provide_context(options.clone());
     let lang = options.lang;
     let base = StoredValue::new(options.api_base.clone());
-    let coupons = LocalResource::new(move || {
+    let coupons = Load::new();
+    let load = move || {
+        let base = base.get_value();
+        coupons.start(async move { api::all_available(&base).await });
+    };
+    Effect::new(move |_| {
         refreshes.track();
-        async move { api::all_available(&base.get_value()).await }
+        load();
     });
     let section = NodeRef::<html::Section>::new();
-    super::wallet::report_failures(section, move || coupons.get().and_then(Result::err));
+    super::wallet::report_failures(section, move || coupons.value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())));
+    // While a refresh loads, the picker already shown stays.
     view! {
         <section class="cw-picker" node_ref=section aria-label=t(lang, "选择优惠券", "Choose a coupon")>
-            <Transition fallback=move || view! { <div class="cw-cell cw-cell--loading" aria-busy="true"></div> }>
-                {move || coupons.get().map(|result| match result {
-                    Ok(list) => view! { <CouponPicker coupons=list order=order lang=lang/> }.into_any(),
-                    Err(e) => view! { <PickerFailure error=e lang=lang retry=move || coupons.refetch()/> }.into_any(),
-                })}
-            </Transition>
+            {move || match coupons.value.get() {
+                None => view! { <div class="cw-cell cw-cell--loading" aria-busy="true"></div> }.into_any(),
+                Some(Ok(list)) => view! { <CouponPicker coupons=list order=order lang=lang/> }.into_any(),
+                Some(Err(e)) => view! { <PickerFailure error=e lang=lang retry=load/> }.into_any(),
+            }}
         </section>
     }
 }

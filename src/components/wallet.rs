@@ -4,6 +4,7 @@
 
 use super::card::CouponCard;
 use super::claim::ClaimBar;
+use super::load::Load;
 use super::windowed::Windowed;
 use crate::api::{self, ApiError, CouponPage};
 use crate::i18n::t;
@@ -28,7 +29,6 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
     let tab = RwSignal::new(Tab::Available);
     let refreshes = refreshes.unwrap_or_else(|| RwSignal::new(0));
     let counts = RwSignal::new(None::<TabCounts>);
-    let pending = RwSignal::new(false);
     // The last first page each tab showed, kept through a failed reload.
     let shown_before = StoredValue::new(std::collections::HashMap::<Tab, CouponPage>::new());
     // Coupons claimed since the list was loaded: shown at the top of 可用 until the next load.
@@ -41,20 +41,29 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
             }
         });
     });
-    // The first page of the tab: refetched when the tab changes or the user refreshes.
-    let first = LocalResource::new(move || {
-        let (tab, _) = (tab.get(), refreshes.get());
-        async move {
-            let page = api::list_coupons(&base.get_value(), tab, 0, PAGE_SIZE).await;
+    // The first page of the tab, with the tab it is for: reloaded when the tab changes or the
+    // user refreshes.
+    let first = Load::<(Tab, Result<CouponPage, ApiError>)>::new();
+    let load_first = move || {
+        let (tab, base) = (tab.get_untracked(), base.get_value());
+        first.start(async move {
+            let page = api::list_coupons(&base, tab, 0, PAGE_SIZE).await;
             if let Ok(p) = &page {
                 counts.set(Some(p.counts));
                 claimed.set(Vec::new()); // a fresh load already holds them
             }
-            page
-        }
+            (tab, page)
+        });
+    };
+    Effect::new(move |_| {
+        tab.track();
+        refreshes.track();
+        load_first();
     });
+    // While a tab or a refresh loads, the cards already shown stay, dimmed and marked busy.
+    let pending = move || first.pending.get() && first.value.with(Option::is_some);
     let section = NodeRef::<html::Section>::new();
-    report_failures(section, move || first.get().and_then(Result::err));
+    report_failures(section, move || first.value.with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned())));
     view! {
         <section class="cw-wallet" node_ref=section aria-label=t(lang, "我的代金券", "My coupons")>
             <ClaimBar lang=lang on_claimed=on_claimed/>
@@ -62,31 +71,28 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
             <div class="cw-wallet__bar">
                 <button type="button" class="cw-wallet__refresh" on:click=move |_| refreshes.update(|n| *n += 1)>{t(lang, "刷新", "Refresh")}</button>
             </div>
-            // While a tab or a refresh loads, the old cards stay, dimmed and marked busy.
-            <div role="tabpanel" class="cw-wallet__panel" class:cw-wallet__panel--pending=move || pending.get()
-                 aria-busy=move || pending.get().to_string()>
-                <Transition fallback=move || view! { <Skeleton/> } set_pending=pending.write_only()>
-                    {move || first.get().map(|result| {
-                        let tab = tab.get_untracked();
-                        match result {
-                            Ok(page) => {
-                                shown_before.update_value(|m| { m.insert(tab, page.clone()); });
-                                view! { <Pages first=page tab=tab claimed=claimed lang=lang/> }.into_any()
-                            }
-                            // A failed reload keeps what the user was looking at, under the error.
-                            Err(e) => match shown_before.with_value(|m| m.get(&tab).cloned()) {
-                                Some(page) => view! {
-                                    <div class="cw-error cw-error--inline" role="alert">
-                                        <p>{e.message}</p>
-                                        <button type="button" class="cw-button" on:click=move |_| first.refetch()>{t(lang, "重试", "Retry")}</button>
-                                    </div>
-                                    <Pages first=page tab=tab claimed=claimed lang=lang/>
-                                }.into_any(),
-                                None => view! { <Failure error=e lang=lang retry=move || first.refetch()/> }.into_any(),
-                            },
+            <div role="tabpanel" class="cw-wallet__panel" class:cw-wallet__panel--pending=pending
+                 aria-busy=move || pending().to_string()>
+                {move || match first.value.get() {
+                    None => view! { <Skeleton/> }.into_any(),
+                    Some((tab, result)) => match result {
+                        Ok(page) => {
+                            shown_before.update_value(|m| { m.insert(tab, page.clone()); });
+                            view! { <Pages first=page tab=tab claimed=claimed lang=lang/> }.into_any()
                         }
-                    })}
-                </Transition>
+                        // A failed reload keeps what the user was looking at, under the error.
+                        Err(e) => match shown_before.with_value(|m| m.get(&tab).cloned()) {
+                            Some(page) => view! {
+                                <div class="cw-error cw-error--inline" role="alert">
+                                    <p>{e.message}</p>
+                                    <button type="button" class="cw-button" on:click=move |_| load_first()>{t(lang, "重试", "Retry")}</button>
+                                </div>
+                                <Pages first=page tab=tab claimed=claimed lang=lang/>
+                            }.into_any(),
+                            None => view! { <Failure error=e lang=lang retry=load_first/> }.into_any(),
+                        },
+                    },
+                }}
             </div>
         </section>
     }
@@ -99,13 +105,11 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
     let total = first.total;
     let stale = first.stale;
     let loaded = RwSignal::new(first.coupons);
-    let next_page = Action::new_local(move |offset: &usize| {
-        let (base, offset) = (options.api_base.clone(), *offset);
-        async move { api::list_coupons(&base, tab, offset, PAGE_SIZE).await }
-    });
+    let base = StoredValue::new(options.api_base);
+    let next_page = Load::<Result<CouponPage, ApiError>>::new();
     // Append each page that arrives.
     Effect::new(move |_| {
-        if let Some(Ok(page)) = next_page.value().get() {
+        if let Some(Ok(page)) = next_page.value.get() {
             loaded.update(|l| {
                 if page.offset == l.len() {
                     l.extend(page.coupons);
@@ -113,11 +117,12 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
             });
         }
     });
-    let failed = move || next_page.value().get().and_then(Result::err);
+    let failed = move || next_page.value.with(|v| v.as_ref().and_then(|r: &Result<CouponPage, ApiError>| r.as_ref().err().cloned()));
     let has_more = move || loaded.with(Vec::len) < total;
     let load_more = move || {
-        if has_more() && !next_page.pending().get_untracked() {
-            next_page.dispatch(loaded.with_untracked(Vec::len));
+        if has_more() && !next_page.pending.get_untracked() {
+            let (base, offset) = (base.get_value(), loaded.with_untracked(Vec::len));
+            next_page.start(async move { api::list_coupons(&base, tab, offset, PAGE_SIZE).await });
         }
     };
     let sentinel = NodeRef::<html::Div>::new();
@@ -146,7 +151,7 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
             </div>
         })}
         <div class="cw-more" node_ref=sentinel>
-            {move || if next_page.pending().get() {
+            {move || if next_page.pending.get() {
                 view! { <span class="cw-more__loading" role="status">{t(lang, "加载中…", "Loading…")}</span> }.into_any()
             } else if has_more() && failed().is_none() {
                 view! { <button type="button" class="cw-button cw-button--plain" on:click=move |_| load_more()>{t(lang, "加载更多", "Load more")}</button> }.into_any()
