@@ -185,7 +185,7 @@ fn Options(
     };
     view! {
         <div class="cw-options" role="radiogroup" aria-label=t(lang, "可用优惠券", "Usable coupons")>
-            <Windowed items=applicable.into() key=|a: &Applicable| a.index estimate=OPTION_ESTIMATE_PX class="cw-options__list" row=option/>
+            <Windowed items=applicable.into() key=|a: &Applicable| a.index as u64 estimate=OPTION_ESTIMATE_PX class="cw-options__list" row=option/>
             <label class="cw-option cw-option--none">
                 <input type="radio" class="cw-option__radio" name=group_none prop:checked=move || selected.with(Option::is_none)
                        on:change=move |_| choice.set(Choice::Nothing)/>
@@ -197,7 +197,7 @@ fn Options(
                 let n = others.with(Vec::len);
                 match lang { Lang::ZhCn => format!("不可用优惠券（{n}）"), Lang::En => format!("Not usable ({n})") }
             }}</h3>
-            <Windowed items=others.into() key=|n: &NotApplicable| n.index estimate=OPTION_ESTIMATE_PX class="cw-options__list" row=other/>
+            <Windowed items=others.into() key=|n: &NotApplicable| n.index as u64 estimate=OPTION_ESTIMATE_PX class="cw-options__list" row=other/>
         </section>
     }
 }

@@ -5,7 +5,7 @@
 use super::card::CouponCard;
 use super::claim::ClaimBar;
 use super::load::Load;
-use super::windowed::Windowed;
+use super::windowed::{text_key, Windowed};
 use crate::api::{self, ApiError, CouponPage};
 use crate::i18n::t;
 use crate::Options;
@@ -30,7 +30,8 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
     let refreshes = refreshes.unwrap_or_else(|| RwSignal::new(0));
     let counts = RwSignal::new(None::<TabCounts>);
     // The last first page each tab showed, kept through a failed reload.
-    let shown_before = StoredValue::new(std::collections::HashMap::<Tab, CouponPage>::new());
+    let shown_before = StoredValue::new([None::<CouponPage>, None, None]);
+    let slot = |tab: Tab| Tab::ALL.iter().position(|t| *t == tab).unwrap_or(0);
     // Coupons claimed since the list was loaded: shown at the top of 可用 until the next load.
     let claimed = RwSignal::new(Vec::<Coupon>::new());
     let on_claimed = Callback::new(move |c: Coupon| {
@@ -77,11 +78,11 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
                     None => view! { <Skeleton/> }.into_any(),
                     Some((tab, result)) => match result {
                         Ok(page) => {
-                            shown_before.update_value(|m| { m.insert(tab, page.clone()); });
+                            shown_before.update_value(|m| m[slot(tab)] = Some(page.clone()));
                             view! { <Pages first=page tab=tab claimed=claimed lang=lang/> }.into_any()
                         }
                         // A failed reload keeps what the user was looking at, under the error.
-                        Err(e) => match shown_before.with_value(|m| m.get(&tab).cloned()) {
+                        Err(e) => match shown_before.with_value(|m| m[slot(tab)].clone()) {
                             Some(page) => view! {
                                 <div class="cw-error cw-error--inline" role="alert">
                                     <p>{e.message}</p>
@@ -169,7 +170,7 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
 #[component]
 pub fn CouponList(coupons: Signal<Vec<Coupon>>, tab: Tab, now: BeijingTime, lang: Lang) -> impl IntoView {
     view! {
-        <Windowed items=coupons key=|c: &Coupon| (c.source, c.id.clone()) estimate=CARD_ESTIMATE_PX class="cw-list" tab=tab.as_str()
+        <Windowed items=coupons key=|c: &Coupon| text_key(&[c.source.as_str(), &c.id]) estimate=CARD_ESTIMATE_PX class="cw-list" tab=tab.as_str()
                   row=move |coupon: Coupon| view! { <CouponCard coupon=coupon now=now lang=lang/> }/>
     }
 }

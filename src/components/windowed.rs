@@ -11,7 +11,6 @@
 use leptos::html;
 use leptos::prelude::*;
 use std::collections::HashMap;
-use std::hash::Hash;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
@@ -51,13 +50,14 @@ fn drawn_rows(list: &web_sys::HtmlElement) -> Vec<(usize, f64)> {
         .collect()
 }
 
-/// `items` as a windowed list: `row` draws one item, `key` tells items apart across updates.
+/// `items` as a windowed list: `row` draws one item, `key` tells items apart across updates
+/// (a number: one key type for every list keeps the bundle smaller; see [`text_key`]).
 /// Each row is a `listitem` with its position (`aria-posinset` / `aria-setsize`), and the list
 /// carries `data-count` (all items, drawn or not).
 #[component]
-pub fn Windowed<T, K, R, V>(
+pub fn Windowed<T, R, V>(
     items: Signal<Vec<T>>,
-    key: fn(&T) -> K,
+    key: fn(&T) -> u64,
     row: R,
     /// Height of a row not yet measured, before any has been, in CSS pixels.
     estimate: f64,
@@ -67,12 +67,11 @@ pub fn Windowed<T, K, R, V>(
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
-    K: Eq + Hash + Clone + Send + Sync + 'static,
     R: Fn(T) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
     let list = NodeRef::<html::Div>::new();
-    let measured = RwSignal::new(HashMap::<K, f64>::new());
+    let measured = RwSignal::new(HashMap::<u64, f64>::new());
     let layout = Memo::new(move |_| {
         measured.with(|m| {
             let fallback = if m.is_empty() { estimate } else { m.values().sum::<f64>() / m.len() as f64 };
@@ -100,7 +99,7 @@ where
     Effect::new(move |_| {
         range.track();
         let Some(el) = list.get() else { return };
-        let changed: Vec<(K, f64)> = items.with_untracked(|items| {
+        let changed: Vec<(u64, f64)> = items.with_untracked(|items| {
             measured.with_untracked(|m| {
                 drawn_rows(&el)
                     .into_iter()
@@ -135,6 +134,12 @@ where
             <div class="cw-window__spacer" role="presentation" style:height=below></div>
         </div>
     }
+}
+
+/// A row key from text (FNV-1a): two different texts sharing one is harmless, it only makes
+/// one row borrow the other's height until drawn.
+pub fn text_key(parts: &[&str]) -> u64 {
+    parts.iter().flat_map(|p| p.bytes().chain([0xff])).fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Calls `look` whenever anything on the page scrolls (the page or any element around the
