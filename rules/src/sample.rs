@@ -33,13 +33,13 @@ fn coupon(i: usize, now: BeijingTime) -> Coupon {
         stock_window: Some(Window { begin: Some(now.plus_millis(-((i % 20) as i64) * day)), end: Some(now.plus_millis(((i % 40) as i64 - 5) * day)) }),
         ..Validity::default()
     };
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         validity.weekly = Some(WeeklySlots { days: vec![Weekday((i % 7) as u8), Weekday(((i + 3) % 7) as u8)], ranges: vec![DayRange { begin: 36_000, end: 64_800 }] });
     }
-    if i % 11 == 0 {
+    if i.is_multiple_of(11) {
         validity.irregular = vec![Window { begin: Some(now.plus_millis(day)), end: Some(now.plus_millis(2 * day)) }];
     }
-    let source = if i % 2 == 0 { Source::Merchant } else { Source::Stock };
+    let source = if i.is_multiple_of(2) { Source::Merchant } else { Source::Stock };
     let mut c = Coupon::new(format!("C{i:06}"), source, format!("券 {i}"), kind);
     c.stock_id = format!("S{}", i % 40);
     c.state = match i % 10 {

@@ -49,7 +49,7 @@ pub fn value(kind: &CouponKind, lang: Lang) -> String {
 
 /// 88 → "8.8", 80 → "8".
 fn tenths(pay_percent: u8) -> String {
-    if pay_percent % 10 == 0 { (pay_percent / 10).to_string() } else { format!("{}.{}", pay_percent / 10, pay_percent % 10) }
+    if pay_percent.is_multiple_of(10) { (pay_percent / 10).to_string() } else { format!("{}.{}", pay_percent / 10, pay_percent % 10) }
 }
 
 /// The condition line: 满¥100可用 / 无门槛 / 单价¥1以内可用.

@@ -61,7 +61,7 @@ pub fn sort_tab(coupons: &mut [&Coupon], tab: Tab, now: BeijingTime) {
 }
 
 /// Splits coupons into the tab asked for, sorted, plus the counts of every tab.
-pub fn select<'a>(coupons: &'a [Coupon], wanted: Tab, now: BeijingTime) -> (Vec<&'a Coupon>, TabCounts) {
+pub fn select(coupons: &[Coupon], wanted: Tab, now: BeijingTime) -> (Vec<&Coupon>, TabCounts) {
     let mut counts = TabCounts::default();
     let mut selected = Vec::new();
     for c in coupons {
