@@ -13,6 +13,15 @@ missed=()
 lines=()
 say() { printf '%s\n' "$1"; lines+=("$1"); }
 gz() { gzip -9 -c "$1" | wc -c; }
+# Exits 0 when the number $1 is below $2.
+below() { awk -v v="$1" -v max="$2" 'BEGIN { exit !(v < max) }'; }
+# Runs a browser benchmark (a test target under benches/) in headless Chromium, built with
+# the widget's own profile, and prints what follows each `BENCH ` it logs.
+browser_bench() {
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+    cargo test --profile widget-release --target wasm32-unknown-unknown -p coupon-widget --test "$1" -- --nocapture 2>/dev/null \
+    | sed -n 's/.*BENCH //p'
+}
 
 # 1. The bundle a host page downloads: wasm + JS glue + loader + CSS, gzip -9.
 say "## Bundle (gzip -9; budget 80 KB for both views together)"
@@ -42,14 +51,12 @@ say ""
 say "## Ranking 10,000 coupons (budget 2 ms native, 10 ms in the browser)"
 say ""
 if rank=$(target/release/examples/rank_bench); then say "- native: ${rank#rank 10000 coupons (native, release): }"; else say "- native: $rank"; missed+=("ranking native over 2 ms"); fi
-# The same 10,000 coupons in headless Chromium, built with the widget's own profile.
-browser=$(CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
-  cargo test --profile widget-release --target wasm32-unknown-unknown -p coupon-widget --test rank_in_browser -- --nocapture 2>/dev/null \
-  | sed -n 's/.*BENCH rank-in-browser //p')
+# The same 10,000 coupons in headless Chromium.
+browser=$(browser_bench rank_in_browser | sed -n 's/^rank-in-browser //p')
 if [[ -n $browser ]]; then
   say "- in the browser (headless Chromium): $browser"
   median=$(awk '{print $2}' <<<"$browser")
-  awk -v m="$median" 'BEGIN { exit !(m < 10) }' || missed+=("ranking in the browser: $median ms ≥ 10 ms")
+  below "$median" 10 || missed+=("ranking in the browser: $median ms ≥ 10 ms")
 else
   say "- in the browser: the measurement did not run"
   missed+=("ranking in the browser: not measured")
@@ -110,9 +117,7 @@ say "## Lists (budget: first screen of 1,000 coupons < 50 ms main thread; scroll
 say ""
 # Mount → first screen drawn and laid out (wallet list; picker mounted, ranked and its sheet
 # opened), median of 7; then 400 scroll steps through 10,000 cards, each step's work timed.
-lists=$(CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
-  cargo test --profile widget-release --target wasm32-unknown-unknown -p coupon-widget --test lists_in_browser -- --nocapture 2>/dev/null \
-  | sed -n 's/.*BENCH //p')
+lists=$(browser_bench lists_in_browser)
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 first_line=$(grep 'list-first-screen n=1000 ' <<<"$lists" || true)
 scroll_line=$(grep 'list-scroll' <<<"$lists" || true)
@@ -129,10 +134,10 @@ if [[ -n $first_line && -n $scroll_line ]]; then
   say "- scrolling 10,000 cards ($(field steps "$scroll_line") steps: 300 of 240 px, then 100 jumps across the list): work per step median $(field median_ms "$scroll_line") ms, p95 $(field p95_ms "$scroll_line") ms, longest $(field max_ms "$scroll_line") ms (one 60 Hz frame: 16.7 ms); $(field drawn "$scroll_line") cards in the page at the end"
   for view in wallet picker; do
     ms=$(field ${view}_ms "$first_line")
-    awk -v m="$ms" 'BEGIN { exit !(m < 50) }' || missed+=("$view: first screen of 1,000 coupons $ms ms ≥ 50 ms")
+    below "$ms" 50 || missed+=("$view: first screen of 1,000 coupons $ms ms ≥ 50 ms")
   done
   p95=$(field p95_ms "$scroll_line")
-  awk -v m="$p95" 'BEGIN { exit !(m < 16.7) }' || missed+=("scrolling 10,000: p95 step $p95 ms ≥ one frame")
+  below "$p95" 16.7 || missed+=("scrolling 10,000: p95 step $p95 ms ≥ one frame")
 else
   say "- the list measurement did not run"
   missed+=("list render times: not measured")

@@ -39,7 +39,7 @@ async fn cached(mut settings: Settings) {
     // The body of the cached path, fetched once through the proxy itself, sizes the fixed one.
     let probe = coupon_proxy::start(settings.clone()).await.expect("proxy starts");
     let cookie = format!("cw_session={}", probe.app.sessions.create("o_sandbox_demo"));
-    let page = format!("http://{}/api/v1/coupons?limit=20", probe.addr);
+    let page = page_url(probe.addr);
     let body = reqwest::Client::new().get(&page).header("cookie", &cookie).send().await.unwrap().bytes().await.unwrap();
     probe.shutdown().await;
 
@@ -53,7 +53,7 @@ async fn cached(mut settings: Settings) {
     .await
     .expect("proxy starts");
     let cookie = format!("cw_session={}", running.app.sessions.create("o_sandbox_demo"));
-    let page = format!("http://{}/api/v1/coupons?limit=20", running.addr);
+    let page = page_url(running.addr);
     // Warm the cache: the benchmark measures the cached path.
     reqwest::Client::new().get(&page).header("cookie", &cookie).send().await.unwrap();
     println!("COOKIE {cookie}");
@@ -90,7 +90,7 @@ async fn uncached(mut settings: Settings) {
     // A burst of identical requests from one user, cold cache, the normal TTL: one fetch.
     let running = coupon_proxy::start(settings.clone()).await.expect("proxy starts");
     let cookie = format!("cw_session={}", running.app.sessions.create("o_bench_burst"));
-    let page = format!("http://{}/api/v1/coupons?limit=20", running.addr);
+    let page = page_url(running.addr);
     let lists = || sb.stats().merchant_list.load(Ordering::Relaxed) + sb.stats().stock_list.load(Ordering::Relaxed);
     let before = lists();
     let client = reqwest::Client::new();
@@ -108,7 +108,7 @@ async fn uncached(mut settings: Settings) {
     let cookies: Vec<String> = (0..USERS).map(|i| format!("cw_session={}", running.app.sessions.create(&format!("o_bench_{i}")))).collect();
     let path = std::env::temp_dir().join(format!("cw-bench-cookies-{}", std::process::id()));
     std::fs::write(&path, cookies.join("\n") + "\n").expect("cookie file");
-    let page = format!("http://{}/api/v1/coupons?limit=20", running.addr);
+    let page = page_url(running.addr);
     let body = client.get(&page).header("cookie", &cookies[0]).send().await.unwrap().bytes().await.unwrap();
     let calls = lists();
     client.get(&page).header("cookie", &cookies[1]).send().await.unwrap();
@@ -119,4 +119,9 @@ async fn uncached(mut settings: Settings) {
     let _ = tokio::signal::ctrl_c().await;
     let _ = std::fs::remove_file(&path);
     running.shutdown().await;
+}
+
+/// The first page of a user's coupons, as the widget asks for it.
+fn page_url(proxy: std::net::SocketAddr) -> String {
+    format!("http://{proxy}/api/v1/coupons?limit=20")
 }

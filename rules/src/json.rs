@@ -88,7 +88,7 @@ impl Value {
     }
 
     /// An object from members, for writing.
-    pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    pub fn object<'k>(members: impl IntoIterator<Item = (&'k str, Value)>) -> Value {
         Value::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
     }
 }

@@ -44,3 +44,10 @@ impl<T: Send + Sync + 'static> Load<T> {
         });
     }
 }
+
+impl<T: Send + Sync + 'static, E: Clone + Send + Sync + 'static> Load<Result<T, E>> {
+    /// The latest answer's error, if it failed (tracked, like `value`).
+    pub fn error(self) -> Option<E> {
+        self.value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
+    }
+}

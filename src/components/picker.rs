@@ -1,6 +1,7 @@
 //! The checkout picker: which coupons apply to the order and what each saves, the best one
 //! chosen by default, the others with the reason they do not apply. The host page learns the
-//! choice and the amount payable (`cw:select`) when the user confirms.
+//! choice and the amount payable (`cw:select`) at once, whenever they change, and at each
+//! confirm.
 
 use super::card::CouponCard;
 use super::load::Load;
@@ -39,7 +40,7 @@ pub fn Picker(options: Options, order: RwSignal<Order>, refreshes: RwSignal<u32>
         load();
     });
     let section = NodeRef::<html::Section>::new();
-    super::wallet::report_failures(section, move || coupons.value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())));
+    super::wallet::report_failures(section, move || coupons.error());
     // While a refresh loads, the picker already shown stays.
     view! {
         <section class="cw-picker" node_ref=section aria-label=t(lang, "选择优惠券", "Choose a coupon")>
@@ -112,7 +113,7 @@ pub fn CouponPicker(coupons: Vec<Coupon>, order: RwSignal<Order>, #[prop(optiona
         };
         detail.push(("confirmed", confirmed.into()));
         if let Some(el) = cell.get_untracked() {
-            emit(&el, "cw:select", &Value::Object(detail.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()));
+            emit(&el, "cw:select", &Value::object(detail));
         }
     };
     Effect::new(move |_| {

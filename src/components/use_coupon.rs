@@ -20,7 +20,7 @@ pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget) -> bool {
         UseMethod::SelfConsume | UseMethod::Unknown { .. } => return false,
     };
     let common = [("method", method.into()), ("coupon_id", coupon.id.as_str().into()), ("source", coupon.source.as_str().into()), ("stock_id", coupon.stock_id.as_str().into())];
-    let detail = Value::Object(common.into_iter().chain(extra).map(|(k, v): (&str, Value)| (k.to_owned(), v)).collect());
+    let detail = Value::object(common.into_iter().chain(extra));
     emit(from, "cw:use", &detail);
     match &coupon.use_method {
         UseMethod::MiniProgram { path: Some(path), .. } => !navigate_in_mini_program(path),

@@ -118,7 +118,7 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
             });
         }
     });
-    let failed = move || next_page.value.with(|v| v.as_ref().and_then(|r: &Result<CouponPage, ApiError>| r.as_ref().err().cloned()));
+    let failed = move || next_page.error();
     let has_more = move || loaded.with(Vec::len) < total;
     let load_more = move || {
         if has_more() && !next_page.pending.get_untracked() {
