@@ -46,6 +46,17 @@ wasm-bindgen --target web --keep-debug --out-dir "$named" target/size-profile/wa
 while IFS= read -r line; do say "$line"; done < <(twiggy top -n 1000000 --format csv "$named/coupon_widget_bg.wasm" | scripts/wasm-size-by-crate.py)
 rm -rf "$named"
 say ""
+# The floor under that budget: Leptos with one counter plus the rules engine's share of the
+# widget's work (benches/size-floor), same profile, plus the widget's own CSS and loader. What
+# is left of the 80 KB is all the room the widget's UI would have.
+cargo build -q --profile widget-release --target wasm32-unknown-unknown -p size-floor
+floor_dir=$(mktemp -d)
+wasm-bindgen --target web --out-dir "$floor_dir" target/wasm32-unknown-unknown/widget-release/size_floor.wasm 2>/dev/null
+floor=$(( $(gz "$floor_dir/size_floor_bg.wasm") + $(gz "$floor_dir/size_floor.js") ))
+rm -rf "$floor_dir"
+for f in dist/loader-*.js dist/widget-*.css; do [[ -f $f ]] && floor=$((floor + $(gz "$f"))); done
+say "Floor with no widget UI (benches/size-floor: a Leptos counter + the rules engine reading, ranking and wording coupons, + the widget's CSS and loader): **$floor** bytes gzip, leaving $((80 * 1024 - floor)) bytes of the 80 KB budget for every card, list, sheet and the picker."
+say ""
 
 # 2. The picker's ranking.
 say "## Ranking 10,000 coupons (budget 2 ms native, 10 ms in the browser)"
