@@ -25,14 +25,10 @@ trait Read: Sized {
     fn read(o: &Obj) -> Result<Self, Error>;
 }
 
-fn coupons(o: &Obj, key: &str) -> Result<Vec<Coupon>, Error> {
-    o.req_array(key)?.iter().map(|c| model_json::coupon(&c.obj()?)).collect()
-}
-
 impl Read for CouponPage {
     fn read(o: &Obj) -> Result<Self, Error> {
         Ok(CouponPage {
-            coupons: coupons(o, "coupons")?,
+            coupons: model_json::coupons_of(o, "coupons")?,
             total: o.req_small("total")?,
             offset: o.req_small("offset")?,
             limit: o.req_small("limit")?,

@@ -139,6 +139,11 @@ fn entrance(o: &Obj) -> Result<CustomEntrance> {
     })
 }
 
+/// The coupons in the array under `key` (required), as the proxy's pages hold them.
+pub fn coupons_of(o: &Obj, key: &str) -> Result<Vec<Coupon>> {
+    o.req_array(key)?.iter().map(|item| coupon(&item.obj()?)).collect()
+}
+
 pub fn tab_counts(o: &Obj) -> Result<TabCounts> {
     Ok(TabCounts { available: o.req_small("available")?, used: o.req_small("used")?, expired: o.req_small("expired")? })
 }

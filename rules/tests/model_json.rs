@@ -2,7 +2,7 @@
 //! coupons, the benchmark's samples, host-page orders, and what a broken body gets.
 
 mod common;
-use coupon_rules::model_json::{coupon, from_text, order, tab_counts};
+use coupon_rules::model_json::{coupon, coupons_of, from_text, order, tab_counts};
 use coupon_rules::wallet::TabCounts;
 use coupon_rules::wire::{parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list};
 use coupon_rules::{sample, Error, Fen, OrderItem};
@@ -56,4 +56,15 @@ fn a_broken_body_names_what_is_wrong() {
     assert_eq!(broken(&|v| { v.as_object_mut().unwrap().remove("name"); }), Error::Missing { field: "name".into() });
     assert!(matches!(from_text(b"{\"id\": ", coupon), Err(Error::NotJson { .. })));
     assert!(matches!(from_text(b"[]", coupon), Err(Error::WrongType { .. })));
+}
+
+#[test]
+fn a_page_of_coupons_reads_in_order_and_a_bad_one_names_its_place() {
+    let all = sample::mixed_coupons(3, common::at("2026-11-24 12:00"));
+    let page = serde_json::json!({ "coupons": all, "total": all.len() }).to_string();
+    assert_eq!(from_text(page.as_bytes(), |o| coupons_of(o, "coupons")), Ok(all.clone()));
+    let mut bad = serde_json::json!({ "coupons": all });
+    bad["coupons"][1]["state"] = "gone".into();
+    assert_eq!(from_text(bad.to_string().as_bytes(), |o| coupons_of(o, "coupons")).unwrap_err().field(), Some("coupons[1].state"));
+    assert_eq!(from_text(b"{}", |o| coupons_of(o, "coupons")), Err(Error::Missing { field: "coupons".into() }));
 }

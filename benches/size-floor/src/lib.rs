@@ -10,10 +10,7 @@ use wasm_bindgen::prelude::*;
 /// Reads a coupon page and an order, ranks, and returns every text a card and a reason show.
 #[wasm_bindgen]
 pub fn card_texts(page: &str, order: &str, now_ms: f64, lang: &str) -> Result<String, String> {
-    let coupons = model_json::from_text(page.as_bytes(), |o| {
-        o.req_array("coupons")?.iter().map(|item| model_json::coupon(&item.obj()?)).collect::<Result<Vec<_>, _>>()
-    })
-    .map_err(|e| e.to_string())?;
+    let coupons = model_json::from_text(page.as_bytes(), |o| model_json::coupons_of(o, "coupons")).map_err(|e| e.to_string())?;
     let order = model_json::from_text(order.as_bytes(), model_json::order).map_err(|e| e.to_string())?;
     let (now, lang) = (BeijingTime::from_unix_millis(now_ms as i64), Lang::from_tag(lang));
     let ranking = rank(&coupons, &order, now);
