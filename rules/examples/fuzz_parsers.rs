@@ -1,4 +1,6 @@
-//! Mutation fuzzing of every upstream parser, and of the widget's reader of the model's JSON: starting from the corpus in `rules/fuzz/corpus`
+//! Mutation fuzzing of every reader of untrusted JSON (the upstream parsers, and the serde
+//! types the widget reads the proxy's API and a host page's order with): starting from the
+//! corpus in `rules/fuzz/corpus`
 //! (the seeds' bodies, malformed ones included, and hand-made edge cases), it flips, inserts,
 //! deletes, duplicates, splices and retypes bytes, and checks that each parser returns — no
 //! panic, no hang — with a typed error that names the field when it fails.
@@ -9,7 +11,7 @@
 //! exits non-zero.
 
 use coupon_rules::wire::{parse_claim_response, parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list};
-use coupon_rules::Error;
+use coupon_rules::{from_json, Error};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -87,9 +89,10 @@ fn check(body: &[u8], outcomes: &mut BTreeMap<&'static str, u64>) -> Result<(), 
             Err(e) => errors.push(e),
         }
         errors.extend(parse_claim_response(body).err());
-        // The widget's reader of the model's own JSON form, on the same bytes.
-        errors.extend(coupon_rules::model_json::from_text(body, coupon_rules::model_json::coupon).err());
-        errors.extend(coupon_rules::model_json::order_items(body).err());
+        // What the widget reads with the same serde types: the proxy's API and a host's order.
+        errors.extend(from_json::<coupon_rules::Coupon>(body).err());
+        errors.extend(from_json::<coupon_rules::api::CouponPage>(body).err());
+        errors.extend(from_json::<Vec<coupon_rules::OrderItem>>(body).err());
         errors
     }));
     let elapsed = started.elapsed();
@@ -100,9 +103,7 @@ fn check(body: &[u8], outcomes: &mut BTreeMap<&'static str, u64>) -> Result<(), 
     for e in &errors {
         let kind = match e {
             Error::NotJson { .. } => "not JSON",
-            Error::Missing { .. } => "missing field",
-            Error::WrongType { .. } => "wrong type",
-            Error::BadValue { .. } => "bad value",
+            Error::Field { .. } => "a named field",
         };
         *outcomes.entry(kind).or_default() += 1;
         if !matches!(e, Error::NotJson { .. }) && e.field().is_none_or(str::is_empty) {

@@ -3,9 +3,10 @@
 //! It owns every rule about 商家券 (merchant coupons), 代金券 (stock coupons) and 消费金
 //! (multi-use balance) so that the browser and the server never re-derive one:
 //!
-//! - [`wire`] reads WeChat Pay v3 bodies into the one [`model::Coupon`], and
-//!   [`model_json`] reads the model back from its own JSON form (the proxy's API), both
-//!   through the small [`json`] reader;
+//! - [`wire`] reads WeChat Pay v3 bodies (serde, lenient where real bodies need it) into the
+//!   one [`model::Coupon`];
+//! - [`api`] defines the proxy's `/api/v1` bodies once, for the proxy to write and the
+//!   widget to read;
 //! - [`validity`] says whether a coupon is usable at an instant, and when that changes;
 //! - [`discount`] says what a coupon takes off an order, or why nothing;
 //! - [`rank`] orders coupons for the checkout picker;
@@ -13,11 +14,10 @@
 //!
 //! It knows nothing of the DOM, HTTP or the clock: callers pass the instant.
 
+pub mod api;
 pub mod discount;
 pub mod error;
-pub mod json;
 pub mod model;
-pub mod model_json;
 pub mod money;
 pub mod palette;
 pub mod rank;
@@ -29,7 +29,7 @@ pub mod wallet;
 pub mod wire;
 
 pub use discount::{evaluate, Order, OrderItem, Outcome, Reason};
-pub use error::Error;
+pub use error::{from_json, Error};
 pub use model::{Coupon, CouponKind, CouponState, Source, UseMethod};
 pub use money::Fen;
 pub use rank::{rank, Ranking};

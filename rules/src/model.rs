@@ -4,6 +4,7 @@
 
 use crate::money::Fen;
 use crate::time::{BeijingTime, Weekday};
+use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
 /// Which WeChat product the coupon comes from; it decides which upstream API serves it.
@@ -198,15 +199,16 @@ pub struct Window {
 /// 每周二、周三 10:00–18:00: days of the week and up to three ranges within each.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WeeklySlots {
-    /// Sorted, unique; empty means every day.
+    /// Monday first, unique; empty means every day.
     pub days: Vec<Weekday>,
     /// Empty means the whole day.
     pub ranges: Vec<DayRange>,
 }
 
-/// Seconds of the Beijing day, both included: 1 = 00:00:01, 86399 = 23:59:59.
+/// A range of the Beijing day, both ends included as WeChat states them (`end` 23:59:59 is
+/// the end of the day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DayRange {
-    pub begin: u32,
-    pub end: u32,
+    pub begin: NaiveTime,
+    pub end: NaiveTime,
 }

@@ -3,6 +3,7 @@
 
 use crate::model::*;
 use crate::time::{BeijingTime, Weekday};
+use chrono::NaiveTime;
 use crate::{Fen, Order, OrderItem};
 
 /// `n` coupons of every kind, state, window, weekly slot and irregular period around `now`.
@@ -34,7 +35,11 @@ fn coupon(i: usize, now: BeijingTime) -> Coupon {
         ..Validity::default()
     };
     if i.is_multiple_of(3) {
-        validity.weekly = Some(WeeklySlots { days: vec![Weekday((i % 7) as u8), Weekday(((i + 3) % 7) as u8)], ranges: vec![DayRange { begin: 36_000, end: 64_800 }] });
+        let day = |n: usize| Weekday::try_from((n % 7) as u8).expect("0..7 is a weekday");
+        let mut days = vec![day(i), day(i + 3)];
+        days.sort_by_key(Weekday::num_days_from_monday);
+        let time = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("a time of day");
+        validity.weekly = Some(WeeklySlots { days, ranges: vec![DayRange { begin: time(10), end: time(18) }] });
     }
     if i.is_multiple_of(11) {
         validity.irregular = vec![Window { begin: Some(now.plus_millis(day)), end: Some(now.plus_millis(2 * day)) }];

@@ -96,7 +96,7 @@ const ZH_DAYS: [&str; 7] = ["周日", "周一", "周二", "周三", "周四", "�
 const EN_DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 fn day_name(d: Weekday, lang: Lang) -> &'static str {
-    let i = usize::from(d.0.min(6));
+    let i = d.num_days_from_sunday() as usize;
     match lang {
         Lang::ZhCn => ZH_DAYS[i],
         Lang::En => EN_DAYS[i],
@@ -117,24 +117,24 @@ fn day_list(days: &[Weekday], lang: Lang) -> String {
     }
     // Monday-first order, as a Chinese calendar reads; runs of three or more collapse.
     let mut ordered: Vec<Weekday> = days.to_vec();
-    ordered.sort_by_key(|d| (d.0 + 6) % 7);
+    ordered.sort_by_key(Weekday::num_days_from_monday);
     let mut runs: Vec<(Weekday, Weekday)> = Vec::new();
     for d in ordered {
         match runs.last_mut() {
-            Some((_, last)) if (last.0 + 1) % 7 == d.0 && last.0 != 0 => *last = d,
+            Some((_, last)) if last.succ() == d && *last != Weekday::Sun => *last = d,
             _ => runs.push((d, d)),
         }
     }
     let mut parts = Vec::new();
     for (first, last) in runs {
-        let len = (last.0 + 7 - first.0) % 7 + 1;
+        let len = last.num_days_from_monday() - first.num_days_from_monday() + 1;
         if len >= 3 {
             parts.push(format!("{}{}{}", day_name(first, lang), lang.pick("至", "–"), day_name(last, lang)));
         } else {
             let mut d = first;
             for _ in 0..len {
                 parts.push(day_name(d, lang).to_owned());
-                d = Weekday((d.0 + 1) % 7);
+                d = d.succ();
             }
         }
     }
@@ -187,7 +187,7 @@ pub fn availability_reason(a: &Availability, c: &Coupon, now: BeijingTime, lang:
                     Lang::En => format!("{days} only"),
                 };
             }
-            let when = if next.day() == now.day() { next.hh_mm() } else { format!("{} {}", next.day().month_day(), next.hh_mm()) };
+            let when = if next.date() == now.date() { next.hh_mm() } else { format!("{} {}", next.month_day(), next.hh_mm()) };
             match lang {
                 Lang::ZhCn => format!("{when}后可用"),
                 Lang::En => format!("Usable from {when}"),

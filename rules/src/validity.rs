@@ -3,7 +3,8 @@
 //! can say "10:00后可用" and re-check exactly when a slot opens or closes.
 
 use crate::model::{Coupon, CouponState, DayRange, Validity, WeeklySlots, Window};
-use crate::time::{BeijingTime, Day};
+use crate::time::BeijingTime;
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 /// How close to expiry a coupon is flagged 即将过期, unless the caller chooses otherwise.
@@ -78,7 +79,7 @@ pub fn span(c: &Coupon) -> Span {
             _ => received,
         };
         start = max_opt(start, Some(first));
-        end = min_opt(end, Some(Day(first.day().0 + i64::from(days)).start()));
+        end = min_opt(end, Some(BeijingTime::start_of(plus_days(first.date(), u64::from(days)))));
     }
     Span { start, end }
 }
@@ -121,27 +122,27 @@ fn has_slot_rules(v: &Validity) -> bool {
 }
 
 /// Weekly slots of one day as `[begin, end)` instants.
-fn slots_on(week: &WeeklySlots, day: Day) -> impl Iterator<Item = (BeijingTime, BeijingTime)> + '_ {
-    const WHOLE_DAY: [DayRange; 1] = [DayRange { begin: 0, end: 86_399 }];
+fn slots_on(week: &WeeklySlots, day: NaiveDate) -> impl Iterator<Item = (BeijingTime, BeijingTime)> + '_ {
+    const WHOLE_DAY: [DayRange; 1] = [DayRange { begin: NaiveTime::MIN, end: NaiveTime::from_hms_opt(23, 59, 59).expect("a time of day") }];
     let open = week.days.is_empty() || week.days.contains(&day.weekday());
     let ranges: &[DayRange] = if week.ranges.is_empty() { &WHOLE_DAY } else { &week.ranges };
-    let start = day.start();
-    ranges.iter().filter(move |_| open).map(move |r| {
-        (start.plus_millis(i64::from(r.begin) * 1000), start.plus_millis((i64::from(r.end) + 1) * 1000))
-    })
+    // `end` is inclusive to the second, as WeChat states it.
+    ranges.iter().filter(move |_| open).map(move |r| (BeijingTime::at(day, r.begin), BeijingTime::at(day, r.end).plus_millis(1000)))
 }
 
 fn irregular_bounds(w: &Window) -> (BeijingTime, BeijingTime) {
-    (
-        w.begin.unwrap_or(BeijingTime::from_unix_millis(i64::MIN)),
-        w.end.map_or(BeijingTime::from_unix_millis(i64::MAX), |e| e.plus_millis(1)),
-    )
+    (w.begin.unwrap_or_else(BeijingTime::min), w.end.map_or_else(BeijingTime::max, |e| e.plus_millis(1)))
+}
+
+/// `date` plus `days`, held at the last date chrono knows.
+fn plus_days(date: NaiveDate, days: u64) -> NaiveDate {
+    date.checked_add_days(Days::new(days)).unwrap_or(NaiveDate::MAX)
 }
 
 /// Every slot interval `[begin, end)` that could contain or follow `from`: the weekly slots
 /// of the next eight days (a week repeats) and every irregular period.
 fn candidate_slots(v: &Validity, from: BeijingTime) -> impl Iterator<Item = (BeijingTime, BeijingTime)> + '_ {
-    let weekly = v.weekly.iter().flat_map(move |week| (0..8).flat_map(move |d| slots_on(week, Day(from.day().0 + d))));
+    let weekly = v.weekly.iter().flat_map(move |week| (0..8).flat_map(move |d| slots_on(week, plus_days(from.date(), d))));
     weekly.chain(v.irregular.iter().map(irregular_bounds))
 }
 

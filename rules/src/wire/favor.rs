@@ -1,70 +1,121 @@
 //! 代金券 and 消费金 (favor): `GET`/`POST /v3/marketing/favor/users/{openid}/coupons`.
 
-use super::json::Obj;
-use super::{fen, opt_fen, parse_page, state, window, Page};
-use crate::error::{Error, Result};
+use super::lenient::{self, WireFen};
+use super::{parse_page, state, window, Page};
+use crate::error::{from_json, Error, Result};
 use crate::model::*;
 use crate::palette;
+use crate::time::BeijingTime;
+use serde::Deserialize;
 
 /// Parses the 根据商户号查用户的券 body (seeds 000 and 002).
 pub fn parse_stock_coupon_list(body: &[u8]) -> Result<Page> {
-    parse_page(body, coupon)
+    parse_page(body, WireCoupon::into_coupon)
 }
 
 /// Parses the 发放代金券 response: the id of the coupon just issued.
 pub fn parse_claim_response(body: &[u8]) -> Result<String> {
-    let value = super::json::parse_body(body)?;
-    Obj::root(&value)?.req_str("coupon_id")
-}
-
-fn coupon(o: &Obj<'_>) -> Result<Coupon> {
-    let id = o.req_str("coupon_id")?;
-    let kind = kind(o)?;
-    let fallback_name = if matches!(kind, CouponKind::Balance { .. }) { "消费金" } else { "代金券" };
-    Ok(Coupon {
-        id,
-        source: Source::Stock,
-        stock_id: o.req_str("stock_id")?,
-        name: o.opt_str("coupon_name")?.unwrap_or_else(|| fallback_name.to_owned()),
-        kind,
-        state: state(o.opt_enum("status")?),
-        merchant: Merchant::default(),
-        background: palette::DEFAULT_BACKGROUND.to_owned(),
-        description: o.opt_str("description")?,
-        image_url: None,
-        goods: None,
-        single_item: o.opt_bool("singleitem")?.unwrap_or(false),
-        no_cash: o.opt_bool("no_cash")?.unwrap_or(false),
-        validity: Validity {
-            stock_window: window(o, "available_begin_time", "available_end_time")?,
-            ..Validity::default()
-        },
-        // A 代金券 applies by itself when the user pays the merchant with WeChat Pay.
-        use_method: UseMethod::PaymentCode,
-        entrance: None,
-        received_at: o.opt_time("create_time")?,
-        used_at: None,
-    })
-}
-
-fn kind(o: &Obj<'_>) -> Result<CouponKind> {
-    let normal = o.opt_obj("normal_coupon_information")?;
-    let threshold = match &normal {
-        Some(n) => opt_fen(n, "transaction_minimum")?.unwrap_or_default(),
-        None => Default::default(),
-    };
-    if o.opt_enum("business_type")?.as_deref() == Some("MULTIUSE") {
-        return Ok(CouponKind::Balance { balance: fen(o, "available_balance")? });
+    #[derive(Deserialize)]
+    struct Issued {
+        #[serde(deserialize_with = "lenient::string")]
+        coupon_id: String,
     }
-    Ok(match o.opt_enum("coupon_type")?.as_deref() {
-        Some("CUT_TO") => {
-            let c = o.req_obj("cut_to_message")?;
-            CouponKind::CutTo { price: fen(&c, "cut_to_price")?, max_item_price: fen(&c, "single_price_max")?, threshold }
+    Ok(from_json::<Issued>(body)?.coupon_id)
+}
+
+#[derive(Deserialize)]
+struct WireCoupon {
+    #[serde(deserialize_with = "lenient::string")]
+    coupon_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    stock_id: String,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    coupon_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_enum")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_time")]
+    create_time: Option<BeijingTime>,
+    #[serde(default, deserialize_with = "lenient::opt_enum")]
+    coupon_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    no_cash: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    singleitem: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_time")]
+    available_begin_time: Option<BeijingTime>,
+    #[serde(default, deserialize_with = "lenient::opt_time")]
+    available_end_time: Option<BeijingTime>,
+    #[serde(default)]
+    normal_coupon_information: Option<NormalInformation>,
+    #[serde(default)]
+    cut_to_message: Option<CutToMessage>,
+    #[serde(default)]
+    available_balance: Option<WireFen>,
+    #[serde(default, deserialize_with = "lenient::opt_enum")]
+    business_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NormalInformation {
+    #[serde(default)]
+    coupon_amount: Option<WireFen>,
+    #[serde(default)]
+    transaction_minimum: Option<WireFen>,
+}
+
+#[derive(Deserialize)]
+struct CutToMessage {
+    single_price_max: WireFen,
+    cut_to_price: WireFen,
+}
+
+impl WireCoupon {
+    fn into_coupon(self) -> Result<Coupon> {
+        let kind = self.kind()?;
+        let fallback_name = if matches!(kind, CouponKind::Balance { .. }) { "消费金" } else { "代金券" };
+        Ok(Coupon {
+            id: self.coupon_id,
+            source: Source::Stock,
+            stock_id: self.stock_id,
+            name: self.coupon_name.unwrap_or_else(|| fallback_name.to_owned()),
+            kind,
+            state: state(self.status),
+            merchant: Merchant::default(),
+            background: palette::DEFAULT_BACKGROUND.to_owned(),
+            description: self.description,
+            image_url: None,
+            goods: None,
+            single_item: self.singleitem.unwrap_or(false),
+            no_cash: self.no_cash.unwrap_or(false),
+            validity: Validity { stock_window: window(self.available_begin_time, self.available_end_time, "available_end_time")?, ..Validity::default() },
+            // A 代金券 applies by itself when the user pays the merchant with WeChat Pay.
+            use_method: UseMethod::PaymentCode,
+            entrance: None,
+            received_at: self.create_time,
+            used_at: None,
+        })
+    }
+
+    fn kind(&self) -> Result<CouponKind> {
+        let threshold = self.normal_coupon_information.as_ref().and_then(|n| n.transaction_minimum).map_or(Default::default(), |t| t.0);
+        if self.business_type.as_deref() == Some("MULTIUSE") {
+            let balance = self.available_balance.ok_or_else(|| Error::field_error("available_balance", "missing field `available_balance`"))?;
+            return Ok(CouponKind::Balance { balance: balance.0 });
         }
-        Some("NORMAL") | None => {
-            let n = normal.ok_or_else(|| Error::Missing { field: o.path_of("normal_coupon_information") })?;
-            CouponKind::FixedAmount { amount: fen(&n, "coupon_amount")?, threshold }
-        }
-        Some(other) => CouponKind::Unknown { raw: other.to_owned() },
-    })
+        Ok(match self.coupon_type.as_deref() {
+            Some("CUT_TO") => {
+                let c = self.cut_to_message.as_ref().ok_or_else(|| Error::field_error("cut_to_message", "missing field `cut_to_message`"))?;
+                CouponKind::CutTo { price: c.cut_to_price.0, max_item_price: c.single_price_max.0, threshold }
+            }
+            Some("NORMAL") | None => {
+                let missing = |f: &str| Error::field_error(f, format!("missing field `{}`", f.rsplit('.').next().unwrap_or(f)));
+                let n = self.normal_coupon_information.as_ref().ok_or_else(|| missing("normal_coupon_information"))?;
+                let amount = n.coupon_amount.ok_or_else(|| missing("normal_coupon_information.coupon_amount"))?;
+                CouponKind::FixedAmount { amount: amount.0, threshold }
+            }
+            Some(other) => CouponKind::Unknown { raw: other.to_owned() },
+        })
+    }
 }

@@ -1,16 +1,23 @@
 //! The parsing edge: WeChat Pay v3 bodies in, [`crate::model`] out. WeChat's field names
 //! appear here and nowhere else in the product.
+//!
+//! Each API's body is a set of serde structs named after WeChat's fields, read leniently
+//! where real bodies need it ([`lenient`]) and strictly everywhere else: JSON syntax is never
+//! repaired, and an error names the field's path. A list is read element by element, so one
+//! coupon that cannot be read is reported and skipped without losing the page.
 
 mod busifavor;
 mod favor;
-pub mod json;
+pub mod lenient;
 
 pub use busifavor::{parse_merchant_coupon, parse_merchant_coupon_list};
 pub use favor::{parse_claim_response, parse_stock_coupon_list};
 
-use crate::error::{Error, Result};
-use crate::model::{Coupon, Window};
-use json::Obj;
+use crate::error::{from_json, from_value, Error, Result};
+use crate::model::{Coupon, CouponState, Window};
+use crate::time::BeijingTime;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 /// One page of a list call, as both list APIs return it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,55 +30,36 @@ pub struct Page {
     pub rejected: Vec<Error>,
 }
 
-fn parse_page(body: &[u8], item: impl Fn(&Obj<'_>) -> Result<Coupon>) -> Result<Page> {
-    let value = json::parse_body(body)?;
-    let root = Obj::root(&value)?;
+/// Both list APIs' envelope; `data`'s elements are read one by one.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    data: Option<Vec<serde_json::Value>>,
+    #[serde(default, deserialize_with = "lenient::opt_count")]
+    total_count: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::opt_count")]
+    offset: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::opt_count")]
+    limit: Option<u64>,
+}
+
+/// Reads a list body whose elements are `W`, each turned into a coupon by `convert`.
+fn parse_page<W: DeserializeOwned>(body: &[u8], convert: impl Fn(W) -> Result<Coupon>) -> Result<Page> {
+    let envelope: Envelope = from_json(body)?;
     let mut coupons = Vec::new();
     let mut rejected = Vec::new();
-    for element in root.opt_array("data")? {
-        match element.obj().and_then(|o| item(&o)) {
+    for (i, element) in envelope.data.unwrap_or_default().iter().enumerate() {
+        match from_value::<W>(element).and_then(&convert) {
             Ok(c) => coupons.push(c),
-            Err(e) => rejected.push(e),
+            Err(e) => rejected.push(e.under(&format!("data[{i}]"))),
         }
     }
-    let count = |key: &str, default: u64| -> Result<u64> {
-        match root.opt_int(key)? {
-            None => Ok(default),
-            Some(n) => u64::try_from(n).map_err(|_| Error::BadValue { field: key.into(), detail: format!("negative: {n}") }),
-        }
-    };
-    let offset = count("offset", 0)?;
-    let limit = count("limit", 0)?;
+    let offset = envelope.offset.unwrap_or(0);
     let seen = (coupons.len() + rejected.len()) as u64;
-    let total_count = count("total_count", offset + seen)?;
-    Ok(Page { coupons, total_count, offset, limit, rejected })
+    Ok(Page { total_count: envelope.total_count.unwrap_or(offset + seen), offset, limit: envelope.limit.unwrap_or(0), coupons, rejected })
 }
 
-/// The largest amount accepted from upstream (¥1 billion); larger is an error, not a wrap.
-const MAX_FEN: i64 = 100_000_000_000;
-
-fn fen(obj: &Obj<'_>, key: &str) -> Result<crate::money::Fen> {
-    let v = obj.req_int(key)?;
-    if !(0..=MAX_FEN).contains(&v) {
-        return Err(Error::BadValue { field: obj.path_of(key), detail: format!("amount out of range: {v}") });
-    }
-    Ok(crate::money::Fen(v))
-}
-
-fn opt_fen(obj: &Obj<'_>, key: &str) -> Result<Option<crate::money::Fen>> {
-    if obj.opt_int(key)?.is_none() {
-        return Ok(None);
-    }
-    fen(obj, key).map(Some)
-}
-
-/// Keeps a URL only if it is plain `https` ([`crate::model::https_url`]).
-fn https_url(obj: &Obj<'_>, key: &str) -> Result<Option<String>> {
-    Ok(obj.opt_str(key)?.and_then(|u| crate::model::https_url(&u).map(str::to_owned)))
-}
-
-fn state(raw: Option<String>) -> crate::model::CouponState {
-    use crate::model::CouponState;
+fn state(raw: Option<String>) -> CouponState {
     match raw.as_deref() {
         Some("SENDED") => CouponState::Available,
         Some("USED") => CouponState::Used,
@@ -80,14 +68,18 @@ fn state(raw: Option<String>) -> crate::model::CouponState {
     }
 }
 
-/// A time window from two optional fields; absent when both are.
-pub(super) fn window(o: &Obj<'_>, begin: &str, end: &str) -> Result<Option<Window>> {
-    let w = Window { begin: o.opt_time(begin)?, end: o.opt_time(end)? };
-    if let (Some(b), Some(e)) = (w.begin, w.end) {
-        if e < b {
-            return Err(Error::BadValue { field: o.path_of(end), detail: "ends before it begins".into() });
-        }
-    }
-    Ok((w.begin.is_some() || w.end.is_some()).then_some(w))
+/// Keeps a URL only if it is plain `https` ([`crate::model::https_url`]).
+fn https_url(url: Option<String>) -> Option<String> {
+    url.and_then(|u| crate::model::https_url(&u).map(str::to_owned))
 }
 
+/// A time window from two optional ends (`end_field` names the end for an error); absent
+/// when both are.
+fn window(begin: Option<BeijingTime>, end: Option<BeijingTime>, end_field: &str) -> Result<Option<Window>> {
+    if let (Some(b), Some(e)) = (begin, end) {
+        if e < b {
+            return Err(Error::field_error(end_field, "ends before it begins"));
+        }
+    }
+    Ok((begin.is_some() || end.is_some()).then_some(Window { begin, end }))
+}

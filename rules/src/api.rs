@@ -1,0 +1,126 @@
+//! The proxy's `/api/v1` bodies, defined once: the proxy writes them, the widget reads them,
+//! both through these serde types, and `proxy/openapi.yaml` is checked against them by
+//! `proxy/tests/openapi.rs`.
+
+use crate::model::Coupon;
+use crate::wallet::TabCounts;
+use serde::{Deserialize, Serialize};
+
+/// `GET /coupons`: one page of one tab of the user's coupons (商家券 + 代金券 + 消费金).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouponPage {
+    pub coupons: Vec<Coupon>,
+    /// Coupons in this tab.
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub counts: TabCounts,
+    /// Served from the proxy's cache because upstream failed.
+    #[serde(default)]
+    pub stale: bool,
+    /// Upstream coupons that could not be read (logged by the proxy).
+    #[serde(default)]
+    pub skipped: usize,
+}
+
+/// `GET /coupons/{source}/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouponDetail {
+    pub coupon: Coupon,
+    #[serde(default)]
+    pub stale: bool,
+}
+
+/// A stock the merchant offers to claim here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimableStock {
+    pub stock_id: String,
+    pub name: String,
+}
+
+/// `GET /claimable`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claimable {
+    pub stocks: Vec<ClaimableStock>,
+}
+
+/// `POST /claims`: 领取 one coupon. `client_key` is chosen once per intended claim and
+/// reused on every retry of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    pub stock_id: String,
+    pub client_key: String,
+}
+
+/// What a successful claim returns: the new coupon's id, and the coupon when the proxy
+/// could already read it back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claimed {
+    pub coupon_id: String,
+    #[serde(default)]
+    pub coupon: Option<Coupon>,
+}
+
+/// Which upstream the proxy talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The embedded WeChat Pay look-alike.
+    Sandbox,
+    /// WeChat Pay itself.
+    Live,
+}
+
+/// `GET /session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Sent back in `X-CSRF-Token` on every POST.
+    pub csrf_token: String,
+    /// Seconds the session has left.
+    pub expires_in: u64,
+    pub mode: Mode,
+}
+
+/// `GET /health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub mode: Mode,
+    pub upstream_requests: u64,
+}
+
+/// `GET /dev/users` (sandbox mode only): who the development login can be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevUsers {
+    pub users: Vec<DevUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevUser {
+    /// The sandbox openid.
+    pub user: String,
+    pub label: String,
+}
+
+/// Every failure: `{"error": {…}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// A stable code (`UNAUTHENTICATED`, `UPSTREAM_TIMEOUT`, …).
+    pub code: String,
+    /// For the user, in zh-CN.
+    pub message: String,
+    /// Whether trying again can help.
+    pub retryable: bool,
+    /// With `UNAUTHENTICATED`: where to log in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_url: Option<String>,
+    /// With `CLAIM_REJECTED`: WeChat Pay's code (`NOT_ENOUGH`, `RULELIMIT`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_code: Option<String>,
+}
