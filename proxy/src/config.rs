@@ -2,6 +2,7 @@
 //! `coupon-proxy --help` lists every option with its variable.
 
 use clap::{Parser, Subcommand, ValueEnum};
+pub use coupon_rules::api::ClaimableStock;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -149,19 +150,19 @@ impl Options {
     }
 }
 
-/// A stock the widget offers a 领取 button for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ClaimableStock {
-    pub stock_id: String,
-    /// What the button says; the stock id when none is configured.
-    pub name: String,
+/// A stock the widget offers a 领取 button for: `STOCK_ID` or `STOCK_ID=名称` (the button
+/// says the stock id when no name is configured).
+pub fn claimable_stock(entry: &str) -> ClaimableStock {
+    let (id, name) = entry.split_once('=').unwrap_or((entry, entry));
+    ClaimableStock { stock_id: id.trim().to_owned(), name: name.trim().to_owned() }
 }
 
-impl ClaimableStock {
-    /// `STOCK_ID` or `STOCK_ID=名称`.
-    pub fn parse(entry: &str) -> ClaimableStock {
-        let (id, name) = entry.split_once('=').unwrap_or((entry, entry));
-        ClaimableStock { stock_id: id.trim().to_owned(), name: name.trim().to_owned() }
+impl From<Mode> for coupon_rules::api::Mode {
+    fn from(m: Mode) -> Self {
+        match m {
+            Mode::Sandbox => coupon_rules::api::Mode::Sandbox,
+            Mode::Live => coupon_rules::api::Mode::Live,
+        }
     }
 }
 
@@ -271,7 +272,7 @@ impl Settings {
             session_secret,
             allowed_origins: o.allowed_origins.unwrap_or_default().into_iter().map(|s| s.trim_end_matches('/').to_owned()).collect(),
             claimable_stocks: match o.claimable_stocks {
-                Some(list) => list.iter().map(|s| ClaimableStock::parse(s)).collect(),
+                Some(list) => list.iter().map(|s| claimable_stock(s)).collect(),
                 None if mode == Mode::Sandbox => crate::sandbox::claimable_stocks(),
                 None => Vec::new(),
             },

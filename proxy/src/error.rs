@@ -5,7 +5,7 @@ use crate::upstream::UpstreamError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use coupon_rules::api::{ErrorBody, ErrorInfo};
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -72,13 +72,15 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::warn!(code, error = ?self, "request failed");
         }
-        let mut body = json!({ "error": { "code": code, "message": message, "retryable": retryable } });
-        if let ApiError::Unauthenticated { login_url } = &self {
-            body["error"]["login_url"] = json!(login_url);
-        }
-        if let ApiError::ClaimRejected { upstream_code, .. } = &self {
-            body["error"]["upstream_code"] = json!(upstream_code);
-        }
+        let login_url = match &self {
+            ApiError::Unauthenticated { login_url } => Some(login_url.clone()),
+            _ => None,
+        };
+        let upstream_code = match &self {
+            ApiError::ClaimRejected { upstream_code, .. } => Some(upstream_code.clone()),
+            _ => None,
+        };
+        let body = ErrorBody { error: ErrorInfo { code: code.to_owned(), message, retryable, login_url, upstream_code } };
         (status, Json(body)).into_response()
     }
 }

@@ -11,6 +11,64 @@ pub fn mixed_coupons(n: usize, now: BeijingTime) -> Vec<Coupon> {
     (0..n).map(|i| coupon(i, now)).collect()
 }
 
+/// One coupon per kind, every part of the model filled in (windows, weekly slots, irregular
+/// periods, merchant, entrance, times), cycling through the sources, states and use methods:
+/// the widest JSON the proxy's API can write, for round-trip and schema tests.
+pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
+    let kinds = [
+        CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(10_000) },
+        CouponKind::Discount { pay_percent: 88, threshold: Fen(0) },
+        CouponKind::Exchange { price: Fen(100), threshold: Fen(3_000) },
+        CouponKind::CutTo { price: Fen(80), max_item_price: Fen(1_000), threshold: Fen(0) },
+        CouponKind::Balance { balance: Fen(10_000) },
+        CouponKind::Unknown { raw: "LUCKY".into() },
+    ];
+    let methods = [
+        UseMethod::Offline,
+        UseMethod::MiniProgram { appid: Some("wx1234567890abcdef".into()), path: Some("/pages/use".into()) },
+        UseMethod::PaymentCode,
+        UseMethod::SelfConsume,
+        UseMethod::Unknown { raw: "TELEPORT".into() },
+    ];
+    let states = [CouponState::Available, CouponState::Used, CouponState::Expired, CouponState::Unknown("FROZEN".into())];
+    let day = 86_400_000;
+    let time = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("a time of day");
+    let window = |from: i64, to: i64| Window { begin: Some(now.plus_millis(from * day)), end: Some(now.plus_millis(to * day)) };
+    kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            let source = if i % 2 == 0 { Source::Merchant } else { Source::Stock };
+            let mut c = Coupon::new(format!("V{i:03}"), source, format!("券 {i}"), kind);
+            c.stock_id = format!("S{i}");
+            c.state = states[i % states.len()].clone();
+            c.merchant = Merchant { name: Some("示例商户".into()), logo_url: Some("https://img.example/logo.png".into()) };
+            c.description = Some("全场通用".into());
+            c.image_url = Some("https://img.example/coupon.png".into());
+            c.goods = Some("指定商品".into());
+            c.single_item = i % 2 == 0;
+            c.no_cash = i % 3 == 0;
+            c.validity = Validity {
+                stock_window: Some(window(-30, 30)),
+                coupon_window: Some(window(-1, 7)),
+                days_after_receive: Some(7),
+                weekly: Some(WeeklySlots { days: vec![Weekday::Tue, Weekday::Sat, Weekday::Sun], ranges: vec![DayRange { begin: time(10), end: time(18) }] }),
+                irregular: vec![window(2, 3)],
+            };
+            c.use_method = methods[i % methods.len()].clone();
+            c.entrance = Some(CustomEntrance {
+                mini_program: Some(MiniProgramEntrance { appid: "wxabcdef1234567890".into(), path: Some("/pages/index".into()), entrance_words: Some("去逛逛".into()), guiding_words: Some("更多优惠".into()) }),
+                official_account_appid: Some("wx0fficial000000000".into()),
+                hall_id: Some("233455656".into()),
+                store_id: Some("233554655".into()),
+            });
+            c.received_at = Some(now.plus_millis(-day));
+            c.used_at = Some(now.plus_millis(-day / 2));
+            c
+        })
+        .collect()
+}
+
 /// A ¥128 order with two item lines (so 换购 and 减至 have something to act on).
 pub fn order() -> Order {
     Order {

@@ -11,22 +11,13 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::json;
+use coupon_rules::api::{ClaimRequest, Claimable, Claimed};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClaimRequest {
-    stock_id: String,
-    /// Chosen by the widget once per intended claim and reused for its retries.
-    client_key: String,
+pub async fn claimable(_session: Session, State(app): State<SharedApp>) -> Json<Claimable> {
+    Json(Claimable { stocks: app.settings.claimable_stocks.clone() })
 }
 
-pub async fn claimable(_session: Session, State(app): State<SharedApp>) -> Json<serde_json::Value> {
-    Json(json!({ "stocks": app.settings.claimable_stocks }))
-}
-
-pub async fn claim(session: Session, State(app): State<SharedApp>, headers: HeaderMap, body: Result<Json<ClaimRequest>, JsonRejection>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn claim(session: Session, State(app): State<SharedApp>, headers: HeaderMap, body: Result<Json<ClaimRequest>, JsonRejection>) -> Result<Json<Claimed>, ApiError> {
     session.check_csrf(&headers)?;
     let Json(req) = body.map_err(|e| match e.status() {
         axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
@@ -66,5 +57,5 @@ pub async fn claim(session: Session, State(app): State<SharedApp>, headers: Head
         Ok((wallet, _)) => wallet.coupons.iter().find(|c| c.id == coupon_id).cloned(),
         Err(_) => None,
     };
-    Ok(Json(json!({ "coupon_id": coupon_id, "coupon": coupon })))
+    Ok(Json(Claimed { coupon_id, coupon }))
 }

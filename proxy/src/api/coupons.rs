@@ -12,7 +12,7 @@ use axum::Json;
 use coupon_rules::wallet::{select, Tab};
 use coupon_rules::wire::Page;
 use coupon_rules::{availability, Coupon, Source};
-use serde_json::json;
+use coupon_rules::api::{CouponDetail, CouponPage};
 use std::collections::HashMap;
 
 /// Upstream page size, and the most pages read per list (a wallet of up to 1,000 per API).
@@ -41,17 +41,9 @@ pub async fn list(session: Session, State(app): State<SharedApp>, Query(params):
         return Ok(json_body(body));
     }
     let (selected, counts) = select(&wallet.coupons, tab, now);
-    let page: Vec<&Coupon> = selected.iter().skip(offset).take(limit).copied().collect();
-    let body = serde_json::to_vec(&json!({
-        "coupons": page,
-        "total": selected.len(),
-        "offset": offset,
-        "limit": limit,
-        "counts": counts,
-        "stale": key.stale,
-        "skipped": wallet.skipped,
-    }))
-    .map_err(|e| ApiError::Upstream(UpstreamError::Malformed(e.to_string())))?;
+    let page: Vec<Coupon> = selected.iter().skip(offset).take(limit).map(|c| (*c).clone()).collect();
+    let page = CouponPage { coupons: page, total: selected.len(), offset, limit, counts, stale: key.stale, skipped: wallet.skipped };
+    let body = serde_json::to_vec(&page).map_err(|e| ApiError::Upstream(UpstreamError::Malformed(e.to_string())))?;
     let body = bytes::Bytes::from(body);
     let valid_until = wallet.coupons.iter().filter_map(|c| availability(c, now).changes_at()).min();
     wallet.keep_page(key, body.clone(), valid_until);
@@ -62,7 +54,7 @@ fn json_body(body: bytes::Bytes) -> Response {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source, id)): Path<(String, String)>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source, id)): Path<(String, String)>) -> Result<Json<CouponDetail>, ApiError> {
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(ApiError::InvalidParameter("券号格式不正确".into()));
     }
@@ -73,19 +65,19 @@ pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source
     };
     if source == Source::Merchant {
         match app.upstream.merchant_coupon(&session.openid, &app.settings.appid, &id).await {
-            Ok(coupon) => return Ok(Json(json!({ "coupon": coupon, "stale": false }))),
+            Ok(coupon) => return Ok(Json(CouponDetail { coupon, stale: false })),
             Err(UpstreamError::Rejected { code, .. }) if code == "RESOURCE_NOT_EXISTS" => return Err(ApiError::NotFound),
             // Upstream trouble: the copy in the user's wallet, marked stale, is better than nothing.
             Err(e) => {
                 let (wallet, _) = app.wallets.get_or_fetch(&session.openid, || async { Err(e.clone()) }).await.map_err(|_| ApiError::from(e))?;
                 let coupon = wallet.coupons.iter().find(|c| c.source == source && c.id == id).ok_or(ApiError::NotFound)?;
-                return Ok(Json(json!({ "coupon": coupon, "stale": true })));
+                return Ok(Json(CouponDetail { coupon: coupon.clone(), stale: true }));
             }
         }
     }
     let (wallet, freshness) = wallet(&app, &session.openid).await?;
     let coupon = wallet.coupons.iter().find(|c| c.source == source && c.id == id).ok_or(ApiError::NotFound)?;
-    Ok(Json(json!({ "coupon": coupon, "stale": freshness == Freshness::Stale })))
+    Ok(Json(CouponDetail { coupon: coupon.clone(), stale: freshness == Freshness::Stale }))
 }
 
 /// The user's whole wallet, from cache or upstream.

@@ -5,7 +5,7 @@ mod claims;
 mod coupons;
 mod session;
 
-use crate::config::Mode;
+use coupon_rules::api::Health;
 use crate::error::ApiError;
 use crate::SharedApp;
 use axum::extract::{Request, State};
@@ -83,12 +83,8 @@ async fn request_id(request: Request, next: Next) -> Response {
     response
 }
 
-async fn health(State(app): State<SharedApp>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "status": "ok",
-        "mode": match app.settings.mode { Mode::Sandbox => "sandbox", Mode::Live => "live" },
-        "upstream_requests": app.upstream.requests_sent(),
-    }))
+async fn health(State(app): State<SharedApp>) -> Json<Health> {
+    Json(Health { status: "ok".into(), mode: app.settings.mode.into(), upstream_requests: app.upstream.requests_sent() })
 }
 
 /// Rejects query parameters the route does not know: a typo should fail loudly.

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
+use coupon_rules::api::{DevUser, DevUsers, SessionInfo};
 
 impl FromRequestParts<SharedApp> for Session {
     type Rejection = ApiError;
@@ -51,12 +51,8 @@ fn safe_redirect(r: Option<&str>) -> String {
     }
 }
 
-pub async fn current(session: Session, State(app): State<SharedApp>) -> Json<serde_json::Value> {
-    Json(json!({
-        "csrf_token": session.csrf,
-        "expires_in": session.expires_in.as_secs(),
-        "mode": match app.settings.mode { Mode::Sandbox => "sandbox", Mode::Live => "live" },
-    }))
+pub async fn current(session: Session, State(app): State<SharedApp>) -> Json<SessionInfo> {
+    Json(SessionInfo { csrf_token: session.csrf, expires_in: session.expires_in.as_secs(), mode: app.settings.mode.into() })
 }
 
 pub async fn logout(session: Session, State(app): State<SharedApp>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -65,10 +61,10 @@ pub async fn logout(session: Session, State(app): State<SharedApp>, headers: Hea
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), None, &app))
 }
 
-pub async fn dev_users(State(app): State<SharedApp>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn dev_users(State(app): State<SharedApp>) -> Result<Json<DevUsers>, ApiError> {
     let sandbox = app.sandbox.as_ref().ok_or(ApiError::NotFound)?;
-    let users: Vec<_> = sandbox.users().into_iter().map(|(openid, label)| json!({ "user": openid, "label": label })).collect();
-    Ok(Json(json!({ "users": users })))
+    let users = sandbox.users().into_iter().map(|(user, label)| DevUser { user, label }).collect();
+    Ok(Json(DevUsers { users }))
 }
 
 #[derive(Deserialize)]

@@ -72,7 +72,7 @@ impl Store {
     pub fn load(text: &str, today: BeijingTime) -> Result<Store, String> {
         let file: DataFile = serde_json::from_str(text).map_err(|e| format!("sandbox data: {e}"))?;
         let anchor = BeijingTime::parse_rfc3339(&format!("{}T00:00:00+08:00", file.anchor)).map_err(|e| format!("sandbox data anchor: {e}"))?;
-        let weeks = (today.day().0 - anchor.day().0).div_euclid(7);
+        let weeks = (today.date() - anchor.date()).num_days().div_euclid(7);
         let shift_ms = weeks * 7 * 86_400_000;
         let mut users = HashMap::new();
         let mut order = Vec::new();

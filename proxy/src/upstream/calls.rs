@@ -72,13 +72,16 @@ impl Client {
 
     /// 发放代金券. Idempotent upstream on `out_request_no`: a retry returns the same coupon.
     pub async fn send_stock_coupon(&self, openid: &str, appid: &str, stock_id: &str, out_request_no: &str) -> Result<String, UpstreamError> {
-        let body = serde_json::json!({
-            "stock_id": stock_id,
-            "out_request_no": out_request_no,
-            "appid": appid,
-            "stock_creator_mchid": self.mchid(),
-        });
-        let response = self.post(&format!("/v3/marketing/favor/users/{}/coupons", encode(openid)), body.to_string().into_bytes()).await?;
+        let body = wire::IssueRequest {
+            stock_id: stock_id.to_owned(),
+            out_request_no: out_request_no.to_owned(),
+            appid: appid.to_owned(),
+            stock_creator_mchid: self.mchid().to_owned(),
+            coupon_value: None,
+            coupon_minimum: None,
+        };
+        let body = serde_json::to_vec(&body).map_err(|e| UpstreamError::Malformed(e.to_string()))?;
+        let response = self.post(&format!("/v3/marketing/favor/users/{}/coupons", encode(openid)), body).await?;
         Ok(wire::parse_claim_response(&response)?)
     }
 }

@@ -13,6 +13,21 @@ pub fn parse_stock_coupon_list(body: &[u8]) -> Result<Page> {
     parse_page(body, WireCoupon::into_coupon)
 }
 
+/// The 发放代金券 request body (seed 002). `coupon_value` and `coupon_minimum` (fen) are
+/// sent only for stocks whose value the merchant sets at issue time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IssueRequest {
+    pub stock_id: String,
+    /// The merchant's idempotency key: the same key never issues a second coupon.
+    pub out_request_no: String,
+    pub appid: String,
+    pub stock_creator_mchid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupon_value: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupon_minimum: Option<u64>,
+}
+
 /// Parses the 发放代金券 response: the id of the coupon just issued.
 pub fn parse_claim_response(body: &[u8]) -> Result<String> {
     #[derive(Deserialize)]
