@@ -50,10 +50,19 @@ if ! grep -q "^wasm_bindgen = \"${wbg}\"" Trunk.toml; then
 fi
 
 # 5. For scripts/bench.sh only (`bootstrap.sh --bench`): twiggy, the wasm size profiler that
-#    attributes the bundle's bytes to crates.
+#    attributes the bundle's bytes to crates, and Debian's brotli for the compressed sizes.
 if [[ ${1:-} == --bench ]] && ! twiggy --version 2>/dev/null | grep -q ' 0\.8\.0$'; then
   say "installing twiggy 0.8.0"
   cargo install twiggy --version 0.8.0
+fi
+if [[ ${1:-} == --bench ]] && ! command -v brotli >/dev/null; then
+  if [[ $(id -u) -eq 0 ]]; then
+    say "installing brotli"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null
+  else
+    echo "Missing brotli. Run:  sudo apt-get install -y brotli" >&2
+    exit 1
+  fi
 fi
 
 # 6. Every crate, so that trunk's offline cargo build finds them.

@@ -13,7 +13,8 @@ if not staging:
     sys.exit("TRUNK_STAGING_DIR is not set: run this as a trunk hook")
 index = os.path.join(staging, "index.html")
 html = open(index, encoding="utf-8").read()
-pattern = re.compile(r'<script type="module">(.*?)</script>', re.S)
+# Release builds minify the HTML, which drops the attribute's quotes.
+pattern = re.compile(r'<script type=(?:"module"|module)>(.*?)</script>', re.S)
 match = pattern.search(html)
 if not match:
     sys.exit(0)  # already external

@@ -1,50 +1,39 @@
-//! Calls to the merchant proxy's `/api/v1`. Always with the session cookie; every failure
-//! becomes an [`ApiError`] the view can show, never a panic.
+//! Calls to the merchant proxy's `/api/v1`, through gloo-net. Every request carries the
+//! session cookie (`credentials: include`, so an API on another origin works too) and a
+//! deadline; every body is read with the API types of `coupon_rules::api`, the same types the
+//! proxy writes; every failure becomes an [`ApiError`] the view can show, never a panic.
 
-use coupon_rules::model_json::{self, from_text};
-use coupon_rules::wallet::{Tab, TabCounts};
-use coupon_rules::wire::json::Obj;
-use coupon_rules::{Coupon, Error};
+pub use coupon_rules::api::{ClaimableStock, Claimed, CouponPage};
+use coupon_rules::api::{ClaimRequest, Claimable, ErrorBody, SessionInfo};
+use coupon_rules::wallet::Tab;
+use coupon_rules::Coupon;
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
-/// One page of the 我的代金券 list, as the proxy serves it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CouponPage {
-    pub coupons: Vec<Coupon>,
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub counts: TabCounts,
-    /// Served from the proxy's cache because upstream failed.
-    pub stale: bool,
+/// How long a request may take before it is abandoned and reported as a timeout, unless
+/// [`set_timeout_ms`] says otherwise.
+pub const TIMEOUT_MS: i32 = 15_000;
+
+thread_local! {
+    static TIMEOUT: std::cell::Cell<i32> = const { std::cell::Cell::new(TIMEOUT_MS) };
 }
 
-/// Reads the proxy's JSON (see `proxy/openapi.yaml`) with the rules engine's reader.
-trait Read: Sized {
-    fn read(o: &Obj) -> Result<Self, Error>;
-}
-
-impl Read for CouponPage {
-    fn read(o: &Obj) -> Result<Self, Error> {
-        Ok(CouponPage {
-            coupons: model_json::coupons_of(o, "coupons")?,
-            total: o.req_small("total")?,
-            offset: o.req_small("offset")?,
-            limit: o.req_small("limit")?,
-            counts: model_json::tab_counts(&o.req_obj("counts")?)?,
-            stale: o.opt_bool("stale")?.unwrap_or(false),
-        })
-    }
+/// Sets the deadline of every later request (milliseconds, at least 1).
+pub fn set_timeout_ms(ms: i32) {
+    TIMEOUT.with(|t| t.set(ms.max(1)));
 }
 
 /// What went wrong talking to the proxy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
-    /// The proxy's stable code (`UNAUTHENTICATED`, `UPSTREAM_TIMEOUT` …) or `NETWORK`/`BAD_RESPONSE`.
+    /// The proxy's stable code (`UNAUTHENTICATED`, `UPSTREAM_TIMEOUT` …), or the widget's own
+    /// `NETWORK`, `TIMEOUT` or `BAD_RESPONSE`.
     pub code: String,
     /// A message the user can read.
     pub message: String,
+    /// Whether 重试 is offered.
     pub retryable: bool,
     /// Where to log in, with `UNAUTHENTICATED`.
     pub login_url: Option<String>,
@@ -54,18 +43,16 @@ impl ApiError {
     fn local(code: &str, message: &str) -> Self {
         ApiError { code: code.into(), message: message.into(), retryable: true, login_url: None }
     }
+
+    fn network() -> Self {
+        ApiError::local("NETWORK", "网络异常，请检查网络后重试")
+    }
 }
 
-/// `{"error": {"code", "message", "retryable", "login_url"}}`, as every failure comes.
-impl Read for ApiError {
-    fn read(o: &Obj) -> Result<Self, Error> {
-        let e = o.req_obj("error")?;
-        Ok(ApiError {
-            code: e.exact_str("code")?,
-            message: e.exact_str("message")?,
-            retryable: e.opt_bool("retryable")?.unwrap_or(false),
-            login_url: e.exact_opt_str("login_url")?,
-        })
+impl From<ErrorBody> for ApiError {
+    fn from(body: ErrorBody) -> Self {
+        let e = body.error;
+        ApiError { code: e.code, message: e.message, retryable: e.retryable, login_url: e.login_url }
     }
 }
 
@@ -84,89 +71,77 @@ pub async fn all_available(base: &str) -> Result<Vec<Coupon>, ApiError> {
 }
 
 pub async fn list_coupons(base: &str, tab: Tab, offset: usize, limit: usize) -> Result<CouponPage, ApiError> {
-    get(&format!("{base}/coupons?tab={}&offset={offset}&limit={limit}", tab.as_str())).await
-}
-
-/// A stock the merchant offers to claim here.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClaimableStock {
-    pub stock_id: String,
-    pub name: String,
-}
-
-/// `{"stocks": [{"stock_id", "name"}]}`.
-impl Read for Vec<ClaimableStock> {
-    fn read(o: &Obj) -> Result<Self, Error> {
-        o.req_array("stocks")?
-            .iter()
-            .map(|s| {
-                let s = s.obj()?;
-                Ok(ClaimableStock { stock_id: s.exact_str("stock_id")?, name: s.exact_str("name")? })
-            })
-            .collect()
-    }
+    send(Request::get(&format!("{base}/coupons")).query([("tab", tab.as_str()), ("offset", &offset.to_string()), ("limit", &limit.to_string())]), None).await
 }
 
 pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {
-    get(&format!("{base}/claimable")).await
-}
-
-/// What a successful claim returns: the new coupon's id, and the coupon when the proxy
-/// could already read it back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Claimed {
-    pub coupon_id: String,
-    pub coupon: Option<Coupon>,
-}
-
-impl Read for Claimed {
-    fn read(o: &Obj) -> Result<Self, Error> {
-        Ok(Claimed { coupon_id: o.exact_str("coupon_id")?, coupon: o.opt_obj("coupon")?.map(|c| model_json::coupon(&c)).transpose()? })
-    }
-}
-
-struct SessionInfo {
-    csrf_token: String,
-}
-
-impl Read for SessionInfo {
-    fn read(o: &Obj) -> Result<Self, Error> {
-        Ok(SessionInfo { csrf_token: o.exact_str("csrf_token")? })
-    }
+    Ok(send::<Claimable>(Request::get(&format!("{base}/claimable")), None).await?.stocks)
 }
 
 /// 领取. `client_key` names one intended claim: resending it never issues a second coupon.
 pub async fn claim(base: &str, stock_id: &str, client_key: &str) -> Result<Claimed, ApiError> {
-    let session: SessionInfo = get(&format!("{base}/session")).await?;
-    let body = coupon_rules::json::Value::object([("stock_id", stock_id.into()), ("client_key", client_key.into())]).to_string();
-    request(&format!("{base}/claims"), "POST", Some((&body, &session.csrf_token))).await
+    let session: SessionInfo = send(Request::get(&format!("{base}/session")), None).await?;
+    let body = ClaimRequest { stock_id: stock_id.to_owned(), client_key: client_key.to_owned() };
+    let body = serde_json::to_string(&body).map_err(|_| ApiError::local("BAD_REQUEST", "请求无法发送，请稍后重试"))?;
+    let request = Request::post(&format!("{base}/claims")).header("Content-Type", "application/json").header("X-CSRF-Token", &session.csrf_token);
+    send(request, Some(body)).await
 }
 
-async fn get<T: Read>(url: &str) -> Result<T, ApiError> {
-    request(url, "GET", None).await
+/// Aborts a request when its deadline passes; dropping it (the answer came) cancels the timer.
+struct Deadline {
+    timer: i32,
+    _abort: Closure<dyn FnMut()>,
 }
 
-/// One call to the proxy; `body` is a JSON body with the session's CSRF token.
-async fn request<T: Read>(url: &str, method: &str, body: Option<(&str, &str)>) -> Result<T, ApiError> {
-    let network = || ApiError::local("NETWORK", "网络异常，请检查网络后重试");
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    init.set_credentials(web_sys::RequestCredentials::Include);
-    if let Some((json, _)) = body {
-        init.set_body(&wasm_bindgen::JsValue::from_str(json));
+impl Deadline {
+    fn start(controller: &web_sys::AbortController) -> Option<Deadline> {
+        let controller = controller.clone();
+        let abort = Closure::<dyn FnMut()>::new(move || controller.abort());
+        let timer = web_sys::window()?.set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT.with(|t| t.get())).ok()?;
+        Some(Deadline { timer, _abort: abort })
     }
-    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| network())?;
-    request.headers().set("Accept", "application/json").map_err(|_| network())?;
-    if let Some((_, csrf)) = body {
-        request.headers().set("Content-Type", "application/json").map_err(|_| network())?;
-        request.headers().set("X-CSRF-Token", csrf).map_err(|_| network())?;
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            w.clear_timeout_with_handle(self.timer);
+        }
     }
-    let window = web_sys::window().ok_or_else(network)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| network())?.dyn_into().map_err(|_| network())?;
-    let text = JsFuture::from(response.text().map_err(|_| network())?).await.map_err(|_| network())?.as_string().unwrap_or_default();
-    if response.ok() {
-        from_text(text.as_bytes(), T::read).map_err(|_| ApiError::local("BAD_RESPONSE", "数据异常，请稍后重试"))
+}
+
+/// One call to the proxy; `body` is a JSON body (a POST's). The request itself is not
+/// generic, so its code exists once whatever `T` is read.
+async fn send<T: DeserializeOwned>(request: RequestBuilder, body: Option<String>) -> Result<T, ApiError> {
+    let text = answer_text(request, body).await?;
+    serde_json::from_str(&text).map_err(|e| {
+        web_sys::console::warn_1(&format!("coupon widget: unreadable answer from the proxy: {e}").into());
+        ApiError::local("BAD_RESPONSE", "数据异常，请稍后重试")
+    })
+}
+
+/// The body of a successful answer; any failure as the widget's error.
+async fn answer_text(request: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
+    let controller = web_sys::AbortController::new().map_err(|_| ApiError::network())?;
+    let signal = controller.signal();
+    let request = request.credentials(web_sys::RequestCredentials::Include).header("Accept", "application/json").abort_signal(Some(&signal));
+    let request = match body {
+        Some(json) => request.body(json),
+        None => request.build(),
+    }
+    .map_err(|_| ApiError::network())?;
+    let deadline = Deadline::start(&controller);
+    let answer = async {
+        let response = request.send().await?;
+        let text = response.text().await?;
+        Ok::<_, gloo_net::Error>((response.ok(), text))
+    }
+    .await;
+    drop(deadline);
+    let (ok, text) = answer.map_err(|_| if signal.aborted() { ApiError::local("TIMEOUT", "请求超时，请稍后重试") } else { ApiError::network() })?;
+    if ok {
+        Ok(text)
     } else {
-        Err(from_text(text.as_bytes(), ApiError::read).unwrap_or_else(|_| ApiError::local("BAD_RESPONSE", "服务暂时不可用，请稍后重试")))
+        Err(serde_json::from_str::<ErrorBody>(&text).map_or_else(|_| ApiError::local("BAD_RESPONSE", "服务暂时不可用，请稍后重试"), ApiError::from))
     }
 }

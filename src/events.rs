@@ -1,12 +1,78 @@
 //! Events the widget reports to its host page: DOM CustomEvents that bubble from the widget
-//! to the element it is mounted on (`cw:use`, …), with a JSON-shaped `detail`.
+//! to the element it is mounted on, each `detail` one of the serde types below (the README's
+//! "Events" section documents them).
 
-use coupon_rules::json::Value;
+use coupon_rules::Source;
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
+/// `cw:select`: the picker's choice and what the user pays (fen).
+#[derive(Debug, Serialize)]
+pub struct Select<'a> {
+    /// `null` when no coupon is chosen.
+    pub coupon_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+    pub saving: i64,
+    pub payable: i64,
+    /// The user confirmed it (rather than the widget's automatic best pick).
+    pub confirmed: bool,
+}
+
+/// `cw:use`: 立即使用 was tapped.
+#[derive(Debug, Serialize)]
+pub struct Use<'a> {
+    /// `offline`, `mini_program` or `payment_code`.
+    pub method: &'a str,
+    pub coupon_id: &'a str,
+    pub source: Source,
+    pub stock_id: &'a str,
+    /// The code a cashier scans (offline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<&'a str>,
+}
+
+/// `cw:claim`: a coupon was claimed.
+#[derive(Debug, Serialize)]
+pub struct Claim<'a> {
+    pub stock_id: &'a str,
+    pub coupon_id: &'a str,
+}
+
+/// `cw:entrance`: a custom entrance in the detail sheet was tapped.
+#[derive(Debug, Serialize)]
+pub struct Entrance<'a> {
+    /// `mini_program` or `official_account`.
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupon_id: Option<&'a str>,
+    pub appid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<&'a str>,
+}
+
+/// `cw:error`: a load or a claim failed.
+#[derive(Debug, Serialize)]
+pub struct Failure<'a> {
+    pub code: &'a str,
+    pub message: &'a str,
+    pub retryable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_id: Option<&'a str>,
+}
+
 /// Dispatches `name` from `from`, bubbling, with `detail` as a plain JS object.
-pub fn emit(from: &web_sys::EventTarget, name: &str, detail: &Value) {
-    let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL);
+pub fn emit(from: &web_sys::EventTarget, name: &str, detail: &impl Serialize) {
+    let detail = serde_json::to_string(detail).ok().and_then(|text| js_sys::JSON::parse(&text).ok()).unwrap_or(JsValue::NULL);
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);

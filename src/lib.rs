@@ -17,16 +17,15 @@ pub mod components;
 pub mod events;
 pub mod i18n;
 
-use coupon_rules::json::Value;
-use coupon_rules::model_json::{self, from_text};
-use coupon_rules::wire::json::Obj;
-use coupon_rules::{BeijingTime, Error, Lang, Order};
+use coupon_rules::{BeijingTime, Lang, Order, OrderItem};
+use serde::Deserialize;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Which view a mounted widget shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum View {
     /// 我的代金券.
     #[default]
@@ -76,56 +75,50 @@ impl Options {
         o
     }
 
+    /// The options as JavaScript passes them to [`mount`] (see [`JsOptions`]).
     fn from_js(value: &JsValue) -> Result<Options, String> {
         let text = if value.is_undefined() || value.is_null() {
             "{}".to_owned()
         } else {
             js_sys::JSON::stringify(value).map_err(|_| "options are not JSON-serialisable".to_owned())?.as_string().unwrap_or_default()
         };
-        from_text(text.as_bytes(), Options::read_js).map_err(|e| format!("invalid options: {e}"))
-    }
-
-    /// The options as JavaScript passes them to [`mount`]: `view`, `apiBase`, `locale`,
-    /// `miniProgramLink`, `order`, `theme` (all optional).
-    fn read_js(o: &Obj) -> Result<Options, Error> {
+        let js: JsOptions = serde_json::from_str(&text).map_err(|e| format!("invalid options: {e}"))?;
         let defaults = Options::default();
-        let view = match o.exact_opt_str("view")?.as_deref() {
-            None | Some("wallet") => View::Wallet,
-            Some("picker") => View::Picker,
-            Some(other) => return Err(Error::BadValue { field: "view".into(), detail: format!("unknown view {other:?}") }),
-        };
-        let theme = match o.raw("theme") {
-            None => Vec::new(),
-            Some(Value::Object(members)) => members
-                .iter()
-                .map(|(k, v)| match v {
-                    Value::String(s) => Ok((k.clone(), s.clone())),
-                    _ => Err(Error::WrongType { field: format!("theme.{k}"), expected: "a string" }),
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(Error::WrongType { field: "theme".into(), expected: "an object" }),
-        };
         Ok(Options {
-            view,
-            api_base: o.exact_opt_str("apiBase")?.map(|b| b.trim_end_matches('/').to_owned()).unwrap_or(defaults.api_base),
-            lang: o.exact_opt_str("locale")?.as_deref().map_or(Lang::ZhCn, Lang::from_tag),
-            mini_program_link: o.exact_opt_str("miniProgramLink")?,
-            order: o.opt_obj("order")?.map(|order| model_json::order(&order)).transpose()?.unwrap_or_default(),
-            theme,
+            view: js.view.unwrap_or_default(),
+            api_base: js.api_base.map(|b| b.trim_end_matches('/').to_owned()).unwrap_or(defaults.api_base),
+            lang: js.locale.as_deref().map_or(Lang::ZhCn, Lang::from_tag),
+            mini_program_link: js.mini_program_link,
+            order: js.order.unwrap_or_default(),
+            theme: js.theme.unwrap_or_default().into_iter().collect(),
         })
     }
+}
+
+/// What JavaScript passes to [`mount`]: `{ view: "wallet" | "picker", apiBase, locale,
+/// miniProgramLink, order: { total, items: [{ unitPrice, quantity }] }, theme: { "--cw-…": "…" } }`,
+/// all optional; anything else is refused with the member named.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsOptions {
+    view: Option<View>,
+    api_base: Option<String>,
+    locale: Option<String>,
+    mini_program_link: Option<String>,
+    order: Option<Order>,
+    theme: Option<std::collections::HashMap<String, String>>,
 }
 
 /// `data-order-total` (fen) and `data-order-items` (JSON array of `{unit_price, quantity}`).
 fn order_from_element(el: &web_sys::Element) -> Order {
     let total = el.get_attribute("data-order-total").and_then(|t| t.trim().parse::<i64>().ok()).filter(|t| *t >= 0).unwrap_or(0);
-    let items = el.get_attribute("data-order-items").and_then(|i| model_json::order_items(i.as_bytes()).ok()).unwrap_or_default();
+    let items = el.get_attribute("data-order-items").and_then(|i| serde_json::from_str::<Vec<OrderItem>>(&i).ok()).unwrap_or_default();
     Order { total: coupon_rules::Fen(total), items }
 }
 
 /// The current instant, from the browser's clock.
 pub fn now() -> BeijingTime {
-    BeijingTime::from_unix_millis(js_sys::Date::now() as i64)
+    BeijingTime::from_unix_millis(chrono::Utc::now().timestamp_millis())
 }
 
 /// A mounted widget: what its host can still change, and how to take it away.
@@ -181,7 +174,7 @@ impl WidgetHandle {
     #[wasm_bindgen(js_name = setOrder)]
     pub fn set_order(&self, order: JsValue) -> Result<(), JsError> {
         let text = js_sys::JSON::stringify(&order).map_err(|_| JsError::new("order is not JSON-serialisable"))?.as_string().unwrap_or_default();
-        let order = from_text(text.as_bytes(), model_json::order).map_err(|e| JsError::new(&format!("invalid order: {e}")))?;
+        let order: Order = serde_json::from_str(&text).map_err(|e| JsError::new(&format!("invalid order: {e}")))?;
         if order.total.0 < 0 {
             return Err(JsError::new("invalid order: total must not be negative"));
         }

@@ -96,7 +96,7 @@ pub fn https_url(url: &str) -> Option<&str> {
 
 /// What the coupon takes off, with its threshold in fen (0 = 无门槛).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum CouponKind {
     /// 满减: `amount` off an order of at least `threshold`.
     FixedAmount { amount: Fen, threshold: Fen },
@@ -144,7 +144,7 @@ pub struct Merchant {
 
 /// How the 立即使用 button redeems the coupon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum UseMethod {
     /// Show the code as QR and barcode at the till.
     Offline,
@@ -207,8 +207,28 @@ pub struct WeeklySlots {
 
 /// A range of the Beijing day, both ends included as WeChat states them (`end` 23:59:59 is
 /// the end of the day).
+///
+/// In JSON each end is its second of the day (`36000` = 10:00:00), as WeChat writes it:
+/// chrono's `HH:MM:SS` reader would cost the widget's bundle its general pattern parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DayRange {
+    #[serde(with = "second_of_day")]
     pub begin: NaiveTime,
+    #[serde(with = "second_of_day")]
     pub end: NaiveTime,
+}
+
+/// A time of day as its second of the day, 0..=86399.
+mod second_of_day {
+    use chrono::{NaiveTime, Timelike};
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(t.num_seconds_from_midnight())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let secs = u32::deserialize(d)?;
+        NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).ok_or_else(|| de::Error::custom(format!("not a second of the day: {secs}")))
+    }
 }

@@ -4,13 +4,12 @@
 
 use super::load::Load;
 use crate::api::{self, ClaimableStock};
-use crate::events::emit;
+use crate::events::{self, emit};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::{Coupon, Lang};
 use leptos::html;
 use leptos::prelude::*;
-use coupon_rules::json::Value;
 
 #[component]
 pub fn ClaimBar(lang: Lang, on_claimed: Callback<Coupon>) -> impl IntoView {
@@ -59,7 +58,7 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
                 key.set_value(None); // the next tap is a new claim
                 message.set(Some((true, t(lang, "领取成功", "Claimed").to_owned())));
                 if let Some(el) = &target {
-                    emit(el, "cw:claim", &Value::object([("stock_id", stock_for_events.as_str().into()), ("coupon_id", claimed.coupon_id.as_str().into())]));
+                    emit(el, "cw:claim", &events::Claim { stock_id: &stock_for_events, coupon_id: &claimed.coupon_id });
                 }
                 if let Some(coupon) = claimed.coupon {
                     on_claimed.run(coupon);
@@ -71,7 +70,7 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
                     key.set_value(None);
                 }
                 if let Some(el) = &target {
-                    emit(el, "cw:error", &Value::object([("code", e.code.as_str().into()), ("message", e.message.as_str().into()), ("stock_id", stock_for_events.as_str().into())]));
+                    emit(el, "cw:error", &events::Failure { code: &e.code, message: &e.message, retryable: e.retryable, stock_id: Some(&stock_for_events) });
                 }
                 message.set(Some((false, e.message)));
             }

@@ -1,12 +1,11 @@
 //! The detail sheet: 使用须知, the coupon image, every validity rule in full, the times, the
 //! code, the merchant, and the custom entrances.
 
-use crate::events::emit;
+use crate::events::{self, emit};
 use crate::i18n::t;
 use coupon_rules::validity::span;
 use coupon_rules::{text, BeijingTime, Coupon, Lang};
 use leptos::prelude::*;
-use coupon_rules::json::Value;
 
 fn when(t: Option<BeijingTime>) -> Option<String> {
     t.map(|t| format!("{} {}", t.date_dotted(), t.hh_mm()))
@@ -50,23 +49,28 @@ pub fn DetailBody(coupon: Coupon, lang: Lang) -> impl IntoView {
                 {rows.into_iter().map(|(k, v)| view! { <div class="cw-detail__row"><dt>{k}</dt><dd>{v}</dd></div> }).collect_view()}
             </dl>
             {mini.map(|m| {
-                let detail = Value::object([("type", "mini_program".into()), ("coupon_id", coupon_id.as_str().into()), ("appid", m.appid.as_str().into()), ("path", m.path.clone().into())]);
+                let (coupon_id, appid, path) = (coupon_id.clone(), m.appid.clone(), m.path.clone());
+                let tell = move |target: &web_sys::EventTarget| {
+                    emit(target, "cw:entrance", &events::Entrance { kind: "mini_program", coupon_id: Some(&coupon_id), appid: &appid, path: path.as_deref() })
+                };
                 let words = m.entrance_words.clone().unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned());
                 view! {
                     <div class="cw-detail__entrance">
                         <span class="cw-detail__guiding">{m.guiding_words.clone()}</span>
                         <button type="button" class="cw-button"
-                                on:click=move |e| if let Some(target) = e.target() { emit(&target, "cw:entrance", &detail) }>{words}</button>
+                                on:click=move |e| if let Some(target) = e.target() { tell(&target) }>{words}</button>
                     </div>
                 }
             })}
             {official.map(|appid| {
-                let detail = Value::object([("type", "official_account".into()), ("appid", appid.into())]);
+                let tell = move |target: &web_sys::EventTarget| {
+                    emit(target, "cw:entrance", &events::Entrance { kind: "official_account", coupon_id: None, appid: &appid, path: None })
+                };
                 view! {
                     <div class="cw-detail__entrance">
                         <span class="cw-detail__guiding">{t(lang, "关注商家公众号", "Follow the merchant")}</span>
                         <button type="button" class="cw-button cw-button--plain"
-                                on:click=move |e| if let Some(target) = e.target() { emit(&target, "cw:entrance", &detail) }>{t(lang, "公众号", "Official account")}</button>
+                                on:click=move |e| if let Some(target) = e.target() { tell(&target) }>{t(lang, "公众号", "Official account")}</button>
                     </div>
                 }
             })}

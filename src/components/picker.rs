@@ -8,14 +8,13 @@ use super::load::Load;
 use super::sheet::Sheet;
 use super::windowed::Windowed;
 use crate::api::{self, ApiError};
-use crate::events::emit;
+use crate::events::{self, emit};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::rank::{Applicable, NotApplicable};
 use coupon_rules::{rank, text, Coupon, Fen, Lang, Order, Ranking};
 use leptos::html;
 use leptos::prelude::*;
-use coupon_rules::json::Value;
 
 /// What the user chose: the best coupon (the default), a given one, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,24 +96,21 @@ pub fn CouponPicker(coupons: Vec<Coupon>, order: RwSignal<Order>, #[prop(optiona
             return;
         }
         told.set_value(Some(key));
-        let mut detail = match chosen {
-            Some(a) => coupons.with_value(|c| {
-                let coupon = &c[a.index];
-                vec![
-                    ("coupon_id", coupon.id.as_str().into()),
-                    ("source", coupon.source.as_str().into()),
-                    ("stock_id", coupon.stock_id.as_str().into()),
-                    ("name", coupon.name.as_str().into()),
-                    ("saving", a.saving.0.into()),
-                    ("payable", total.saturating_sub(a.saving).0.into()),
-                ]
-            }),
-            None => vec![("coupon_id", Value::Null), ("saving", 0.into()), ("payable", total.0.into())],
-        };
-        detail.push(("confirmed", confirmed.into()));
-        if let Some(el) = cell.get_untracked() {
-            emit(&el, "cw:select", &Value::object(detail));
-        }
+        let Some(el) = cell.get_untracked() else { return };
+        coupons.with_value(|c| {
+            let coupon = chosen.as_ref().map(|a| &c[a.index]);
+            let saving = chosen.as_ref().map_or(Fen::ZERO, |a| a.saving);
+            let detail = events::Select {
+                coupon_id: coupon.map(|c| c.id.as_str()),
+                source: coupon.map(|c| c.source),
+                stock_id: coupon.map(|c| c.stock_id.as_str()),
+                name: coupon.map(|c| c.name.as_str()),
+                saving: saving.0,
+                payable: total.saturating_sub(saving).0,
+                confirmed,
+            };
+            emit(&el, "cw:select", &detail);
+        });
     };
     Effect::new(move |_| {
         selected.track();

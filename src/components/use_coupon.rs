@@ -2,25 +2,23 @@
 //! every tap shows the user something: a tap is never silently lost.
 
 use super::codes::{Barcode, QrCode};
-use crate::events::emit;
+use crate::events::{emit, Use};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::{Coupon, Lang, UseMethod};
 use leptos::prelude::*;
-use coupon_rules::json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Reports the tap to the host and, in a mini-program web-view with the JS-SDK, navigates
 /// there. Returns whether the widget should open its own use sheet.
 pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget) -> bool {
-    let (method, extra) = match &coupon.use_method {
-        UseMethod::Offline => ("offline", vec![("code", coupon.id.as_str().into())]),
-        UseMethod::MiniProgram { appid, path } => ("mini_program", vec![("appid", appid.clone().into()), ("path", path.clone().into())]),
-        UseMethod::PaymentCode => ("payment_code", vec![]),
+    let mut detail = Use { method: "", coupon_id: &coupon.id, source: coupon.source, stock_id: &coupon.stock_id, code: None, appid: None, path: None };
+    match &coupon.use_method {
+        UseMethod::Offline => (detail.method, detail.code) = ("offline", Some(coupon.id.as_str())),
+        UseMethod::MiniProgram { appid, path } => (detail.method, detail.appid, detail.path) = ("mini_program", appid.as_deref(), path.as_deref()),
+        UseMethod::PaymentCode => detail.method = "payment_code",
         UseMethod::SelfConsume | UseMethod::Unknown { .. } => return false,
-    };
-    let common = [("method", method.into()), ("coupon_id", coupon.id.as_str().into()), ("source", coupon.source.as_str().into()), ("stock_id", coupon.stock_id.as_str().into())];
-    let detail = Value::object(common.into_iter().chain(extra));
+    }
     emit(from, "cw:use", &detail);
     match &coupon.use_method {
         UseMethod::MiniProgram { path: Some(path), .. } => !navigate_in_mini_program(path),

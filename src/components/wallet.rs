@@ -214,8 +214,7 @@ where
         let Some(e) = failure() else { return };
         if let Some(el) = target.get_untracked() {
             let el: web_sys::EventTarget = el.unchecked_into();
-            let detail = coupon_rules::json::Value::object([("code", e.code.into()), ("message", e.message.into()), ("retryable", e.retryable.into())]);
-            crate::events::emit(&el, "cw:error", &detail);
+            crate::events::emit(&el, "cw:error", &crate::events::Failure { code: &e.code, message: &e.message, retryable: e.retryable, stock_id: None });
         }
     });
 }

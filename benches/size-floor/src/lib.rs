@@ -4,14 +4,15 @@
 //! card and each reason). No card, list, sheet, picker or fetch. `scripts/bench.sh` builds it
 //! with the widget's profile and prints its gzip size beside the widget's budget.
 
-use coupon_rules::{model_json, rank, text, BeijingTime, Lang};
+use coupon_rules::api::CouponPage;
+use coupon_rules::{from_json, rank, text, BeijingTime, Lang, Order};
 use wasm_bindgen::prelude::*;
 
 /// Reads a coupon page and an order, ranks, and returns every text a card and a reason show.
 #[wasm_bindgen]
 pub fn card_texts(page: &str, order: &str, now_ms: f64, lang: &str) -> Result<String, String> {
-    let coupons = model_json::from_text(page.as_bytes(), |o| model_json::coupons_of(o, "coupons")).map_err(|e| e.to_string())?;
-    let order = model_json::from_text(order.as_bytes(), model_json::order).map_err(|e| e.to_string())?;
+    let coupons = from_json::<CouponPage>(page.as_bytes()).map_err(|e| e.to_string())?.coupons;
+    let order: Order = from_json(order.as_bytes()).map_err(|e| e.to_string())?;
     let (now, lang) = (BeijingTime::from_unix_millis(now_ms as i64), Lang::from_tag(lang));
     let ranking = rank(&coupons, &order, now);
     let mut out = String::new();
