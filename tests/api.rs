@@ -57,7 +57,7 @@ async fn a_request_that_never_answers_ends_as_a_retryable_timeout() {
 
 #[wasm_bindgen_test]
 async fn a_page_is_read_with_the_api_types_and_sent_with_the_session_cookie() {
-    let page = CouponPage { coupons: vec![], total: 0, offset: 40, limit: 20, counts: TabCounts { available: 1, used: 2, expired: 3 }, stale: true, skipped: 0 };
+    let page = CouponPage { coupons: vec![], total: 0, offset: 40, limit: 20, counts: TabCounts { available: 1, used: 2, expired: 3 }, stale: true, skipped: 0, missing: vec![], truncated: false };
     let fetch = FakeFetch::new(&respond(200, &serde_json::to_string(&page).unwrap()));
     assert_eq!(api::list_coupons("https://shop.example/api/v1", Tab::Used, 40, 20).await.unwrap(), page);
     let request = fetch.request(0);

@@ -40,7 +40,7 @@ async fn main() {
     }
     let sandbox = proxy.app.sandbox.clone().unwrap();
     tokio::time::sleep(Duration::from_secs(seconds / 2)).await;
-    sandbox.set_faults(Faults { frequency_limited: 300, system_error: 300, malformed_body: 100, bad_signature: 100, latency_ms: 0 });
+    sandbox.set_faults(Faults { frequency_limited: 300, system_error: 300, malformed_body: 100, bad_signature: 100, latency_ms: 0, ..Default::default() });
     let faults_at = started.elapsed();
     let mut all = Worker { latencies_us: Vec::new(), statuses: BTreeMap::new(), claimed_ids: HashSet::new() };
     let mut per_user_claimed = Vec::new();

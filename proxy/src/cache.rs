@@ -15,6 +15,10 @@ pub struct Wallet {
     pub coupons: Vec<Coupon>,
     /// Upstream items that could not be read (logged; the rest are served).
     pub skipped: usize,
+    /// Sources that failed this time; the wallet holds the others' coupons.
+    pub missing: Vec<coupon_rules::api::MissingSource>,
+    /// A source had more pages than the proxy reads.
+    pub truncated: bool,
     /// Response bodies already made from these coupons, by request, each good until the
     /// first instant a coupon's availability changes (which can move or reorder it).
     pages: Mutex<HashMap<PageKey, (bytes::Bytes, Option<BeijingTime>)>>,
@@ -34,7 +38,7 @@ const MAX_PAGES: usize = 64;
 
 impl Wallet {
     pub fn new(coupons: Vec<Coupon>, skipped: usize) -> Wallet {
-        Wallet { coupons, skipped, pages: Mutex::new(HashMap::new()) }
+        Wallet { coupons, skipped, missing: Vec::new(), truncated: false, pages: Mutex::new(HashMap::new()) }
     }
 
     /// A body made earlier for `key` that is still right at `now`.
@@ -99,7 +103,9 @@ impl WalletCache {
         match result {
             Ok(wallet) => {
                 let wallet = Arc::new(wallet);
-                self.entries.lock().expect("cache lock").insert(key.to_owned(), Entry { wallet: wallet.clone(), fetched: Instant::now() });
+                // A wallet with a source missing is served, but the next request asks again.
+                let fetched = if wallet.missing.is_empty() { Instant::now() } else { Instant::now().checked_sub(self.ttl).unwrap_or_else(Instant::now) };
+                self.entries.lock().expect("cache lock").insert(key.to_owned(), Entry { wallet: wallet.clone(), fetched });
                 Ok((wallet, Freshness::Fresh))
             }
             Err(e) => match self.cached(key, self.stale_ttl) {

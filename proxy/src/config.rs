@@ -90,6 +90,19 @@ pub struct Options {
     /// Stocks users may claim (领取) through the widget, as `STOCK_ID` or `STOCK_ID=名称`; repeatable.
     #[arg(long = "claimable-stock", env = "COUPON_PROXY_CLAIMABLE_STOCKS", value_delimiter = ',')]
     pub claimable_stocks: Option<Vec<String>>,
+    /// Merchants (headquarters, partners) whose 代金券 and 消费金 this store accepts, asked for
+    /// by creator so that their used and expired coupons are listed too (WeChat Pay must have
+    /// authorised it; otherwise that part of the list is reported missing); repeatable.
+    #[arg(long = "partner-mchid", env = "COUPON_PROXY_PARTNER_MCHIDS", value_delimiter = ',')]
+    pub partner_mchids: Option<Vec<String>>,
+    /// The goods a 单品券 stock covers, as `STOCK_ID=GOODS_ID|GOODS_ID`; repeatable. Without it
+    /// such a coupon shows 仅限指定商品 and is never picked automatically.
+    #[arg(long = "single-item-goods", env = "COUPON_PROXY_SINGLE_ITEM_GOODS", value_delimiter = ',')]
+    pub single_item_goods: Option<Vec<String>>,
+    /// A claimable stock issued with a value the merchant sets, as `STOCK_ID=VALUE/MINIMUM` in fen
+    /// (发放's coupon_value and coupon_minimum); repeatable.
+    #[arg(long = "claim-value", env = "COUPON_PROXY_CLAIM_VALUES", value_delimiter = ',')]
+    pub claim_values: Option<Vec<String>>,
     /// Folder with the built widget and demo page [default: dist].
     #[arg(long, env = "COUPON_PROXY_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
@@ -139,6 +152,9 @@ impl Options {
             session_secret: self.session_secret.or(f.session_secret),
             allowed_origins: self.allowed_origins.or(f.allowed_origins),
             claimable_stocks: self.claimable_stocks.or(f.claimable_stocks),
+            partner_mchids: self.partner_mchids.or(f.partner_mchids),
+            single_item_goods: self.single_item_goods.or(f.single_item_goods),
+            claim_values: self.claim_values.or(f.claim_values),
             static_dir: self.static_dir.or(f.static_dir),
             upstream_timeout_ms: self.upstream_timeout_ms.or(f.upstream_timeout_ms),
             cache_ttl_secs: self.cache_ttl_secs.or(f.cache_ttl_secs),
@@ -155,6 +171,25 @@ impl Options {
 pub fn claimable_stock(entry: &str) -> ClaimableStock {
     let (id, name) = entry.split_once('=').unwrap_or((entry, entry));
     ClaimableStock { stock_id: id.trim().to_owned(), name: name.trim().to_owned() }
+}
+
+/// `STOCK_ID=GOODS_ID|GOODS_ID`.
+fn single_item_goods(entry: &str) -> Result<(String, Vec<String>), String> {
+    let (stock, goods) = entry.split_once('=').ok_or_else(|| format!("--single-item-goods {entry:?}: expected STOCK_ID=GOODS_ID|GOODS_ID"))?;
+    let goods: Vec<String> = goods.split('|').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect();
+    if stock.trim().is_empty() || goods.is_empty() {
+        return Err(format!("--single-item-goods {entry:?}: expected STOCK_ID=GOODS_ID|GOODS_ID"));
+    }
+    Ok((stock.trim().to_owned(), goods))
+}
+
+/// `STOCK_ID=VALUE/MINIMUM`, fen.
+fn claim_value(entry: &str) -> Result<(String, (u64, u64)), String> {
+    let bad = || format!("--claim-value {entry:?}: expected STOCK_ID=VALUE/MINIMUM in fen");
+    let (stock, amounts) = entry.split_once('=').ok_or_else(bad)?;
+    let (value, minimum) = amounts.split_once('/').ok_or_else(bad)?;
+    let (value, minimum) = (value.trim().parse().map_err(|_| bad())?, minimum.trim().parse().map_err(|_| bad())?);
+    Ok((stock.trim().to_owned(), (value, minimum)))
 }
 
 impl From<Mode> for coupon_rules::api::Mode {
@@ -183,7 +218,15 @@ pub struct Settings {
     pub session_secret: Vec<u8>,
     pub allowed_origins: Vec<String>,
     pub claimable_stocks: Vec<ClaimableStock>,
+    pub partner_mchids: Vec<String>,
+    /// 单品券 stock id → the merchant's goods ids it covers.
+    pub single_item_goods: std::collections::HashMap<String, Vec<String>>,
+    /// Claimable stock id → (coupon_value, coupon_minimum) in fen.
+    pub claim_values: std::collections::HashMap<String, (u64, u64)>,
     pub static_dir: PathBuf,
+    /// The most pages read per upstream list query (50 coupons each); more is reported as
+    /// `truncated`, never dropped silently.
+    pub max_upstream_pages: u64,
     pub upstream_timeout: Duration,
     pub cache_ttl: Duration,
     pub stale_ttl: Duration,
@@ -276,8 +319,20 @@ impl Settings {
                 None if mode == Mode::Sandbox => crate::sandbox::claimable_stocks(),
                 None => Vec::new(),
             },
+            partner_mchids: match o.partner_mchids {
+                Some(list) => list.into_iter().map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect(),
+                None if mode == Mode::Sandbox => crate::sandbox::PARTNER_MCHIDS.iter().map(|m| (*m).to_owned()).collect(),
+                None => Vec::new(),
+            },
+            single_item_goods: match o.single_item_goods {
+                Some(list) => list.iter().map(|e| single_item_goods(e)).collect::<Result<_, _>>()?,
+                None if mode == Mode::Sandbox => crate::sandbox::SINGLE_ITEM_GOODS.iter().map(|(s, g)| ((*s).to_owned(), g.iter().map(|g| (*g).to_owned()).collect())).collect(),
+                None => Default::default(),
+            },
+            claim_values: o.claim_values.unwrap_or_default().iter().map(|e| claim_value(e)).collect::<Result<_, _>>()?,
             static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from("dist")),
             upstream_timeout: Duration::from_millis(o.upstream_timeout_ms.unwrap_or(3_000)),
+            max_upstream_pages: 100,
             cache_ttl: Duration::from_secs(o.cache_ttl_secs.unwrap_or(30)),
             stale_ttl: Duration::from_secs(o.stale_ttl_secs.unwrap_or(600)),
             session_ttl: Duration::from_secs(o.session_ttl_secs.unwrap_or(7_200)),

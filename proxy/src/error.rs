@@ -1,11 +1,14 @@
 //! The proxy's one error type. Every failure a browser can see becomes a stable code, a
-//! zh-CN message a user can read, and whether retrying can help, in exactly one place.
+//! zh-CN message (worded in `coupon_rules::text::error_message`, which the widget also uses
+//! for its English), and whether retrying can help, in exactly one place.
 
 use crate::upstream::UpstreamError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use coupon_rules::api::{ErrorBody, ErrorInfo};
+use coupon_rules::text::error_message;
+use coupon_rules::Lang;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -25,38 +28,75 @@ pub enum ApiError {
     /// The stock is not one the merchant lets users claim here.
     StockNotClaimable,
     /// Upstream refused a claim for a reason the user should read (quota, budget, …).
-    ClaimRejected { upstream_code: String, message: String },
+    ClaimRejected { upstream_code: String },
     Upstream(UpstreamError),
 }
 
+/// WeChat Pay codes that mean the merchant's own setup is wrong: the user can do nothing
+/// about them and retrying will not help; the log says exactly what.
+const SETUP_CODES: [&str; 6] = ["PARAM_ERROR", "INVALID_REQUEST", "NOAUTH", "APPID_MCHID_NOT_MATCH", "MCH_NOT_EXISTS", "SIGN_ERROR"];
+
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, String, bool) {
+    /// A claim WeChat Pay refused: a business refusal the user reads, or any other failure.
+    pub fn from_claim(e: UpstreamError) -> ApiError {
+        match e {
+            UpstreamError::Rejected { code, .. } if matches!(code.as_str(), "NOT_ENOUGH" | "RULELIMIT" | "USER_ACCOUNT_ABNORMAL" | "RESOURCE_NOT_EXISTS") => {
+                ApiError::ClaimRejected { upstream_code: code }
+            }
+            other => ApiError::Upstream(other),
+        }
+    }
+
+    /// Status, stable code, whether retrying helps, and WeChat's own code when it refused.
+    fn parts(&self) -> (StatusCode, &'static str, bool, Option<&str>) {
         use ApiError::*;
         match self {
-            Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "请先登录".into(), false),
-            CsrfFailed => (StatusCode::FORBIDDEN, "CSRF_FAILED", "请求已失效，请刷新页面后重试".into(), false),
-            OriginNotAllowed => (StatusCode::FORBIDDEN, "ORIGIN_NOT_ALLOWED", "当前页面无权访问".into(), false),
-            InvalidParameter(detail) => (StatusCode::BAD_REQUEST, "INVALID_PARAMETER", format!("请求参数有误：{detail}"), false),
-            BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE", "请求内容过大".into(), false),
-            NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND", "券不存在或已失效".into(), false),
-            RateLimited => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "操作太频繁，请稍后再试".into(), true),
-            StockNotClaimable => (StatusCode::BAD_REQUEST, "STOCK_NOT_CLAIMABLE", "该券不可领取".into(), false),
-            ClaimRejected { message, .. } => (StatusCode::CONFLICT, "CLAIM_REJECTED", message.clone(), false),
+            Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", false, None),
+            CsrfFailed => (StatusCode::FORBIDDEN, "CSRF_FAILED", false, None),
+            OriginNotAllowed => (StatusCode::FORBIDDEN, "ORIGIN_NOT_ALLOWED", false, None),
+            InvalidParameter(_) => (StatusCode::BAD_REQUEST, "INVALID_PARAMETER", false, None),
+            BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE", false, None),
+            NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND", false, None),
+            RateLimited => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", true, None),
+            StockNotClaimable => (StatusCode::BAD_REQUEST, "STOCK_NOT_CLAIMABLE", false, None),
+            ClaimRejected { upstream_code } => (StatusCode::CONFLICT, "CLAIM_REJECTED", false, Some(upstream_code)),
             Upstream(e) => match e {
-                UpstreamError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "UPSTREAM_TIMEOUT", "微信支付响应超时，请稍后重试".into(), true),
-                UpstreamError::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE", "暂时无法连接微信支付，请稍后重试".into(), true),
-                UpstreamError::Rejected { status, .. } if *status == 429 => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", "微信支付繁忙，请稍后重试".into(), true),
-                UpstreamError::Rejected { status, .. } if *status >= 500 => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", "微信支付暂时出错，请稍后重试".into(), true),
-                UpstreamError::Rejected { code, .. } if code == "USER_NOT_EXISTS" => (StatusCode::NOT_FOUND, "USER_NOT_FOUND", "未找到该用户的券".into(), false),
-                UpstreamError::Rejected { code, .. } if code == "RESOURCE_NOT_EXISTS" => (StatusCode::NOT_FOUND, "NOT_FOUND", "券不存在或已失效".into(), false),
-                UpstreamError::Rejected { .. } => (StatusCode::BAD_GATEWAY, "UPSTREAM_REJECTED", "微信支付拒绝了请求".into(), false),
-                UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) => (StatusCode::BAD_GATEWAY, "UPSTREAM_BAD_RESPONSE", "微信支付返回异常，请稍后重试".into(), true),
+                UpstreamError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "UPSTREAM_TIMEOUT", true, None),
+                UpstreamError::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE", true, None),
+                UpstreamError::Rejected { status, code, .. } => {
+                    let wechat = Some(code.as_str()).filter(|c| !c.is_empty() && *c != "UNVERIFIED");
+                    match code.as_str() {
+                        "FREQUENCY_LIMITED" => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat),
+                        "SYSTEM_ERROR" => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat),
+                        "USER_NOT_EXISTS" => (StatusCode::NOT_FOUND, "USER_NOT_FOUND", false, wechat),
+                        "RESOURCE_NOT_EXISTS" => (StatusCode::NOT_FOUND, "NOT_FOUND", false, wechat),
+                        c if SETUP_CODES.contains(&c) => (StatusCode::BAD_GATEWAY, "MERCHANT_SETUP", false, wechat),
+                        _ if *status == 429 => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat),
+                        _ if *status >= 500 => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat),
+                        _ => (StatusCode::BAD_GATEWAY, "UPSTREAM_REJECTED", false, wechat),
+                    }
+                }
+                UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) => (StatusCode::BAD_GATEWAY, "UPSTREAM_BAD_RESPONSE", true, None),
             },
         }
     }
 
     pub fn code(&self) -> &'static str {
         self.parts().1
+    }
+
+    /// The body of this error, as the API writes it.
+    pub fn info(&self) -> ErrorInfo {
+        let (_, code, retryable, upstream_code) = self.parts();
+        let mut message = error_message(code, upstream_code, Lang::ZhCn).unwrap_or("请求失败，请稍后重试").to_owned();
+        if let ApiError::InvalidParameter(detail) = self {
+            message = format!("{message}：{detail}");
+        }
+        let login_url = match self {
+            ApiError::Unauthenticated { login_url } => Some(login_url.clone()),
+            _ => None,
+        };
+        ErrorInfo { code: code.to_owned(), message, retryable, login_url, upstream_code: upstream_code.map(str::to_owned) }
     }
 }
 
@@ -68,19 +108,22 @@ impl From<UpstreamError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message, retryable) = self.parts();
+        let status = self.parts().0;
         if status.is_server_error() {
-            tracing::warn!(code, error = ?self, "request failed");
+            // The exact upstream code and message go to the log, never to the user.
+            tracing::warn!(code = self.code(), error = %DisplayError(&self), "request failed");
         }
-        let login_url = match &self {
-            ApiError::Unauthenticated { login_url } => Some(login_url.clone()),
-            _ => None,
-        };
-        let upstream_code = match &self {
-            ApiError::ClaimRejected { upstream_code, .. } => Some(upstream_code.clone()),
-            _ => None,
-        };
-        let body = ErrorBody { error: ErrorInfo { code: code.to_owned(), message, retryable, login_url, upstream_code } };
-        (status, Json(body)).into_response()
+        (status, Json(ErrorBody { error: self.info() })).into_response()
+    }
+}
+
+struct DisplayError<'a>(&'a ApiError);
+
+impl std::fmt::Display for DisplayError<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            ApiError::Upstream(e) => write!(f, "{e}"),
+            other => write!(f, "{other:?}"),
+        }
     }
 }

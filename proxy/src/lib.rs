@@ -24,6 +24,8 @@ pub struct App {
     pub settings: Settings,
     pub upstream: upstream::Client,
     pub wallets: cache::WalletCache,
+    /// 商家券 read fresh for the detail sheet, kept a few seconds, by (openid, coupon code).
+    pub details: moka::future::Cache<(String, String), coupon_rules::Coupon>,
     pub sessions: session::Sessions,
     /// In sandbox mode: the embedded upstream (for the development login's user list).
     pub sandbox: Option<sandbox::SharedSandbox>,
@@ -72,6 +74,7 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
     let app = Arc::new(App {
         upstream: upstream::Client::new(&settings, base)?,
         wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl),
+        details: moka::future::Cache::builder().max_capacity(10_000).time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10))).build(),
         sessions: session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute),
         sandbox,
         claims: Mutex::new(HashMap::new()),

@@ -5,7 +5,8 @@
 
 mod common;
 use common::*;
-use coupon_rules::api::{ClaimRequest, CouponPage};
+use coupon_proxy::upstream::UpstreamError;
+use coupon_rules::api::{ClaimRequest, CouponPage, MissingSource, WalletSource};
 use coupon_rules::wallet::TabCounts;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -188,7 +189,8 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
 
     // A page with every coupon kind, state and use method, written as the proxy writes pages.
     let now = coupon_proxy::api::now();
-    let every = CouponPage { coupons: coupon_rules::sample::every_variant(now), total: 6, offset: 0, limit: 20, counts: TabCounts::default(), stale: false, skipped: 0 };
+    let missing = vec![MissingSource { source: WalletSource::Balance, error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected { status: 403, code: "NOAUTH".into(), message: String::new() }).info() }];
+    let every = CouponPage { coupons: coupon_rules::sample::every_variant(now), total: 6, offset: 0, limit: 20, counts: TabCounts::default(), stale: false, skipped: 0, missing, truncated: true };
     spec.check_schema("CouponPage", &serde_json::to_value(&every).unwrap());
 
     let never_written: Vec<String> = spec.declared().difference(&spec.covered).cloned().collect();

@@ -89,10 +89,10 @@ async fn the_error_table_with_its_statuses() {
 #[tokio::test]
 async fn issuing_is_idempotent_on_out_request_no() {
     let c = client().await;
-    let first = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0001").await.unwrap();
-    let again = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0001").await.unwrap();
+    let first = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0001", None).await.unwrap();
+    let again = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0001", None).await.unwrap();
     assert_eq!(first, again);
-    let other = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0002").await.unwrap();
+    let other = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0002", None).await.unwrap();
     assert_ne!(first, other);
     let held = c.stock_coupons("o_sandbox_empty", id::APPID, &stock(|s| s.creator_mchid = Some(id::MCHID.into()))).await.unwrap();
     assert_eq!(held.coupons.len(), 2);

@@ -21,6 +21,31 @@ pub struct CouponPage {
     /// Upstream coupons that could not be read (logged by the proxy).
     #[serde(default)]
     pub skipped: usize,
+    /// Sources that failed: the coupons shown are the others'. Empty when the list is whole.
+    #[serde(default)]
+    pub missing: Vec<MissingSource>,
+    /// The proxy stopped reading upstream pages at its safety cap: there are more coupons.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// The three lists a wallet is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WalletSource {
+    /// 商家券.
+    Merchant,
+    /// 代金券.
+    Stock,
+    /// 消费金.
+    Balance,
+}
+
+/// A source the proxy could not read this time, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingSource {
+    pub source: WalletSource,
+    pub error: ErrorInfo,
 }
 
 /// `GET /coupons/{source}/{id}`.

@@ -21,10 +21,20 @@ pub struct Order {
 pub struct OrderItem {
     #[serde(default)]
     pub name: Option<String>,
+    /// The merchant's goods id: what a 单品券's covered goods are matched against.
+    #[serde(default, alias = "goodsId")]
+    pub goods_id: Option<String>,
     #[serde(alias = "unitPrice")]
     pub unit_price: Fen,
     #[serde(default = "one")]
     pub quantity: u32,
+}
+
+impl OrderItem {
+    /// `quantity` units at `unit_price`, with no name or goods id.
+    pub fn new(unit_price: Fen, quantity: u32) -> OrderItem {
+        OrderItem { name: None, goods_id: None, unit_price, quantity }
+    }
 }
 
 fn one() -> u32 {
@@ -41,6 +51,11 @@ pub enum Reason {
     BelowThreshold { threshold: Fen },
     /// 换购/减至 need an item they can act on; `max_item_price` is 减至's cap.
     NoEligibleItem { max_item_price: Option<Fen> },
+    /// 单品券 whose covered goods, or the order's goods, are not known: 仅限指定商品, and no
+    /// saving is guessed.
+    SingleItemUnknown,
+    /// 单品券 whose covered goods are not in this order.
+    NoCoveredItem,
     /// 消费金 with nothing left.
     EmptyBalance,
     /// Applies, but takes nothing off (a zero order, an exchange price above the item's).
@@ -68,7 +83,8 @@ pub fn evaluate_given(coupon: &Coupon, order: &Order, availability: Availability
     if !availability.is_usable() {
         return Outcome::NotApplicable(Reason::NotUsable { availability });
     }
-    match saving(&coupon.kind, order).map(|s| s.min(order.total)) {
+    let saving = if coupon.single_item { single_item_saving(coupon, order) } else { saving(&coupon.kind, order) };
+    match saving.map(|s| s.min(order.total)) {
         Ok(s) if s > Fen::ZERO => Outcome::Applies { saving: s },
         Ok(_) => Outcome::NotApplicable(Reason::NoSaving),
         Err(reason) => Outcome::NotApplicable(reason),
@@ -95,6 +111,39 @@ fn saving(kind: &CouponKind, order: &Order) -> Result<Fen, Reason> {
         CouponKind::Balance { balance } if *balance <= Fen::ZERO => Err(Reason::EmptyBalance),
         CouponKind::Balance { balance } => Ok(*balance),
         CouponKind::Unknown { .. } => Err(Reason::UnsupportedKind),
+    }
+}
+
+/// A 单品券 takes off one unit of one covered item line: the best such unit.
+fn single_item_saving(coupon: &Coupon, order: &Order) -> Result<Fen, Reason> {
+    if coupon.goods_ids.is_empty() || order.items.iter().all(|i| i.goods_id.is_none()) {
+        return Err(Reason::SingleItemUnknown);
+    }
+    let threshold = coupon.kind.threshold();
+    if order.total.max(Fen::ZERO) < threshold {
+        return Err(Reason::BelowThreshold { threshold });
+    }
+    let covered = Order {
+        total: order.total,
+        items: order.items.iter().filter(|i| i.goods_id.as_ref().is_some_and(|g| coupon.goods_ids.contains(g))).cloned().collect(),
+    };
+    if covered.items.iter().all(|i| i.quantity == 0) {
+        return Err(Reason::NoCoveredItem);
+    }
+    let per_unit = |unit: Fen| -> Fen {
+        match &coupon.kind {
+            CouponKind::FixedAmount { amount, .. } => (*amount).min(unit),
+            CouponKind::Discount { pay_percent, .. } => Fen((i128::from(unit.0) * i128::from(100 - i64::from((*pay_percent).min(100))) / 100) as i64),
+            CouponKind::Exchange { price, .. } => unit.saturating_sub(*price),
+            CouponKind::CutTo { price, max_item_price, .. } if unit <= *max_item_price => unit.saturating_sub(*price),
+            _ => Fen::ZERO,
+        }
+    };
+    match &coupon.kind {
+        CouponKind::Balance { .. } => saving(&coupon.kind, order),
+        CouponKind::Unknown { .. } => Err(Reason::UnsupportedKind),
+        CouponKind::CutTo { max_item_price, .. } => best_item(&covered, per_unit).ok_or(Reason::NoEligibleItem { max_item_price: Some(*max_item_price) }),
+        _ => best_item(&covered, per_unit).ok_or(Reason::NoSaving),
     }
 }
 

@@ -45,8 +45,13 @@ pub struct Coupon {
     pub image_url: Option<String>,
     /// Which goods the coupon covers (商家券 `goods_name`).
     pub goods: Option<String>,
-    /// 单品券: applies to a single item, not the order.
+    /// 单品券: applies to one unit of certain goods, not the order.
     pub single_item: bool,
+    /// The goods a 单品券 covers, as the merchant's own goods ids. WeChat's list APIs do not
+    /// say; the merchant configures them per stock and the proxy fills them in. Empty: unknown,
+    /// and then no saving is ever guessed.
+    #[serde(default)]
+    pub goods_ids: Vec<String>,
     /// 免充值: the merchant funds the discount (`no_cash`).
     pub no_cash: bool,
     pub validity: Validity,
@@ -54,6 +59,24 @@ pub struct Coupon {
     pub entrance: Option<CustomEntrance>,
     pub received_at: Option<BeijingTime>,
     pub used_at: Option<BeijingTime>,
+    /// What a merchant's finance team matches against its own records.
+    #[serde(default)]
+    pub reconciliation: Reconciliation,
+}
+
+/// The ids WeChat Pay gives for reconciling a coupon with the merchant's records.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Reconciliation {
+    /// 商家券: the merchant's request number when it was sent (`send_request_no`).
+    pub send_request_no: Option<String>,
+    /// 商家券: the merchant's request number when it was used (`use_request_no`).
+    pub use_request_no: Option<String>,
+    /// 商家券: the merchant the coupon belongs to (`belong_merchant`).
+    pub belong_merchant: Option<String>,
+    /// 代金券: the merchant that created the stock (`stock_creator_mchid`).
+    pub stock_creator_mchid: Option<String>,
+    /// 代金券: the merchant's idempotency key of the issue (`out_request_no`).
+    pub out_request_no: Option<String>,
 }
 
 impl Coupon {
@@ -73,12 +96,14 @@ impl Coupon {
             image_url: None,
             goods: None,
             single_item: false,
+            goods_ids: Vec::new(),
             no_cash: false,
             validity: Validity::default(),
             use_method: UseMethod::Offline,
             entrance: None,
             received_at: None,
             used_at: None,
+            reconciliation: Reconciliation::default(),
         }
     }
 }

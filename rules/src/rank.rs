@@ -71,7 +71,7 @@ fn closeness(reason: &Reason, total: Fen) -> (u8, i64) {
     use crate::validity::Availability as A;
     match reason {
         Reason::BelowThreshold { threshold } => (0, threshold.0 - total.0),
-        Reason::NoEligibleItem { .. } | Reason::NoSaving => (1, 0),
+        Reason::NoEligibleItem { .. } | Reason::NoCoveredItem | Reason::SingleItemUnknown | Reason::NoSaving => (1, 0),
         Reason::NotUsable { availability: A::OutsideSlot { next: Some(t) } | A::NotStarted { from: t } } => (2, t.unix_millis()),
         Reason::EmptyBalance | Reason::UnsupportedKind => (3, 0),
         Reason::NotUsable { .. } => (4, 0),

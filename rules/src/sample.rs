@@ -64,6 +64,14 @@ pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
             });
             c.received_at = Some(now.plus_millis(-day));
             c.used_at = Some(now.plus_millis(-day / 2));
+            c.goods_ids = vec![format!("G{i}")];
+            c.reconciliation = Reconciliation {
+                send_request_no: Some(format!("SEND{i}")),
+                use_request_no: Some(format!("USE{i}")),
+                belong_merchant: Some("1900000109".into()),
+                stock_creator_mchid: Some("1900000109".into()),
+                out_request_no: Some(format!("OUT{i}")),
+            };
             c
         })
         .collect()
@@ -73,7 +81,7 @@ pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
 pub fn order() -> Order {
     Order {
         total: Fen(12_800),
-        items: vec![OrderItem { name: None, unit_price: Fen(900), quantity: 2 }, OrderItem { name: None, unit_price: Fen(11_000), quantity: 1 }],
+        items: vec![OrderItem::new(Fen(900), 2), OrderItem::new(Fen(11_000), 1)],
     }
 }
 

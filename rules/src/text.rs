@@ -163,6 +163,8 @@ pub fn reason(r: &Reason, c: &Coupon, now: BeijingTime, lang: Lang) -> String {
             Lang::En => format!("No item priced up to {max}"),
         },
         Reason::NoEligibleItem { max_item_price: None } => lang.pick("无可换购的商品", "No item to exchange").to_owned(),
+        Reason::SingleItemUnknown => lang.pick("仅限指定商品", "Selected goods only").to_owned(),
+        Reason::NoCoveredItem => lang.pick("本单无指定商品", "No covered goods in this order").to_owned(),
         Reason::EmptyBalance => lang.pick("余额不足", "No balance left").to_owned(),
         Reason::NoSaving => lang.pick("本单无优惠", "No saving on this order").to_owned(),
         Reason::UnsupportedKind => lang.pick("暂不支持此券", "Not supported yet").to_owned(),
@@ -194,6 +196,54 @@ pub fn availability_reason(a: &Availability, c: &Coupon, now: BeijingTime, lang:
             }
         }
     }
+}
+
+/// What the coupon's 单品券 and 免充值 rules mean, one line each, for the detail sheet and
+/// the picker.
+pub fn rule_notes(c: &Coupon, lang: Lang) -> Vec<&'static str> {
+    let mut notes = Vec::new();
+    if c.single_item {
+        notes.push(lang.pick("单品券：仅抵扣指定商品中的一件，不抵扣整单", "Single item: takes off one unit of the covered goods, not the whole order"));
+    }
+    if c.no_cash {
+        notes.push(lang.pick("免充值：优惠由商家出资，直接从实付金额中扣减", "Merchant-funded: the saving comes straight off what you pay"));
+    }
+    notes
+}
+
+/// What the user reads for a failure of the proxy's API, by its stable `code` and, when
+/// WeChat Pay refused, WeChat's own code. `None`: no wording of ours; show the server's.
+pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Option<&'static str> {
+    let (zh, en) = match (code, upstream_code) {
+        (_, Some("NOT_ENOUGH")) => ("来晚了，券已被领完", "Too late: they have all been claimed"),
+        (_, Some("RULELIMIT")) => ("已达到领取上限", "You have reached the claim limit"),
+        (_, Some("USER_ACCOUNT_ABNORMAL")) => ("账户异常，暂时无法领取或使用，请联系微信支付客服", "Your account cannot use coupons right now; contact WeChat Pay support"),
+        (_, Some("FREQUENCY_LIMITED")) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
+        (_, Some("USER_NOT_EXISTS")) => ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account"),
+        (_, Some("RESOURCE_NOT_EXISTS")) => ("券不存在或已失效", "This coupon no longer exists"),
+        ("MERCHANT_SETUP", _) => ("商家服务配置有误，暂时无法查看，请联系商家", "The shop's coupon service is not set up right; please contact the shop"),
+        ("UNAUTHENTICATED", _) => ("请先登录", "Please log in"),
+        ("CSRF_FAILED", _) => ("请求已失效，请刷新页面后重试", "This page is out of date; refresh and try again"),
+        ("ORIGIN_NOT_ALLOWED", _) => ("当前页面无权访问", "This page may not use the coupon service"),
+        ("INVALID_PARAMETER", _) => ("请求参数有误", "The request was not valid"),
+        ("BODY_TOO_LARGE", _) => ("请求内容过大", "The request was too large"),
+        ("NOT_FOUND", _) => ("券不存在或已失效", "This coupon no longer exists"),
+        ("USER_NOT_FOUND", _) => ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account"),
+        ("RATE_LIMITED", _) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
+        ("STOCK_NOT_CLAIMABLE", _) => ("该券不可领取", "This coupon cannot be claimed here"),
+        ("CLAIM_REJECTED", _) => ("领取失败，请稍后再试", "Could not claim it, try again later"),
+        ("UPSTREAM_TIMEOUT", _) => ("微信支付响应超时，请稍后重试", "WeChat Pay did not answer in time; try again"),
+        ("UPSTREAM_UNAVAILABLE", _) => ("暂时无法连接微信支付，请稍后重试", "WeChat Pay cannot be reached; try again"),
+        ("UPSTREAM_BUSY", _) => ("微信支付繁忙，请稍后重试", "WeChat Pay is busy; try again"),
+        ("UPSTREAM_ERROR", _) => ("微信支付暂时出错，请稍后重试", "WeChat Pay had a problem; try again"),
+        ("UPSTREAM_REJECTED", _) => ("微信支付拒绝了请求", "WeChat Pay refused the request"),
+        ("UPSTREAM_BAD_RESPONSE", _) => ("微信支付返回异常，请稍后重试", "WeChat Pay sent an unreadable answer; try again"),
+        ("NETWORK", _) => ("网络异常，请检查网络后重试", "Network problem; check your connection and try again"),
+        ("TIMEOUT", _) => ("请求超时，请稍后重试", "The request timed out; try again"),
+        ("BAD_RESPONSE", _) => ("数据异常，请稍后重试", "Unexpected data; try again"),
+        _ => return None,
+    };
+    Some(lang.pick(zh, en))
 }
 
 /// 即将过期 badge.

@@ -15,7 +15,7 @@ fn every_kind() -> Vec<Coupon> {
 
 #[test]
 fn a_page_round_trips_for_every_kind_state_and_use_method() {
-    let page = CouponPage { coupons: every_kind(), total: 6, offset: 0, limit: 20, counts: TabCounts { available: 3, used: 2, expired: 1 }, stale: true, skipped: 1 };
+    let page = CouponPage { coupons: every_kind(), total: 6, offset: 0, limit: 20, counts: TabCounts { available: 3, used: 2, expired: 1 }, stale: true, skipped: 1, missing: vec![], truncated: false };
     let written = serde_json::to_vec(&page).unwrap();
     assert_eq!(from_json::<CouponPage>(&written).unwrap(), page);
 }
@@ -35,7 +35,7 @@ fn detail_claim_and_error_bodies_round_trip() {
 
 #[test]
 fn a_body_the_proxy_did_not_write_names_its_field() {
-    let page = CouponPage { coupons: every_kind(), total: 6, offset: 0, limit: 20, counts: TabCounts::default(), stale: false, skipped: 0 };
+    let page = CouponPage { coupons: every_kind(), total: 6, offset: 0, limit: 20, counts: TabCounts::default(), stale: false, skipped: 0, missing: vec![], truncated: false };
     let text = serde_json::to_string(&page).unwrap().replacen(r#""pay_percent":88"#, r#""pay_percent":"88""#, 1);
     let err = from_json::<CouponPage>(text.as_bytes()).unwrap_err();
     assert_eq!(err.field(), Some("coupons[1].kind.discount.pay_percent"), "{err}");

@@ -11,7 +11,7 @@ fn order(total: i64) -> Order {
 }
 
 fn items(total: i64, prices: &[i64]) -> Order {
-    Order { total: Fen(total), items: prices.iter().map(|p| OrderItem { name: None, unit_price: Fen(*p), quantity: 1 }).collect() }
+    Order { total: Fen(total), items: prices.iter().map(|p| OrderItem::new(Fen(*p), 1)).collect() }
 }
 
 fn saving(o: Outcome) -> i64 {
@@ -104,4 +104,46 @@ fn the_picker_knows_when_to_look_again() {
     let r = rank(&[c], &order(1_000), at("2025-05-20 11:00"));
     assert_eq!(r.best, Some(0));
     assert_eq!(r.next_change, Some(at("2025-05-20 18:00").plus_millis(1000)));
+}
+
+fn goods(total: i64, lines: &[(&str, i64, u32)]) -> Order {
+    Order { total: Fen(total), items: lines.iter().map(|(g, p, q)| OrderItem { goods_id: Some((*g).to_owned()), ..OrderItem::new(Fen(*p), *q) }).collect() }
+}
+
+fn single_item(kind: CouponKind, covers: &[&str]) -> coupon_rules::Coupon {
+    let mut c = coupon("single", kind);
+    c.single_item = true;
+    c.goods_ids = covers.iter().map(|g| (*g).to_owned()).collect();
+    c
+}
+
+#[test]
+fn a_single_item_coupon_takes_off_one_unit_of_a_covered_item_not_the_order() {
+    let order = goods(12_800, &[("COFFEE", 900, 2), ("CAKE", 11_000, 1)]);
+    let fixed = single_item(CouponKind::FixedAmount { amount: Fen(2_000), threshold: Fen(0) }, &["COFFEE"]);
+    assert_eq!(saving(evaluate(&fixed, &order, at(NOW))), 900, "¥20 off, but one coffee costs ¥9");
+    let discount = single_item(CouponKind::Discount { pay_percent: 50, threshold: Fen(0) }, &["CAKE", "COFFEE"]);
+    assert_eq!(saving(evaluate(&discount, &order, at(NOW))), 5_500, "half off one cake, not half the order");
+    let cut_to = single_item(CouponKind::CutTo { price: Fen(100), max_item_price: Fen(1_000), threshold: Fen(0) }, &["COFFEE"]);
+    assert_eq!(saving(evaluate(&cut_to, &order, at(NOW))), 800, "one coffee cut to ¥1");
+    let cut_to_cake = single_item(CouponKind::CutTo { price: Fen(100), max_item_price: Fen(1_000), threshold: Fen(0) }, &["CAKE"]);
+    assert_eq!(evaluate(&cut_to_cake, &order, at(NOW)), Outcome::NotApplicable(Reason::NoEligibleItem { max_item_price: Some(Fen(1_000)) }), "the cake is over single_price_max");
+    let other = single_item(CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(0) }, &["TEA"]);
+    assert_eq!(evaluate(&other, &order, at(NOW)), Outcome::NotApplicable(Reason::NoCoveredItem));
+}
+
+#[test]
+fn a_single_item_coupon_whose_goods_are_unknown_gives_no_guessed_saving_and_is_never_the_best_pick() {
+    let unknown_goods = single_item(CouponKind::FixedAmount { amount: Fen(5_000), threshold: Fen(0) }, &[]);
+    let order = goods(12_800, &[("COFFEE", 900, 2)]);
+    assert_eq!(evaluate(&unknown_goods, &order, at(NOW)), Outcome::NotApplicable(Reason::SingleItemUnknown));
+    let covers_coffee = single_item(CouponKind::FixedAmount { amount: Fen(5_000), threshold: Fen(0) }, &["COFFEE"]);
+    assert_eq!(evaluate(&covers_coffee, &items(12_800, &[900]), at(NOW)), Outcome::NotApplicable(Reason::SingleItemUnknown), "the order's goods are unknown");
+    let small = fixed("small", 100, 0);
+    let ranking = rank(&[covers_coffee, small], &items(12_800, &[900]), at(NOW));
+    assert_eq!(ranking.best, Some(1), "the ¥1 coupon that surely applies wins over a ¥50 guess");
+    assert_eq!(
+        coupon_rules::text::reason(&Reason::SingleItemUnknown, &unknown_goods, at(NOW), coupon_rules::Lang::ZhCn),
+        "仅限指定商品"
+    );
 }

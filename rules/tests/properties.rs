@@ -23,9 +23,14 @@ fn any_kind() -> impl Strategy<Value = CouponKind> {
 fn any_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
     let slots = proptest::collection::vec((0u32..86_400, 0u32..7_200), 0..3);
     let days = proptest::collection::vec(0u8..7, 0..4);
-    (any_kind(), proptest::option::of((0i64..30, 1i64..40)), proptest::option::of((days, slots)), proptest::collection::vec((0i64..40, 0i64..48), 0..2))
-        .prop_map(|(kind, win, week, irregular)| {
+    let single = proptest::option::of(proptest::collection::vec(goods_id(), 0..3));
+    (any_kind(), proptest::option::of((0i64..30, 1i64..40)), proptest::option::of((days, slots)), proptest::collection::vec((0i64..40, 0i64..48), 0..2), single)
+        .prop_map(|(kind, win, week, irregular, single)| {
             let mut c = coupon("p", kind);
+            if let Some(goods_ids) = single {
+                c.single_item = true;
+                c.goods_ids = goods_ids;
+            }
             let day = |d: i64| BeijingTime::from_unix_millis(BASE + d * 86_400_000);
             if let Some((start, len)) = win {
                 c.validity.stock_window = Some(Window { begin: Some(day(start)), end: Some(day(start + len)) });
@@ -42,11 +47,39 @@ fn any_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
         })
 }
 
+fn goods_id() -> impl Strategy<Value = String> {
+    prop_oneof![Just("G1".to_owned()), Just("G2".to_owned()), Just("G3".to_owned())]
+}
+
 fn any_order() -> impl Strategy<Value = Order> {
-    (0i64..2_000_000, proptest::collection::vec((0i64..200_000, 0u32..3), 0..4)).prop_map(|(total, items)| Order {
+    (0i64..2_000_000, proptest::collection::vec((0i64..200_000, 0u32..3, proptest::option::of(goods_id())), 0..4)).prop_map(|(total, items)| Order {
         total: Fen(total),
-        items: items.into_iter().map(|(p, q)| OrderItem { name: None, unit_price: Fen(p), quantity: q }).collect(),
+        items: items.into_iter().map(|(p, q, goods_id)| OrderItem { goods_id, ..OrderItem::new(Fen(p), q) }).collect(),
     })
+}
+
+/// The most a coupon's own rules let it take off `order`, worked out independently of the
+/// engine: the picker's saving must never be above it.
+fn allowed(c: &coupon_rules::Coupon, order: &Order) -> i64 {
+    let units: Vec<i64> = order
+        .items
+        .iter()
+        .filter(|i| i.quantity > 0)
+        .filter(|i| !c.single_item || i.goods_id.as_ref().is_some_and(|g| c.goods_ids.contains(g)))
+        .map(|i| i.unit_price.0)
+        .collect();
+    let best_unit = units.iter().copied().max().unwrap_or(0);
+    let by_kind = match &c.kind {
+        CouponKind::FixedAmount { amount, .. } if c.single_item => amount.0.min(best_unit),
+        CouponKind::FixedAmount { amount, .. } => amount.0,
+        CouponKind::Discount { pay_percent, .. } if c.single_item => best_unit * i64::from(100 - pay_percent) / 100,
+        CouponKind::Discount { pay_percent, .. } => order.total.0 * i64::from(100 - pay_percent) / 100,
+        CouponKind::Exchange { price, .. } => best_unit - price.0,
+        CouponKind::CutTo { price, max_item_price, .. } => units.iter().filter(|u| **u <= max_item_price.0).map(|u| u - price.0).max().unwrap_or(0),
+        CouponKind::Balance { balance } => balance.0,
+        CouponKind::Unknown { .. } => 0,
+    };
+    by_kind.min(order.total.0)
 }
 
 proptest! {
@@ -55,6 +88,23 @@ proptest! {
         if let Outcome::Applies { saving } = evaluate(&c, &o, BeijingTime::from_unix_millis(BASE + t)) {
             prop_assert!(saving > Fen::ZERO);
             prop_assert!(saving <= o.total);
+        }
+    }
+
+    /// 单品券 included: no coupon takes off more than its own rules allow, and what the user
+    /// pays is never negative.
+    #[test]
+    fn a_saving_never_exceeds_what_the_coupons_rules_allow(c in any_coupon(), o in any_order(), t in 0i64..60 * 86_400_000) {
+        if let Outcome::Applies { saving } = evaluate(&c, &o, BeijingTime::from_unix_millis(BASE + t)) {
+            prop_assert!(saving.0 <= allowed(&c, &o), "saving {} over the allowed {} for {:?}", saving.0, allowed(&c, &o), c.kind);
+            prop_assert!(o.total.saturating_sub(saving) >= Fen::ZERO);
+        }
+        if c.single_item && (c.goods_ids.is_empty() || o.items.iter().all(|i| i.goods_id.is_none())) {
+            prop_assert!(!matches!(evaluate(&c, &o, BeijingTime::from_unix_millis(BASE + t)), Outcome::Applies { .. }), "no guessed saving");
+        }
+        let ranking = coupon_rules::rank(std::slice::from_ref(&c), &o, BeijingTime::from_unix_millis(BASE + t));
+        if ranking.best.is_some() {
+            prop_assert!(ranking.best_saving().0 <= allowed(&c, &o), "the picker reports no more than the rules allow");
         }
     }
 

@@ -5,7 +5,6 @@
 use crate::cache::{release, single_flight};
 use crate::error::ApiError;
 use crate::session::Session;
-use crate::upstream::UpstreamError;
 use crate::SharedApp;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -35,22 +34,10 @@ pub async fn claim(session: Session, State(app): State<SharedApp>, headers: Head
     let flight = single_flight(&app.claims, &out_request_no);
     let sent = {
         let _turn = flight.lock().await;
-        app.upstream.send_stock_coupon(&session.openid, &app.settings.appid, &req.stock_id, &out_request_no).await
+        app.upstream.send_stock_coupon(&session.openid, &app.settings.appid, &req.stock_id, &out_request_no, app.settings.claim_values.get(&req.stock_id).copied()).await
     };
     release(&app.claims, &out_request_no, &flight);
-    let coupon_id = sent.map_err(|e| match e {
-        UpstreamError::Rejected { status, code, .. } if (400..500).contains(&status) && status != 429 => {
-            let message = match code.as_str() {
-                "NOT_ENOUGH" => "来晚了，券已被领完",
-                "RULELIMIT" => "已达到领取上限",
-                "RESOURCE_NOT_EXISTS" => "该券不存在或已下架",
-                "USER_ACCOUNT_ABNORMAL" => "账户异常，暂时无法领取",
-                _ => "领取失败，请稍后再试",
-            };
-            ApiError::ClaimRejected { upstream_code: code, message: message.into() }
-        }
-        other => ApiError::Upstream(other),
-    })?;
+    let coupon_id = sent.map_err(ApiError::from_claim)?;
     tracing::info!(stock_id = %req.stock_id, "coupon claimed");
     app.wallets.invalidate(&session.openid);
     let coupon = match super::coupons::wallet(&app, &session.openid).await {

@@ -12,12 +12,11 @@ use axum::Json;
 use coupon_rules::wallet::{select, Tab};
 use coupon_rules::wire::Page;
 use coupon_rules::{availability, Coupon, Source};
-use coupon_rules::api::{CouponDetail, CouponPage};
+use coupon_rules::api::{CouponDetail, CouponPage, MissingSource, WalletSource};
 use std::collections::HashMap;
 
-/// Upstream page size, and the most pages read per list (a wallet of up to 1,000 per API).
+/// Upstream page size. The most pages read per query is `Settings::max_upstream_pages`.
 const UPSTREAM_PAGE: u64 = 50;
-const MAX_UPSTREAM_PAGES: u64 = 20;
 pub const MAX_LIMIT: usize = 50;
 
 pub async fn list(session: Session, State(app): State<SharedApp>, Query(params): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
@@ -42,7 +41,17 @@ pub async fn list(session: Session, State(app): State<SharedApp>, Query(params):
     }
     let (selected, counts) = select(&wallet.coupons, tab, now);
     let page: Vec<Coupon> = selected.iter().skip(offset).take(limit).map(|c| (*c).clone()).collect();
-    let page = CouponPage { coupons: page, total: selected.len(), offset, limit, counts, stale: key.stale, skipped: wallet.skipped };
+    let page = CouponPage {
+        coupons: page,
+        total: selected.len(),
+        offset,
+        limit,
+        counts,
+        stale: key.stale,
+        skipped: wallet.skipped,
+        missing: wallet.missing.clone(),
+        truncated: wallet.truncated,
+    };
     let body = serde_json::to_vec(&page).map_err(|e| ApiError::Upstream(UpstreamError::Malformed(e.to_string())))?;
     let body = bytes::Bytes::from(body);
     let valid_until = wallet.coupons.iter().filter_map(|c| availability(c, now).changes_at()).min();
@@ -64,9 +73,22 @@ pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source
         _ => return Err(ApiError::InvalidParameter("source 只能是 merchant 或 stock".into())),
     };
     if source == Source::Merchant {
-        match app.upstream.merchant_coupon(&session.openid, &app.settings.appid, &id).await {
-            Ok(coupon) => return Ok(Json(CouponDetail { coupon, stale: false })),
-            Err(UpstreamError::Rejected { code, .. }) if code == "RESOURCE_NOT_EXISTS" => return Err(ApiError::NotFound),
+        // Read fresh through 查询用户单张券详情 (kept a few seconds), so a coupon used on
+        // another device shows as used.
+        let key = (session.openid.clone(), id.clone());
+        let fetched = match app.details.get(&key).await {
+            Some(c) => Ok(c),
+            None => app.upstream.merchant_coupon(&session.openid, &app.settings.appid, &id).await.map(|c| with_goods(&app, c)),
+        };
+        match fetched {
+            Ok(coupon) => {
+                app.details.insert(key, coupon.clone()).await;
+                return Ok(Json(CouponDetail { coupon, stale: false }));
+            }
+            // Not found, or the merchant's setup refused: the stale copy would hide the cause.
+            Err(e @ UpstreamError::Rejected { status: 400..=499, .. }) if !matches!(&e, UpstreamError::Rejected { code, .. } if code == "FREQUENCY_LIMITED" || code == "SYSTEM_ERROR") => {
+                return Err(ApiError::from(e));
+            }
             // Upstream trouble: the copy in the user's wallet, marked stale, is better than nothing.
             Err(e) => {
                 let (wallet, _) = app.wallets.get_or_fetch(&session.openid, || async { Err(e.clone()) }).await.map_err(|_| ApiError::from(e))?;
@@ -85,56 +107,114 @@ pub async fn wallet(app: &SharedApp, openid: &str) -> Result<(std::sync::Arc<Wal
     Ok(app.wallets.get_or_fetch(openid, || fetch_wallet(app, openid)).await?)
 }
 
-/// Reads every page of the three lists concurrently and merges them.
+/// A 单品券 with the goods the merchant configured for its stock.
+fn with_goods(app: &SharedApp, mut c: Coupon) -> Coupon {
+    if c.single_item {
+        c.goods_ids = app.settings.single_item_goods.get(&c.stock_id).cloned().unwrap_or_default();
+    }
+    c
+}
+
+/// What one source's queries gave: their pages and whether a query hit the page cap, or the
+/// first failure.
+type SourceResult = Result<(Vec<Page>, bool), UpstreamError>;
+
+/// Reads the three sources concurrently, every page of every query, and merges them without
+/// duplicates. A source that fails is reported in `missing` and the others are served; only
+/// when all three fail is it an error.
 async fn fetch_wallet(app: &SharedApp, openid: &str) -> Result<Wallet, UpstreamError> {
     let appid = app.settings.appid.as_str();
-    let mchid = app.settings.mchid.clone();
-    let merchant = all_pages(|offset| {
-        let q = MerchantQuery { creator_merchant: Some(mchid.clone()), offset, limit: UPSTREAM_PAGE, ..Default::default() };
+    let mchid = app.settings.mchid.as_str();
+    let max_pages = app.settings.max_upstream_pages;
+    let merchant = all_pages(max_pages, |offset| {
+        let q = MerchantQuery { creator_merchant: Some(mchid.to_owned()), offset, limit: UPSTREAM_PAGE, ..Default::default() };
         async move { app.upstream.merchant_coupons(openid, appid, &q).await }
     });
-    let stock = all_pages(|offset| {
-        let q = StockQuery { creator_mchid: Some(mchid.clone()), offset, limit: UPSTREAM_PAGE, ..Default::default() };
-        async move { app.upstream.stock_coupons(openid, appid, &q).await }
-    });
-    let balance = all_pages(|offset| {
-        let q = StockQuery { creator_mchid: Some(mchid.clone()), business_type: Some("MULTIUSE"), offset, limit: UPSTREAM_PAGE, ..Default::default() };
-        async move { app.upstream.stock_coupons(openid, appid, &q).await }
-    });
-    let (merchant, stock, balance) = tokio::try_join!(merchant, stock, balance)?;
+    let (stock, balance) = tokio::join!(stock_source(app, openid, None), stock_source(app, openid, Some("MULTIUSE")));
+    let merchant = merchant.await;
+    let sources = [(WalletSource::Merchant, merchant), (WalletSource::Stock, stock), (WalletSource::Balance, balance)];
+    if sources.iter().all(|(_, r)| r.is_err()) {
+        let [(_, first), ..] = sources;
+        return Err(first.err().expect("every source failed"));
+    }
     let mut coupons = Vec::new();
     let mut skipped = 0;
+    let mut missing = Vec::new();
+    let mut truncated = false;
     let mut seen = std::collections::HashSet::new();
-    for page in [merchant, stock, balance].into_iter().flatten() {
-        for e in &page.rejected {
-            tracing::warn!(error = %e, "skipped an unreadable coupon from upstream");
-        }
-        skipped += page.rejected.len();
-        for c in page.coupons {
-            if seen.insert((c.source, c.id.clone())) {
-                coupons.push(c);
+    for (source, result) in sources {
+        let pages = match result {
+            Ok((pages, capped)) => {
+                truncated |= capped;
+                pages
+            }
+            Err(e) => {
+                tracing::warn!(source = ?source, error = %e, "a coupon source failed; serving the others");
+                missing.push(MissingSource { source, error: ApiError::from(e).info() });
+                continue;
+            }
+        };
+        for page in pages {
+            for e in &page.rejected {
+                tracing::warn!(error = %e, "skipped an unreadable coupon from upstream");
+            }
+            skipped += page.rejected.len();
+            for c in page.coupons {
+                if seen.insert((c.source, c.id.clone())) {
+                    coupons.push(with_goods(app, c));
+                }
             }
         }
     }
-    Ok(Wallet::new(coupons, skipped))
+    let mut wallet = Wallet::new(coupons, skipped);
+    wallet.missing = missing;
+    wallet.truncated = truncated;
+    Ok(wallet)
 }
 
-async fn all_pages<F, Fut>(fetch: F) -> Result<Vec<Page>, UpstreamError>
+/// 代金券 (or, with `MULTIUSE`, 消费金): the merchant's own stocks (every state but expired,
+/// then the expired ones), its partners' likewise, and everything usable here whoever
+/// created it (document 000's `available_mchid`, which returns usable coupons only, unpaged).
+async fn stock_source(app: &SharedApp, openid: &str, business_type: Option<&'static str>) -> SourceResult {
+    let appid = app.settings.appid.as_str();
+    let creators = std::iter::once(app.settings.mchid.as_str()).chain(app.settings.partner_mchids.iter().map(String::as_str));
+    let by_creator = creators.flat_map(|creator| [(creator, None), (creator, Some("EXPIRED"))]).map(|(creator, status)| {
+        all_pages(app.settings.max_upstream_pages, move |offset| {
+            let q = StockQuery { creator_mchid: Some(creator.to_owned()), status, business_type, offset, limit: UPSTREAM_PAGE, ..Default::default() };
+            async move { app.upstream.stock_coupons(openid, appid, &q).await }
+        })
+    });
+    let usable_here = async {
+        let q = StockQuery { available_mchid: Some(app.settings.mchid.clone()), business_type, ..Default::default() };
+        app.upstream.stock_coupons(openid, appid, &q).await.map(|p| (vec![p], false))
+    };
+    let (by_creator, usable_here) = tokio::join!(futures_util::future::join_all(by_creator), usable_here);
+    let mut pages = Vec::new();
+    let mut capped = false;
+    for r in by_creator.into_iter().chain([usable_here]) {
+        let (more, cap) = r?;
+        pages.extend(more);
+        capped |= cap;
+    }
+    Ok((pages, capped))
+}
+
+async fn all_pages<F, Fut>(max_pages: u64, fetch: F) -> SourceResult
 where
     F: Fn(u64) -> Fut,
     Fut: std::future::Future<Output = Result<Page, UpstreamError>>,
 {
     let mut pages = Vec::new();
     let mut offset = 0;
-    for _ in 0..MAX_UPSTREAM_PAGES {
+    for _ in 0..max_pages {
         let page = fetch(offset).await?;
         let read = (page.coupons.len() + page.rejected.len()) as u64;
         let total = page.total_count;
         pages.push(page);
         offset += read;
         if read == 0 || offset >= total {
-            break;
+            return Ok((pages, false));
         }
     }
-    Ok(pages)
+    Ok((pages, true))
 }

@@ -188,6 +188,8 @@ fn demo_stock(t: &impl Fn(i64) -> String) -> Vec<Value> {
         stock(t, "SBXS000005".into(), "已用 满30减6", "NORMAL", 600, 3000, "USED", now, false, false),
         stock(t, "SBXS000006".into(), "会员消费金", "MULTIUSE", 10000, 0, "SENDED", (-3 * DAY, 60 * DAY), false, false),
         stock(t, "SBXS000007".into(), "节日消费金", "MULTIUSE", 3050, 0, "SENDED", (-3 * DAY, 2 * DAY), false, false),
+        stock(t, "SBXS000008".into(), "已过期 满20减2", "NORMAL", 200, 2000, "EXPIRED", (-40 * DAY, -10 * DAY), false, false),
+        stock(t, "SBXS000009".into(), "过期消费金", "MULTIUSE", 1200, 0, "EXPIRED", (-40 * DAY, -2 * DAY), false, false),
     ]
 }
 

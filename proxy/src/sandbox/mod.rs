@@ -9,6 +9,13 @@ mod store;
 pub use generate::generate;
 pub use store::{Store, CLAIMABLE_STOCKS};
 
+/// The creator of document 000's example coupon: a partner whose coupons the sandbox
+/// merchant accepts.
+pub const PARTNER_MCHIDS: [&str; 1] = ["9800064"];
+
+/// The sandbox's 单品券 stocks and the goods ids they cover (the demo page's goods).
+pub const SINGLE_ITEM_GOODS: [(&str, &[&str]); 2] = [("SBX_FV_NORMAL", &["SBX-COFFEE"]), ("SBX_FV_CUT_TO", &["SBX-COFFEE", "SBX-BAGEL"])];
+
 /// The stocks sandbox mode offers to claim, with their names from the data set.
 pub fn claimable_stocks() -> Vec<crate::config::ClaimableStock> {
     let data: serde_json::Value = serde_json::from_str(DATA).unwrap_or_default();
@@ -46,6 +53,35 @@ pub struct Faults {
     pub system_error: u32,
     pub malformed_body: u32,
     pub bad_signature: u32,
+    /// WeChat Pay error codes to answer with, each for one API (or every API) and a number of
+    /// calls: every code of document 003's table can be produced.
+    pub codes: Vec<CodeFault>,
+}
+
+/// `times` calls to `api` are refused with WeChat's `code` and HTTP `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeFault {
+    /// `merchant_list`, `merchant_detail`, `stock_list` (代金券), `balance_list` (消费金),
+    /// `send_coupon`; absent: every API.
+    #[serde(default)]
+    pub api: Option<String>,
+    pub code: String,
+    pub status: u16,
+    pub times: u32,
+}
+
+impl CodeFault {
+    /// The HTTP status WeChat Pay documents for `code` (document 003's table).
+    pub fn documented(api: Option<&str>, code: &str, times: u32) -> CodeFault {
+        let status = match code {
+            "SYSTEM_ERROR" => 500,
+            "FREQUENCY_LIMITED" => 429,
+            "NOAUTH" | "RULELIMIT" | "USER_ACCOUNT_ABNORMAL" => 403,
+            "USER_NOT_EXISTS" | "RESOURCE_NOT_EXISTS" | "MCH_NOT_EXISTS" => 404,
+            _ => 400,
+        };
+        CodeFault { api: api.map(str::to_owned), code: code.to_owned(), status, times }
+    }
 }
 
 /// Upstream calls received, by API (to prove caching and coalescing).
@@ -87,9 +123,22 @@ impl Sandbox {
         *self.faults.lock().expect("faults lock") = f;
     }
 
+    /// Marks a 商家券 used, as redeeming it at a till would.
+    pub fn use_merchant_coupon(&self, openid: &str, code: &str) -> bool {
+        self.store.use_merchant_coupon(openid, code)
+    }
+
     /// The sandbox users (openid and label), for the development login.
     pub fn users(&self) -> Vec<(String, String)> {
         self.store.users()
+    }
+
+    /// A code fault for a call to `api`, used up by one.
+    fn take_code(&self, api: &str) -> Option<Answer> {
+        let mut f = self.faults.lock().expect("faults lock");
+        let fault = f.codes.iter_mut().find(|c| c.times > 0 && c.api.as_deref().is_none_or(|a| a == api))?;
+        fault.times -= 1;
+        Some(wx_error(fault.status, &fault.code, &format!("沙箱注入的错误：{}", fault.code)))
     }
 
     fn take_fault(&self) -> (u64, Option<&'static str>) {
@@ -168,7 +217,13 @@ async fn wechat(State(s): State<SharedSandbox>, method: Method, uri: Uri, header
         Ok(()) => match fault {
             Some("429") => wx_error(429, "FREQUENCY_LIMITED", "频率限制"),
             Some("500") => wx_error(500, "SYSTEM_ERROR", "系统失败"),
-            _ => s.store.handle(&s.stats, &method, &uri, &body),
+            _ => match s.take_code(store::api_name(&method, &uri)) {
+                Some(refusal) => {
+                    store::count(&s.stats, &method, &uri);
+                    refusal
+                }
+                None => s.store.handle(&s.stats, &method, &uri, &body),
+            },
         },
     };
     // The work is done before the delay: a caller that gives up has still changed state, as

@@ -95,30 +95,40 @@ impl Store {
         })
     }
 
+    /// Marks a 商家券 used now, as a till on another device would (for tests and the demo).
+    pub fn use_merchant_coupon(&self, openid: &str, code: &str) -> bool {
+        let now = (self.now)().to_rfc3339();
+        let mut d = self.data.lock().expect("sandbox data lock");
+        let Some(c) = d.users.get_mut(openid).and_then(|u| u.merchant_coupons.iter_mut().find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code))) else {
+            return false;
+        };
+        c["coupon_state"] = json!("USED");
+        c["use_time"] = json!(now);
+        c["use_request_no"] = json!(format!("SBXUSE{code}"));
+        true
+    }
+
     pub fn users(&self) -> Vec<(String, String)> {
         let d = self.data.lock().expect("sandbox data lock");
         d.order.iter().filter_map(|o| d.users.get(o)).map(|u| (u.openid.clone(), u.label.clone())).collect()
     }
 
     pub fn handle(&self, stats: &Stats, method: &Method, uri: &Uri, body: &[u8]) -> Answer {
+        count(stats, method, uri);
         let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(decode).collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let query: HashMap<String, String> = axum::extract::Query::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
         match (method.as_str(), seg.as_slice()) {
             ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons"]) => {
-                stats.merchant_list.fetch_add(1, Ordering::Relaxed);
                 self.merchant_list(openid, &query)
             }
             ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons", code, "appids", appid]) => {
-                stats.merchant_detail.fetch_add(1, Ordering::Relaxed);
                 self.merchant_detail(openid, code, appid)
             }
             ("GET", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
-                stats.stock_list.fetch_add(1, Ordering::Relaxed);
                 self.stock_list(openid, &query)
             }
             ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
-                stats.send_coupon.fetch_add(1, Ordering::Relaxed);
                 self.send_coupon(openid, body)
             }
             _ => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
@@ -198,6 +208,8 @@ impl Store {
                         && match status {
                             Some("SENDED") => st.as_deref() == Some("SENDED"),
                             Some("USED") => matches!(st.as_deref(), Some("SENDED" | "USED")),
+                            Some("EXPIRED") => st.as_deref() == Some("EXPIRED"),
+                            // Document 000: by creator, every state but expired.
                             _ => st.as_deref() != Some("EXPIRED"),
                         }
                 } else if let Some(available) = available {
@@ -259,7 +271,10 @@ impl Store {
             "available_begin_time": now.to_rfc3339(),
             "available_end_time": now.plus_days(stock.days_valid).to_rfc3339(),
             "singleitem": false,
-            "normal_coupon_information": { "coupon_amount": stock.amount, "transaction_minimum": stock.minimum },
+            "normal_coupon_information": {
+                "coupon_amount": req.get("coupon_value").and_then(Value::as_i64).unwrap_or(stock.amount),
+                "transaction_minimum": req.get("coupon_minimum").and_then(Value::as_i64).unwrap_or(stock.minimum),
+            },
         });
         if let Some(s) = d.stocks.get_mut(&stock_id) {
             s.remaining -= 1;
@@ -275,6 +290,30 @@ impl Store {
         d.claims.insert(out_request_no, Claim { openid: openid.to_owned(), stock_id, coupon_id: coupon_id.clone() });
         Answer(StatusCode::OK, json!({ "coupon_id": coupon_id }))
     }
+}
+
+/// Which API a request calls, as fault knobs and statistics name them.
+pub fn api_name(method: &Method, uri: &Uri) -> &'static str {
+    let path = uri.path();
+    let detail = path.contains("/appids/");
+    match (method.as_str(), path.contains("/busifavor/"), detail) {
+        ("GET", true, true) => "merchant_detail",
+        ("GET", true, false) => "merchant_list",
+        ("POST", false, _) => "send_coupon",
+        _ if uri.query().is_some_and(|q| q.contains("business_type=MULTIUSE")) => "balance_list",
+        _ => "stock_list",
+    }
+}
+
+/// Counts a call in the statistics (消费金 lists count as stock lists).
+pub fn count(stats: &Stats, method: &Method, uri: &Uri) {
+    let counter = match api_name(method, uri) {
+        "merchant_detail" => &stats.merchant_detail,
+        "merchant_list" => &stats.merchant_list,
+        "send_coupon" => &stats.send_coupon,
+        _ => &stats.stock_list,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 fn check_appid(appid: Option<&String>) -> Result<(), Answer> {

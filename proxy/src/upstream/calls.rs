@@ -55,6 +55,7 @@ impl Client {
     }
 
     pub async fn stock_coupons(&self, openid: &str, appid: &str, q: &StockQuery) -> Result<Page, UpstreamError> {
+        let paged = q.available_mchid.is_none() || q.creator_mchid.is_some();
         let qs = query(&[
             ("appid", Some(appid.to_owned())),
             ("stock_id", q.stock_id.clone()),
@@ -62,8 +63,9 @@ impl Client {
             ("creator_mchid", q.creator_mchid.clone()),
             ("sender_mchid", q.sender_mchid.clone()),
             ("available_mchid", q.available_mchid.clone()),
-            ("offset", Some(q.offset.to_string())),
-            ("limit", Some(q.limit.to_string())),
+            // Document 000: offset and limit do not apply to an available_mchid query.
+            ("offset", paged.then(|| q.offset.to_string())),
+            ("limit", paged.then(|| q.limit.to_string())),
             ("business_type", q.business_type.map(str::to_owned)),
         ]);
         let body = self.get(&format!("/v3/marketing/favor/users/{}/coupons?{qs}", encode(openid))).await?;
@@ -71,14 +73,15 @@ impl Client {
     }
 
     /// 发放代金券. Idempotent upstream on `out_request_no`: a retry returns the same coupon.
-    pub async fn send_stock_coupon(&self, openid: &str, appid: &str, stock_id: &str, out_request_no: &str) -> Result<String, UpstreamError> {
+    /// `value`: (coupon_value, coupon_minimum) in fen, for a stock issued at a value the merchant sets.
+    pub async fn send_stock_coupon(&self, openid: &str, appid: &str, stock_id: &str, out_request_no: &str, value: Option<(u64, u64)>) -> Result<String, UpstreamError> {
         let body = wire::IssueRequest {
             stock_id: stock_id.to_owned(),
             out_request_no: out_request_no.to_owned(),
             appid: appid.to_owned(),
             stock_creator_mchid: self.mchid().to_owned(),
-            coupon_value: None,
-            coupon_minimum: None,
+            coupon_value: value.map(|v| v.0),
+            coupon_minimum: value.map(|v| v.1),
         };
         let body = serde_json::to_vec(&body).map_err(|e| UpstreamError::Malformed(e.to_string()))?;
         let response = self.post(&format!("/v3/marketing/favor/users/{}/coupons", encode(openid)), body).await?;

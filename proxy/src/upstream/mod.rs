@@ -25,10 +25,12 @@ pub enum UpstreamError {
 }
 
 impl UpstreamError {
+    /// Worth sending again with the same parameters (a claim keeps its `out_request_no`).
+    /// Document 003: `SYSTEM_ERROR` may come with HTTP 400 and is retried like a 500.
     fn is_transient(&self) -> bool {
         match self {
             UpstreamError::Timeout | UpstreamError::Unreachable(_) => true,
-            UpstreamError::Rejected { status, .. } => *status == 429 || *status >= 500,
+            UpstreamError::Rejected { status, code, .. } => *status == 429 || *status >= 500 || code == "SYSTEM_ERROR",
             UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) => false,
         }
     }

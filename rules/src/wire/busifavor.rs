@@ -46,6 +46,12 @@ struct WireCoupon {
     receive_time: Option<BeijingTime>,
     #[serde(default, deserialize_with = "lenient::opt_time")]
     use_time: Option<BeijingTime>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    send_request_no: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    use_request_no: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    belong_merchant: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -193,6 +199,13 @@ impl WireCoupon {
             entrance: self.custom_entrance.map(Entrance::into_model),
             received_at: self.receive_time,
             used_at: self.use_time,
+            goods_ids: Vec::new(),
+            reconciliation: Reconciliation {
+                send_request_no: self.send_request_no,
+                use_request_no: self.use_request_no,
+                belong_merchant: self.belong_merchant,
+                ..Reconciliation::default()
+            },
         })
     }
 

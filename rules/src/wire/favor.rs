@@ -70,6 +70,10 @@ struct WireCoupon {
     available_balance: Option<WireFen>,
     #[serde(default, deserialize_with = "lenient::opt_enum")]
     business_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    stock_creator_mchid: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    out_request_no: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -110,6 +114,8 @@ impl WireCoupon {
             entrance: None,
             received_at: self.create_time,
             used_at: None,
+            goods_ids: Vec::new(),
+            reconciliation: Reconciliation { stock_creator_mchid: self.stock_creator_mchid, out_request_no: self.out_request_no, ..Reconciliation::default() },
         })
     }
 
