@@ -3,7 +3,7 @@
 //! deadline; every body is read with the API types of `coupon_rules::api`, the same types the
 //! proxy writes; every failure becomes an [`ApiError`] the view can show, never a panic.
 
-pub use coupon_rules::api::{ClaimableStock, Claimed, CouponPage};
+pub use coupon_rules::api::{ClaimableStock, Claimed, CouponDetail, CouponPage, MissingSource, WalletSource};
 use coupon_rules::api::{ClaimRequest, Claimable, ErrorBody, SessionInfo};
 use coupon_rules::wallet::Tab;
 use coupon_rules::Coupon;
@@ -37,11 +37,19 @@ pub struct ApiError {
     pub retryable: bool,
     /// Where to log in, with `UNAUTHENTICATED`.
     pub login_url: Option<String>,
+    /// WeChat Pay's own code, when it refused.
+    pub upstream_code: Option<String>,
 }
 
 impl ApiError {
     fn local(code: &str, message: &str) -> Self {
-        ApiError { code: code.into(), message: message.into(), retryable: true, login_url: None }
+        ApiError { code: code.into(), message: message.into(), retryable: true, login_url: None, upstream_code: None }
+    }
+
+    /// What the user reads, in the widget's language: the rules engine's wording of the code,
+    /// or the proxy's own message for a code it does not know.
+    pub fn text(&self, lang: coupon_rules::Lang) -> String {
+        coupon_rules::text::error_message(&self.code, self.upstream_code.as_deref(), lang).map_or_else(|| self.message.clone(), str::to_owned)
     }
 
     fn network() -> Self {
@@ -52,7 +60,7 @@ impl ApiError {
 impl From<ErrorBody> for ApiError {
     fn from(body: ErrorBody) -> Self {
         let e = body.error;
-        ApiError { code: e.code, message: e.message, retryable: e.retryable, login_url: e.login_url }
+        ApiError { code: e.code, message: e.message, retryable: e.retryable, login_url: e.login_url, upstream_code: e.upstream_code }
     }
 }
 
@@ -72,6 +80,12 @@ pub async fn all_available(base: &str) -> Result<Vec<Coupon>, ApiError> {
 
 pub async fn list_coupons(base: &str, tab: Tab, offset: usize, limit: usize) -> Result<CouponPage, ApiError> {
     send(Request::get(&format!("{base}/coupons")).query([("tab", tab.as_str()), ("offset", &offset.to_string()), ("limit", &limit.to_string())]), None).await
+}
+
+/// One coupon read fresh (a 商家券 through WeChat's detail API), e.g. as its sheet opens.
+pub async fn coupon_detail(base: &str, coupon: &Coupon) -> Result<CouponDetail, ApiError> {
+    let id = js_sys::encode_uri_component(&coupon.id).as_string().unwrap_or_default();
+    send(Request::get(&format!("{base}/coupons/{}/{id}", coupon.source.as_str())), None).await
 }
 
 pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {

@@ -47,17 +47,21 @@ pub struct Claim<'a> {
     pub coupon_id: &'a str,
 }
 
-/// `cw:entrance`: a custom entrance in the detail sheet was tapped.
-#[derive(Debug, Serialize)]
-pub struct Entrance<'a> {
-    /// `mini_program` or `official_account`.
+/// `cw:entrance`: a custom entrance in the detail sheet was tapped; the host opens it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Entrance {
+    /// `mini_program`, `official_account`, `hall` (营销馆) or `store` (门店).
     #[serde(rename = "type")]
-    pub kind: &'a str,
+    pub kind: &'static str,
+    pub coupon_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub coupon_id: Option<&'a str>,
-    pub appid: &'a str,
+    pub appid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<&'a str>,
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hall_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
 }
 
 /// `cw:error`: a load or a claim failed.

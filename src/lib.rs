@@ -44,6 +44,9 @@ pub struct Options {
     /// Link for MINI_PROGRAMS coupons outside a mini-program, with `{appid}` and `{path}`
     /// (e.g. a merchant's URL-scheme link); only `weixin://` and `https://` links are used.
     pub mini_program_link: Option<String>,
+    /// The appid of the mini-program whose web-view hosts the page, if any: coupons for that
+    /// mini-program open with `wx.miniProgram.navigateTo`, others through `mini_program_link`.
+    pub mini_program_appid: Option<String>,
     /// The picker's order.
     pub order: Order,
     /// CSS custom properties (`--cw-…` only) set on the host element.
@@ -52,7 +55,15 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { view: View::Wallet, api_base: "/api/v1".into(), lang: Lang::ZhCn, mini_program_link: None, order: Order::default(), theme: Vec::new() }
+        Options {
+            view: View::Wallet,
+            api_base: "/api/v1".into(),
+            lang: Lang::ZhCn,
+            mini_program_link: None,
+            mini_program_appid: None,
+            order: Order::default(),
+            theme: Vec::new(),
+        }
     }
 }
 
@@ -71,6 +82,7 @@ impl Options {
             o.lang = Lang::from_tag(&lang);
         }
         o.mini_program_link = el.get_attribute("data-mini-program-link").filter(|l| !l.trim().is_empty());
+        o.mini_program_appid = el.get_attribute("data-mini-program-appid").map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
         o.order = order_from_element(el);
         o
     }
@@ -89,6 +101,7 @@ impl Options {
             api_base: js.api_base.map(|b| b.trim_end_matches('/').to_owned()).unwrap_or(defaults.api_base),
             lang: js.locale.as_deref().map_or(Lang::ZhCn, Lang::from_tag),
             mini_program_link: js.mini_program_link,
+            mini_program_appid: js.mini_program_appid,
             order: js.order.unwrap_or_default(),
             theme: js.theme.unwrap_or_default().into_iter().collect(),
         })
@@ -105,6 +118,7 @@ struct JsOptions {
     api_base: Option<String>,
     locale: Option<String>,
     mini_program_link: Option<String>,
+    mini_program_appid: Option<String>,
     order: Option<Order>,
     theme: Option<std::collections::HashMap<String, String>>,
 }

@@ -2,47 +2,14 @@
 //! stand-in that records each request and answers as a test needs (or never).
 
 mod support;
+use support::{respond, FakeFetch};
 
 use coupon_rules::api::{CouponPage, SessionInfo};
 use coupon_rules::wallet::{Tab, TabCounts};
 use coupon_widget::api;
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Replaces `window.fetch` with `body` (a JS function body of `(request, log)`) until dropped;
-/// every request is pushed to `log` first.
-struct FakeFetch {
-    original: JsValue,
-    log: js_sys::Array,
-}
-
-impl FakeFetch {
-    fn new(body: &str) -> FakeFetch {
-        let window = web_sys::window().unwrap();
-        let original = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
-        let log = js_sys::Array::new();
-        let answer = js_sys::Function::new_with_args("request, log", &format!("log.push(request); {body}"));
-        let fake = js_sys::Function::new_with_args("answer, log", "return (request) => answer(request, log);").call2(&JsValue::NULL, &answer, &log).unwrap();
-        js_sys::Reflect::set(&window, &"fetch".into(), &fake).unwrap();
-        FakeFetch { original, log }
-    }
-
-    fn request(&self, i: u32) -> web_sys::Request {
-        self.log.get(i).dyn_into().unwrap()
-    }
-}
-
-impl Drop for FakeFetch {
-    fn drop(&mut self) {
-        js_sys::Reflect::set(&web_sys::window().unwrap(), &"fetch".into(), &self.original).unwrap();
-    }
-}
-
-fn respond(status: u16, body: &str) -> String {
-    format!("return Promise.resolve(new Response({}, {{ status: {status}, headers: {{ 'Content-Type': 'application/json' }} }}));", serde_json::to_string(body).unwrap())
-}
 
 #[wasm_bindgen_test]
 async fn a_request_that_never_answers_ends_as_a_retryable_timeout() {

@@ -1,7 +1,7 @@
 //! One coupon as a card: colour, merchant, value, condition, validity, weekly slots, tags,
 //! state, and the use button.
 
-use super::detail::DetailBody;
+use super::detail::DetailSheet;
 use super::sheet::Sheet;
 use super::use_coupon::{request_use, UseSheetBody};
 use crate::i18n::{t, use_button};
@@ -58,9 +58,10 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
     let open = RwSignal::new(None::<Open>);
     let for_use = coupon.clone();
     let for_sheet = StoredValue::new(coupon.clone());
+    let host_appid = use_context::<crate::Options>().and_then(|o| o.mini_program_appid);
     let on_use = move |e: web_sys::MouseEvent| {
         if let Some(target) = e.target() {
-            if request_use(&for_use, &target) {
+            if request_use(&for_use, &target, host_appid.as_deref()) {
                 open.set(Some(Open::Use));
             }
         }
@@ -109,7 +110,7 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
                 let c = for_sheet.get_value();
                 let close = Callback::new(move |_| open.set(None));
                 match which {
-                    Open::Detail => view! { <Sheet title=c.name.clone() lang=lang on_close=close><DetailBody coupon=c lang=lang/></Sheet> }.into_any(),
+                    Open::Detail => view! { <Sheet title=c.name.clone() lang=lang on_close=close><DetailSheet coupon=c lang=lang/></Sheet> }.into_any(),
                     Open::Use => view! { <Sheet title=use_button(&c.use_method, lang).to_owned() lang=lang on_close=close><UseSheetBody coupon=c lang=lang/></Sheet> }.into_any(),
                 }
             })}

@@ -72,7 +72,7 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
                 if let Some(el) = &target {
                     emit(el, "cw:error", &events::Failure { code: &e.code, message: &e.message, retryable: e.retryable, stock_id: Some(&stock_for_events) });
                 }
-                message.set(Some((false, e.message)));
+                message.set(Some((false, e.text(lang))));
             }
         }
     });

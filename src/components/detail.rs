@@ -1,10 +1,14 @@
 //! The detail sheet: 使用须知, the coupon image, every validity rule in full, the times, the
 //! code, the merchant, and the custom entrances.
 
+use super::load::Load;
+use super::use_coupon::{is_host, mini_program_link, navigate_in_mini_program};
+use crate::api::{self, ApiError, CouponDetail};
 use crate::events::{self, emit};
 use crate::i18n::t;
+use crate::Options;
 use coupon_rules::validity::span;
-use coupon_rules::{text, BeijingTime, Coupon, Lang};
+use coupon_rules::{text, BeijingTime, Coupon, CouponState, Lang, Source};
 use leptos::prelude::*;
 
 fn when(t: Option<BeijingTime>) -> Option<String> {
@@ -26,16 +30,12 @@ pub fn DetailBody(coupon: Coupon, lang: Lang) -> impl IntoView {
         (t(lang, "适用商品", "Goods"), coupon.goods.clone()),
         (t(lang, "商户", "Merchant"), coupon.merchant.name.clone()),
         (t(lang, "券码", "Code"), Some(coupon.id.clone())),
-        (t(lang, "门店", "Store"), coupon.entrance.as_ref().and_then(|e| e.store_id.clone())),
-        (t(lang, "营销馆", "Offers hall"), coupon.entrance.as_ref().and_then(|e| e.hall_id.clone())),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
     .collect();
-    let entrance = coupon.entrance.clone().unwrap_or_default();
-    let mini = entrance.mini_program.clone();
-    let official = entrance.official_account_appid.clone();
-    let coupon_id = coupon.id.clone();
+    let entrances = entrances(&coupon, lang);
+    let notes = text::rule_notes(&coupon, lang);
     view! {
         <div class="cw-detail">
             {super::card::safe_image_url(coupon.image_url.as_deref()).map(|src| view! { <img class="cw-detail__image" src=src alt="" loading="lazy" referrerpolicy="no-referrer"/> })}
@@ -48,32 +48,82 @@ pub fn DetailBody(coupon: Coupon, lang: Lang) -> impl IntoView {
             <dl class="cw-detail__rules">
                 {rows.into_iter().map(|(k, v)| view! { <div class="cw-detail__row"><dt>{k}</dt><dd>{v}</dd></div> }).collect_view()}
             </dl>
-            {mini.map(|m| {
-                let (coupon_id, appid, path) = (coupon_id.clone(), m.appid.clone(), m.path.clone());
-                let tell = move |target: &web_sys::EventTarget| {
-                    emit(target, "cw:entrance", &events::Entrance { kind: "mini_program", coupon_id: Some(&coupon_id), appid: &appid, path: path.as_deref() })
-                };
-                let words = m.entrance_words.clone().unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned());
-                view! {
-                    <div class="cw-detail__entrance">
-                        <span class="cw-detail__guiding">{m.guiding_words.clone()}</span>
-                        <button type="button" class="cw-button"
-                                on:click=move |e| if let Some(target) = e.target() { tell(&target) }>{words}</button>
-                    </div>
-                }
+            {(!notes.is_empty()).then(|| view! {
+                <ul class="cw-detail__notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
             })}
-            {official.map(|appid| {
-                let tell = move |target: &web_sys::EventTarget| {
-                    emit(target, "cw:entrance", &events::Entrance { kind: "official_account", coupon_id: None, appid: &appid, path: None })
-                };
-                view! {
-                    <div class="cw-detail__entrance">
-                        <span class="cw-detail__guiding">{t(lang, "关注商家公众号", "Follow the merchant")}</span>
-                        <button type="button" class="cw-button cw-button--plain"
-                                on:click=move |e| if let Some(target) = e.target() { tell(&target) }>{t(lang, "公众号", "Official account")}</button>
-                    </div>
-                }
-            })}
+            {entrances}
         </div>
     }
+}
+
+/// The detail sheet: the coupon as the list had it, replaced by a fresh read (a 商家券
+/// through WeChat's detail API) as soon as that arrives, so a coupon used on another device
+/// shows as used. A failed read keeps the list's copy.
+#[component]
+pub fn DetailSheet(coupon: Coupon, lang: Lang) -> impl IntoView {
+    let options = use_context::<Options>().unwrap_or_default();
+    let fresh = Load::<Result<CouponDetail, ApiError>>::new();
+    if coupon.source == Source::Merchant {
+        let (base, c) = (options.api_base.clone(), coupon.clone());
+        fresh.start(async move { api::coupon_detail(&base, &c).await });
+    }
+    let listed = coupon.state.clone();
+    move || {
+        let shown = fresh.value.with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|d| d.coupon.clone())).unwrap_or_else(|| coupon.clone());
+        let used_elsewhere = (shown.state == CouponState::Used && listed != CouponState::Used)
+            .then(|| view! { <p class="cw-notice" role="status">{t(lang, "此券已使用", "This coupon has been used")}</p> });
+        view! { {used_elsewhere} <DetailBody coupon=shown lang=lang/> }
+    }
+}
+
+/// The custom entrances as actions a user can tap: the mini-program opens (in its own
+/// web-view with the JS-SDK, else through the merchant's link template) and every tap is told
+/// to the host (`cw:entrance`), which knows how to open an official account, a 营销馆 or a
+/// store. Ids are never shown as text.
+fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
+    let options = use_context::<Options>().unwrap_or_default();
+    let entrance = coupon.entrance.clone().unwrap_or_default();
+    let id = coupon.id.clone();
+    // `open`: the mini-program path to navigate to in its own web-view, and a link otherwise.
+    let button = move |label: String, guiding: String, plain: bool, detail: events::Entrance, open: (Option<String>, Option<String>)| {
+        let (path, href) = open;
+        let tap = move |e: web_sys::MouseEvent| {
+            let Some(target) = e.target() else { return };
+            emit(&target, "cw:entrance", &detail);
+            if let Some(path) = &path {
+                navigate_in_mini_program(path);
+            }
+        };
+        view! {
+            <div class="cw-detail__entrance">
+                <span class="cw-detail__guiding">{guiding}</span>
+                {match href {
+                    Some(href) => view! { <a class="cw-button" href=href on:click=tap>{label}</a> }.into_any(),
+                    None => view! { <button type="button" class="cw-button" class:cw-button--plain=plain on:click=tap>{label}</button> }.into_any(),
+                }}
+            </div>
+        }
+    };
+    let coupon_id = id;
+    let mut views = Vec::new();
+    if let Some(m) = entrance.mini_program {
+        let own = is_host(Some(&m.appid), options.mini_program_appid.as_deref());
+        let link = (!own).then(|| mini_program_link(options.mini_program_link.as_deref(), &m.appid, m.path.as_deref())).flatten();
+        let open = (own.then(|| m.path.clone()).flatten(), link);
+        let detail = events::Entrance { kind: "mini_program", coupon_id: coupon_id.clone(), appid: Some(m.appid.clone()), path: m.path.clone(), ..Default::default() };
+        views.push(button(m.entrance_words.clone().unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned()), m.guiding_words.clone().unwrap_or_default(), false, detail, open));
+    }
+    if let Some(appid) = entrance.official_account_appid {
+        let detail = events::Entrance { kind: "official_account", coupon_id: coupon_id.clone(), appid: Some(appid), ..Default::default() };
+        views.push(button(t(lang, "公众号", "Official account").to_owned(), t(lang, "关注商家公众号", "Follow the merchant").to_owned(), true, detail, (None, None)));
+    }
+    if let Some(hall) = entrance.hall_id {
+        let detail = events::Entrance { kind: "hall", coupon_id: coupon_id.clone(), hall_id: Some(hall), ..Default::default() };
+        views.push(button(t(lang, "去营销馆", "More offers").to_owned(), t(lang, "商家营销馆", "The merchant's offers").to_owned(), true, detail, (None, None)));
+    }
+    if let Some(store) = entrance.store_id {
+        let detail = events::Entrance { kind: "store", coupon_id, store_id: Some(store), ..Default::default() };
+        views.push(button(t(lang, "查看门店", "See the store").to_owned(), t(lang, "适用门店", "Where to use it").to_owned(), true, detail, (None, None)));
+    }
+    views
 }

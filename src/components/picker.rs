@@ -160,11 +160,14 @@ fn Options(
     let option = move |a: Applicable| {
         let coupon = coupons.with_value(|c| c[a.index].clone());
         let id = coupon.id.clone();
+        // What 单品券 and 免充值 mean for this order.
+        let notes = text::rule_notes(&coupon, lang).join(" ");
         view! {
             <label class="cw-option" data-coupon-id=id>
                 <input type="radio" class="cw-option__radio" name=group.clone() prop:checked=move || is_selected(a.index)
                        on:change=move |_| choice.set(Choice::Coupon(a.index))/>
                 <span class="cw-option__saving">{saving_text(a.saving)}</span>
+                {(!notes.is_empty()).then(|| view! { <p class="cw-option__note">{notes}</p> })}
                 <CouponCard coupon=coupon now=now.get_untracked() lang=lang compact=true/>
             </label>
         }
@@ -231,8 +234,8 @@ fn rerank_at_next_change(ranking: Memo<Ranking>, now: RwSignal<coupon_rules::Bei
 fn PickerFailure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl IntoView {
     view! {
         <div class="cw-cell cw-cell--error" role="alert">
-            <span class="cw-cell__title">{error.message}</span>
-            <button type="button" class="cw-button cw-button--plain" on:click=move |_| retry()>{t(lang, "重试", "Retry")}</button>
+            <span class="cw-cell__title">{error.text(lang)}</span>
+            {error.retryable.then(|| view! { <button type="button" class="cw-button cw-button--plain" on:click=move |_| retry()>{t(lang, "重试", "Retry")}</button> })}
         </div>
     }
 }

@@ -9,9 +9,10 @@ use coupon_rules::{Coupon, Lang, UseMethod};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Reports the tap to the host and, in a mini-program web-view with the JS-SDK, navigates
-/// there. Returns whether the widget should open its own use sheet.
-pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget) -> bool {
+/// Reports the tap to the host and, for a coupon of the mini-program hosting this page's
+/// web-view (`host_appid`), navigates there with the JS-SDK. Returns whether the widget should
+/// open its own use sheet.
+pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget, host_appid: Option<&str>) -> bool {
     let mut detail = Use { method: "", coupon_id: &coupon.id, source: coupon.source, stock_id: &coupon.stock_id, code: None, appid: None, path: None };
     match &coupon.use_method {
         UseMethod::Offline => (detail.method, detail.code) = ("offline", Some(coupon.id.as_str())),
@@ -21,13 +22,27 @@ pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget) -> bool {
     }
     emit(from, "cw:use", &detail);
     match &coupon.use_method {
-        UseMethod::MiniProgram { path: Some(path), .. } => !navigate_in_mini_program(path),
+        UseMethod::MiniProgram { appid, path: Some(path) } if is_host(appid.as_deref(), host_appid) => !navigate_in_mini_program(path),
         _ => true,
     }
 }
 
+/// Whether a mini-program `appid` is the one hosting the page (no appid: the host's own).
+pub fn is_host(appid: Option<&str>, host_appid: Option<&str>) -> bool {
+    appid.is_none_or(|a| host_appid == Some(a))
+}
+
+/// The merchant's link template with the mini-program's appid and path filled in; only
+/// `weixin://` and `https://` links are used.
+pub fn mini_program_link(template: Option<&str>, appid: &str, path: Option<&str>) -> Option<String> {
+    let encode = |s: &str| js_sys::encode_uri_component(s).as_string().unwrap_or_default();
+    template
+        .map(|t| t.replace("{appid}", &encode(appid)).replace("{path}", &encode(path.unwrap_or(""))))
+        .filter(|l| l.starts_with("weixin://") || l.starts_with("https://"))
+}
+
 /// `wx.miniProgram.navigateTo` when the page runs in a mini-program web-view.
-fn navigate_in_mini_program(path: &str) -> bool {
+pub fn navigate_in_mini_program(path: &str) -> bool {
     let Some(window) = web_sys::window() else { return false };
     let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null());
     if get(&window, "__wxjs_environment").and_then(|v| v.as_string()).as_deref() != Some("miniprogram") {
@@ -55,10 +70,7 @@ pub fn UseSheetBody(coupon: Coupon, lang: Lang) -> impl IntoView {
         }
         .into_any(),
         UseMethod::MiniProgram { appid, path } => {
-            let link = options.mini_program_link.as_deref().zip(appid.as_deref()).map(|(template, appid)| {
-                template.replace("{appid}", &js_sys::encode_uri_component(appid).as_string().unwrap_or_default())
-                    .replace("{path}", &js_sys::encode_uri_component(path.as_deref().unwrap_or("")).as_string().unwrap_or_default())
-            }).filter(|l| l.starts_with("weixin://") || l.starts_with("https://"));
+            let link = appid.as_deref().and_then(|appid| mini_program_link(options.mini_program_link.as_deref(), appid, path.as_deref()));
             view! {
                 <div class="cw-use cw-use--mini-program">
                     <p class="cw-use__hint">{t(lang, "请在商家小程序中使用本券", "Use this coupon in the merchant's mini-program")}</p>

@@ -79,14 +79,24 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
                     Some((tab, result)) => match result {
                         Ok(page) => {
                             shown_before.update_value(|m| m[slot(tab)] = Some(page.clone()));
-                            view! { <Pages first=page tab=tab claimed=claimed lang=lang/> }.into_any()
+                            let notice = Partial(&page, lang);
+                            view! {
+                                {notice.map(|text| view! {
+                                    <div class="cw-notice cw-notice--partial" role="status">
+                                        <p>{text}</p>
+                                        <button type="button" class="cw-button cw-button--plain" on:click=move |_| load_first()>{t(lang, "重试", "Retry")}</button>
+                                    </div>
+                                })}
+                                {page.truncated.then(|| view! { <p class="cw-notice" role="status">{t(lang, "券太多，仅显示了一部分", "Too many coupons: only some are shown")}</p> })}
+                                <Pages first=page tab=tab claimed=claimed lang=lang/>
+                            }.into_any()
                         }
                         // A failed reload keeps what the user was looking at, under the error.
                         Err(e) => match shown_before.with_value(|m| m[slot(tab)].clone()) {
                             Some(page) => view! {
                                 <div class="cw-error cw-error--inline" role="alert">
-                                    <p>{e.message}</p>
-                                    <button type="button" class="cw-button" on:click=move |_| load_first()>{t(lang, "重试", "Retry")}</button>
+                                    <p>{e.text(lang)}</p>
+                                    {e.retryable.then(|| view! { <button type="button" class="cw-button" on:click=move |_| load_first()>{t(lang, "重试", "Retry")}</button> })}
                                 </div>
                                 <Pages first=page tab=tab claimed=claimed lang=lang/>
                             }.into_any(),
@@ -147,8 +157,8 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
         <CouponList coupons=shown.into() tab=tab now=now lang=lang/>
         {move || failed().map(|e| view! {
             <div class="cw-error cw-error--inline" role="alert">
-                <p>{e.message}</p>
-                <button type="button" class="cw-button" on:click=move |_| load_more()>{t(lang, "重试", "Retry")}</button>
+                <p>{e.text(lang)}</p>
+                {e.retryable.then(|| view! { <button type="button" class="cw-button" on:click=move |_| load_more()>{t(lang, "重试", "Retry")}</button> })}
             </div>
         })}
         <div class="cw-more" node_ref=sentinel>
@@ -277,13 +287,35 @@ fn Tabs(current: RwSignal<Tab>, counts: RwSignal<Option<TabCounts>>, lang: Lang)
     }
 }
 
+/// 部分券暂时无法显示（消费金）: which sources the page lacks; `None` when it is whole.
+#[allow(non_snake_case)]
+fn Partial(page: &CouponPage, lang: Lang) -> Option<String> {
+    use crate::api::WalletSource;
+    if page.missing.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = page
+        .missing
+        .iter()
+        .map(|m| match m.source {
+            WalletSource::Merchant => t(lang, "商家券", "merchant coupons"),
+            WalletSource::Stock => t(lang, "代金券", "WeChat Pay coupons"),
+            WalletSource::Balance => t(lang, "消费金", "balances"),
+        })
+        .collect();
+    Some(match lang {
+        Lang::ZhCn => format!("部分券暂时无法显示：{}", names.join("、")),
+        Lang::En => format!("Some coupons cannot be shown right now: {}", names.join(", ")),
+    })
+}
+
 #[component]
 fn Failure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl IntoView {
     if let Some(login) = error.login_url.clone().filter(|_| error.code == "UNAUTHENTICATED") {
         let href = format!("{login}?redirect={}", js_sys::encode_uri_component(&current_path()));
         return view! {
             <div class="cw-error" role="alert">
-                <p>{error.message}</p>
+                <p>{error.text(lang)}</p>
                 <a class="cw-button" href=href>{t(lang, "登录", "Log in")}</a>
             </div>
         }
@@ -291,8 +323,8 @@ fn Failure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl Into
     }
     view! {
         <div class="cw-error" role="alert">
-            <p>{error.message}</p>
-            <button type="button" class="cw-button" on:click=move |_| retry()>{t(lang, "重试", "Retry")}</button>
+            <p>{error.text(lang)}</p>
+            {error.retryable.then(|| view! { <button type="button" class="cw-button" on:click=move |_| retry()>{t(lang, "重试", "Retry")}</button> })}
         </div>
     }
     .into_any()

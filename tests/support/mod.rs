@@ -2,7 +2,7 @@
 //! stylesheet, and DOM queries.
 #![allow(dead_code)]
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
 pub fn document() -> Document {
@@ -91,3 +91,37 @@ pub fn drawn_rows(list: &Element) -> Vec<(usize, f64, f64)> {
 pub fn viewport_height() -> f64 {
     web_sys::window().unwrap().inner_height().unwrap().as_f64().unwrap()
 }
+
+/// Replaces `window.fetch` with `body` (a JS function body of `(request, log)`) until dropped;
+/// every request is pushed to `log` first.
+pub struct FakeFetch {
+    original: JsValue,
+    log: js_sys::Array,
+}
+
+impl FakeFetch {
+    pub fn new(body: &str) -> FakeFetch {
+        let window = web_sys::window().unwrap();
+        let original = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
+        let log = js_sys::Array::new();
+        let answer = js_sys::Function::new_with_args("request, log", &format!("log.push(request); {body}"));
+        let fake = js_sys::Function::new_with_args("answer, log", "return (request) => answer(request, log);").call2(&JsValue::NULL, &answer, &log).unwrap();
+        js_sys::Reflect::set(&window, &"fetch".into(), &fake).unwrap();
+        FakeFetch { original, log }
+    }
+
+    pub fn request(&self, i: u32) -> web_sys::Request {
+        self.log.get(i).dyn_into().unwrap()
+    }
+}
+
+impl Drop for FakeFetch {
+    fn drop(&mut self) {
+        js_sys::Reflect::set(&web_sys::window().unwrap(), &"fetch".into(), &self.original).unwrap();
+    }
+}
+
+pub fn respond(status: u16, body: &str) -> String {
+    format!("return Promise.resolve(new Response({}, {{ status: {status}, headers: {{ 'Content-Type': 'application/json' }} }}));", serde_json::to_string(body).unwrap())
+}
+
