@@ -9,20 +9,40 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+/// The proxy in sandbox mode and its sandbox, as the tests drive them.
+pub struct DemoProxy {
+    pub running: coupon_proxy::Running,
+    /// The sandbox upstream: fault knobs and statistics.
+    pub sandbox: coupon_sandbox::SharedSandbox,
+}
+
+impl std::ops::Deref for DemoProxy {
+    type Target = coupon_proxy::Running;
+    fn deref(&self) -> &coupon_proxy::Running {
+        &self.running
+    }
+}
+
+impl DemoProxy {
+    pub async fn shutdown(self) {
+        self.running.shutdown().await;
+    }
+}
+
 /// The proxy in sandbox mode on a free loopback port, serving the built demo page.
-pub async fn start_proxy() -> coupon_proxy::Running {
+pub async fn start_proxy() -> DemoProxy {
     start_proxy_with(|_| {}).await
 }
 
 /// [`start_proxy`] with adjusted settings.
-pub async fn start_proxy_with(adjust: impl FnOnce(&mut coupon_proxy::config::Settings)) -> coupon_proxy::Running {
+pub async fn start_proxy_with(adjust: impl FnOnce(&mut coupon_proxy::config::Settings)) -> DemoProxy {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
     assert!(dist.join("index.html").exists(), "no widget build in {}: run `trunk build --release` first", dist.display());
-    let mut settings = coupon_proxy::config::Settings::sandbox();
+    let (mut settings, sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
     settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     settings.static_dir = dist;
     adjust(&mut settings);
-    coupon_proxy::start(settings).await.expect("proxy starts")
+    DemoProxy { running: coupon_proxy::start(settings).await.expect("proxy starts"), sandbox }
 }
 
 /// A chromedriver process and a browser session on it; both end when dropped.

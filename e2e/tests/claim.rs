@@ -19,7 +19,7 @@ async fn a_double_tap_claims_once_and_the_coupon_joins_the_list_without_a_reload
     assert_eq!(browser.wait_for("#wallet .cw-tabs__tab[data-tab=available] .cw-tabs__count").await.text().await.unwrap(), "(1)");
     let log = browser.wait_for("#events li").await.text().await.unwrap();
     assert!(log.starts_with("cw:claim"), "{log}");
-    let sandbox = proxy.app.sandbox.as_ref().unwrap();
+    let sandbox = &proxy.sandbox;
     assert_eq!(sandbox.stats().send_coupon.load(Ordering::Relaxed), 1, "one issue request upstream");
     // After a reload the wallet still holds exactly one.
     browser.client.refresh().await.unwrap();
@@ -45,11 +45,11 @@ async fn a_sold_out_stock_says_so() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retry_after_a_timeout_still_issues_exactly_one_coupon() {
-    use coupon_proxy::sandbox::Faults;
+    use coupon_sandbox::Faults;
     let proxy = coupon_e2e::start_proxy_with(|s| s.upstream_timeout = std::time::Duration::from_millis(300)).await;
     let browser = Browser::launch().await;
     browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr)).await.unwrap();
-    let sandbox = proxy.app.sandbox.as_ref().unwrap();
+    let sandbox = &proxy.sandbox;
     // The sandbox issues the coupon, but every answer arrives too late.
     sandbox.set_faults(Faults { latency_ms: 700, ..Faults::default() });
     let button = "#wallet .cw-claim[data-stock-id=SBX_STOCK_CLAIM_500] .cw-claim__button";

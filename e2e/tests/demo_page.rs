@@ -15,7 +15,7 @@ async fn the_demo_page_shows_the_users_coupons_from_the_sandbox() {
     let names: Vec<String> = futures_names(&browser).await;
     assert!(names.iter().any(|n| n == "满100减20"), "a 商家券 from the sandbox: {names:?}");
     assert!(names.iter().any(|n| n == "会员消费金"), "a 消费金 from the sandbox: {names:?}");
-    let sandbox = proxy.app.sandbox.as_ref().unwrap();
+    let sandbox = &proxy.sandbox;
     assert!(sandbox.stats().merchant_list.load(std::sync::atomic::Ordering::Relaxed) >= 1, "fetched upstream, not faked");
     browser.close().await;
     proxy.shutdown().await;

@@ -2,7 +2,7 @@
 //! by scrolling, and a failed page that keeps what was loaded.
 
 use coupon_e2e::{start_proxy, start_proxy_with, Browser};
-use coupon_proxy::sandbox::Faults;
+use coupon_sandbox::Faults;
 use fantoccini::Locator;
 use std::time::Duration;
 
@@ -77,12 +77,12 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = loaded(&browser).await;
     assert!(before >= 20 && before % 20 == 0, "{before}");
-    proxy.app.sandbox.as_ref().unwrap().set_faults(Faults { system_error: 1_000, ..Faults::default() });
+    proxy.sandbox.set_faults(Faults { system_error: 1_000, ..Faults::default() });
     browser.scroll_to_end().await;
     let alert = browser.wait_for(".cw-error--inline").await;
     assert!(alert.text().await.unwrap().contains("稍后重试"), "a readable error");
     assert_eq!(loaded(&browser).await, before, "the pages already shown stay");
-    proxy.app.sandbox.as_ref().unwrap().set_faults(Faults::default());
+    proxy.sandbox.set_faults(Faults::default());
     browser.client.find(Locator::Css(".cw-error--inline button")).await.unwrap().click().await.unwrap();
     wait_for_loaded(&browser, before + 20).await;
     assert_eq!(browser.count(".cw-error--inline").await, 0, "the error is gone once the page loads");
@@ -130,13 +130,13 @@ async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
     browser.wait_for("#wallet article.cw-card").await;
     browser.wait_settled().await;
     let before = loaded(&browser).await;
-    proxy.app.sandbox.as_ref().unwrap().set_faults(Faults { system_error: 1_000, ..Faults::default() });
+    proxy.sandbox.set_faults(Faults { system_error: 1_000, ..Faults::default() });
     browser.client.find(Locator::Css("#wallet .cw-wallet__refresh")).await.unwrap().click().await.unwrap();
     let alert = browser.wait_for("#wallet .cw-error--inline").await;
     assert!(alert.text().await.unwrap().contains("稍后重试"));
     assert_eq!(loaded(&browser).await, before, "the cards stay");
     assert!(browser.count("#wallet article.cw-card").await > 0, "and are drawn");
-    proxy.app.sandbox.as_ref().unwrap().set_faults(Faults::default());
+    proxy.sandbox.set_faults(Faults::default());
     browser.client.find(Locator::Css("#wallet .cw-error--inline button")).await.unwrap().click().await.unwrap();
     for _ in 0..100 {
         if browser.count("#wallet .cw-error--inline").await == 0 {

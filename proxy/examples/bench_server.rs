@@ -16,7 +16,7 @@
 
 use axum::routing::get;
 use coupon_proxy::config::Settings;
-use coupon_proxy::sandbox::{self, Sandbox};
+use coupon_sandbox::{self as sandbox, Sandbox};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ const BURST: usize = 50;
 
 #[tokio::main]
 async fn main() {
-    let mut settings = Settings::sandbox();
+    let (mut settings, _sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.rate_limit_per_minute = u32::MAX; // measuring throughput, not the limiter
     match std::env::args().nth(1).as_deref() {

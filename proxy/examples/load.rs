@@ -7,8 +7,7 @@
 //! Prints requests served, the status mix, latency percentiles, peak memory, and whether the
 //! coupons issued equal the claims that succeeded; exits non-zero if they differ.
 
-use coupon_proxy::config::Settings;
-use coupon_proxy::sandbox::Faults;
+use coupon_sandbox::Faults;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -23,7 +22,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20);
     let sessions: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(64);
-    let mut settings = Settings::sandbox();
+    let (mut settings, sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.rate_limit_per_minute = u32::MAX; // measuring throughput, not the limiter
     let proxy = coupon_proxy::start(settings).await.expect("proxy starts");
@@ -38,7 +37,6 @@ async fn main() {
         let (http, base) = (http.clone(), base.clone());
         tasks.push(tokio::spawn(async move { work(w, http, base, cookie, deadline).await }));
     }
-    let sandbox = proxy.app.sandbox.clone().unwrap();
     tokio::time::sleep(Duration::from_secs(seconds / 2)).await;
     sandbox.set_faults(Faults { frequency_limited: 300, system_error: 300, malformed_body: 100, bad_signature: 100, latency_ms: 0, ..Default::default() });
     let faults_at = started.elapsed();

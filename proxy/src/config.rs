@@ -32,11 +32,13 @@ pub enum Command {
     /// Serve the API, the widget and (in sandbox mode) the embedded sandbox. The default.
     Serve,
     /// Run only the sandbox upstream (the WeChat Pay look-alike), e.g. for another proxy.
+    #[cfg(feature = "sandbox")]
     Sandbox {
         #[arg(long, default_value = "127.0.0.1:8788")]
         listen: SocketAddr,
     },
     /// Print the sandbox's generated data set as JSON (how sandbox/data.json is made).
+    #[cfg(feature = "sandbox")]
     SandboxData,
 }
 
@@ -81,7 +83,7 @@ pub struct Options {
     /// Official account AppSecret, for WeChat OAuth (snsapi_base) in live mode.
     #[arg(long, env = "COUPON_PROXY_APP_SECRET", hide_env_values = true)]
     pub app_secret: Option<String>,
-    /// Secret that signs session cookies, at least 32 characters [sandbox: random per start].
+    /// Secret that signs session cookies, at least 32 characters [sandbox: the sandbox's test secret].
     #[arg(long, env = "COUPON_PROXY_SESSION_SECRET", hide_env_values = true)]
     pub session_secret: Option<String>,
     /// Origins (scheme://host[:port]) allowed to call the API from a browser; repeatable.
@@ -233,6 +235,9 @@ pub struct Settings {
     pub session_ttl: Duration,
     pub rate_limit_per_minute: u32,
     pub secure_cookie: bool,
+    /// Sandbox mode only: the users the development login offers. `None` in live mode, where
+    /// the development routes are not mounted at all.
+    pub dev_users: Option<Vec<coupon_rules::api::DevUser>>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -250,84 +255,127 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// The sandbox's identities: fixed, public, and refused in live mode.
-pub mod sandbox_identity {
-    pub const MCHID: &str = "1900000109";
-    pub const APPID: &str = "wx8888888888888888";
-    pub const MERCHANT_SERIAL: &str = "TEST-ONLY-MERCHANT-SERIAL";
-    pub const PLATFORM_SERIAL: &str = "PUB_KEY_ID_TEST_ONLY_SANDBOX";
-    pub const MERCHANT_KEY: &str = include_str!("../keys/test-only-merchant-private.pem");
-    pub const MERCHANT_PUBLIC: &str = include_str!("../keys/test-only-merchant-public.pem");
-    pub const PLATFORM_KEY: &str = include_str!("../keys/test-only-platform-private.pem");
-    pub const PLATFORM_PUBLIC: &str = include_str!("../keys/test-only-platform-public.pem");
+/// What sandbox mode runs against: a development upstream (the `coupon-sandbox` crate, wired
+/// in by the `sandbox` feature, see `coupon_proxy::dev`) and the identity the proxy uses
+/// towards it, the users its development login offers, and its demo merchant's setup. A
+/// production build (`--no-default-features`) has none, and refuses sandbox mode.
+#[derive(Clone)]
+pub struct DevUpstream {
+    pub base: String,
+    pub mchid: String,
+    pub appid: String,
+    pub merchant_serial: String,
+    pub merchant_key_pem: String,
+    pub platform_key_pem: String,
+    pub platform_serial: String,
+    pub session_secret: String,
+    pub users: Vec<coupon_rules::api::DevUser>,
+    pub claimable_stocks: Vec<ClaimableStock>,
+    pub partner_mchids: Vec<String>,
+    pub single_item_goods: std::collections::HashMap<String, Vec<String>>,
+}
+
+/// The public test identities of the sandbox (`coupon-sandbox`): a live proxy refuses each.
+/// Keys are held as fingerprints (SHA-256 of the RSA public key), so that this build carries
+/// no test key; `proxy/tests/live_mode.rs` checks them against the sandbox's own.
+pub mod test_identities {
+    pub const MCHIDS: [&str; 1] = ["1900000109"];
+    pub const APPIDS: [&str; 1] = ["wx8888888888888888"];
+    pub const SERIALS: [&str; 2] = ["TEST-ONLY-MERCHANT-SERIAL", "PUB_KEY_ID_TEST_ONLY_SANDBOX"];
+    /// The sandbox's merchant key pair, then its platform key pair (and any certificate of it).
+    pub const KEY_FINGERPRINTS: [&str; 2] = ["4913fb3cac09bda40dc1dfed497b0be987e6819b579fda4aeea8782abf6cf853", "913255236209f76400d4e70a796c2b3a99c240b08f648c6f22892307c0dc335f"];
+    /// SHA-256 of the sandbox's session secret, hex.
+    pub const SESSION_SECRET_SHA256: &str = "9bd1296e62aec12eabd16529258e2f74c1671a79574df8d46097644f662298ac";
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Refuses, in live mode, anything that is the public sandbox's.
+fn refuse_test_identities(s: &Settings) -> Result<(), String> {
+    use test_identities as t;
+    let refuse = |what: &str| Err(format!("live mode refuses the sandbox's public test {what}: it is published in this repository"));
+    if t::MCHIDS.contains(&s.mchid.as_str()) {
+        return refuse("merchant id");
+    }
+    if t::APPIDS.contains(&s.appid.as_str()) {
+        return refuse("appid");
+    }
+    if t::SERIALS.contains(&s.merchant_serial.as_str()) {
+        return refuse("merchant certificate serial");
+    }
+    if t::SERIALS.contains(&s.platform_serial.as_str()) {
+        return refuse("platform serial");
+    }
+    let merchant = coupon_wechatpay::PrivateKey::from_pem(&s.merchant_key_pem).map_err(|e| format!("merchant key: {e}"))?;
+    if t::KEY_FINGERPRINTS.contains(&merchant.fingerprint().as_str()) {
+        return refuse("merchant key");
+    }
+    let platform = coupon_wechatpay::PublicKey::from_pem(&s.platform_key_pem).map_err(|e| format!("platform key: {e}"))?;
+    if t::KEY_FINGERPRINTS.contains(&platform.fingerprint().as_str()) {
+        return refuse("platform key or certificate");
+    }
+    if sha256_hex(&s.session_secret) == t::SESSION_SECRET_SHA256 {
+        return refuse("session secret");
+    }
+    Ok(())
 }
 
 impl Settings {
-    pub fn resolve(o: Options) -> Result<Settings, String> {
-        use sandbox_identity as sb;
+    /// The settings `o` asks for. Sandbox mode takes its upstream and identity from `dev`;
+    /// without one (a production build) it is refused.
+    pub fn resolve(o: Options, dev: Option<DevUpstream>) -> Result<Settings, String> {
         let mode = o.mode.unwrap_or_default();
         let read = |p: &Option<PathBuf>, what: &str| -> Result<Option<String>, String> {
             p.as_ref().map(|p| std::fs::read_to_string(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))).transpose()
         };
         let merchant_key = read(&o.merchant_key_file, "merchant key")?;
         let platform_key = read(&o.platform_key_file, "platform key")?;
-        let (merchant_key_pem, platform_key_pem, session_secret) = match mode {
-            Mode::Sandbox => (
-                merchant_key.unwrap_or_else(|| sb::MERCHANT_KEY.into()),
-                platform_key.unwrap_or_else(|| sb::PLATFORM_PUBLIC.into()),
-                o.session_secret.map(String::into_bytes).unwrap_or_else(random_secret),
-            ),
-            Mode::Live => {
-                let need = |v: Option<String>, name: &str| v.ok_or_else(|| format!("live mode needs --{name}"));
-                let merchant_key = need(merchant_key, "merchant-key-file")?;
-                if merchant_key.trim() == sb::MERCHANT_KEY.trim() {
-                    return Err("live mode refuses the sandbox's public test key".into());
-                }
-                let secret = need(o.session_secret.clone(), "session-secret")?;
-                if secret.len() < 32 {
-                    return Err("--session-secret must be at least 32 characters".into());
-                }
-                (merchant_key, need(platform_key, "platform-key-file")?, secret.into_bytes())
+        let dev = match (mode, dev) {
+            (Mode::Sandbox, Some(dev)) => Some(dev),
+            (Mode::Sandbox, None) => {
+                return Err("sandbox mode is not in this build (a production build, without the `sandbox` feature): run with --mode live and the merchant's credentials".into());
             }
+            (Mode::Live, _) => None,
         };
-        let live_need = |v: Option<String>, name: &str, sandbox: &str| -> Result<String, String> {
-            match (v, mode) {
-                (Some(v), _) => Ok(v),
-                (None, Mode::Sandbox) => Ok(sandbox.to_owned()),
-                (None, Mode::Live) => Err(format!("live mode needs --{name}")),
-            }
+        let d = dev.as_ref();
+        let need = |v: Option<String>, name: &str, from_dev: Option<&str>| -> Result<String, String> {
+            v.or_else(|| from_dev.map(str::to_owned)).ok_or_else(|| format!("live mode needs --{name}"))
         };
+        let merchant_key_pem = need(merchant_key, "merchant-key-file", d.map(|d| d.merchant_key_pem.as_str()))?;
+        let session_secret = need(o.session_secret.clone(), "session-secret", d.map(|d| d.session_secret.as_str()))?;
+        if mode == Mode::Live && session_secret.len() < 32 {
+            return Err("--session-secret must be at least 32 characters".into());
+        }
         if mode == Mode::Live && o.app_secret.is_none() {
             return Err("live mode needs --app-secret for WeChat OAuth".into());
         }
-        Ok(Settings {
+        let settings = Settings {
             listen: o.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8787))),
             mode,
-            upstream: o.upstream.or_else(|| (mode == Mode::Live).then(|| "https://api.mch.weixin.qq.com".to_owned())),
-            mchid: live_need(o.mchid, "mchid", sb::MCHID)?,
-            appid: live_need(o.appid, "appid", sb::APPID)?,
-            merchant_serial: live_need(o.merchant_serial, "merchant-serial", sb::MERCHANT_SERIAL)?,
+            upstream: o.upstream.or_else(|| d.map(|d| d.base.clone())).or_else(|| (mode == Mode::Live).then(|| "https://api.mch.weixin.qq.com".to_owned())),
             merchant_key_pem,
-            platform_key_pem,
-            platform_serial: live_need(o.platform_serial, "platform-serial", sb::PLATFORM_SERIAL)?,
+            platform_key_pem: need(platform_key, "platform-key-file", d.map(|d| d.platform_key_pem.as_str()))?,
+            mchid: need(o.mchid, "mchid", d.map(|d| d.mchid.as_str()))?,
+            appid: need(o.appid, "appid", d.map(|d| d.appid.as_str()))?,
+            merchant_serial: need(o.merchant_serial, "merchant-serial", d.map(|d| d.merchant_serial.as_str()))?,
+            platform_serial: need(o.platform_serial, "platform-serial", d.map(|d| d.platform_serial.as_str()))?,
             oauth_api: o.oauth_api.unwrap_or_else(|| "https://api.weixin.qq.com".into()).trim_end_matches('/').to_owned(),
             app_secret: o.app_secret,
-            session_secret,
+            session_secret: session_secret.into_bytes(),
             allowed_origins: o.allowed_origins.unwrap_or_default().into_iter().map(|s| s.trim_end_matches('/').to_owned()).collect(),
             claimable_stocks: match o.claimable_stocks {
                 Some(list) => list.iter().map(|s| claimable_stock(s)).collect(),
-                None if mode == Mode::Sandbox => crate::sandbox::claimable_stocks(),
-                None => Vec::new(),
+                None => d.map(|d| d.claimable_stocks.clone()).unwrap_or_default(),
             },
             partner_mchids: match o.partner_mchids {
                 Some(list) => list.into_iter().map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect(),
-                None if mode == Mode::Sandbox => crate::sandbox::PARTNER_MCHIDS.iter().map(|m| (*m).to_owned()).collect(),
-                None => Vec::new(),
+                None => d.map(|d| d.partner_mchids.clone()).unwrap_or_default(),
             },
             single_item_goods: match o.single_item_goods {
                 Some(list) => list.iter().map(|e| single_item_goods(e)).collect::<Result<_, _>>()?,
-                None if mode == Mode::Sandbox => crate::sandbox::SINGLE_ITEM_GOODS.iter().map(|(s, g)| ((*s).to_owned(), g.iter().map(|g| (*g).to_owned()).collect())).collect(),
-                None => Default::default(),
+                None => d.map(|d| d.single_item_goods.clone()).unwrap_or_default(),
             },
             claim_values: o.claim_values.unwrap_or_default().iter().map(|e| claim_value(e)).collect::<Result<_, _>>()?,
             static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from("dist")),
@@ -338,65 +386,11 @@ impl Settings {
             session_ttl: Duration::from_secs(o.session_ttl_secs.unwrap_or(7_200)),
             rate_limit_per_minute: o.rate_limit_per_minute.unwrap_or(120),
             secure_cookie: o.secure_cookie.unwrap_or(mode == Mode::Live),
-        })
-    }
-
-    /// Sandbox defaults, for tests and the demo.
-    pub fn sandbox() -> Settings {
-        Settings::resolve(Options::default()).expect("sandbox defaults are complete")
-    }
-}
-
-fn random_secret() -> Vec<u8> {
-    use ring::rand::SecureRandom;
-    let mut s = vec![0u8; 32];
-    ring::rand::SystemRandom::new().fill(&mut s).expect("the OS random source is available");
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_file_fills_what_flags_and_environment_leave_unset() {
-        let path = std::env::temp_dir().join(format!("cw-config-{}.toml", std::process::id()));
-        std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nclaimable_stocks = [\"A\", \"B=满50减5\"]\ncache_ttl_secs = 5\n").unwrap();
-        let flags = Options { config: Some(path.clone()), cache_ttl_secs: Some(7), ..Options::default() };
-        let s = Settings::resolve(flags.with_file().unwrap()).unwrap();
-        assert_eq!(s.listen.to_string(), "127.0.0.1:9999");
-        assert_eq!(s.claimable_stocks.iter().map(|c| c.stock_id.as_str()).collect::<Vec<_>>(), ["A", "B"]);
-        assert_eq!(s.claimable_stocks[1].name, "满50减5");
-        assert_eq!(s.cache_ttl, Duration::from_secs(7), "a flag wins over the file");
-        std::fs::write(&path, "lisen = \"typo\"\n").unwrap();
-        let err = Options { config: Some(path.clone()), ..Options::default() }.with_file().unwrap_err();
-        assert!(err.contains("lisen"), "{err}");
-        std::fs::remove_file(path).ok();
-    }
-
-    #[test]
-    fn live_mode_demands_real_credentials() {
-        let err = Settings::resolve(Options { mode: Some(Mode::Live), ..Options::default() }).unwrap_err();
-        assert!(err.contains("merchant-key-file"), "{err}");
-        let dir = std::env::temp_dir().join(format!("cw-live-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let key = dir.join("key.pem");
-        std::fs::write(&key, sandbox_identity::MERCHANT_KEY).unwrap();
-        let o = Options {
-            mode: Some(Mode::Live),
-            merchant_key_file: Some(key),
-            session_secret: Some("x".repeat(40)),
-            ..Options::default()
+            dev_users: dev.map(|d| d.users),
         };
-        let err = Settings::resolve(o).unwrap_err();
-        assert!(err.contains("test key"), "{err}");
-        std::fs::remove_dir_all(dir).ok();
-    }
-
-    #[test]
-    fn secrets_never_show_in_debug_output() {
-        let s = Settings::sandbox();
-        let shown = format!("{s:?}");
-        assert!(!shown.contains("PRIVATE KEY") && !shown.contains("session_secret"), "{shown}");
+        if mode == Mode::Live {
+            refuse_test_identities(&settings)?;
+        }
+        Ok(settings)
     }
 }

@@ -9,12 +9,12 @@ pub mod api;
 pub mod cache;
 pub mod config;
 pub mod error;
-pub mod sandbox;
+#[cfg(feature = "sandbox")]
+pub mod dev;
 pub mod session;
 pub mod upstream;
-pub mod wechatpay;
 
-use config::{Mode, Settings};
+use config::Settings;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -26,9 +26,9 @@ pub struct App {
     pub wallets: cache::WalletCache,
     /// 商家券 read fresh for the detail sheet, kept a few seconds, by (openid, coupon code).
     pub details: moka::future::Cache<(String, String), coupon_rules::Coupon>,
+    /// OAuth `state`s already used (kept as long as a login may take): each works once.
+    pub oauth_states: moka::future::Cache<String, ()>,
     pub sessions: session::Sessions,
-    /// In sandbox mode: the embedded upstream (for the development login's user list).
-    pub sandbox: Option<sandbox::SharedSandbox>,
     /// Claims under way, by idempotency key, so a double tap waits for the first.
     pub claims: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -38,8 +38,6 @@ pub type SharedApp = Arc<App>;
 /// A running proxy.
 pub struct Running {
     pub addr: SocketAddr,
-    /// The embedded sandbox's address, in sandbox mode.
-    pub sandbox_addr: Option<SocketAddr>,
     pub app: SharedApp,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
@@ -53,8 +51,8 @@ impl Running {
     }
 }
 
-/// Binds the proxy (and in sandbox mode starts the sandbox on another loopback port) and
-/// serves until [`Running::shutdown`].
+/// Binds the proxy and serves until [`Running::shutdown`]. Its upstream is
+/// `settings.upstream` (in sandbox mode, the sandbox the caller started: see `dev`).
 pub async fn start(settings: Settings) -> Result<Running, String> {
     start_with(settings, |router| router).await
 }
@@ -62,21 +60,13 @@ pub async fn start(settings: Settings) -> Result<Running, String> {
 /// [`start`] with extra routes or layers around the proxy's router (the benchmarks add a
 /// fixed-body route to compare against, on the same server).
 pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> axum::Router) -> Result<Running, String> {
-    let (sandbox, sandbox_addr, base) = match (settings.mode, &settings.upstream) {
-        (Mode::Sandbox, None) => {
-            let sb = sandbox::Sandbox::new(sandbox::DATA)?;
-            let addr = sandbox::spawn(sb.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await.map_err(|e| format!("sandbox bind: {e}"))?;
-            (Some(sb), Some(addr), format!("http://{addr}"))
-        }
-        (_, Some(base)) => (None, None, base.clone()),
-        (Mode::Live, None) => return Err("live mode needs an upstream".into()),
-    };
+    let base = settings.upstream.clone().ok_or("no upstream to talk to")?;
     let app = Arc::new(App {
         upstream: upstream::Client::new(&settings, base)?,
         wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl),
         details: moka::future::Cache::builder().max_capacity(10_000).time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10))).build(),
+        oauth_states: moka::future::Cache::builder().max_capacity(1_000_000).time_to_live(std::time::Duration::from_secs(600)).build(),
         sessions: session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute),
-        sandbox,
         claims: Mutex::new(HashMap::new()),
         settings,
     });
@@ -94,6 +84,6 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
             tracing::error!(error = %e, "proxy stopped");
         }
     });
-    tracing::info!(%addr, mode = ?app.settings.mode, sandbox = ?sandbox_addr, "proxy listening");
-    Ok(Running { addr, sandbox_addr, app, shutdown: tx, task })
+    tracing::info!(%addr, mode = ?app.settings.mode, "proxy listening");
+    Ok(Running { addr, app, shutdown: tx, task })
 }

@@ -1,7 +1,10 @@
-//! `coupon-proxy`: see `--help`.
+//! `coupon-proxy`: see `--help`. Built with the default `sandbox` feature it can run the
+//! whole product on a fresh machine (sandbox mode, the default); built with
+//! `--no-default-features` it is the production binary, which holds no sandbox code, data or
+//! keys and refuses sandbox mode.
 
 use clap::Parser;
-use coupon_proxy::config::{Cli, Command, Settings};
+use coupon_proxy::config::{Cli, Command, Mode, Settings};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -20,20 +23,24 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
+        #[cfg(feature = "sandbox")]
         Command::SandboxData => {
-            let data = serde_json::to_string_pretty(&coupon_proxy::sandbox::generate()).map_err(|e| e.to_string())?;
+            let data = serde_json::to_string_pretty(&coupon_sandbox::generate()).map_err(|e| e.to_string())?;
             println!("{data}");
             Ok(())
         }
+        #[cfg(feature = "sandbox")]
         Command::Sandbox { listen } => {
-            let sandbox = coupon_proxy::sandbox::Sandbox::new(coupon_proxy::sandbox::DATA)?;
-            let addr = coupon_proxy::sandbox::spawn(sandbox, listen).await.map_err(|e| e.to_string())?;
+            let sandbox = coupon_sandbox::Sandbox::new(coupon_sandbox::DATA)?;
+            let addr = coupon_sandbox::spawn(sandbox, listen).await.map_err(|e| e.to_string())?;
             println!("sandbox upstream listening on http://{addr}");
             shutdown_signal().await;
             Ok(())
         }
         Command::Serve => {
-            let settings = Settings::resolve(cli.options.with_file()?)?;
+            let options = cli.options.with_file()?;
+            let dev = dev_upstream(options.mode.unwrap_or_default()).await?;
+            let settings = Settings::resolve(options, dev)?;
             let running = coupon_proxy::start(settings).await?;
             println!("coupon-proxy listening on http://{}", running.addr);
             shutdown_signal().await;
@@ -42,6 +49,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// In sandbox mode, the sandbox started on a loopback port.
+#[cfg(feature = "sandbox")]
+async fn dev_upstream(mode: Mode) -> Result<Option<coupon_proxy::config::DevUpstream>, String> {
+    if mode != Mode::Sandbox {
+        return Ok(None);
+    }
+    let (dev, sandbox) = coupon_proxy::dev::spawn_sandbox(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    std::mem::forget(sandbox); // serves for the life of the process
+    Ok(Some(dev))
+}
+
+/// A production build has no sandbox: sandbox mode is refused by `Settings::resolve`.
+#[cfg(not(feature = "sandbox"))]
+async fn dev_upstream(_mode: Mode) -> Result<Option<coupon_proxy::config::DevUpstream>, String> {
+    Ok(None)
 }
 
 async fn shutdown_signal() {

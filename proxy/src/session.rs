@@ -5,13 +5,17 @@
 use crate::error::ApiError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
+use cookie::{Cookie, CookieJar, SameSite};
 use ring::hmac;
+use subtle::ConstantTimeEq;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub const COOKIE: &str = "cw_session";
+/// Set when a WeChat OAuth login starts: binds its `state` to this browser, for ten minutes.
+pub const LOGIN_COOKIE: &str = "cw_login";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 struct Entry {
@@ -33,6 +37,8 @@ pub struct Session {
 
 pub struct Sessions {
     key: hmac::Key,
+    /// Signs cookie values (the `cookie` crate's signed jar: HMAC-SHA256).
+    cookie_key: cookie::Key,
     ttl: Duration,
     rate_per_minute: u32,
     entries: Mutex<HashMap<String, Entry>>,
@@ -40,7 +46,15 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(secret: &[u8], ttl: Duration, rate_per_minute: u32) -> Sessions {
-        Sessions { key: hmac::Key::new(hmac::HMAC_SHA256, secret), ttl, rate_per_minute, entries: Mutex::new(HashMap::new()) }
+        // The cookie crate wants 64 bytes of key material: SHA-512 of the secret.
+        let material = ring::digest::digest(&ring::digest::SHA512, secret);
+        Sessions {
+            key: hmac::Key::new(hmac::HMAC_SHA256, secret),
+            cookie_key: cookie::Key::from(material.as_ref()),
+            ttl,
+            rate_per_minute,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Starts a session for `openid`; returns the cookie value.
@@ -50,17 +64,29 @@ impl Sessions {
         let mut entries = self.entries.lock().expect("sessions lock");
         entries.retain(|_, e| e.expires > now);
         entries.insert(id.clone(), Entry { openid: openid.to_owned(), csrf: random_token(), expires: now + self.ttl, window_start: now, window_count: 0 });
-        let tag = hmac::sign(&self.key, id.as_bytes());
-        format!("{id}.{}", B64.encode(tag.as_ref()))
+        self.sign(COOKIE, &id)
+    }
+
+    /// `value` signed for cookie `name`, as the cookie's value.
+    pub fn sign(&self, name: &str, value: &str) -> String {
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&self.cookie_key).add(Cookie::new(name.to_owned(), value.to_owned()));
+        jar.get(name).map(|c| c.value().to_owned()).unwrap_or_default()
+    }
+
+    /// What a signed cookie value holds, if the signature is this server's.
+    pub fn verify(&self, name: &str, signed: &str) -> Option<String> {
+        let mut jar = CookieJar::new();
+        jar.add_original(Cookie::new(name.to_owned(), signed.to_owned()));
+        jar.signed(&self.cookie_key).get(name).map(|c| c.value().to_owned())
     }
 
     /// The session a cookie names, counted against its rate limit.
     pub fn resolve(&self, cookie_value: Option<&str>, login_url: &str) -> Result<Session, ApiError> {
         let unauthenticated = || ApiError::Unauthenticated { login_url: login_url.to_owned() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
-        let (id, tag) = value.split_once('.').ok_or_else(unauthenticated)?;
-        let tag = B64.decode(tag).map_err(|_| unauthenticated())?;
-        hmac::verify(&self.key, id.as_bytes(), &tag).map_err(|_| unauthenticated())?;
+        let id = self.verify(COOKIE, value).ok_or_else(unauthenticated)?;
+        let id = id.as_str();
         let now = Instant::now();
         let mut entries = self.entries.lock().expect("sessions lock");
         let entry = entries.get_mut(id).filter(|e| e.expires > now).ok_or_else(unauthenticated)?;
@@ -90,42 +116,42 @@ impl Session {
     /// POSTs must echo the session's CSRF token in a header a cross-site form cannot set.
     pub fn check_csrf(&self, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
         let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if sent.is_empty() || !constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
+        if sent.is_empty() || !bool::from(sent.as_bytes().ct_eq(self.csrf.as_bytes())) {
             return Err(ApiError::CsrfFailed);
         }
         Ok(())
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 18];
     SystemRandom::new().fill(&mut bytes).expect("the OS random source is available");
     B64.encode(bytes)
 }
 
-/// The `Set-Cookie` value for a session cookie (or its removal with `value = None`).
-pub fn set_cookie(value: Option<&str>, secure: bool, max_age: Duration) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    match value {
-        Some(v) => format!("{COOKIE}={v}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", max_age.as_secs()),
-        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
-    }
+/// The `Set-Cookie` value for cookie `name` (or its removal with `value = None`): HttpOnly,
+/// SameSite=Lax, for the whole site.
+pub fn set_cookie(name: &'static str, value: Option<&str>, secure: bool, max_age: Duration) -> String {
+    let max_age = if value.is_some() { max_age } else { Duration::ZERO };
+    Cookie::build((name, value.unwrap_or_default().to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)))
+        .build()
+        .to_string()
 }
 
-/// The session cookie's value from a request's `Cookie` headers.
-pub fn cookie_value(headers: &axum::http::HeaderMap) -> Option<String> {
+/// Cookie `name`'s value from a request's `Cookie` headers.
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_owned())
+        .flat_map(|v| Cookie::split_parse(v.to_owned()).filter_map(Result::ok).collect::<Vec<_>>())
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
 }
 
 #[cfg(test)]
@@ -139,9 +165,11 @@ mod tests {
         assert_eq!(s.resolve(Some(&cookie), "/login").unwrap().openid, "o_user");
         let other = Sessions::new(b"another secret, another server!!", Duration::from_secs(60), 100);
         assert!(other.resolve(Some(&cookie), "/login").is_err(), "a cookie signed elsewhere is refused");
-        let (id, _) = cookie.split_once('.').unwrap();
-        assert!(s.resolve(Some(&format!("{id}.AAAA")), "/login").is_err(), "a forged tag is refused");
-        s.destroy(id);
+        let id = s.resolve(Some(&cookie), "/login").unwrap().id;
+        let forged = format!("{}{}", if cookie.starts_with('A') { 'B' } else { 'A' }, &cookie[1..]);
+        assert!(s.resolve(Some(&forged), "/login").is_err(), "a forged tag is refused");
+        assert!(s.resolve(Some(&id), "/login").is_err(), "a bare id is refused");
+        s.destroy(&id);
         assert!(s.resolve(Some(&cookie), "/login").is_err(), "a cookie replayed after logout is refused");
     }
 

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use coupon_proxy::sandbox::Faults;
+use coupon_sandbox::Faults;
 
 #[test]
 fn help_explains_every_option() {

@@ -6,9 +6,58 @@ use axum::routing::get;
 use axum::{Json, Router};
 use coupon_proxy::config::{Mode, Options, Settings};
 use std::collections::HashMap;
+use coupon_sandbox::identity as id;
 use std::path::PathBuf;
+use std::process::Command;
 
-const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
+/// A fresh RSA key pair (made by the openssl CLI) in a temporary folder: live mode refuses
+/// every key the sandbox publishes, so a live test needs keys of its own.
+struct LiveKeys {
+    dir: PathBuf,
+}
+
+impl LiveKeys {
+    fn new(name: &str) -> LiveKeys {
+        let dir = std::env::temp_dir().join(format!("cw-live-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for key in ["merchant", "platform"] {
+            let private = dir.join(format!("{key}.pem"));
+            let ok = Command::new("openssl").args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"]).arg(&private).status().expect("openssl CLI").success();
+            assert!(ok);
+            let ok = Command::new("openssl").args(["pkey", "-pubout", "-in"]).arg(&private).arg("-out").arg(dir.join(format!("{key}-public.pem"))).status().unwrap().success();
+            assert!(ok);
+        }
+        LiveKeys { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Complete live options with these keys.
+    fn options(&self) -> Options {
+        Options {
+            mode: Some(Mode::Live),
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            upstream: Some("http://127.0.0.1:9".into()),
+            mchid: Some("1230000109".into()),
+            appid: Some("wxlive000000000001".into()),
+            merchant_serial: Some("LIVE-SERIAL".into()),
+            merchant_key_file: Some(self.path("merchant.pem")),
+            platform_key_file: Some(self.path("platform-public.pem")),
+            platform_serial: Some("PUB_KEY_ID_LIVE".into()),
+            app_secret: Some("the-app-secret".into()),
+            session_secret: Some("a-session-secret-of-at-least-32-characters".into()),
+            ..Options::default()
+        }
+    }
+}
+
+impl Drop for LiveKeys {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
 
 async fn fake_wechat_oauth() -> String {
     let app = Router::new().route(
@@ -30,24 +79,9 @@ async fn fake_wechat_oauth() -> String {
     format!("http://{addr}")
 }
 
-async fn live_proxy() -> coupon_proxy::Running {
-    let options = Options {
-        mode: Some(Mode::Live),
-        listen: Some("127.0.0.1:0".parse().unwrap()),
-        upstream: Some("http://127.0.0.1:9".into()),
-        mchid: Some("1230000109".into()),
-        appid: Some("wxlive000000000001".into()),
-        merchant_serial: Some("LIVE-SERIAL".into()),
-        // Any key but the sandbox merchant's: live mode refuses that one.
-        merchant_key_file: Some(PathBuf::from(KEYS).join("test-only-platform-private.pem")),
-        platform_key_file: Some(PathBuf::from(KEYS).join("test-only-platform-public.pem")),
-        platform_serial: Some("PUB_KEY_ID_LIVE".into()),
-        app_secret: Some("the-app-secret".into()),
-        session_secret: Some("a-session-secret-of-at-least-32-characters".into()),
-        oauth_api: Some(fake_wechat_oauth().await),
-        ..Options::default()
-    };
-    coupon_proxy::start(Settings::resolve(options).unwrap()).await.unwrap()
+async fn live_proxy(keys: &LiveKeys) -> coupon_proxy::Running {
+    let options = Options { oauth_api: Some(fake_wechat_oauth().await), ..keys.options() };
+    coupon_proxy::start(Settings::resolve(options, None).unwrap()).await.unwrap()
 }
 
 fn client() -> reqwest::Client {
@@ -72,45 +106,190 @@ fn query_param(url: &str, name: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// Starts an OAuth login in a browser (a cookie jar of its own): WeChat's URL and the
+/// pre-login cookie.
+async fn start_login(base: &str, http: &reqwest::Client, redirect: &str) -> (String, String) {
+    let r = http.get(format!("{base}/oauth/login?redirect={redirect}")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set.starts_with("cw_login=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    (to, set.split(';').next().unwrap().to_owned())
+}
+
+async fn callback(base: &str, http: &reqwest::Client, cookie: Option<&str>, code: &str, state: &str) -> reqwest::Response {
+    let mut r = http.get(format!("{base}/oauth/callback?code={code}&state={}", urlencode(state)));
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    r.send().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_openid_comes_from_wechat_oauth_and_nowhere_else() {
-    let proxy = live_proxy().await;
+    let keys = LiveKeys::new("oauth");
+    let proxy = live_proxy(&keys).await;
     let base = format!("http://{}/api/v1", proxy.addr);
     let http = client();
 
-    let r = http.get(format!("{base}/dev/login?user=o_live_user")).send().await.unwrap();
-    assert_eq!(r.status(), 404, "no development login in live mode");
+    for dev in ["/dev/login?user=o_live_user", "/dev/users"] {
+        let r = http.get(format!("{base}{dev}")).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{dev}: no development routes in live mode");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "NOT_FOUND", "the router itself answers: the route does not exist");
+    }
 
     let r = http.get(format!("{base}/coupons")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["login_url"], "/api/v1/oauth/login");
 
-    let r = http.get(format!("{base}/oauth/login?redirect=/shop/checkout")).send().await.unwrap();
-    assert_eq!(r.status(), 303);
-    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let (to, login_cookie) = start_login(&base, &http, "/shop/checkout").await;
     assert!(to.starts_with("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wxlive000000000001&"), "{to}");
     assert!(to.contains("scope=snsapi_base") && to.ends_with("#wechat_redirect"), "{to}");
     assert_eq!(query_param(&to, "redirect_uri"), format!("https://{}/api/v1/oauth/callback", proxy.addr));
     let state = query_param(&to, "state");
 
-    // A forged state, or a code WeChat does not accept, starts no session.
-    let forged = state.replacen("%2Fshop", "%2Fevil", 1).replacen("/shop", "/evil", 1);
-    let r = http.get(format!("{base}/oauth/callback?code=good-code&state={}", urlencode(&forged))).send().await.unwrap();
+    // A state that is not this browser's, or a code WeChat does not accept, starts no session.
+    let r = callback(&base, &http, Some(&login_cookie), "good-code", &format!("{state}x")).await;
     assert_eq!(r.status(), 400);
-    let r = http.get(format!("{base}/oauth/callback?code=bad-code&state={}", urlencode(&state))).send().await.unwrap();
+    let r = callback(&base, &http, Some(&login_cookie), "bad-code", &state).await;
     assert_eq!(r.status(), 400);
-    assert!(r.headers().get("set-cookie").is_none());
+    assert!(r.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("cw_session=")));
 
-    let r = http.get(format!("{base}/oauth/callback?code=good-code&state={}", urlencode(&state))).send().await.unwrap();
+    // A new login (the refused code used up the state), completed.
+    let (to, login_cookie) = start_login(&base, &http, "/shop/checkout").await;
+    let state = query_param(&to, "state");
+    let r = callback(&base, &http, Some(&login_cookie), "good-code", &state).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/shop/checkout");
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("Secure"), "live cookies are Secure: {cookie}");
-    let cookie = cookie.split(';').next().unwrap().to_owned();
-    let r = http.get(format!("{base}/session")).header("cookie", cookie).send().await.unwrap();
+    let cookies: Vec<String> = r.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).collect();
+    let session = cookies.iter().find(|c| c.starts_with("cw_session=")).expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("Secure"), "live cookies are Secure: {session}");
+    assert!(cookies.iter().any(|c| c.starts_with("cw_login=") && c.contains("Max-Age=0")), "the pre-login cookie is cleared: {cookies:?}");
+    let session = session.split(';').next().unwrap().to_owned();
+    let r = http.get(format!("{base}/session")).header("cookie", session).send().await.unwrap();
     assert_eq!(r.status(), 200);
     proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_state_replayed_from_another_browser_starts_no_session() {
+    let keys = LiveKeys::new("replay");
+    let proxy = live_proxy(&keys).await;
+    let base = format!("http://{}/api/v1", proxy.addr);
+    let http = client();
+    // The victim's browser starts a login; an attacker gets hold of its callback URL.
+    let (to, _victims_cookie) = start_login(&base, &http, "/").await;
+    let state = query_param(&to, "state");
+    // From the attacker's browser: no pre-login cookie, or its own from another login.
+    assert_eq!(callback(&base, &http, None, "good-code", &state).await.status(), 400);
+    let (_, attackers_cookie) = start_login(&base, &http, "/").await;
+    let r = callback(&base, &http, Some(&attackers_cookie), "good-code", &state).await;
+    assert_eq!(r.status(), 400, "another browser's state is refused");
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_state_works_once() {
+    let keys = LiveKeys::new("once");
+    let proxy = live_proxy(&keys).await;
+    let base = format!("http://{}/api/v1", proxy.addr);
+    let http = client();
+    let (to, cookie) = start_login(&base, &http, "/").await;
+    let state = query_param(&to, "state");
+    assert_eq!(callback(&base, &http, Some(&cookie), "good-code", &state).await.status(), 303);
+    assert_eq!(callback(&base, &http, Some(&cookie), "good-code", &state).await.status(), 400, "replayed in the same browser");
+    proxy.shutdown().await;
+}
+
+/// Live mode with `change` applied to otherwise valid options: the error, if refused.
+fn live_with(name: &str, change: impl FnOnce(&LiveKeys, &mut Options)) -> Result<(), String> {
+    let keys = LiveKeys::new(name);
+    let mut options = keys.options();
+    change(&keys, &mut options);
+    Settings::resolve(options, None).map(|_| ())
+}
+
+fn sandbox_file(name: &str) -> Option<PathBuf> {
+    Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sandbox/keys")).join(name))
+}
+
+fn refused(result: Result<(), String>, what: &str) {
+    let err = result.expect_err("live mode must refuse it");
+    assert!(err.contains("sandbox") && err.contains(what), "{err}");
+}
+
+#[test]
+fn live_options_of_its_own_are_accepted() {
+    live_with("ok", |_, _| {}).unwrap();
+}
+
+#[test]
+fn live_mode_refuses_the_sandbox_merchant_id() {
+    refused(live_with("mchid", |_, o| o.mchid = Some(id::MCHID.into())), "merchant id");
+}
+
+#[test]
+fn live_mode_refuses_the_sandbox_appid() {
+    refused(live_with("appid", |_, o| o.appid = Some(id::APPID.into())), "appid");
+}
+
+#[test]
+fn live_mode_refuses_the_sandbox_merchant_serial() {
+    refused(live_with("mserial", |_, o| o.merchant_serial = Some(id::MERCHANT_SERIAL.into())), "merchant certificate serial");
+}
+
+#[test]
+fn live_mode_refuses_the_sandbox_platform_serial() {
+    refused(live_with("pserial", |_, o| o.platform_serial = Some(id::PLATFORM_SERIAL.into())), "platform serial");
+}
+
+#[test]
+fn live_mode_refuses_the_sandbox_merchant_key() {
+    refused(live_with("mkey", |_, o| o.merchant_key_file = sandbox_file("test-only-merchant-private.pem")), "merchant key");
+}
+
+#[test]
+fn live_mode_refuses_the_sandbox_platform_key() {
+    refused(live_with("pkey", |_, o| o.platform_key_file = sandbox_file("test-only-platform-public.pem")), "platform key");
+}
+
+#[test]
+fn live_mode_refuses_a_certificate_of_the_sandbox_platform_key() {
+    refused(
+        live_with("pcert", |keys, o| {
+            let cert = keys.path("sandbox-cert.pem");
+            let key = sandbox_file("test-only-platform-private.pem").unwrap();
+            let ok = Command::new("openssl").args(["req", "-new", "-x509", "-subj", "/CN=sandbox", "-days", "1", "-key"]).arg(key).arg("-out").arg(&cert).status().unwrap().success();
+            assert!(ok);
+            o.platform_key_file = Some(cert);
+        }),
+        "platform key or certificate",
+    );
+}
+
+#[test]
+fn live_mode_refuses_the_sandbox_session_secret() {
+    refused(live_with("secret", |_, o| o.session_secret = Some(id::SESSION_SECRET.into())), "session secret");
+}
+
+#[test]
+fn the_refused_identities_are_the_sandboxs_own() {
+    use coupon_proxy::config::test_identities as t;
+    use coupon_wechatpay::{PrivateKey, PublicKey};
+    assert!(t::MCHIDS.contains(&id::MCHID) && t::APPIDS.contains(&id::APPID));
+    assert!(t::SERIALS.contains(&id::MERCHANT_SERIAL) && t::SERIALS.contains(&id::PLATFORM_SERIAL));
+    let merchant = PrivateKey::from_pem(id::MERCHANT_KEY).unwrap().fingerprint();
+    assert_eq!(merchant, PublicKey::from_pem(id::MERCHANT_PUBLIC).unwrap().fingerprint());
+    assert_eq!(t::KEY_FINGERPRINTS, [merchant, PublicKey::from_pem(id::PLATFORM_PUBLIC).unwrap().fingerprint()]);
+    assert_eq!(t::SESSION_SECRET_SHA256, coupon_proxy::config::sha256_hex(id::SESSION_SECRET.as_bytes()));
+}
+
+#[test]
+fn sandbox_mode_needs_a_sandbox() {
+    let err = Settings::resolve(Options::default(), None).unwrap_err();
+    assert!(err.contains("sandbox mode is not in this build"), "{err}");
 }
 
 fn urlencode(s: &str) -> String {

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use coupon_proxy::sandbox::Faults;
+use coupon_sandbox::Faults;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -39,7 +39,7 @@ async fn logs_hold_no_secrets_and_no_full_openids() {
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("retrying upstream call"), "the run did log its failures:\n{logs}");
-    let key_body: String = coupon_proxy::config::sandbox_identity::MERCHANT_KEY.lines().nth(1).unwrap().to_owned();
+    let key_body: String = coupon_sandbox::identity::MERCHANT_KEY.lines().nth(1).unwrap().to_owned();
     for secret in ["PRIVATE KEY", &key_body, "a-session-secret-that-must-never-be-logged", &csrf, me.split_once('=').unwrap().1, "o_sandbox_demo"] {
         assert!(!logs.contains(secret), "the logs contain {secret:?}");
     }

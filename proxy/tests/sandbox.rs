@@ -1,14 +1,18 @@
 //! The sandbox implements the seeds' semantics, reached through the real signed client.
 
-use coupon_proxy::config::{sandbox_identity as id, Settings};
-use coupon_proxy::sandbox::{self, Sandbox};
+use coupon_proxy::config::Settings;
+use coupon_sandbox::{self as sandbox, identity as id, Sandbox};
 use coupon_proxy::upstream::{Client, MerchantQuery, StockQuery, UpstreamError};
 use coupon_rules::{CouponKind, CouponState};
+
+async fn sandbox_settings() -> Settings {
+    coupon_proxy::dev::sandbox_settings().await.unwrap().0
+}
 
 async fn client() -> Client {
     let sb = Sandbox::new(sandbox::DATA).unwrap();
     let addr = sandbox::spawn(sb, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    Client::new(&Settings::sandbox(), format!("http://{addr}")).unwrap()
+    Client::new(&sandbox_settings().await, format!("http://{addr}")).unwrap()
 }
 
 fn stock(q: impl FnOnce(&mut StockQuery)) -> StockQuery {
@@ -102,7 +106,7 @@ async fn issuing_is_idempotent_on_out_request_no() {
 async fn a_request_signed_with_another_key_is_refused() {
     let sb = Sandbox::new(sandbox::DATA).unwrap();
     let addr = sandbox::spawn(sb.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let mut settings = Settings::sandbox();
+    let mut settings = sandbox_settings().await;
     settings.merchant_key_pem = id::PLATFORM_KEY.into(); // the wrong private key
     let c = Client::new(&settings, format!("http://{addr}")).unwrap();
     let r = c.merchant_coupons(DEMO, id::APPID, &MerchantQuery { limit: 10, ..Default::default() }).await;
@@ -113,7 +117,7 @@ async fn a_request_signed_with_another_key_is_refused() {
 #[test]
 fn the_committed_data_file_is_what_the_generator_makes() {
     let committed: serde_json::Value = serde_json::from_str(sandbox::DATA).unwrap();
-    assert_eq!(committed, sandbox::generate(), "regenerate: cargo run -p coupon-proxy -- sandbox-data > proxy/sandbox/data.json");
+    assert_eq!(committed, sandbox::generate(), "regenerate: cargo run -p coupon-proxy -- sandbox-data > sandbox/data.json");
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! The request signer agrees with an independent implementation: the openssl CLI.
 
 use base64::Engine;
-use coupon_proxy::wechatpay::{request_message, PrivateKey, PublicKey};
+use coupon_wechatpay::{request_message, PrivateKey, PublicKey};
 use std::process::Command;
 
-const KEY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys/test-only-merchant-private.pem");
+const KEY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sandbox/keys/test-only-merchant-private.pem");
 
 #[test]
 fn signatures_match_openssl_byte_for_byte() {
@@ -19,7 +19,7 @@ fn signatures_match_openssl_byte_for_byte() {
     let openssl_signature = base64::engine::general_purpose::STANDARD.encode(std::fs::read(&sig_file).unwrap());
     let ours = PrivateKey::from_pem(&std::fs::read_to_string(KEY_FILE).unwrap()).unwrap().sign(&message);
     assert_eq!(ours, openssl_signature, "PKCS#1 v1.5 is deterministic: both must agree");
-    let public = PublicKey::from_pem(include_str!("../keys/test-only-merchant-public.pem")).unwrap();
+    let public = PublicKey::from_pem(coupon_sandbox::identity::MERCHANT_PUBLIC).unwrap();
     assert!(public.verify(&message, &openssl_signature));
     std::fs::remove_dir_all(dir).ok();
 }
@@ -28,7 +28,7 @@ fn signatures_match_openssl_byte_for_byte() {
 fn a_platform_certificate_verifies_like_its_public_key() {
     let dir = std::env::temp_dir().join(format!("cw-cert-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/keys/test-only-platform-private.pem");
+    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/../sandbox/keys/test-only-platform-private.pem");
     let cert = dir.join("cert.pem");
     let status = Command::new("openssl")
         .args(["req", "-new", "-x509", "-key", key, "-subj", "/CN=wechatpay-sandbox-test", "-days", "1", "-out"])
@@ -37,7 +37,7 @@ fn a_platform_certificate_verifies_like_its_public_key() {
         .expect("openssl CLI");
     assert!(status.success());
     let from_cert = PublicKey::from_pem(&std::fs::read_to_string(&cert).unwrap()).expect("the certificate's RSA key is found");
-    let message = coupon_proxy::wechatpay::response_message("1700000000", "NONCE", br#"{"data":[]}"#);
+    let message = coupon_wechatpay::response_message("1700000000", "NONCE", br#"{"data":[]}"#);
     let signature = PrivateKey::from_pem(&std::fs::read_to_string(key).unwrap()).unwrap().sign(&message);
     assert!(from_cert.verify(&message, &signature));
     assert!(!from_cert.verify(b"another message", &signature));

@@ -4,9 +4,9 @@
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
-use coupon_proxy::config::{sandbox_identity as id, Settings};
 use coupon_proxy::upstream::{Client, UpstreamError};
-use coupon_proxy::wechatpay::{nonce, response_message, unix_now, PrivateKey};
+use coupon_sandbox::identity as id;
+use coupon_wechatpay::{nonce, response_message, unix_now, PrivateKey};
 
 #[derive(Clone, Copy)]
 enum Trick {
@@ -48,7 +48,8 @@ async fn fake_upstream(trick: Trick) -> String {
 }
 
 async fn call(trick: Trick) -> Result<bytes::Bytes, UpstreamError> {
-    let client = Client::new(&Settings::sandbox(), fake_upstream(trick).await).unwrap();
+    let (settings, _sandbox) = coupon_proxy::dev::sandbox_settings().await.unwrap();
+    let client = Client::new(&settings, fake_upstream(trick).await).unwrap();
     client.get("/v3/anything").await
 }
 

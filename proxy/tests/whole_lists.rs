@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use coupon_proxy::sandbox::{CodeFault, Faults};
+use coupon_sandbox::{CodeFault, Faults};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 

@@ -1,37 +1,38 @@
 //! Listing a user's coupons (商家券 + 代金券 + 消费金, merged) and one coupon's detail.
 
-use super::{now, only_known};
+use super::{now, ApiQuery};
 use crate::cache::{Freshness, PageKey, Wallet};
 use crate::error::ApiError;
 use crate::session::Session;
 use crate::upstream::{MerchantQuery, StockQuery, UpstreamError};
 use crate::SharedApp;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use coupon_rules::wallet::{select, Tab};
 use coupon_rules::wire::Page;
 use coupon_rules::{availability, Coupon, Source};
 use coupon_rules::api::{CouponDetail, CouponPage, MissingSource, WalletSource};
-use std::collections::HashMap;
 
 /// Upstream page size. The most pages read per query is `Settings::max_upstream_pages`.
 const UPSTREAM_PAGE: u64 = 50;
 pub const MAX_LIMIT: usize = 50;
 
-pub async fn list(session: Session, State(app): State<SharedApp>, Query(params): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
-    only_known(&params, &["tab", "offset", "limit"])?;
-    let tab = match params.get("tab") {
-        None => Tab::Available,
-        Some(t) => Tab::parse(t).ok_or_else(|| ApiError::InvalidParameter("tab 只能是 available、used 或 expired".into()))?,
-    };
-    let number = |key: &str, default: usize| -> Result<usize, ApiError> {
-        params.get(key).map_or(Ok(default), |v| v.parse().map_err(|_| ApiError::InvalidParameter(format!("{key} 必须是非负整数"))))
-    };
-    let offset = number("offset", 0)?;
-    let limit = number("limit", 20)?;
+/// `GET /coupons`' query.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    tab: Option<Tab>,
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+pub async fn list(session: Session, State(app): State<SharedApp>, ApiQuery(q): ApiQuery<ListQuery>) -> Result<Response, ApiError> {
+    let tab = q.tab.unwrap_or(Tab::Available);
+    let offset = q.offset.unwrap_or(0);
+    let limit = q.limit.unwrap_or(20);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::InvalidParameter(format!("limit 取值范围为 1–{MAX_LIMIT}")));
+        return Err(ApiError::InvalidParameter(format!("limit: 取值范围为 1–{MAX_LIMIT}")));
     }
     let (wallet, freshness) = wallet(&app, &session.openid).await?;
     let now = now();

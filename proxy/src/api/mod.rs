@@ -21,14 +21,17 @@ use tower_http::services::{ServeDir, ServeFile};
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 pub fn router(app: SharedApp) -> Router {
-    let api = Router::new()
+    let mut api = Router::new()
         .route("/health", get(health))
         .route("/session", get(session::current))
-        .route("/session/logout", post(session::logout))
-        .route("/dev/users", get(session::dev_users))
-        .route("/dev/login", get(session::dev_login))
-        .route("/oauth/login", get(session::oauth_login))
-        .route("/oauth/callback", get(session::oauth_callback))
+        .route("/session/logout", post(session::logout));
+    // Development login in sandbox mode, WeChat OAuth in live mode: the other mode's routes
+    // do not exist (404 from the router itself).
+    api = match app.settings.dev_users {
+        Some(_) => api.route("/dev/users", get(session::dev_users)).route("/dev/login", get(session::dev_login)),
+        None => api.route("/oauth/login", get(session::oauth_login)).route("/oauth/callback", get(session::oauth_callback)),
+    };
+    let api = api
         .route("/coupons", get(coupons::list))
         .route("/coupons/{source}/{id}", get(coupons::detail))
         .route("/claims", post(claims::claim))
@@ -72,7 +75,7 @@ async fn guard_origin(State(app): State<SharedApp>, request: Request, next: Next
 
 /// Gives every request an id, in a tracing span and the `x-request-id` response header.
 async fn request_id(request: Request, next: Next) -> Response {
-    let id = crate::wechatpay::nonce()[..12].to_owned();
+    let id = coupon_wechatpay::nonce()[..12].to_owned();
     let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
     let started = std::time::Instant::now();
     let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
@@ -87,14 +90,26 @@ async fn health(State(app): State<SharedApp>) -> Json<Health> {
     Json(Health { status: "ok".into(), mode: app.settings.mode.into(), upstream_requests: app.upstream.requests_sent() })
 }
 
-/// Rejects query parameters the route does not know: a typo should fail loudly.
-pub fn only_known(params: &std::collections::HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
-    let mut unknown: Vec<&str> = params.keys().map(String::as_str).filter(|k| !known.contains(k)).collect();
-    unknown.sort_unstable();
-    match unknown.first() {
-        None => Ok(()),
-        Some(_) => Err(ApiError::InvalidParameter(format!("未知参数 {}", unknown.join(", ").chars().take(100).collect::<String>()))),
+/// A query string read into `T` (a serde type with `deny_unknown_fields`): an unknown or
+/// malformed parameter is a 400 that names it.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let field = e.path().to_string();
+            let detail: String = e.inner().to_string().chars().take(160).collect();
+            ApiError::InvalidParameter(if field == "." { detail } else { format!("{field}: {detail}") })
+        })
     }
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
 }
 
 /// The instant the rules are evaluated at.

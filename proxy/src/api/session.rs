@@ -4,22 +4,24 @@
 
 use crate::config::Mode;
 use crate::error::ApiError;
-use crate::session::{cookie_value, set_cookie, Session};
-use crate::upstream::{decode, encode};
+use crate::session::{cookie_value, random_token, set_cookie, Session, COOKIE, LOGIN_COOKIE};
+use crate::upstream::encode;
 use crate::SharedApp;
-use axum::extract::{FromRequestParts, Query, State};
+use super::ApiQuery;
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use coupon_rules::api::{DevUser, DevUsers, SessionInfo};
+use coupon_rules::api::{DevUsers, SessionInfo};
+use subtle::ConstantTimeEq;
 
 impl FromRequestParts<SharedApp> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &SharedApp) -> Result<Self, Self::Rejection> {
-        app.sessions.resolve(cookie_value(&parts.headers).as_deref(), login_url(app))
+        app.sessions.resolve(cookie_value(&parts.headers, COOKIE).as_deref(), login_url(app))
     }
 }
 
@@ -31,13 +33,20 @@ pub fn login_url(app: &SharedApp) -> &'static str {
     }
 }
 
-fn with_cookie(mut response: Response, value: Option<&str>, app: &SharedApp) -> Response {
-    let cookie = set_cookie(value, app.settings.secure_cookie, app.settings.session_ttl);
+fn with_cookie(response: Response, value: Option<&str>, app: &SharedApp) -> Response {
+    with_named_cookie(response, COOKIE, value, app.settings.session_ttl, app)
+}
+
+fn with_named_cookie(mut response: Response, name: &'static str, value: Option<&str>, max_age: std::time::Duration, app: &SharedApp) -> Response {
+    let cookie = set_cookie(name, value, app.settings.secure_cookie, max_age);
     if let Ok(v) = cookie.parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response
 }
+
+/// How long a started OAuth login may take.
+const LOGIN_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
@@ -61,10 +70,9 @@ pub async fn logout(session: Session, State(app): State<SharedApp>, headers: Hea
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), None, &app))
 }
 
-pub async fn dev_users(State(app): State<SharedApp>) -> Result<Json<DevUsers>, ApiError> {
-    let sandbox = app.sandbox.as_ref().ok_or(ApiError::NotFound)?;
-    let users = sandbox.users().into_iter().map(|(user, label)| DevUser { user, label }).collect();
-    Ok(Json(DevUsers { users }))
+/// Sandbox mode's users (the route exists only in sandbox mode).
+pub async fn dev_users(State(app): State<SharedApp>) -> Json<DevUsers> {
+    Json(DevUsers { users: app.settings.dev_users.clone().unwrap_or_default() })
 }
 
 #[derive(Deserialize)]
@@ -75,13 +83,11 @@ pub struct DevLogin {
 }
 
 /// Sandbox only: log in as a sandbox user and go back to the page.
-pub async fn dev_login(State(app): State<SharedApp>, query: Result<Query<DevLogin>, axum::extract::rejection::QueryRejection>) -> Result<Response, ApiError> {
-    let sandbox = app.sandbox.as_ref().ok_or(ApiError::NotFound)?;
-    let Query(q) = query.map_err(|e| ApiError::InvalidParameter(e.body_text()))?;
-    let users = sandbox.users();
+pub async fn dev_login(State(app): State<SharedApp>, ApiQuery(q): ApiQuery<DevLogin>) -> Result<Response, ApiError> {
+    let users = app.settings.dev_users.clone().unwrap_or_default();
     let user = match q.user {
-        Some(u) => users.into_iter().find(|(openid, _)| *openid == u).ok_or_else(|| ApiError::InvalidParameter("未知的沙箱用户".into()))?.0,
-        None => users.into_iter().next().ok_or(ApiError::NotFound)?.0,
+        Some(u) => users.into_iter().find(|d| d.user == u).ok_or_else(|| ApiError::InvalidParameter("未知的沙箱用户".into()))?.user,
+        None => users.into_iter().next().ok_or(ApiError::NotFound)?.user,
     };
     let cookie = app.sessions.create(&user);
     Ok(with_cookie(redirect(&safe_redirect(q.redirect.as_deref())), Some(&cookie), &app))
@@ -95,33 +101,30 @@ pub async fn demo_page(State(app): State<SharedApp>, headers: HeaderMap) -> Resp
         Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "The widget is not built: run `trunk build --release` (or scripts/demo.sh).").into_response(),
     };
     let response = Html(page).into_response();
-    let has_session = app.sessions.resolve(cookie_value(&headers).as_deref(), "").is_ok();
-    match (&app.sandbox, has_session) {
-        (Some(sandbox), false) => match sandbox.users().into_iter().next() {
-            Some((openid, _)) => {
-                let cookie = app.sessions.create(&openid);
-                with_cookie(response, Some(&cookie), &app)
-            }
-            None => response,
-        },
+    let has_session = app.sessions.resolve(cookie_value(&headers, COOKIE).as_deref(), "").is_ok();
+    match (app.settings.dev_users.as_ref().and_then(|u| u.first()), has_session) {
+        (Some(first), false) => {
+            let cookie = app.sessions.create(&first.user);
+            with_cookie(response, Some(&cookie), &app)
+        }
         _ => response,
     }
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OAuthLogin {
     redirect: Option<String>,
 }
 
 /// Live only: send the browser to WeChat's OAuth page; it comes back to `/oauth/callback`.
-pub async fn oauth_login(State(app): State<SharedApp>, headers: HeaderMap, Query(q): Query<OAuthLogin>) -> Result<Response, ApiError> {
-    if app.settings.mode != Mode::Live {
-        return Err(ApiError::NotFound);
-    }
+/// The `state` is random and bound to this browser by a signed, short-lived pre-login cookie,
+/// so a `state` (or a whole callback URL) from another browser starts no session here.
+pub async fn oauth_login(State(app): State<SharedApp>, headers: HeaderMap, ApiQuery(q): ApiQuery<OAuthLogin>) -> Result<Response, ApiError> {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).ok_or_else(|| ApiError::InvalidParameter("缺少Host".into()))?;
     let target = safe_redirect(q.redirect.as_deref());
-    let issued = crate::wechatpay::unix_now().to_string();
-    let state = format!("{issued}.{}.{}", encode(&target), &app.sessions.keyed_hash(&["oauth", &issued, &target])[..16]);
+    let state = random_token();
+    let login = app.sessions.sign(LOGIN_COOKIE, &format!("{state}|{}|{target}", coupon_wechatpay::unix_now()));
     let callback = format!("https://{host}/api/v1/oauth/callback");
     let url = format!(
         "https://open.weixin.qq.com/connect/oauth2/authorize?appid={}&redirect_uri={}&response_type=code&scope=snsapi_base&state={}#wechat_redirect",
@@ -129,27 +132,45 @@ pub async fn oauth_login(State(app): State<SharedApp>, headers: HeaderMap, Query
         encode(&callback),
         encode(&state)
     );
-    Ok(redirect(&url))
+    Ok(with_named_cookie(redirect(&url), LOGIN_COOKIE, Some(&login), LOGIN_TTL, &app))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OAuthCallback {
     code: String,
     state: String,
 }
 
-/// Live only: exchange the OAuth code for the openid and start the session.
-pub async fn oauth_callback(State(app): State<SharedApp>, Query(q): Query<OAuthCallback>) -> Result<Response, ApiError> {
-    if app.settings.mode != Mode::Live {
-        return Err(ApiError::NotFound);
-    }
+/// Live only: exchange the OAuth code for the openid and start the session. The `state` must
+/// be the one this browser's pre-login cookie holds (compared in constant time), fresh, and
+/// not used before.
+pub async fn oauth_callback(State(app): State<SharedApp>, headers: HeaderMap, ApiQuery(q): ApiQuery<OAuthCallback>) -> Result<Response, ApiError> {
     let bad_state = || ApiError::InvalidParameter("登录状态无效，请重试".into());
-    let mut parts = q.state.splitn(3, '.');
-    let (issued, target_enc, tag) = (parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?);
-    let target = decode(target_enc);
-    let fresh = issued.parse::<i64>().is_ok_and(|t| (crate::wechatpay::unix_now() - t).abs() < 600);
-    if !fresh || app.sessions.keyed_hash(&["oauth", issued, &target])[..16] != *tag {
+    let login = cookie_value(&headers, LOGIN_COOKIE).and_then(|v| app.sessions.verify(LOGIN_COOKIE, &v)).ok_or_else(bad_state)?;
+    let mut parts = login.splitn(3, '|');
+    let (state, issued, target) = (parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?);
+    let same = bool::from(state.as_bytes().ct_eq(q.state.as_bytes()));
+    let fresh = issued.parse::<i64>().is_ok_and(|t| (coupon_wechatpay::unix_now() - t).abs() < LOGIN_TTL.as_secs() as i64);
+    if !same || !fresh {
         return Err(bad_state());
+    }
+    // Single use: a state seen before is refused, even from its own browser.
+    if !app.oauth_states.entry(q.state.clone()).or_insert(()).await.is_fresh() {
+        return Err(bad_state());
+    }
+    let openid = exchange_code(&app, &q.code).await?.ok_or_else(bad_state)?;
+    let cookie = app.sessions.create(&openid);
+    let response = with_cookie(redirect(&safe_redirect(Some(target))), Some(&cookie), &app);
+    Ok(with_named_cookie(response, LOGIN_COOKIE, None, LOGIN_TTL, &app))
+}
+
+/// WeChat's answer to an OAuth code: the openid, or `None` when WeChat refuses the code.
+async fn exchange_code(app: &SharedApp, code: &str) -> Result<Option<String>, ApiError> {
+    use crate::upstream::UpstreamError;
+    #[derive(Deserialize)]
+    struct Answer {
+        openid: Option<String>,
     }
     let secret = app.settings.app_secret.as_deref().unwrap_or_default();
     let url = format!(
@@ -157,14 +178,11 @@ pub async fn oauth_callback(State(app): State<SharedApp>, Query(q): Query<OAuthC
         app.settings.oauth_api,
         encode(&app.settings.appid),
         encode(secret),
-        encode(&q.code)
+        encode(code)
     );
-    let client = reqwest::Client::builder().timeout(app.settings.upstream_timeout).build().map_err(|e| ApiError::Upstream(crate::upstream::UpstreamError::Unreachable(e.to_string())))?;
-    let response = client.get(url).send().await.map_err(|e| ApiError::Upstream(crate::upstream::UpstreamError::Unreachable(e.without_url().to_string())))?;
-    let bytes = response.bytes().await.map_err(|e| ApiError::Upstream(crate::upstream::UpstreamError::Unreachable(e.without_url().to_string())))?;
-    let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::Upstream(crate::upstream::UpstreamError::Malformed(e.to_string())))?;
-    let openid = body.get("openid").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(bad_state)?;
-    let cookie = app.sessions.create(openid);
-    Ok(with_cookie(redirect(&safe_redirect(Some(&target))), Some(&cookie), &app))
+    let unreachable = |e: reqwest::Error| ApiError::Upstream(UpstreamError::Unreachable(e.without_url().to_string()));
+    let client = reqwest::Client::builder().timeout(app.settings.upstream_timeout).build().map_err(unreachable)?;
+    let bytes = client.get(url).send().await.map_err(unreachable)?.bytes().await.map_err(unreachable)?;
+    let answer: Answer = serde_json::from_slice(&bytes).map_err(|e| ApiError::Upstream(UpstreamError::Malformed(e.to_string())))?;
+    Ok(answer.openid.filter(|o| !o.is_empty()))
 }
-

@@ -7,7 +7,7 @@ mod calls;
 pub use calls::{MerchantQuery, StockQuery};
 
 use crate::config::Settings;
-use crate::wechatpay::{self, Authorization, PrivateKey, PublicKey};
+use coupon_wechatpay::{self as wechatpay, Authorization, PrivateKey, PublicKey};
 use bytes::Bytes;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -203,49 +203,23 @@ pub fn redact_path(path: &str) -> String {
     }
 }
 
-/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters kept).
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// RFC 3986's unreserved characters stay as they are; everything else is percent-encoded.
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
-/// Decodes `%XX` escapes (the inverse of [`encode`]); a malformed escape is kept as text.
-pub fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%').then(|| bytes.get(i + 1..i + 3)).flatten().and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
-        match escaped {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Percent-encodes a path segment or query value.
+pub fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{decode, encode};
+    use super::encode;
 
     #[test]
-    fn decode_undoes_encode_and_keeps_malformed_escapes() {
-        for s in ["/pages/use?code=1&x=券", "o_sandbox_demo", "a b%"] {
-            assert_eq!(decode(&encode(s)), s);
-        }
-        assert_eq!(decode("100%zz%4"), "100%zz%4");
+    fn only_unreserved_characters_stay_as_they_are() {
+        assert_eq!(encode("o_sandbox-demo.1~"), "o_sandbox-demo.1~");
+        assert_eq!(encode("/pages/use?code=1&x=券"), "%2Fpages%2Fuse%3Fcode%3D1%26x%3D%E5%88%B8");
+        let encoded = encode("a b%");
+        assert_eq!(percent_encoding::percent_decode_str(&encoded).decode_utf8().unwrap(), "a b%");
     }
 }

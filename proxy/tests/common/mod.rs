@@ -2,13 +2,14 @@
 #![allow(dead_code)]
 
 use coupon_proxy::config::Settings;
-use coupon_proxy::sandbox::{Faults, SharedSandbox};
+use coupon_sandbox::{Faults, SharedSandbox};
 use coupon_proxy::Running;
 use serde_json::Value;
 use std::net::SocketAddr;
 
 pub struct TestProxy {
     pub running: Running,
+    sandbox: SharedSandbox,
     pub http: reqwest::Client,
 }
 
@@ -18,13 +19,13 @@ impl TestProxy {
     }
 
     pub async fn with(adjust: impl FnOnce(&mut Settings)) -> TestProxy {
-        let mut s = Settings::sandbox();
+        let (mut s, sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
         s.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.static_dir = std::env::temp_dir();
         adjust(&mut s);
         let running = coupon_proxy::start(s).await.expect("proxy starts");
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestProxy { running, http }
+        TestProxy { running, sandbox, http }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -32,7 +33,7 @@ impl TestProxy {
     }
 
     pub fn sandbox(&self) -> &SharedSandbox {
-        self.running.app.sandbox.as_ref().expect("sandbox mode")
+        &self.sandbox
     }
 
     pub fn faults(&self, f: Faults) {

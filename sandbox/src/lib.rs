@@ -1,4 +1,4 @@
-//! The embedded sandbox upstream: a WeChat Pay look-alike on loopback. It verifies the
+//! The sandbox upstream: a WeChat Pay look-alike on loopback, for the demo and the tests. It verifies the
 //! proxy's request signatures with the merchant's public key, signs its answers with its own
 //! platform key, and implements the seeds' semantics over a data file, so the whole product
 //! runs on a fresh machine with no credentials. Fault knobs let tests make it misbehave.
@@ -17,19 +17,35 @@ pub const PARTNER_MCHIDS: [&str; 1] = ["9800064"];
 pub const SINGLE_ITEM_GOODS: [(&str, &[&str]); 2] = [("SBX_FV_NORMAL", &["SBX-COFFEE"]), ("SBX_FV_CUT_TO", &["SBX-COFFEE", "SBX-BAGEL"])];
 
 /// The stocks sandbox mode offers to claim, with their names from the data set.
-pub fn claimable_stocks() -> Vec<crate::config::ClaimableStock> {
+pub fn claimable_stocks() -> Vec<ClaimableStock> {
     let data: serde_json::Value = serde_json::from_str(DATA).unwrap_or_default();
     CLAIMABLE_STOCKS
         .iter()
         .map(|id| {
             let name = data["stocks"].as_array().into_iter().flatten().find(|s| s["stock_id"] == *id).and_then(|s| s["name"].as_str()).unwrap_or(id);
-            crate::config::ClaimableStock { stock_id: (*id).to_owned(), name: name.to_owned() }
+            ClaimableStock { stock_id: (*id).to_owned(), name: name.to_owned() }
         })
         .collect()
 }
 
-use crate::config::sandbox_identity as id;
-use crate::wechatpay::{self, Authorization, PrivateKey, PublicKey};
+use coupon_rules::api::ClaimableStock;
+use coupon_wechatpay::{self as wechatpay, Authorization, PrivateKey, PublicKey};
+use identity as id;
+
+/// The sandbox's identities: fixed and public (they are in this repository), for the proxy
+/// to use towards the sandbox. A live proxy refuses every one of them.
+pub mod identity {
+    pub const MCHID: &str = "1900000109";
+    pub const APPID: &str = "wx8888888888888888";
+    pub const MERCHANT_SERIAL: &str = "TEST-ONLY-MERCHANT-SERIAL";
+    pub const PLATFORM_SERIAL: &str = "PUB_KEY_ID_TEST_ONLY_SANDBOX";
+    /// Signs sessions in sandbox mode, so that a demo's sessions survive a restart.
+    pub const SESSION_SECRET: &str = "test-only-sandbox-session-secret-not-for-production";
+    pub const MERCHANT_KEY: &str = include_str!("../keys/test-only-merchant-private.pem");
+    pub const MERCHANT_PUBLIC: &str = include_str!("../keys/test-only-merchant-public.pem");
+    pub const PLATFORM_KEY: &str = include_str!("../keys/test-only-platform-private.pem");
+    pub const PLATFORM_PUBLIC: &str = include_str!("../keys/test-only-platform-public.pem");
+}
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -41,7 +57,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The data set the sandbox serves unless told otherwise (see `coupon-proxy sandbox-data`).
-pub const DATA: &str = include_str!("../../sandbox/data.json");
+pub const DATA: &str = include_str!("../data.json");
 
 /// Misbehaviour to inject, for the next N responses of each kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

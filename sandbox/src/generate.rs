@@ -1,9 +1,9 @@
 //! The sandbox data set: the seeds' own examples plus a few hundred generated coupons that
 //! cover every kind, state, colour, window, weekly slot, irregular period and use method.
-//! `coupon-proxy sandbox-data > proxy/sandbox/data.json` writes it; a test keeps it in sync.
+//! `coupon-proxy sandbox-data > sandbox/data.json` writes it; a test keeps it in sync.
 
 use super::store::CLAIMABLE_STOCKS;
-use crate::config::sandbox_identity as id;
+use crate::identity as id;
 use coupon_rules::BeijingTime;
 use serde_json::{json, Value};
 
@@ -12,8 +12,8 @@ const ANCHOR: &str = "2026-11-22";
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
 
-const SEED_DETAIL_001: &str = include_str!("../../../rules/tests/fixtures/busifavor_detail_001.json");
-const SEED_FAVOR_000: &str = include_str!("../../../rules/tests/fixtures/favor_list_000.json");
+const SEED_DETAIL_001: &str = include_str!("../../rules/tests/fixtures/busifavor_detail_001.json");
+const SEED_FAVOR_000: &str = include_str!("../../rules/tests/fixtures/favor_list_000.json");
 
 pub fn generate() -> Value {
     let anchor = BeijingTime::parse_rfc3339(&format!("{ANCHOR}T00:00:00+08:00")).expect("anchor date");

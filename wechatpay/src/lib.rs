@@ -1,11 +1,14 @@
 //! WeChat Pay API v3 request signing and response verification (`WECHATPAY2-SHA256-RSA2048`).
 //! Both sides of the wire use it: the upstream client signs requests and verifies responses,
-//! the sandbox verifies requests and signs responses. RSA is ring's (constant-time).
+//! the sandbox verifies requests and signs responses. RSA is ring's (constant-time); PEM and
+//! X.509 are read by rustls-pki-types and x509-cert.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{self, RsaKeyPair, UnparsedPublicKey};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer, SubjectPublicKeyInfoDer};
 use std::fmt;
 
 pub const AUTH_SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
@@ -24,8 +27,13 @@ impl fmt::Debug for PrivateKey {
 impl PrivateKey {
     /// Reads a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, as WeChat's `apiclient_key.pem`).
     pub fn from_pem(pem: &str) -> Result<Self, String> {
-        let der = pem_block(pem, "PRIVATE KEY").ok_or("expected a PKCS#8 PEM block (BEGIN PRIVATE KEY)")?;
-        RsaKeyPair::from_pkcs8(&der).map(PrivateKey).map_err(|e| format!("not a usable RSA private key: {e}"))
+        let der = PrivatePkcs8KeyDer::from_pem_slice(pem.as_bytes()).map_err(|e| format!("expected a PKCS#8 PEM block (BEGIN PRIVATE KEY): {e}"))?;
+        RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()).map(PrivateKey).map_err(|e| format!("not a usable RSA private key: {e}"))
+    }
+
+    /// The fingerprint of this key's public half (see [`PublicKey::fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        fingerprint_of(self.0.public().as_ref())
     }
 
     /// SHA256withRSA over `message`, base64.
@@ -51,13 +59,23 @@ impl fmt::Debug for PublicKey {
 
 impl PublicKey {
     pub fn from_pem(pem: &str) -> Result<Self, String> {
-        if let Some(der) = pem_block(pem, "PUBLIC KEY") {
-            return der::rsa_key_from_spki(&der).map(PublicKey).ok_or_else(|| "PUBLIC KEY is not an RSA SubjectPublicKeyInfo".into());
+        use spki::der::Decode;
+        if let Ok(der) = SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes()) {
+            let spki = spki::SubjectPublicKeyInfoRef::from_der(der.as_ref()).map_err(|e| format!("PUBLIC KEY is not a SubjectPublicKeyInfo: {e}"))?;
+            return rsa_key_of(spki).map(PublicKey);
         }
-        if let Some(der) = pem_block(pem, "CERTIFICATE") {
-            return der::rsa_key_from_certificate(&der).map(PublicKey).ok_or_else(|| "CERTIFICATE holds no RSA public key".into());
+        if let Ok(der) = CertificateDer::from_pem_slice(pem.as_bytes()) {
+            let cert = x509_cert::Certificate::from_der(der.as_ref()).map_err(|e| format!("CERTIFICATE is not X.509: {e}"))?;
+            let spki = cert.tbs_certificate.subject_public_key_info;
+            let der = spki::der::Encode::to_der(&spki).map_err(|e| format!("CERTIFICATE's key: {e}"))?;
+            return rsa_key_of(spki::SubjectPublicKeyInfoRef::from_der(&der).map_err(|e| e.to_string())?).map(PublicKey);
         }
         Err("expected a PUBLIC KEY or CERTIFICATE PEM block".into())
+    }
+
+    /// SHA-256 of the PKCS#1 RSA public key, hex: the same for a key and a certificate of it.
+    pub fn fingerprint(&self) -> String {
+        fingerprint_of(&self.0)
     }
 
     /// Checks a base64 SHA256withRSA signature over `message`.
@@ -144,83 +162,27 @@ pub fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-fn pem_block(pem: &str, label: &str) -> Option<Vec<u8>> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let start = pem.find(&begin)? + begin.len();
-    let stop = start + pem[start..].find(&end)?;
-    let b64: String = pem[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
-    B64.decode(b64).ok()
+/// The PKCS#1 `RSAPublicKey` (what ring verifies with) inside a SubjectPublicKeyInfo.
+fn rsa_key_of(spki: spki::SubjectPublicKeyInfoRef<'_>) -> Result<Vec<u8>, String> {
+    const RSA_ENCRYPTION: spki::ObjectIdentifier = spki::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+    if spki.algorithm.oid != RSA_ENCRYPTION {
+        return Err(format!("not an RSA key (algorithm {})", spki.algorithm.oid));
+    }
+    spki.subject_public_key.as_bytes().map(<[u8]>::to_vec).ok_or_else(|| "the key's bit string is not whole bytes".into())
 }
 
-/// Just enough DER to find an RSA public key in a SubjectPublicKeyInfo or an X.509
-/// certificate; ring wants the bare PKCS#1 `RSAPublicKey`.
-mod der {
-    const SEQUENCE: u8 = 0x30;
-    const BIT_STRING: u8 = 0x03;
-    const OID: u8 = 0x06;
-    const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-
-    /// One TLV: (tag, content, rest).
-    fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-        let (&tag, rest) = input.split_first()?;
-        let (&first, rest) = rest.split_first()?;
-        let (len, rest) = if first < 0x80 {
-            (usize::from(first), rest)
-        } else {
-            let n = usize::from(first & 0x7f);
-            if n == 0 || n > 4 || rest.len() < n {
-                return None;
-            }
-            (rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), &rest[n..])
-        };
-        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-    }
-
-    fn expect(input: &[u8], want: u8) -> Option<(&[u8], &[u8])> {
-        let (tag, content, rest) = tlv(input)?;
-        (tag == want).then_some((content, rest))
-    }
-
-    pub fn rsa_key_from_spki(der: &[u8]) -> Option<Vec<u8>> {
-        let (spki, _) = expect(der, SEQUENCE)?;
-        let (alg, rest) = expect(spki, SEQUENCE)?;
-        let (oid, _) = expect(alg, OID)?;
-        if oid != RSA_ENCRYPTION {
-            return None;
-        }
-        let (bits, _) = expect(rest, BIT_STRING)?;
-        let (&unused, key) = bits.split_first()?;
-        (unused == 0).then(|| key.to_vec())
-    }
-
-    pub fn rsa_key_from_certificate(der: &[u8]) -> Option<Vec<u8>> {
-        let (cert, _) = expect(der, SEQUENCE)?;
-        let (tbs, _) = expect(cert, SEQUENCE)?;
-        let mut rest = tbs;
-        // [0] version (optional), serial, signature algorithm, issuer, validity, subject.
-        if rest.first() == Some(&0xa0) {
-            rest = tlv(rest)?.2;
-        }
-        for _ in 0..5 {
-            rest = tlv(rest)?.2;
-        }
-        let (tag, _, _) = tlv(rest)?;
-        if tag != SEQUENCE {
-            return None;
-        }
-        let spki_len = rest.len() - tlv(rest)?.2.len();
-        rsa_key_from_spki(&rest[..spki_len])
-    }
+/// SHA-256 of a PKCS#1 RSA public key, hex: an identity to compare keys by without holding them.
+fn fingerprint_of(rsa_public_key: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, rsa_public_key).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const MERCHANT_KEY: &str = include_str!("../keys/test-only-merchant-private.pem");
-    const MERCHANT_PUB: &str = include_str!("../keys/test-only-merchant-public.pem");
-    const PLATFORM_PUB: &str = include_str!("../keys/test-only-platform-public.pem");
+    const MERCHANT_KEY: &str = include_str!("../../sandbox/keys/test-only-merchant-private.pem");
+    const MERCHANT_PUB: &str = include_str!("../../sandbox/keys/test-only-merchant-public.pem");
+    const PLATFORM_PUB: &str = include_str!("../../sandbox/keys/test-only-platform-public.pem");
 
     #[test]
     fn a_signed_request_verifies_and_a_tampered_one_does_not() {

@@ -1,8 +1,7 @@
 //! The sandbox's data and the semantics the seeds document for each call.
 
 use super::{wx_error, Answer, Stats};
-use crate::config::sandbox_identity as id;
-use crate::upstream::decode;
+use crate::identity as id;
 use axum::http::{Method, StatusCode, Uri};
 use coupon_rules::BeijingTime;
 use serde::Deserialize;
@@ -63,7 +62,7 @@ pub struct Store {
 }
 
 fn clock() -> BeijingTime {
-    BeijingTime::from_unix_millis(crate::wechatpay::unix_now() * 1000)
+    BeijingTime::from_unix_millis(coupon_wechatpay::unix_now() * 1000)
 }
 
 impl Store {
@@ -115,7 +114,7 @@ impl Store {
 
     pub fn handle(&self, stats: &Stats, method: &Method, uri: &Uri, body: &[u8]) -> Answer {
         count(stats, method, uri);
-        let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(decode).collect();
+        let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let query: HashMap<String, String> = axum::extract::Query::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
         match (method.as_str(), seg.as_slice()) {
