@@ -8,6 +8,9 @@ scripts/bootstrap.sh
 echo "== building the widget (release) for the end-to-end tests"
 trunk build --release
 
+echo "== the production proxy: no sandbox code, data or keys"
+scripts/check-production-build.sh
+
 echo "== native tests: rules engine, proxy + sandbox, end to end"
 cargo test --workspace --exclude coupon-widget --exclude size-floor
 

@@ -100,6 +100,16 @@ impl ApiError {
     }
 }
 
+/// A JSON body the API cannot take: too large, or not the request's shape.
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
+            _ => ApiError::InvalidParameter(e.body_text().chars().take(160).collect()),
+        }
+    }
+}
+
 impl From<UpstreamError> for ApiError {
     fn from(e: UpstreamError) -> Self {
         ApiError::Upstream(e)

@@ -286,3 +286,48 @@ async fn upstream_down_is_a_readable_retryable_error() {
     assert_eq!(body["error"]["retryable"], true);
     assert!(body["error"]["message"].as_str().unwrap().contains("微信支付"));
 }
+
+#[tokio::test]
+async fn what_the_proxy_serves_carries_its_security_headers() {
+    let dir = std::env::temp_dir().join(format!("cw-headers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>demo</title>").unwrap();
+    std::fs::write(dir.join("widget.css"), ".cw-root{}").unwrap();
+    let static_dir = dir.clone();
+    let p = TestProxy::with(move |s| s.static_dir = static_dir).await;
+    let base = format!("http://{}", p.running.addr);
+
+    let page = p.http.get(format!("{base}/")).send().await.unwrap();
+    let h = page.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(h.contains_key("x-request-id"), "every answer names its request");
+
+    let file = p.http.get(format!("{base}/widget.css")).send().await.unwrap();
+    assert_eq!(file.headers()["x-content-type-options"], "nosniff");
+
+    let me = p.login("o_sandbox_demo").await;
+    let r = p.http.get(p.url("/coupons")).header("cookie", &me).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store", "a user's coupons are never stored");
+    assert!(r.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Cookie")));
+    let r = p.http.get(p.url("/session")).header("cookie", &me).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_query_parameters_are_refused_with_their_name() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    for (query, named) in [("colour=red", "colour"), ("offset=minus-one", "offset"), ("tab=trash", "tab"), ("limit=51", "limit")] {
+        let (status, body) = p.get(&me, &format!("/coupons?{query}")).await;
+        assert_eq!((status, code(&body)), (400, "INVALID_PARAMETER"), "{query}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(named), "{query}: {body}");
+    }
+    let r = p.http.get(p.url("/dev/login?user=o_sandbox_demo&next=/")).send().await.unwrap();
+    assert_eq!(r.status(), 400, "the development login takes no unknown parameter either");
+    assert_eq!(p.calls("merchant_list"), 0, "nothing reached upstream");
+}

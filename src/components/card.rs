@@ -125,16 +125,11 @@ enum Open {
     Use,
 }
 
-/// Only plain `https` URLs are ever put in a `src` (the parser already drops the rest; the
-/// widget does not rely on it).
-pub fn safe_image_url(url: Option<&str>) -> Option<String> {
-    url.and_then(coupon_rules::model::https_url).map(str::to_owned)
-}
-
 /// The merchant's logo, lazily loaded; its initial in a circle when missing or broken.
 #[component]
 fn Logo(url: Option<String>, name: String) -> impl IntoView {
-    let url = safe_image_url(url.as_deref());
+    // Only plain https URLs: no script or data URLs, no mixed content.
+    let url = url.as_deref().and_then(coupon_rules::model::https_url).map(str::to_owned);
     let broken = RwSignal::new(url.is_none());
     let initial: String = name.chars().next().map(String::from).unwrap_or_default();
     move || {

@@ -18,10 +18,7 @@ pub async fn claimable(_session: Session, State(app): State<SharedApp>) -> Json<
 
 pub async fn claim(session: Session, State(app): State<SharedApp>, headers: HeaderMap, body: Result<Json<ClaimRequest>, JsonRejection>) -> Result<Json<Claimed>, ApiError> {
     session.check_csrf(&headers)?;
-    let Json(req) = body.map_err(|e| match e.status() {
-        axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
-        _ => ApiError::InvalidParameter(e.body_text().chars().take(160).collect()),
-    })?;
+    let Json(req) = body?;
     let key_ok = (8..=64).contains(&req.client_key.len()) && req.client_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !key_ok {
         return Err(ApiError::InvalidParameter("client_key 须为 8–64 位字母、数字、- 或 _".into()));

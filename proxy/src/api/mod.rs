@@ -15,7 +15,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use axum::http::HeaderName;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 /// Largest request body the API accepts.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
@@ -39,16 +43,36 @@ pub fn router(app: SharedApp) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), guard_origin))
-        .layer(cors(&app));
+        .layer(cors(&app))
+        // Answers carry a user's data: never stored by a browser or a shared cache, and a
+        // cache keyed on the URL alone must not serve one user's answer to another.
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("Cookie")));
     let dist = &app.settings.static_dir;
     let widget = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+    let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .nest("/api/v1", api)
         .route("/", get(session::demo_page))
         .fallback_service(widget)
-        .layer(middleware::from_fn(request_id))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")))
+        // Every request gets an id: in its log lines (the span) and in the answer's header.
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+        }).on_response(|response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
+            tracing::info!(status = response.status().as_u16(), ms = latency.as_millis() as u64, "served");
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(app)
 }
+
+/// The demo page's Content Security Policy, sent by the server (the page's meta tag says the
+/// same): scripts only from this origin plus wasm compilation, styles only from files.
+pub const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
 
 fn cors(app: &SharedApp) -> CorsLayer {
     let origins: Vec<HeaderValue> = app.settings.allowed_origins.iter().filter_map(|o| o.parse().ok()).collect();
@@ -71,19 +95,6 @@ async fn guard_origin(State(app): State<SharedApp>, request: Request, next: Next
         }
     }
     next.run(request).await
-}
-
-/// Gives every request an id, in a tracing span and the `x-request-id` response header.
-async fn request_id(request: Request, next: Next) -> Response {
-    let id = coupon_wechatpay::nonce()[..12].to_owned();
-    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
-    let started = std::time::Instant::now();
-    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
-    span.in_scope(|| tracing::info!(status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "served"));
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-request-id", v);
-    }
-    response
 }
 
 async fn health(State(app): State<SharedApp>) -> Json<Health> {

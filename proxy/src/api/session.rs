@@ -100,7 +100,9 @@ pub async fn demo_page(State(app): State<SharedApp>, headers: HeaderMap) -> Resp
         Ok(p) => p,
         Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "The widget is not built: run `trunk build --release` (or scripts/demo.sh).").into_response(),
     };
-    let response = Html(page).into_response();
+    let mut response = Html(page).into_response();
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, axum::http::HeaderValue::from_static(super::DEMO_CSP));
+    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
     let has_session = app.sessions.resolve(cookie_value(&headers, COOKIE).as_deref(), "").is_ok();
     match (app.settings.dev_users.as_ref().and_then(|u| u.first()), has_session) {
         (Some(first), false) => {
