@@ -3,8 +3,8 @@
 //! deadline; every body is read with the API types of `coupon_rules::api`, the same types the
 //! proxy writes; every failure becomes an [`ApiError`] the view can show, never a panic.
 
-pub use coupon_rules::api::{ClaimableStock, Claimed, CouponDetail, CouponPage, MissingSource, WalletSource};
 use coupon_rules::api::{ClaimRequest, Claimable, ErrorBody, SessionInfo};
+pub use coupon_rules::api::{ClaimableStock, Claimed, CouponDetail, CouponPage, MissingSource, WalletSource};
 use coupon_rules::wallet::Tab;
 use coupon_rules::Coupon;
 use gloo_net::http::{Request, RequestBuilder};

@@ -18,8 +18,8 @@ pub mod events;
 pub mod i18n;
 
 use coupon_rules::{BeijingTime, Lang, Order, OrderItem};
-use serde::Deserialize;
 use leptos::prelude::*;
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

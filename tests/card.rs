@@ -87,7 +87,14 @@ fn outside_its_window_the_seed_coupon_reads_expired() {
 /// WCAG contrast ratio of two `rgb(r, g, b)` colours.
 fn contrast(a: &str, b: &str) -> f64 {
     fn lum(rgb: &str) -> f64 {
-        let parts: Vec<f64> = rgb.trim_start_matches("rgba(").trim_start_matches("rgb(").trim_end_matches(')').split(',').take(3).map(|p| p.trim().parse::<f64>().unwrap() / 255.0).collect();
+        let parts: Vec<f64> = rgb
+            .trim_start_matches("rgba(")
+            .trim_start_matches("rgb(")
+            .trim_end_matches(')')
+            .split(',')
+            .take(3)
+            .map(|p| p.trim().parse::<f64>().unwrap() / 255.0)
+            .collect();
         let f = |c: f64| if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) };
         0.2126 * f(parts[0]) + 0.7152 * f(parts[1]) + 0.0722 * f(parts[2])
     }

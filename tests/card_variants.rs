@@ -3,7 +3,7 @@
 
 mod support;
 
-use coupon_rules::model::{CouponKind, DayRange, Window, WeeklySlots};
+use coupon_rules::model::{CouponKind, DayRange, WeeklySlots, Window};
 use coupon_rules::time::Weekday;
 use coupon_rules::wire::parse_merchant_coupon;
 use coupon_rules::{BeijingTime, Coupon, Fen, Lang};
@@ -78,7 +78,10 @@ fn a_coupon_close_to_expiry_says_so() {
 fn outside_its_slot_a_coupon_says_when_it_next_works() {
     let mut c = coupon(CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(0) });
     c.validity.coupon_window = Some(Window { begin: Some(at("2019-12-01T00:00:00+08:00")), end: Some(at("2020-01-31T00:00:00+08:00")) });
-    c.validity.weekly = Some(WeeklySlots { days: vec![Weekday::Mon, Weekday::Tue], ranges: vec![DayRange { begin: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(), end: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap() }] });
+    c.validity.weekly = Some(WeeklySlots {
+        days: vec![Weekday::Mon, Weekday::Tue],
+        ranges: vec![DayRange { begin: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(), end: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap() }],
+    });
     let card = render_in(c.clone(), at("2019-12-30T08:00:00+08:00"), Lang::ZhCn);
     assert_eq!(text(&card, ".cw-badge--waiting"), "10:00后可用");
     assert!(card.class_list().contains("cw-card--waiting"));

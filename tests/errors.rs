@@ -16,7 +16,8 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn error(code: &str, upstream: Option<&str>, retryable: bool) -> String {
-    let info = ErrorInfo { code: code.into(), message: "服务端的中文消息".into(), retryable, login_url: None, upstream_code: upstream.map(str::to_owned) };
+    let info =
+        ErrorInfo { code: code.into(), message: "服务端的中文消息".into(), retryable, login_url: None, upstream_code: upstream.map(str::to_owned) };
     serde_json::to_string(&ErrorBody { error: info }).unwrap()
 }
 

@@ -45,7 +45,12 @@ fn render(coupons: Vec<Coupon>, order: RwSignal<Order>) -> web_sys::HtmlElement 
 }
 
 fn wallet() -> Vec<Coupon> {
-    vec![fixed("small", 300, 0), fixed("big", 1_000, 5_000), fixed("far", 5_000, 50_000), coupon("pct", CouponKind::Discount { pay_percent: 95, threshold: Fen(0) })]
+    vec![
+        fixed("small", 300, 0),
+        fixed("big", 1_000, 5_000),
+        fixed("far", 5_000, 50_000),
+        coupon("pct", CouponKind::Discount { pay_percent: 95, threshold: Fen(0) }),
+    ]
 }
 
 #[wasm_bindgen_test]
@@ -55,7 +60,8 @@ async fn it_chooses_the_largest_saving_and_explains_the_rest() {
     click(&host, ".cw-cell");
     tick().await;
     let sheet = find(&host, "[role=dialog]");
-    let options: Vec<String> = (0..3).map(|i| sheet.query_selector_all(".cw-option[data-coupon-id] .cw-option__saving").unwrap().item(i).unwrap().text_content().unwrap()).collect();
+    let options: Vec<String> =
+        (0..3).map(|i| sheet.query_selector_all(".cw-option[data-coupon-id] .cw-option__saving").unwrap().item(i).unwrap().text_content().unwrap()).collect();
     assert_eq!(options, ["-¥10.00", "-¥4.00", "-¥3.00"], "largest first");
     let checked: web_sys::HtmlInputElement = find(&sheet, "[data-coupon-id=big] input").dyn_into().unwrap();
     assert!(checked.checked(), "the best one is chosen by default");

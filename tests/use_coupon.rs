@@ -103,13 +103,19 @@ async fn mini_program_inside_a_web_view_navigates_through_the_js_sdk() {
 
     // Another merchant's mini-program: not the host's, so no navigateTo (it would open a page
     // of the host's own mini-program); the sheet offers what it can.
-    let other = render(seed(UseMethod::MiniProgram { appid: Some("wx_other".into()), path: Some("/pages/use".into()) }), Options { mini_program_appid: Some("wx1".into()), ..Options::default() });
+    let other = render(
+        seed(UseMethod::MiniProgram { appid: Some("wx_other".into()), path: Some("/pages/use".into()) }),
+        Options { mini_program_appid: Some("wx1".into()), ..Options::default() },
+    );
     click(&other, ".cw-card__use");
     tick().await;
     assert_eq!(calls.length(), 0, "another appid is never opened as a path of the host's mini-program");
     assert!(other.query_selector("[role=dialog]").unwrap().is_some());
 
-    let host = render(seed(UseMethod::MiniProgram { appid: Some("wx1".into()), path: Some("/pages/use".into()) }), Options { mini_program_appid: Some("wx1".into()), ..Options::default() });
+    let host = render(
+        seed(UseMethod::MiniProgram { appid: Some("wx1".into()), path: Some("/pages/use".into()) }),
+        Options { mini_program_appid: Some("wx1".into()), ..Options::default() },
+    );
     click(&host, ".cw-card__use");
     tick().await;
     js_sys::Reflect::delete_property(&window, &"wx".into()).unwrap();
@@ -146,7 +152,17 @@ async fn the_detail_sheet_shows_every_rule_and_the_entrances() {
     tick().await;
     let sheet = find(&host, "[role=dialog]");
     let all = sheet.text_content().unwrap();
-    for expected in ["xxx门店可用", "每周一、周二 01:00–23:59", "2015.05.20 13:29 – 2015.05.20 13:29", "123446565767", "微信支付", "xxx商品可用", "获取更多优惠", "查看门店", "去营销馆"] {
+    for expected in [
+        "xxx门店可用",
+        "每周一、周二 01:00–23:59",
+        "2015.05.20 13:29 – 2015.05.20 13:29",
+        "123446565767",
+        "微信支付",
+        "xxx商品可用",
+        "获取更多优惠",
+        "查看门店",
+        "去营销馆",
+    ] {
         assert!(all.contains(expected), "{expected} in {all}");
     }
     for raw_id in ["233554655", "233455656", "wx324345hgfhfghfg"] {
@@ -161,11 +177,20 @@ async fn the_detail_sheet_shows_every_rule_and_the_entrances() {
     for i in 1..buttons.length() {
         buttons.item(i).unwrap().dyn_into::<web_sys::HtmlElement>().unwrap().click();
     }
-    let told: Vec<(String, String)> = entrances.borrow().iter().skip(1).map(|e| {
-        let id = ["appid", "hall_id", "store_id"].iter().find_map(|k| e[*k].as_str()).unwrap_or_default();
-        (e["type"].as_str().unwrap().to_owned(), id.to_owned())
-    }).collect();
-    assert_eq!(told, [("official_account".into(), "wx324345hgfhfghfg".into()), ("hall".into(), "233455656".into()), ("store".into(), "233554655".into())], "the host gets the ids to open");
+    let told: Vec<(String, String)> = entrances
+        .borrow()
+        .iter()
+        .skip(1)
+        .map(|e| {
+            let id = ["appid", "hall_id", "store_id"].iter().find_map(|k| e[*k].as_str()).unwrap_or_default();
+            (e["type"].as_str().unwrap().to_owned(), id.to_owned())
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [("official_account".into(), "wx324345hgfhfghfg".into()), ("hall".into(), "233455656".into()), ("store".into(), "233554655".into())],
+        "the host gets the ids to open"
+    );
     assert!(entrances.borrow().iter().all(|e| e["coupon_id"] == "123446565767"));
 }
 

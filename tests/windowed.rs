@@ -37,7 +37,11 @@ fn assert_screen_covered(list: &web_sys::Element) -> Vec<(usize, f64, f64)> {
     let list_rect = list.get_bounding_client_rect();
     let (visible_top, visible_bottom) = (list_rect.top().max(0.0), list_rect.bottom().min(viewport_height()));
     assert!(rows[0].1 <= visible_top + 1.0, "the top of the screen is covered: first row at {}, screen from {visible_top}", rows[0].1);
-    assert!(rows[rows.len() - 1].2 >= visible_bottom - 1.0, "the bottom of the screen is covered: last row ends {}, screen to {visible_bottom}", rows[rows.len() - 1].2);
+    assert!(
+        rows[rows.len() - 1].2 >= visible_bottom - 1.0,
+        "the bottom of the screen is covered: last row ends {}, screen to {visible_bottom}",
+        rows[rows.len() - 1].2
+    );
     rows
 }
 
@@ -80,7 +84,12 @@ async fn ten_thousand_cards_draw_one_screenful_and_no_blanks_anywhere() {
     }
     let rows = assert_screen_covered(&el);
     let (scroll, doc) = (web_sys::window().unwrap().scroll_y().unwrap(), support::document().document_element().unwrap().scroll_height());
-    assert_eq!(rows[rows.len() - 1].0, 9_999, "the last card is drawn at the end: {rows:?}, list {:?}, scrolled {scroll} of {doc}", (el.get_bounding_client_rect().top(), el.get_bounding_client_rect().bottom()));
+    assert_eq!(
+        rows[rows.len() - 1].0,
+        9_999,
+        "the last card is drawn at the end: {rows:?}, list {:?}, scrolled {scroll} of {doc}",
+        (el.get_bounding_client_rect().top(), el.get_bounding_client_rect().bottom())
+    );
     assert!(el.inner_html().contains(&last_id));
     host.remove();
     scroll_to(0.0);

@@ -45,10 +45,13 @@ async fn cached(mut settings: Settings) {
 
     let fixed = body.clone();
     let running = coupon_proxy::start_with(settings, move |router| {
-        router.route("/bench/fixed", get(move || {
-            let fixed = fixed.clone();
-            async move { ([("content-type", "application/json")], fixed) }
-        }))
+        router.route(
+            "/bench/fixed",
+            get(move || {
+                let fixed = fixed.clone();
+                async move { ([("content-type", "application/json")], fixed) }
+            }),
+        )
     })
     .await
     .expect("proxy starts");

@@ -59,7 +59,13 @@ async fn main() {
     for (w, ids) in per_user_claimed.iter().enumerate() {
         let cookie = format!("cw_session={}", proxy.app.sessions.create(&format!("o_load_{w:04}")));
         let wallet: serde_json::Value = http.get(format!("{base}/coupons?limit=50")).header("cookie", cookie).send().await.unwrap().json().await.unwrap();
-        let held: HashSet<String> = wallet["coupons"].as_array().into_iter().flatten().filter(|c| c["stock_id"] == "SBX_STOCK_CLAIM_500").filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
+        let held: HashSet<String> = wallet["coupons"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["stock_id"] == "SBX_STOCK_CLAIM_500")
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect();
         issued_total += held.len();
         if &held != ids {
             mismatches += 1;
@@ -67,10 +73,17 @@ async fn main() {
     }
     let claims_ok: usize = per_user_claimed.iter().map(HashSet::len).sum();
     all.latencies_us.sort_unstable();
-    let pct = |p: f64| all.latencies_us.get(((all.latencies_us.len() as f64 * p) as usize).min(all.latencies_us.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0;
+    let pct = |p: f64| {
+        all.latencies_us.get(((all.latencies_us.len() as f64 * p) as usize).min(all.latencies_us.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
+    };
     let total: u64 = all.statuses.values().sum();
     let server_errors: u64 = all.statuses.iter().filter(|(s, _)| **s >= 500).map(|(_, n)| n).sum();
-    println!("load: {sessions} sessions for {:.1} s (faults on from {:.1} s): {total} requests, {:.0} req/s", elapsed.as_secs_f64(), faults_at.as_secs_f64(), total as f64 / elapsed.as_secs_f64());
+    println!(
+        "load: {sessions} sessions for {:.1} s (faults on from {:.1} s): {total} requests, {:.0} req/s",
+        elapsed.as_secs_f64(),
+        faults_at.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
     println!("  statuses: {:?}", all.statuses);
     println!("  5xx rate: {:.2}% (upstream faults surfaced as readable errors)", server_errors as f64 * 100.0 / total.max(1) as f64);
     println!("  latency ms: p50 {:.2}, p90 {:.2}, p99 {:.2}, max {:.2}", pct(0.50), pct(0.90), pct(0.99), pct(1.0));

@@ -19,7 +19,11 @@ pub enum Mode {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "coupon-proxy", version, about = "Merchant proxy for the 我的代金券 widget: signs WeChat Pay v3 calls, ties sessions to openids, serves the widget's JSON API.")]
+#[command(
+    name = "coupon-proxy",
+    version,
+    about = "Merchant proxy for the 我的代金券 widget: signs WeChat Pay v3 calls, ties sessions to openids, serves the widget's JSON API."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -283,7 +287,8 @@ pub mod test_identities {
     pub const APPIDS: [&str; 1] = ["wx8888888888888888"];
     pub const SERIALS: [&str; 2] = ["TEST-ONLY-MERCHANT-SERIAL", "PUB_KEY_ID_TEST_ONLY_SANDBOX"];
     /// The sandbox's merchant key pair, then its platform key pair (and any certificate of it).
-    pub const KEY_FINGERPRINTS: [&str; 2] = ["4913fb3cac09bda40dc1dfed497b0be987e6819b579fda4aeea8782abf6cf853", "913255236209f76400d4e70a796c2b3a99c240b08f648c6f22892307c0dc335f"];
+    pub const KEY_FINGERPRINTS: [&str; 2] =
+        ["4913fb3cac09bda40dc1dfed497b0be987e6819b579fda4aeea8782abf6cf853", "913255236209f76400d4e70a796c2b3a99c240b08f648c6f22892307c0dc335f"];
     /// SHA-256 of the sandbox's session secret, hex.
     pub const SESSION_SECRET_SHA256: &str = "9bd1296e62aec12eabd16529258e2f74c1671a79574df8d46097644f662298ac";
 }

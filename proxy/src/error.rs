@@ -13,7 +13,9 @@ use coupon_rules::Lang;
 #[derive(Debug)]
 pub enum ApiError {
     /// No valid session; `login_url` starts one.
-    Unauthenticated { login_url: String },
+    Unauthenticated {
+        login_url: String,
+    },
     /// POST without the session's CSRF token.
     CsrfFailed,
     /// A browser origin not in the allowed list.
@@ -28,7 +30,9 @@ pub enum ApiError {
     /// The stock is not one the merchant lets users claim here.
     StockNotClaimable,
     /// Upstream refused a claim for a reason the user should read (quota, budget, …).
-    ClaimRejected { upstream_code: String },
+    ClaimRejected {
+        upstream_code: String,
+    },
     Upstream(UpstreamError),
 }
 

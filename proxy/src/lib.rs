@@ -8,9 +8,9 @@
 pub mod api;
 pub mod cache;
 pub mod config;
-pub mod error;
 #[cfg(feature = "sandbox")]
 pub mod dev;
+pub mod error;
 pub mod session;
 pub mod upstream;
 

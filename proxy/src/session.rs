@@ -7,11 +7,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use cookie::{Cookie, CookieJar, SameSite};
 use ring::hmac;
-use subtle::ConstantTimeEq;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
 
 pub const COOKIE: &str = "cw_session";
 /// Set when a WeChat OAuth login starts: binds its `state` to this browser, for ten minutes.

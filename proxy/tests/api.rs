@@ -74,7 +74,16 @@ async fn pages_cover_a_large_wallet_exactly_once() {
 async fn bad_parameters_are_4xx_and_never_reach_upstream() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;
-    for path in ["/coupons?openid=o_sandbox_many", "/coupons?tab=all", "/coupons?limit=0", "/coupons?limit=51", "/coupons?offset=-1", "/coupons?limit=ten", "/coupons/merchant/%3Cscript%3E", "/coupons/elsewhere/1"] {
+    for path in [
+        "/coupons?openid=o_sandbox_many",
+        "/coupons?tab=all",
+        "/coupons?limit=0",
+        "/coupons?limit=51",
+        "/coupons?offset=-1",
+        "/coupons?limit=ten",
+        "/coupons/merchant/%3Cscript%3E",
+        "/coupons/elsewhere/1",
+    ] {
         let (status, body) = p.get(&me, path).await;
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(code(&body), "INVALID_PARAMETER", "{path}");
@@ -177,7 +186,8 @@ async fn claims_need_the_csrf_token_and_a_claimable_stock() {
     let csrf = p.csrf(&me).await;
     let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_FV_NORMAL", "client_key": "tap-0001" })).await;
     assert_eq!((status, code(&r)), (400, "STOCK_NOT_CLAIMABLE"));
-    let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "tap-0001", "openid": "o_sandbox_many" })).await;
+    let (status, r) =
+        p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "tap-0001", "openid": "o_sandbox_many" })).await;
     assert_eq!((status, code(&r)), (400, "INVALID_PARAMETER"), "no field can name another user");
     assert_eq!(p.calls("send_coupon"), 0);
 }
@@ -237,7 +247,16 @@ async fn oversized_and_malformed_bodies_are_refused() {
     let huge = json!({ "stock_id": "x".repeat(10_000), "client_key": "tap-0001" });
     let (status, r) = p.post(&me, Some(&csrf), "/claims", &huge).await;
     assert_eq!((status, code(&r)), (413, "BODY_TOO_LARGE"));
-    let r = p.http.post(p.url("/claims")).header("cookie", &me).header("x-csrf-token", &csrf).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = p
+        .http
+        .post(p.url("/claims"))
+        .header("cookie", &me)
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }
 

@@ -9,7 +9,30 @@ use coupon_sandbox::Faults;
 fn help_explains_every_option() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_coupon-proxy")).arg("--help").output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for option in ["--config", "--listen", "--mode", "--upstream", "--mchid", "--appid", "--merchant-serial", "--merchant-key-file", "--platform-key-file", "--platform-serial", "--app-secret", "--session-secret", "--allowed-origin", "--claimable-stock", "--static-dir", "--upstream-timeout-ms", "--cache-ttl-secs", "--stale-ttl-secs", "--session-ttl-secs", "--rate-limit-per-minute", "--oauth-api", "COUPON_PROXY_MCHID"] {
+    for option in [
+        "--config",
+        "--listen",
+        "--mode",
+        "--upstream",
+        "--mchid",
+        "--appid",
+        "--merchant-serial",
+        "--merchant-key-file",
+        "--platform-key-file",
+        "--platform-serial",
+        "--app-secret",
+        "--session-secret",
+        "--allowed-origin",
+        "--claimable-stock",
+        "--static-dir",
+        "--upstream-timeout-ms",
+        "--cache-ttl-secs",
+        "--stale-ttl-secs",
+        "--session-ttl-secs",
+        "--rate-limit-per-minute",
+        "--oauth-api",
+        "COUPON_PROXY_MCHID",
+    ] {
         assert!(help.contains(option), "--help lacks {option}");
     }
 }

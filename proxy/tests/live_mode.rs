@@ -5,8 +5,8 @@ use axum::extract::Query;
 use axum::routing::get;
 use axum::{Json, Router};
 use coupon_proxy::config::{Mode, Options, Settings};
-use std::collections::HashMap;
 use coupon_sandbox::identity as id;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -22,9 +22,21 @@ impl LiveKeys {
         std::fs::create_dir_all(&dir).unwrap();
         for key in ["merchant", "platform"] {
             let private = dir.join(format!("{key}.pem"));
-            let ok = Command::new("openssl").args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"]).arg(&private).status().expect("openssl CLI").success();
+            let ok = Command::new("openssl")
+                .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+                .arg(&private)
+                .status()
+                .expect("openssl CLI")
+                .success();
             assert!(ok);
-            let ok = Command::new("openssl").args(["pkey", "-pubout", "-in"]).arg(&private).arg("-out").arg(dir.join(format!("{key}-public.pem"))).status().unwrap().success();
+            let ok = Command::new("openssl")
+                .args(["pkey", "-pubout", "-in"])
+                .arg(&private)
+                .arg("-out")
+                .arg(dir.join(format!("{key}-public.pem")))
+                .status()
+                .unwrap()
+                .success();
             assert!(ok);
         }
         LiveKeys { dir }
@@ -261,7 +273,14 @@ fn live_mode_refuses_a_certificate_of_the_sandbox_platform_key() {
         live_with("pcert", |keys, o| {
             let cert = keys.path("sandbox-cert.pem");
             let key = sandbox_file("test-only-platform-private.pem").unwrap();
-            let ok = Command::new("openssl").args(["req", "-new", "-x509", "-subj", "/CN=sandbox", "-days", "1", "-key"]).arg(key).arg("-out").arg(&cert).status().unwrap().success();
+            let ok = Command::new("openssl")
+                .args(["req", "-new", "-x509", "-subj", "/CN=sandbox", "-days", "1", "-key"])
+                .arg(key)
+                .arg("-out")
+                .arg(&cert)
+                .status()
+                .unwrap()
+                .success();
             assert!(ok);
             o.platform_key_file = Some(cert);
         }),

@@ -163,7 +163,15 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     spec.check_response("get", "/dev/users", 200, &users);
 
     let me = p.login("o_sandbox_demo").await;
-    for path in ["/session", "/claimable", "/coupons?tab=available&limit=50", "/coupons?tab=used&limit=50", "/coupons?tab=expired&limit=50", "/coupons?limit=500", "/coupons?colour=red"] {
+    for path in [
+        "/session",
+        "/claimable",
+        "/coupons?tab=available&limit=50",
+        "/coupons?tab=used&limit=50",
+        "/coupons?tab=expired&limit=50",
+        "/coupons?limit=500",
+        "/coupons?colour=red",
+    ] {
         let (status, body) = p.get(&me, path).await;
         spec.check_response("get", path.split('?').next().unwrap(), status, &body);
     }
@@ -189,8 +197,21 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
 
     // A page with every coupon kind, state and use method, written as the proxy writes pages.
     let now = coupon_proxy::api::now();
-    let missing = vec![MissingSource { source: WalletSource::Balance, error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected { status: 403, code: "NOAUTH".into(), message: String::new() }).info() }];
-    let every = CouponPage { coupons: coupon_rules::sample::every_variant(now), total: 6, offset: 0, limit: 20, counts: TabCounts::default(), stale: false, skipped: 0, missing, truncated: true };
+    let missing = vec![MissingSource {
+        source: WalletSource::Balance,
+        error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected { status: 403, code: "NOAUTH".into(), message: String::new() }).info(),
+    }];
+    let every = CouponPage {
+        coupons: coupon_rules::sample::every_variant(now),
+        total: 6,
+        offset: 0,
+        limit: 20,
+        counts: TabCounts::default(),
+        stale: false,
+        skipped: 0,
+        missing,
+        truncated: true,
+    };
     spec.check_schema("CouponPage", &serde_json::to_value(&every).unwrap());
 
     let never_written: Vec<String> = spec.declared().difference(&spec.covered).cloned().collect();

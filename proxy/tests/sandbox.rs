@@ -1,9 +1,9 @@
 //! The sandbox implements the seeds' semantics, reached through the real signed client.
 
 use coupon_proxy::config::Settings;
-use coupon_sandbox::{self as sandbox, identity as id, Sandbox};
 use coupon_proxy::upstream::{Client, MerchantQuery, StockQuery, UpstreamError};
 use coupon_rules::{CouponKind, CouponState};
+use coupon_sandbox::{self as sandbox, identity as id, Sandbox};
 
 async fn sandbox_settings() -> Settings {
     coupon_proxy::dev::sandbox_settings().await.unwrap().0
@@ -26,9 +26,29 @@ const DEMO: &str = "o_sandbox_demo";
 #[tokio::test]
 async fn status_sended_returns_usable_and_used_returns_usable_plus_used() {
     let c = client().await;
-    let sended = c.stock_coupons(DEMO, id::APPID, &stock(|s| { s.creator_mchid = Some(id::MCHID.into()); s.status = Some("SENDED"); })).await.unwrap();
+    let sended = c
+        .stock_coupons(
+            DEMO,
+            id::APPID,
+            &stock(|s| {
+                s.creator_mchid = Some(id::MCHID.into());
+                s.status = Some("SENDED");
+            }),
+        )
+        .await
+        .unwrap();
     assert!(sended.coupons.iter().all(|c| c.state == CouponState::Available));
-    let used = c.stock_coupons(DEMO, id::APPID, &stock(|s| { s.creator_mchid = Some(id::MCHID.into()); s.status = Some("USED"); })).await.unwrap();
+    let used = c
+        .stock_coupons(
+            DEMO,
+            id::APPID,
+            &stock(|s| {
+                s.creator_mchid = Some(id::MCHID.into());
+                s.status = Some("USED");
+            }),
+        )
+        .await
+        .unwrap();
     assert!(used.coupons.iter().any(|c| c.state == CouponState::Used));
     assert_eq!(used.coupons.len(), sended.coupons.len() + used.coupons.iter().filter(|c| c.state == CouponState::Used).count());
 }
@@ -36,7 +56,18 @@ async fn status_sended_returns_usable_and_used_returns_usable_plus_used() {
 #[tokio::test]
 async fn available_mchid_returns_only_usable_and_ignores_paging() {
     let c = client().await;
-    let page = c.stock_coupons("o_sandbox_many", id::APPID, &stock(|s| { s.available_mchid = Some(id::MCHID.into()); s.limit = 5; s.offset = 3; })).await.unwrap();
+    let page = c
+        .stock_coupons(
+            "o_sandbox_many",
+            id::APPID,
+            &stock(|s| {
+                s.available_mchid = Some(id::MCHID.into());
+                s.limit = 5;
+                s.offset = 3;
+            }),
+        )
+        .await
+        .unwrap();
     assert!(page.coupons.len() > 5, "limit ignored: {}", page.coupons.len());
     assert!(page.coupons.iter().all(|c| c.state == CouponState::Available));
 }
@@ -44,14 +75,34 @@ async fn available_mchid_returns_only_usable_and_ignores_paging() {
 #[tokio::test]
 async fn the_creator_mchid_wins_over_available_mchid() {
     let c = client().await;
-    let both = c.stock_coupons(DEMO, id::APPID, &stock(|s| { s.creator_mchid = Some(id::MCHID.into()); s.available_mchid = Some(id::MCHID.into()); })).await.unwrap();
+    let both = c
+        .stock_coupons(
+            DEMO,
+            id::APPID,
+            &stock(|s| {
+                s.creator_mchid = Some(id::MCHID.into());
+                s.available_mchid = Some(id::MCHID.into());
+            }),
+        )
+        .await
+        .unwrap();
     assert!(both.coupons.iter().any(|c| c.state == CouponState::Used), "creator semantics: used ones too");
 }
 
 #[tokio::test]
 async fn multiuse_returns_only_balances_and_the_plain_list_none() {
     let c = client().await;
-    let balances = c.stock_coupons(DEMO, id::APPID, &stock(|s| { s.creator_mchid = Some(id::MCHID.into()); s.business_type = Some("MULTIUSE"); })).await.unwrap();
+    let balances = c
+        .stock_coupons(
+            DEMO,
+            id::APPID,
+            &stock(|s| {
+                s.creator_mchid = Some(id::MCHID.into());
+                s.business_type = Some("MULTIUSE");
+            }),
+        )
+        .await
+        .unwrap();
     assert!(!balances.coupons.is_empty());
     assert!(balances.coupons.iter().all(|c| matches!(c.kind, CouponKind::Balance { .. })));
     let plain = c.stock_coupons(DEMO, id::APPID, &stock(|s| s.creator_mchid = Some(id::MCHID.into()))).await.unwrap();
@@ -68,9 +119,11 @@ async fn merchant_coupon_filters_and_paging() {
     assert_ne!(all.coupons[0].id, second.coupons[0].id);
     let used = c.merchant_coupons("o_sandbox_many", id::APPID, &MerchantQuery { coupon_state: Some("USED"), limit: 50, ..Default::default() }).await.unwrap();
     assert!(used.coupons.iter().all(|c| c.state == CouponState::Used));
-    let by_stock = c.merchant_coupons(DEMO, id::APPID, &MerchantQuery { stock_id: Some("SBX_BF_DISCOUNT".into()), limit: 50, ..Default::default() }).await.unwrap();
+    let by_stock =
+        c.merchant_coupons(DEMO, id::APPID, &MerchantQuery { stock_id: Some("SBX_BF_DISCOUNT".into()), limit: 50, ..Default::default() }).await.unwrap();
     assert!(!by_stock.coupons.is_empty() && by_stock.coupons.iter().all(|c| c.stock_id == "SBX_BF_DISCOUNT"));
-    let other_creator = c.merchant_coupons(DEMO, id::APPID, &MerchantQuery { creator_merchant: Some("1234567890".into()), limit: 50, ..Default::default() }).await.unwrap();
+    let other_creator =
+        c.merchant_coupons(DEMO, id::APPID, &MerchantQuery { creator_merchant: Some("1234567890".into()), limit: 50, ..Default::default() }).await.unwrap();
     assert!(other_creator.coupons.is_empty());
 }
 
@@ -126,7 +179,9 @@ fn the_data_set_covers_every_kind_state_colour_slot_and_use_method() {
     let merchant: Vec<&serde_json::Value> = data["users"].as_array().unwrap().iter().flat_map(|u| u["merchant_coupons"].as_array().unwrap()).collect();
     let stock: Vec<&serde_json::Value> = data["users"].as_array().unwrap().iter().flat_map(|u| u["stock_coupons"].as_array().unwrap()).collect();
     assert!(merchant.len() + stock.len() >= 300);
-    let values = |list: &[&serde_json::Value], ptr: &str| -> std::collections::HashSet<String> { list.iter().filter_map(|c| c.pointer(ptr)).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect() };
+    let values = |list: &[&serde_json::Value], ptr: &str| -> std::collections::HashSet<String> {
+        list.iter().filter_map(|c| c.pointer(ptr)).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect()
+    };
     for t in ["NORMAL", "DISCOUNT", "EXCHANGE"] {
         assert!(values(&merchant, "/stock_type").contains(t), "{t}");
     }

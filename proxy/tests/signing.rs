@@ -8,7 +8,8 @@ const KEY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sandbox/keys/tes
 
 #[test]
 fn signatures_match_openssl_byte_for_byte() {
-    let message = request_message("GET", "/v3/marketing/busifavor/users/o_x/coupons?appid=wx1&offset=0&limit=20", 1_700_000_000, "5K8264ILTKCH16CQ2502SI8ZNMTM67VS", b"");
+    let message =
+        request_message("GET", "/v3/marketing/busifavor/users/o_x/coupons?appid=wx1&offset=0&limit=20", 1_700_000_000, "5K8264ILTKCH16CQ2502SI8ZNMTM67VS", b"");
     let dir = std::env::temp_dir().join(format!("cw-sign-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let msg_file = dir.join("message");

@@ -145,7 +145,11 @@ async fn each_wechat_error_code_gets_its_own_answer() {
             "send_coupon" => p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": format!("code-key-{i:04}") })).await,
             _ => p.get(&me, "/coupons/merchant/NOT_CACHED_{i}".replace("{i}", &i.to_string()).as_str()).await,
         };
-        assert_eq!((got, body["error"]["code"].as_str().unwrap_or_default(), body["error"]["retryable"].as_bool()), (status, code, Some(retryable)), "{wechat}: {body}");
+        assert_eq!(
+            (got, body["error"]["code"].as_str().unwrap_or_default(), body["error"]["retryable"].as_bool()),
+            (status, code, Some(retryable)),
+            "{wechat}: {body}"
+        );
         assert_eq!(body["error"]["upstream_code"], wechat);
         let message = body["error"]["message"].as_str().unwrap().to_owned();
         assert!(!message.contains(wechat), "the user reads words, not WeChat's code: {message}");

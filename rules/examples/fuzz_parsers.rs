@@ -30,13 +30,31 @@ impl Rng {
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
 const TOKENS: [&[u8]; 16] = [
-    b"\"", b",", b"{", b"}", b"[", b"]", b":", b"null", b"true", b"\"false\"", b"-1", b"1e309",
-    b"\"2015-13-45T99:99:99+08:00\"", b"\"\\u0000\"", b"\"irregulary_avaliable_time\"", b"9223372036854775808",
+    b"\"",
+    b",",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b":",
+    b"null",
+    b"true",
+    b"\"false\"",
+    b"-1",
+    b"1e309",
+    b"\"2015-13-45T99:99:99+08:00\"",
+    b"\"\\u0000\"",
+    b"\"irregulary_avaliable_time\"",
+    b"9223372036854775808",
 ];
 
 fn mutate(rng: &mut Rng, input: &[u8], corpus: &[Vec<u8>]) -> Vec<u8> {
@@ -117,11 +135,8 @@ fn check(body: &[u8], outcomes: &mut BTreeMap<&'static str, u64>) -> Result<(), 
 fn main() {
     let seconds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(30);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let mut corpus: Vec<Vec<u8>> = std::fs::read_dir(dir.join("corpus"))
-        .expect("rules/fuzz/corpus exists")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| std::fs::read(e.path()).ok())
-        .collect();
+    let mut corpus: Vec<Vec<u8>> =
+        std::fs::read_dir(dir.join("corpus")).expect("rules/fuzz/corpus exists").filter_map(|e| e.ok()).filter_map(|e| std::fs::read(e.path()).ok()).collect();
     corpus.sort();
     let mut rng = Rng(0x5eed_c0de_0a11_u64.wrapping_add(seconds));
     let mut outcomes = BTreeMap::new();
@@ -146,7 +161,11 @@ fn main() {
         }
         slowest = slowest.max(started.elapsed());
     }
-    println!("fuzzed the upstream parsers for {seconds} s: {} inputs, slowest {:.2} ms, {failures} failures", outcomes.get("inputs").copied().unwrap_or(0), slowest.as_secs_f64() * 1000.0);
+    println!(
+        "fuzzed the upstream parsers for {seconds} s: {} inputs, slowest {:.2} ms, {failures} failures",
+        outcomes.get("inputs").copied().unwrap_or(0),
+        slowest.as_secs_f64() * 1000.0
+    );
     for (kind, n) in &outcomes {
         if *kind != "inputs" {
             println!("  typed errors, {kind}: {n}");

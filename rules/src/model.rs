@@ -174,12 +174,17 @@ pub enum UseMethod {
     /// Show the code as QR and barcode at the till.
     Offline,
     /// Jump to the merchant's mini-program.
-    MiniProgram { appid: Option<String>, path: Option<String> },
+    MiniProgram {
+        appid: Option<String>,
+        path: Option<String>,
+    },
     /// Pay with the WeChat payment code; the coupon applies automatically.
     PaymentCode,
     /// 用户自助核销: not yet offered by WeChat.
     SelfConsume,
-    Unknown { raw: String },
+    Unknown {
+        raw: String,
+    },
 }
 
 /// Entrances the detail sheet offers (商家券 `custom_entrance`).

@@ -26,17 +26,18 @@ const PALETTE: [(&str, &str); 15] = [
 
 /// Every palette name WeChat publishes, in order (for sandbox data and tests).
 pub fn names() -> impl Iterator<Item = &'static str> {
-    ["Color010", "Color020", "Color030", "Color040", "Color050", "Color060", "Color070", "Color080", "Color081", "Color082", "Color090", "Color100", "Color101", "Color102"].into_iter()
+    [
+        "Color010", "Color020", "Color030", "Color040", "Color050", "Color060", "Color070", "Color080", "Color081", "Color082", "Color090", "Color100",
+        "Color101", "Color102",
+    ]
+    .into_iter()
 }
 
 /// Resolves a WeChat colour name (case-insensitive) to a `#rrggbb` value.
 pub fn resolve(name: Option<&str>) -> &'static str {
     let Some(name) = name else { return DEFAULT_BACKGROUND };
     let name = name.trim();
-    PALETTE
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map_or(DEFAULT_BACKGROUND, |(_, hex)| hex)
+    PALETTE.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or(DEFAULT_BACKGROUND, |(_, hex)| hex)
 }
 
 #[cfg(test)]

@@ -58,9 +58,7 @@ pub fn rank(coupons: &[Coupon], order: &Order, now: BeijingTime) -> Ranking {
             Outcome::NotApplicable(reason) => not_applicable.push(NotApplicable { index, reason }),
         }
     }
-    applicable.sort_by(|(a, a_end), (b, b_end)| {
-        b.saving.cmp(&a.saving).then(a_end.cmp(b_end)).then_with(|| coupons[a.index].id.cmp(&coupons[b.index].id))
-    });
+    applicable.sort_by(|(a, a_end), (b, b_end)| b.saving.cmp(&a.saving).then(a_end.cmp(b_end)).then_with(|| coupons[a.index].id.cmp(&coupons[b.index].id)));
     not_applicable.sort_by_key(|n| closeness(&n.reason, order.total));
     let applicable: Vec<Applicable> = applicable.into_iter().map(|(a, _)| a).collect();
     Ranking { best: applicable.first().map(|a| a.index), applicable, not_applicable, next_change }

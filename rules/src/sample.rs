@@ -3,8 +3,8 @@
 
 use crate::model::*;
 use crate::time::{BeijingTime, Weekday};
-use chrono::NaiveTime;
 use crate::{Fen, Order, OrderItem};
+use chrono::NaiveTime;
 
 /// `n` coupons of every kind, state, window, weekly slot and irregular period around `now`.
 pub fn mixed_coupons(n: usize, now: BeijingTime) -> Vec<Coupon> {
@@ -57,7 +57,12 @@ pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
             };
             c.use_method = methods[i % methods.len()].clone();
             c.entrance = Some(CustomEntrance {
-                mini_program: Some(MiniProgramEntrance { appid: "wxabcdef1234567890".into(), path: Some("/pages/index".into()), entrance_words: Some("去逛逛".into()), guiding_words: Some("更多优惠".into()) }),
+                mini_program: Some(MiniProgramEntrance {
+                    appid: "wxabcdef1234567890".into(),
+                    path: Some("/pages/index".into()),
+                    entrance_words: Some("去逛逛".into()),
+                    guiding_words: Some("更多优惠".into()),
+                }),
                 official_account_appid: Some("wx0fficial000000000".into()),
                 hall_id: Some("233455656".into()),
                 store_id: Some("233554655".into()),
@@ -79,10 +84,7 @@ pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
 
 /// A ¥128 order with two item lines (so 换购 and 减至 have something to act on).
 pub fn order() -> Order {
-    Order {
-        total: Fen(12_800),
-        items: vec![OrderItem::new(Fen(900), 2), OrderItem::new(Fen(11_000), 1)],
-    }
+    Order { total: Fen(12_800), items: vec![OrderItem::new(Fen(900), 2), OrderItem::new(Fen(11_000), 1)] }
 }
 
 /// A deterministic mix of every kind, with windows, weekly slots and irregular periods.

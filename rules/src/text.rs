@@ -20,7 +20,11 @@ pub enum Lang {
 impl Lang {
     /// Reads a locale tag (`zh-CN`, `en-US`, `en`); anything not English is Chinese.
     pub fn from_tag(tag: &str) -> Lang {
-        if tag.trim().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::ZhCn }
+        if tag.trim().to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::ZhCn
+        }
     }
 
     fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
@@ -49,7 +53,11 @@ pub fn value(kind: &CouponKind, lang: Lang) -> String {
 
 /// 88 → "8.8", 80 → "8".
 fn tenths(pay_percent: u8) -> String {
-    if pay_percent.is_multiple_of(10) { (pay_percent / 10).to_string() } else { format!("{}.{}", pay_percent / 10, pay_percent % 10) }
+    if pay_percent.is_multiple_of(10) {
+        (pay_percent / 10).to_string()
+    } else {
+        format!("{}.{}", pay_percent / 10, pay_percent % 10)
+    }
 }
 
 /// The condition line: 满¥100可用 / 无门槛 / 单价¥1以内可用.
@@ -108,7 +116,11 @@ pub fn weekly(slots: &WeeklySlots, lang: Lang) -> String {
     let days = day_list(&slots.days, lang);
     let ranges: Vec<String> = slots.ranges.iter().map(|r| format!("{}–{}", hh_mm(r.begin), hh_mm(r.end))).collect();
     let sep = lang.pick("、", ", ");
-    if ranges.is_empty() { days } else { format!("{days} {}", ranges.join(sep)) }
+    if ranges.is_empty() {
+        days
+    } else {
+        format!("{days} {}", ranges.join(sep))
+    }
 }
 
 fn day_list(days: &[Weekday], lang: Lang) -> String {
@@ -217,7 +229,9 @@ pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Opt
     let (zh, en) = match (code, upstream_code) {
         (_, Some("NOT_ENOUGH")) => ("来晚了，券已被领完", "Too late: they have all been claimed"),
         (_, Some("RULELIMIT")) => ("已达到领取上限", "You have reached the claim limit"),
-        (_, Some("USER_ACCOUNT_ABNORMAL")) => ("账户异常，暂时无法领取或使用，请联系微信支付客服", "Your account cannot use coupons right now; contact WeChat Pay support"),
+        (_, Some("USER_ACCOUNT_ABNORMAL")) => {
+            ("账户异常，暂时无法领取或使用，请联系微信支付客服", "Your account cannot use coupons right now; contact WeChat Pay support")
+        }
         (_, Some("FREQUENCY_LIMITED")) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
         (_, Some("USER_NOT_EXISTS")) => ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account"),
         (_, Some("RESOURCE_NOT_EXISTS")) => ("券不存在或已失效", "This coupon no longer exists"),

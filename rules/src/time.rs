@@ -36,7 +36,13 @@ impl BeijingTime {
     fn clamped<Tz: chrono::TimeZone>(t: DateTime<Tz>) -> Self {
         let t = t.fixed_offset();
         let (min, max) = (Self::min().0, Self::max().0);
-        BeijingTime(if t < min { min } else if t > max { max } else { t.with_timezone(&cst()) })
+        BeijingTime(if t < min {
+            min
+        } else if t > max {
+            max
+        } else {
+            t.with_timezone(&cst())
+        })
     }
 
     /// From milliseconds since the Unix epoch (a browser's `Date.now()`), clamped to the range.
@@ -179,7 +185,15 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_time() {
-        for bad in ["", "2015-13-01T00:00:00+08:00", "2015-02-30T00:00:00+08:00", "2015-05-20", "2015-05-20T13:29:35", "２015-05-20T13:29:35Z", "2015-05-20T13:29:35+08:00x"] {
+        for bad in [
+            "",
+            "2015-13-01T00:00:00+08:00",
+            "2015-02-30T00:00:00+08:00",
+            "2015-05-20",
+            "2015-05-20T13:29:35",
+            "２015-05-20T13:29:35Z",
+            "2015-05-20T13:29:35+08:00x",
+        ] {
             assert!(BeijingTime::parse_rfc3339(bad).is_err(), "{bad}");
         }
     }

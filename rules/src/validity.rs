@@ -15,14 +15,24 @@ pub const DEFAULT_EXPIRING_SOON_MS: i64 = 3 * 86_400_000;
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Availability {
     /// Usable now; `until` is the first instant it stops being usable (None: never ends).
-    Usable { until: Option<BeijingTime> },
+    Usable {
+        until: Option<BeijingTime>,
+    },
     /// Its window has not opened; `from` is the first usable instant.
-    NotStarted { from: BeijingTime },
+    NotStarted {
+        from: BeijingTime,
+    },
     /// Inside its window but outside every time slot; `next` is the next usable instant,
     /// or None when no slot opens again before it expires.
-    OutsideSlot { next: Option<BeijingTime> },
-    Expired { at: Option<BeijingTime> },
-    Used { at: Option<BeijingTime> },
+    OutsideSlot {
+        next: Option<BeijingTime>,
+    },
+    Expired {
+        at: Option<BeijingTime>,
+    },
+    Used {
+        at: Option<BeijingTime>,
+    },
     /// WeChat reported a state this code does not know; never offered as usable.
     Unavailable,
 }
@@ -113,8 +123,7 @@ pub fn availability(c: &Coupon, now: BeijingTime) -> Availability {
 
 /// 即将过期: still usable or about to be, and its last valid instant is within `within_ms`.
 pub fn is_expiring_soon(c: &Coupon, now: BeijingTime, within_ms: i64) -> bool {
-    c.state == CouponState::Available
-        && span(c).end.is_some_and(|end| now < end && end.unix_millis() - now.unix_millis() <= within_ms)
+    c.state == CouponState::Available && span(c).end.is_some_and(|end| now < end && end.unix_millis() - now.unix_millis() <= within_ms)
 }
 
 fn has_slot_rules(v: &Validity) -> bool {
@@ -153,11 +162,7 @@ pub(crate) fn next_usable(v: &Validity, span: Span, t: BeijingTime) -> Option<Be
     if !has_slot_rules(v) {
         return before_end(from).then_some(from);
     }
-    candidate_slots(v, from)
-        .filter(|(_, end)| *end > from)
-        .map(|(begin, _)| begin.max(from))
-        .filter(|x| before_end(*x))
-        .min()
+    candidate_slots(v, from).filter(|(_, end)| *end > from).map(|(begin, _)| begin.max(from)).filter(|x| before_end(*x)).min()
 }
 
 /// The end of the usable stretch containing `now`: the later end of the slots holding it,

@@ -127,7 +127,11 @@ fn a_single_item_coupon_takes_off_one_unit_of_a_covered_item_not_the_order() {
     let cut_to = single_item(CouponKind::CutTo { price: Fen(100), max_item_price: Fen(1_000), threshold: Fen(0) }, &["COFFEE"]);
     assert_eq!(saving(evaluate(&cut_to, &order, at(NOW))), 800, "one coffee cut to ¥1");
     let cut_to_cake = single_item(CouponKind::CutTo { price: Fen(100), max_item_price: Fen(1_000), threshold: Fen(0) }, &["CAKE"]);
-    assert_eq!(evaluate(&cut_to_cake, &order, at(NOW)), Outcome::NotApplicable(Reason::NoEligibleItem { max_item_price: Some(Fen(1_000)) }), "the cake is over single_price_max");
+    assert_eq!(
+        evaluate(&cut_to_cake, &order, at(NOW)),
+        Outcome::NotApplicable(Reason::NoEligibleItem { max_item_price: Some(Fen(1_000)) }),
+        "the cake is over single_price_max"
+    );
     let other = single_item(CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(0) }, &["TEA"]);
     assert_eq!(evaluate(&other, &order, at(NOW)), Outcome::NotApplicable(Reason::NoCoveredItem));
 }
@@ -142,8 +146,5 @@ fn a_single_item_coupon_whose_goods_are_unknown_gives_no_guessed_saving_and_is_n
     let small = fixed("small", 100, 0);
     let ranking = rank(&[covers_coffee, small], &items(12_800, &[900]), at(NOW));
     assert_eq!(ranking.best, Some(1), "the ¥1 coupon that surely applies wins over a ¥50 guess");
-    assert_eq!(
-        coupon_rules::text::reason(&Reason::SingleItemUnknown, &unknown_goods, at(NOW), coupon_rules::Lang::ZhCn),
-        "仅限指定商品"
-    );
+    assert_eq!(coupon_rules::text::reason(&Reason::SingleItemUnknown, &unknown_goods, at(NOW), coupon_rules::Lang::ZhCn), "仅限指定商品");
 }

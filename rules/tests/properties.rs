@@ -39,10 +39,8 @@ fn any_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
                 let ranges: Vec<(u32, u32)> = slots.into_iter().map(|(b, l)| (b, (b + l).min(86_399))).collect();
                 c.validity.weekly = weekly(&days, &ranges);
             }
-            c.validity.irregular = irregular
-                .into_iter()
-                .map(|(d, hours)| Window { begin: Some(day(d)), end: Some(day(d).plus_millis(hours * 3_600_000)) })
-                .collect();
+            c.validity.irregular =
+                irregular.into_iter().map(|(d, hours)| Window { begin: Some(day(d)), end: Some(day(d).plus_millis(hours * 3_600_000)) }).collect();
             c
         })
 }
@@ -169,29 +167,32 @@ fn any_full_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
         any_text().prop_map(|raw| UseMethod::Unknown { raw }),
     ];
     let entrance = proptest::option::of((proptest::option::of((any_text(), proptest::option::of(any_text()))), proptest::option::of(any_text())));
-    let times = (proptest::option::of(0i64..4_000_000_000_000), proptest::option::of(-100i64..100), proptest::option::of(1u16..366), any::<bool>(), any::<bool>());
-    (any_coupon(), texts, state, method, entrance, times).prop_map(|(mut c, (id, name, stock, desc, goods), state, method, entrance, (received, used, days, single, no_cash))| {
-        c.id = id;
-        c.name = name;
-        c.stock_id = stock;
-        c.source = if single { Source::Stock } else { Source::Merchant };
-        c.description = desc;
-        c.goods = goods;
-        c.state = state;
-        c.use_method = method;
-        c.entrance = entrance.map(|(mini, official)| CustomEntrance {
-            mini_program: mini.map(|(appid, path)| MiniProgramEntrance { appid, path, entrance_words: Some("去看看".into()), guiding_words: None }),
-            official_account_appid: official,
-            hall_id: None,
-            store_id: Some("S1".into()),
-        });
-        c.received_at = received.map(BeijingTime::from_unix_millis);
-        c.used_at = used.map(|d| BeijingTime::from_unix_millis(BASE + d * 3_600_000));
-        c.validity.days_after_receive = days;
-        c.single_item = single;
-        c.no_cash = no_cash;
-        c
-    })
+    let times =
+        (proptest::option::of(0i64..4_000_000_000_000), proptest::option::of(-100i64..100), proptest::option::of(1u16..366), any::<bool>(), any::<bool>());
+    (any_coupon(), texts, state, method, entrance, times).prop_map(
+        |(mut c, (id, name, stock, desc, goods), state, method, entrance, (received, used, days, single, no_cash))| {
+            c.id = id;
+            c.name = name;
+            c.stock_id = stock;
+            c.source = if single { Source::Stock } else { Source::Merchant };
+            c.description = desc;
+            c.goods = goods;
+            c.state = state;
+            c.use_method = method;
+            c.entrance = entrance.map(|(mini, official)| CustomEntrance {
+                mini_program: mini.map(|(appid, path)| MiniProgramEntrance { appid, path, entrance_words: Some("去看看".into()), guiding_words: None }),
+                official_account_appid: official,
+                hall_id: None,
+                store_id: Some("S1".into()),
+            });
+            c.received_at = received.map(BeijingTime::from_unix_millis);
+            c.used_at = used.map(|d| BeijingTime::from_unix_millis(BASE + d * 3_600_000));
+            c.validity.days_after_receive = days;
+            c.single_item = single;
+            c.no_cash = no_cash;
+            c
+        },
+    )
 }
 
 proptest! {

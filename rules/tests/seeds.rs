@@ -1,8 +1,8 @@
 //! The seeds' example bodies parse into the model, traps and all.
 
+use chrono::NaiveTime;
 use coupon_rules::model::*;
 use coupon_rules::time::Weekday;
-use chrono::NaiveTime;
 use coupon_rules::wire::{parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list};
 use coupon_rules::{Error, Fen};
 
@@ -28,7 +28,10 @@ fn merchant_coupon_detail_from_seed_001_reads_every_field() {
     let v = &c.validity;
     assert_eq!(v.days_after_receive, Some(3));
     assert_eq!(v.weekly.as_ref().unwrap().days, vec![Weekday::Mon, Weekday::Tue]);
-    assert_eq!(v.weekly.as_ref().unwrap().ranges, vec![DayRange { begin: NaiveTime::from_hms_opt(1, 0, 0).unwrap(), end: NaiveTime::from_hms_opt(23, 59, 59).unwrap() }]);
+    assert_eq!(
+        v.weekly.as_ref().unwrap().ranges,
+        vec![DayRange { begin: NaiveTime::from_hms_opt(1, 0, 0).unwrap(), end: NaiveTime::from_hms_opt(23, 59, 59).unwrap() }]
+    );
     assert_eq!(v.irregular.len(), 1, "read under WeChat's spelling irregulary_avaliable_time");
     assert_eq!(v.coupon_window.unwrap().end.unwrap().to_rfc3339(), "2019-12-31T13:29:35.120+08:00");
     assert_eq!(c.use_method, UseMethod::Offline);
@@ -74,11 +77,14 @@ fn stock_coupon_kinds_normal_and_cut_to() {
     ],"total_count":3,"offset":"0","limit":"20"}"#;
     let page = parse_stock_coupon_list(body).unwrap();
     let kinds: Vec<_> = page.coupons.iter().map(|c| c.kind.clone()).collect();
-    assert_eq!(kinds, vec![
-        CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(10000) },
-        CouponKind::CutTo { price: Fen(80), max_item_price: Fen(100), threshold: Fen(0) },
-        CouponKind::Unknown { raw: "LUCKY".into() },
-    ]);
+    assert_eq!(
+        kinds,
+        vec![
+            CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(10000) },
+            CouponKind::CutTo { price: Fen(80), max_item_price: Fen(100), threshold: Fen(0) },
+            CouponKind::Unknown { raw: "LUCKY".into() },
+        ]
+    );
     assert!(page.coupons[0].no_cash && page.coupons[0].single_item);
     assert_eq!(page.coupons[1].state, CouponState::Used);
     assert_eq!(page.limit, 20);
@@ -86,9 +92,7 @@ fn stock_coupon_kinds_normal_and_cut_to() {
 
 #[test]
 fn unknown_enum_values_are_kept_not_rejected() {
-    let body = String::from_utf8(DETAIL_001.to_vec()).unwrap()
-        .replace("\"SENDED\"", "\"FROZEN\"")
-        .replace("\"OFF_LINE\"", "\"TELEPORT\"");
+    let body = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"SENDED\"", "\"FROZEN\"").replace("\"OFF_LINE\"", "\"TELEPORT\"");
     let c = parse_merchant_coupon(body.as_bytes()).unwrap();
     assert_eq!(c.state, CouponState::Unknown("FROZEN".into()));
     assert_eq!(c.use_method, UseMethod::Unknown { raw: "TELEPORT".into() });
@@ -129,7 +133,14 @@ fn one_bad_coupon_does_not_lose_the_rest_of_the_page() {
 
 #[test]
 fn only_https_urls_survive() {
-    for (url, kept) in [("https://img.example/a.png", true), ("http://img/a.png", false), ("javascript:alert(1)", false), ("data:image/png;base64,xx", false), ("https://a b", false), ("https://x\" onerror=\"y", false)] {
+    for (url, kept) in [
+        ("https://img.example/a.png", true),
+        ("http://img/a.png", false),
+        ("javascript:alert(1)", false),
+        ("data:image/png;base64,xx", false),
+        ("https://a b", false),
+        ("https://x\" onerror=\"y", false),
+    ] {
         let body = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"https://xxx\"", &serde_json::to_string(url).unwrap());
         let c = parse_merchant_coupon(body.as_bytes()).unwrap();
         assert_eq!(c.merchant.logo_url.is_some(), kept, "{url}");

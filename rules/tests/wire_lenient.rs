@@ -33,9 +33,13 @@ fn amounts_and_counts_may_be_numeric_strings() {
 #[test]
 fn booleans_may_be_strings_or_zero_and_one() {
     let body = |no_cash: &str, single: &str| {
-        format!(r#"{{"data":[{{"coupon_id":"1","stock_id":"s","no_cash":{no_cash},"singleitem":{single},"normal_coupon_information":{{"coupon_amount":1}}}}]}}"#)
+        format!(
+            r#"{{"data":[{{"coupon_id":"1","stock_id":"s","no_cash":{no_cash},"singleitem":{single},"normal_coupon_information":{{"coupon_amount":1}}}}]}}"#
+        )
     };
-    for (no_cash, single, expected) in [(r#""true""#, r#""false""#, (true, false)), ("1", "0", (true, false)), ("false", "true", (false, true)), (r#""""#, "null", (false, false))] {
+    for (no_cash, single, expected) in
+        [(r#""true""#, r#""false""#, (true, false)), ("1", "0", (true, false)), ("false", "true", (false, true)), (r#""""#, "null", (false, false))]
+    {
         let c = &parse_stock_coupon_list(body(no_cash, single).as_bytes()).unwrap().coupons[0];
         assert_eq!((c.no_cash, c.single_item), expected, "no_cash {no_cash}, singleitem {single}");
     }
@@ -75,8 +79,14 @@ fn unknown_fields_are_ignored() {
 fn errors_name_the_path_of_the_field() {
     let cases = [
         (merchant(r#"{"available_day_after_receive":"0"}"#, ""), "coupon_use_rule.coupon_available_time.available_day_after_receive"),
-        (merchant(r#"{"available_week":{"available_day_time":[{"begin_time":3600,"end_time":86401}]}}"#, ""), "coupon_use_rule.coupon_available_time.available_week.available_day_time[0].end_time"),
-        (merchant(r#"{"available_week":{"available_day_time":[{"begin_time":7200,"end_time":3600}]}}"#, ""), "coupon_use_rule.coupon_available_time.available_week.available_day_time[0].end_time"),
+        (
+            merchant(r#"{"available_week":{"available_day_time":[{"begin_time":3600,"end_time":86401}]}}"#, ""),
+            "coupon_use_rule.coupon_available_time.available_week.available_day_time[0].end_time",
+        ),
+        (
+            merchant(r#"{"available_week":{"available_day_time":[{"begin_time":7200,"end_time":3600}]}}"#, ""),
+            "coupon_use_rule.coupon_available_time.available_week.available_day_time[0].end_time",
+        ),
         (merchant("{}", r#""receive_time":"yesterday","#), "receive_time"),
         (merchant("{}", r#""expire_time":"2020-01-01T00:00:00+08:00","available_start_time":"2021-01-01T00:00:00+08:00","#), "expire_time"),
         (merchant("{}", "").replace(r#""discount_amount":"500""#, r#""discount_amount":-5"#), "coupon_use_rule.fixed_normal_coupon.discount_amount"),

@@ -131,10 +131,40 @@ fn demo_merchant(t: &impl Fn(i64) -> String) -> Vec<Value> {
         ("无门槛5元券", "瑞幸咖啡", ("NORMAL", 500, 0), "SENDED", current, None, vec![], "MINI_PROGRAMS", "小程序下单可用"),
         ("全场8.8折", "优衣库", ("DISCOUNT", 88, 5000), "SENDED", current, None, vec![], "PAYMENT_CODE", "付款码支付自动抵扣"),
         ("1元换购饮品", "奈雪的茶", ("EXCHANGE", 100, 3000), "SENDED", current, None, vec![], "OFF_LINE", "每单限换购一杯"),
-        ("周二会员日 满50减10", "盒马鲜生", ("NORMAL", 1000, 5000), "SENDED", current, Some((vec![2, 3], vec![(36000, 64800)])), vec![], "OFF_LINE", "仅周二、周三 10:00–18:00 可用"),
-        ("工作日午餐券", "麦当劳", ("NORMAL", 800, 3000), "SENDED", current, Some((vec![1, 2, 3, 4, 5], vec![(39600, 50400), (61200, 72000)])), vec![], "MINI_PROGRAMS", "工作日午市与晚市"),
+        (
+            "周二会员日 满50减10",
+            "盒马鲜生",
+            ("NORMAL", 1000, 5000),
+            "SENDED",
+            current,
+            Some((vec![2, 3], vec![(36000, 64800)])),
+            vec![],
+            "OFF_LINE",
+            "仅周二、周三 10:00–18:00 可用",
+        ),
+        (
+            "工作日午餐券",
+            "麦当劳",
+            ("NORMAL", 800, 3000),
+            "SENDED",
+            current,
+            Some((vec![1, 2, 3, 4, 5], vec![(39600, 50400), (61200, 72000)])),
+            vec![],
+            "MINI_PROGRAMS",
+            "工作日午市与晚市",
+        ),
         ("周末早鸟 7折", "星巴克", ("DISCOUNT", 70, 3000), "SENDED", current, Some((vec![0, 6], vec![(25200, 36000)])), vec![], "OFF_LINE", "周末 07:00–10:00"),
-        ("双11狂欢券", "京东到家", ("NORMAL", 3000, 20000), "SENDED", current, Some((vec![], vec![])), vec![(2 * DAY, 3 * DAY), (9 * DAY + 20 * HOUR, 10 * DAY)], "PAYMENT_CODE", "仅限活动时段"),
+        (
+            "双11狂欢券",
+            "京东到家",
+            ("NORMAL", 3000, 20000),
+            "SENDED",
+            current,
+            Some((vec![], vec![])),
+            vec![(2 * DAY, 3 * DAY), (9 * DAY + 20 * HOUR, 10 * DAY)],
+            "PAYMENT_CODE",
+            "仅限活动时段",
+        ),
         ("即将过期 满30减8", "肯德基", ("NORMAL", 800, 3000), "SENDED", (-20 * DAY, 2 * DAY), None, vec![], "OFF_LINE", "请尽快使用"),
         ("下周开抢 满200减50", "永辉超市", ("NORMAL", 5000, 20000), "SENDED", (5 * DAY, 35 * DAY), None, vec![], "OFF_LINE", "活动开始后可用"),
         ("自助核销券", "全家 FamilyMart", ("NORMAL", 300, 1500), "SENDED", current, None, vec![], "SELF_CONSUME", "自助核销暂未开放"),
@@ -145,13 +175,39 @@ fn demo_merchant(t: &impl Fn(i64) -> String) -> Vec<Value> {
     rows.into_iter()
         .enumerate()
         .map(|(i, (name, merchant_name, kind, state, window, week, irregular, method, description))| {
-            merchant(t, M { code: format!("SBXM{:06}", i + 1), name, merchant: merchant_name, colour: colours[i % colours.len()], kind, state, window, week, irregular, method, description })
+            merchant(
+                t,
+                M {
+                    code: format!("SBXM{:06}", i + 1),
+                    name,
+                    merchant: merchant_name,
+                    colour: colours[i % colours.len()],
+                    kind,
+                    state,
+                    window,
+                    week,
+                    irregular,
+                    method,
+                    description,
+                },
+            )
         })
         .collect()
 }
 
 /// One stock coupon (代金券) or 消费金 in WeChat's wire format.
-fn stock(t: &impl Fn(i64) -> String, id_: String, name: &str, kind: &str, a: i64, b: i64, status: &str, window: (i64, i64), no_cash: bool, single: bool) -> Value {
+fn stock(
+    t: &impl Fn(i64) -> String,
+    id_: String,
+    name: &str,
+    kind: &str,
+    a: i64,
+    b: i64,
+    status: &str,
+    window: (i64, i64),
+    no_cash: bool,
+    single: bool,
+) -> Value {
     let mut c = json!({
         "stock_creator_mchid": id::MCHID,
         "stock_id": format!("SBX_FV_{kind}"),
@@ -214,19 +270,22 @@ fn many(t: &impl Fn(i64) -> String, n: usize) -> Vec<Value> {
                 _ => None,
             };
             let irregular = if r % 11 == 0 { vec![(DAY, DAY + 6 * HOUR)] } else { vec![] };
-            merchant(t, M {
-                code: format!("SBXN{:06}", i + 1),
-                name: ["满减券", "无门槛券", "折扣券", "换购券", "大额券"][r % 5],
-                merchant: merchants[(r / 3) % merchants.len()],
-                colour: colours[(r / 5) % colours.len()],
-                kind: kinds[r % kinds.len()],
-                state,
-                window: (start, end.max(start + DAY)),
-                week,
-                irregular,
-                method: methods[(r / 11) % methods.len()],
-                description: "大量券用户的测试数据",
-            })
+            merchant(
+                t,
+                M {
+                    code: format!("SBXN{:06}", i + 1),
+                    name: ["满减券", "无门槛券", "折扣券", "换购券", "大额券"][r % 5],
+                    merchant: merchants[(r / 3) % merchants.len()],
+                    colour: colours[(r / 5) % colours.len()],
+                    kind: kinds[r % kinds.len()],
+                    state,
+                    window: (start, end.max(start + DAY)),
+                    week,
+                    irregular,
+                    method: methods[(r / 11) % methods.len()],
+                    description: "大量券用户的测试数据",
+                },
+            )
         })
         .collect()
 }
@@ -241,7 +300,18 @@ fn many_stock(t: &impl Fn(i64) -> String, n: usize) -> Vec<Value> {
                 "MULTIUSE" => (1000 * (1 + i as i64 % 9), 0),
                 _ => (100 * (1 + i as i64 % 20), 1000 * (i as i64 % 4)),
             };
-            stock(t, format!("SBXT{:06}", i + 1), &format!("代金券 #{}", i + 1), kind, a, b, status, (-(i as i64 % 9) * DAY, (1 + i as i64 % 30) * DAY), i % 4 == 0, i % 5 == 0)
+            stock(
+                t,
+                format!("SBXT{:06}", i + 1),
+                &format!("代金券 #{}", i + 1),
+                kind,
+                a,
+                b,
+                status,
+                (-(i as i64 % 9) * DAY, (1 + i as i64 % 30) * DAY),
+                i % 4 == 0,
+                i % 5 == 0,
+            )
         })
         .collect()
 }

@@ -159,7 +159,14 @@ impl Sandbox {
 
     fn take_fault(&self) -> (u64, Option<&'static str>) {
         let mut f = self.faults.lock().expect("faults lock");
-        let take = |n: &mut u32| if *n > 0 { *n -= 1; true } else { false };
+        let take = |n: &mut u32| {
+            if *n > 0 {
+                *n -= 1;
+                true
+            } else {
+                false
+            }
+        };
         let fault = if take(&mut f.frequency_limited) {
             Some("429")
         } else if take(&mut f.system_error) {

@@ -98,7 +98,8 @@ impl Store {
     pub fn use_merchant_coupon(&self, openid: &str, code: &str) -> bool {
         let now = (self.now)().to_rfc3339();
         let mut d = self.data.lock().expect("sandbox data lock");
-        let Some(c) = d.users.get_mut(openid).and_then(|u| u.merchant_coupons.iter_mut().find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code))) else {
+        let Some(c) = d.users.get_mut(openid).and_then(|u| u.merchant_coupons.iter_mut().find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code)))
+        else {
             return false;
         };
         c["coupon_state"] = json!("USED");
@@ -114,22 +115,15 @@ impl Store {
 
     pub fn handle(&self, stats: &Stats, method: &Method, uri: &Uri, body: &[u8]) -> Answer {
         count(stats, method, uri);
-        let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
+        let segments: Vec<String> =
+            uri.path().trim_start_matches('/').split('/').map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let query: HashMap<String, String> = axum::extract::Query::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
         match (method.as_str(), seg.as_slice()) {
-            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons"]) => {
-                self.merchant_list(openid, &query)
-            }
-            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons", code, "appids", appid]) => {
-                self.merchant_detail(openid, code, appid)
-            }
-            ("GET", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
-                self.stock_list(openid, &query)
-            }
-            ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
-                self.send_coupon(openid, body)
-            }
+            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons"]) => self.merchant_list(openid, &query),
+            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons", code, "appids", appid]) => self.merchant_detail(openid, code, appid),
+            ("GET", ["v3", "marketing", "favor", "users", openid, "coupons"]) => self.stock_list(openid, &query),
+            ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => self.send_coupon(openid, body),
             _ => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
         }
     }
@@ -229,7 +223,9 @@ impl Store {
     fn send_coupon(&self, openid: &str, body: &[u8]) -> Answer {
         let Ok(req) = serde_json::from_slice::<Value>(body) else { return wx_error(400, "PARAM_ERROR", "请求体不是合法的JSON") };
         let field = |k: &str| req.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-        let (Some(stock_id), Some(out_request_no), Some(appid), Some(creator)) = (field("stock_id"), field("out_request_no"), field("appid"), field("stock_creator_mchid")) else {
+        let (Some(stock_id), Some(out_request_no), Some(appid), Some(creator)) =
+            (field("stock_id"), field("out_request_no"), field("appid"), field("stock_creator_mchid"))
+        else {
             return wx_error(400, "PARAM_ERROR", "stock_id、out_request_no、appid、stock_creator_mchid为必填");
         };
         if appid != id::APPID {
@@ -251,7 +247,8 @@ impl Store {
         if stock.remaining == 0 {
             return wx_error(400, "NOT_ENOUGH", "批次预算不足");
         }
-        let held = d.users.get(openid).map_or(0, |u| u.stock_coupons.iter().filter(|c| c.get("stock_id").and_then(Value::as_str) == Some(stock_id.as_str())).count());
+        let held =
+            d.users.get(openid).map_or(0, |u| u.stock_coupons.iter().filter(|c| c.get("stock_id").and_then(Value::as_str) == Some(stock_id.as_str())).count());
         if held >= stock.max_per_user as usize {
             return wx_error(403, "RULELIMIT", "用户领取已达上限");
         }
@@ -368,4 +365,3 @@ fn shift_times(v: &mut Value, ms: i64) {
         _ => {}
     }
 }
-

@@ -35,12 +35,19 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
         _ => None,
     };
     let badge = match &state {
-        Availability::Usable { .. } if is_expiring_soon(&coupon, now, DEFAULT_EXPIRING_SOON_MS) => Some(("cw-badge cw-badge--expiring", text::expiring_soon(lang).to_owned())),
-        Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => Some(("cw-badge cw-badge--waiting", text::availability_reason(&state, &coupon, now, lang))),
+        Availability::Usable { .. } if is_expiring_soon(&coupon, now, DEFAULT_EXPIRING_SOON_MS) => {
+            Some(("cw-badge cw-badge--expiring", text::expiring_soon(lang).to_owned()))
+        }
+        Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => {
+            Some(("cw-badge cw-badge--waiting", text::availability_reason(&state, &coupon, now, lang)))
+        }
         _ => None,
     };
     // Only a used coupon has a use time worth showing (upstream may send one regardless).
-    let used_at = coupon.used_at.filter(|_| matches!(state, Availability::Used { .. })).map(|u| format!("{}{} {}", t(lang, "使用时间 ", "Used "), u.date_dotted(), u.hh_mm()));
+    let used_at = coupon
+        .used_at
+        .filter(|_| matches!(state, Availability::Used { .. }))
+        .map(|u| format!("{}{} {}", t(lang, "使用时间 ", "Used "), u.date_dotted(), u.hh_mm()));
     let slots = coupon.validity.weekly.as_ref().map(|w| text::weekly(w, lang));
     let mut tags = Vec::new();
     if coupon.single_item {

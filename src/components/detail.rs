@@ -21,8 +21,17 @@ pub fn DetailBody(coupon: Coupon, lang: Lang) -> impl IntoView {
     let rows: Vec<(&'static str, String)> = [
         (t(lang, "有效期", "Valid"), Some(text::validity(&coupon, lang))),
         (t(lang, "可用时段", "Time slots"), coupon.validity.weekly.as_ref().map(|w| text::weekly(w, lang))),
-        (t(lang, "特定时段", "Also usable"), (!coupon.validity.irregular.is_empty()).then(|| coupon.validity.irregular.iter().map(text::period).collect::<Vec<_>>().join("；"))),
-        (t(lang, "领取后有效", "After claiming"), coupon.validity.days_after_receive.map(|d| match lang { Lang::ZhCn => format!("{d}天"), Lang::En => format!("{d} days") })),
+        (
+            t(lang, "特定时段", "Also usable"),
+            (!coupon.validity.irregular.is_empty()).then(|| coupon.validity.irregular.iter().map(text::period).collect::<Vec<_>>().join("；")),
+        ),
+        (
+            t(lang, "领取后有效", "After claiming"),
+            coupon.validity.days_after_receive.map(|d| match lang {
+                Lang::ZhCn => format!("{d}天"),
+                Lang::En => format!("{d} days"),
+            }),
+        ),
         (t(lang, "生效时间", "Starts"), when(s.start)),
         (t(lang, "过期时间", "Expires"), when(s.expires_at())),
         (t(lang, "领取时间", "Claimed"), when(coupon.received_at)),
@@ -110,16 +119,35 @@ fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
         let own = is_host(Some(&m.appid), options.mini_program_appid.as_deref());
         let link = (!own).then(|| mini_program_link(options.mini_program_link.as_deref(), &m.appid, m.path.as_deref())).flatten();
         let open = (own.then(|| m.path.clone()).flatten(), link);
-        let detail = events::Entrance { kind: "mini_program", coupon_id: coupon_id.clone(), appid: Some(m.appid.clone()), path: m.path.clone(), ..Default::default() };
-        views.push(button(m.entrance_words.clone().unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned()), m.guiding_words.clone().unwrap_or_default(), false, detail, open));
+        let detail =
+            events::Entrance { kind: "mini_program", coupon_id: coupon_id.clone(), appid: Some(m.appid.clone()), path: m.path.clone(), ..Default::default() };
+        views.push(button(
+            m.entrance_words.clone().unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned()),
+            m.guiding_words.clone().unwrap_or_default(),
+            false,
+            detail,
+            open,
+        ));
     }
     if let Some(appid) = entrance.official_account_appid {
         let detail = events::Entrance { kind: "official_account", coupon_id: coupon_id.clone(), appid: Some(appid), ..Default::default() };
-        views.push(button(t(lang, "公众号", "Official account").to_owned(), t(lang, "关注商家公众号", "Follow the merchant").to_owned(), true, detail, (None, None)));
+        views.push(button(
+            t(lang, "公众号", "Official account").to_owned(),
+            t(lang, "关注商家公众号", "Follow the merchant").to_owned(),
+            true,
+            detail,
+            (None, None),
+        ));
     }
     if let Some(hall) = entrance.hall_id {
         let detail = events::Entrance { kind: "hall", coupon_id: coupon_id.clone(), hall_id: Some(hall), ..Default::default() };
-        views.push(button(t(lang, "去营销馆", "More offers").to_owned(), t(lang, "商家营销馆", "The merchant's offers").to_owned(), true, detail, (None, None)));
+        views.push(button(
+            t(lang, "去营销馆", "More offers").to_owned(),
+            t(lang, "商家营销馆", "The merchant's offers").to_owned(),
+            true,
+            detail,
+            (None, None),
+        ));
     }
     if let Some(store) = entrance.store_id {
         let detail = events::Entrance { kind: "store", coupon_id, store_id: Some(store), ..Default::default() };

@@ -138,11 +138,15 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
     };
     let sentinel = NodeRef::<html::Div>::new();
     // Re-armed after every page: if the end is still on screen, the next page follows.
-    observe_when_visible(sentinel, move || loaded.with(Vec::len), move || {
-        if failed().is_none() {
-            load_more();
-        }
-    });
+    observe_when_visible(
+        sentinel,
+        move || loaded.with(Vec::len),
+        move || {
+            if failed().is_none() {
+                load_more();
+            }
+        },
+    );
     let now = crate::now();
     // 可用 shows coupons claimed since the load first, then the loaded pages.
     let shown = Memo::new(move |_| {
@@ -265,9 +269,10 @@ fn Tabs(current: RwSignal<Tab>, counts: RwSignal<Option<TabCounts>>, lang: Lang)
         };
         e.prevent_default();
         current.set(Tab::ALL[next]);
-        let focus = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|list| {
-            list.query_selector(&format!("[data-tab={}]", Tab::ALL[next].as_str())).ok().flatten()
-        });
+        let focus = e
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|list| list.query_selector(&format!("[data-tab={}]", Tab::ALL[next].as_str())).ok().flatten());
         if let Some(el) = focus.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = el.focus();
         }

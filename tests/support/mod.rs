@@ -122,6 +122,8 @@ impl Drop for FakeFetch {
 }
 
 pub fn respond(status: u16, body: &str) -> String {
-    format!("return Promise.resolve(new Response({}, {{ status: {status}, headers: {{ 'Content-Type': 'application/json' }} }}));", serde_json::to_string(body).unwrap())
+    format!(
+        "return Promise.resolve(new Response({}, {{ status: {status}, headers: {{ 'Content-Type': 'application/json' }} }}));",
+        serde_json::to_string(body).unwrap()
+    )
 }
-

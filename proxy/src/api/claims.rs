@@ -16,7 +16,12 @@ pub async fn claimable(_session: Session, State(app): State<SharedApp>) -> Json<
     Json(Claimable { stocks: app.settings.claimable_stocks.clone() })
 }
 
-pub async fn claim(session: Session, State(app): State<SharedApp>, headers: HeaderMap, body: Result<Json<ClaimRequest>, JsonRejection>) -> Result<Json<Claimed>, ApiError> {
+pub async fn claim(
+    session: Session,
+    State(app): State<SharedApp>,
+    headers: HeaderMap,
+    body: Result<Json<ClaimRequest>, JsonRejection>,
+) -> Result<Json<Claimed>, ApiError> {
     session.check_csrf(&headers)?;
     let Json(req) = body?;
     let key_ok = (8..=64).contains(&req.client_key.len()) && req.client_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -31,7 +36,9 @@ pub async fn claim(session: Session, State(app): State<SharedApp>, headers: Head
     let flight = single_flight(&app.claims, &out_request_no);
     let sent = {
         let _turn = flight.lock().await;
-        app.upstream.send_stock_coupon(&session.openid, &app.settings.appid, &req.stock_id, &out_request_no, app.settings.claim_values.get(&req.stock_id).copied()).await
+        app.upstream
+            .send_stock_coupon(&session.openid, &app.settings.appid, &req.stock_id, &out_request_no, app.settings.claim_values.get(&req.stock_id).copied())
+            .await
     };
     release(&app.claims, &out_request_no, &flight);
     let coupon_id = sent.map_err(ApiError::from_claim)?;

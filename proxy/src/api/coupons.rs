@@ -9,10 +9,10 @@ use crate::SharedApp;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use coupon_rules::api::{CouponDetail, CouponPage, MissingSource, WalletSource};
 use coupon_rules::wallet::{select, Tab};
 use coupon_rules::wire::Page;
 use coupon_rules::{availability, Coupon, Source};
-use coupon_rules::api::{CouponDetail, CouponPage, MissingSource, WalletSource};
 
 /// Upstream page size. The most pages read per query is `Settings::max_upstream_pages`.
 const UPSTREAM_PAGE: u64 = 50;
@@ -87,7 +87,8 @@ pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source
                 return Ok(Json(CouponDetail { coupon, stale: false }));
             }
             // Not found, or the merchant's setup refused: the stale copy would hide the cause.
-            Err(e @ UpstreamError::Rejected { status: 400..=499, .. }) if !matches!(&e, UpstreamError::Rejected { code, .. } if code == "FREQUENCY_LIMITED" || code == "SYSTEM_ERROR") => {
+            Err(e @ UpstreamError::Rejected { status: 400..=499, .. }) if !matches!(&e, UpstreamError::Rejected { code, .. } if code == "FREQUENCY_LIMITED" || code == "SYSTEM_ERROR") =>
+            {
                 return Err(ApiError::from(e));
             }
             // Upstream trouble: the copy in the user's wallet, marked stale, is better than nothing.

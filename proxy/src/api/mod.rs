@@ -5,17 +5,17 @@ mod claims;
 mod coupons;
 mod session;
 
-use coupon_rules::api::Health;
 use crate::error::ApiError;
 use crate::SharedApp;
 use axum::extract::{Request, State};
+use axum::http::HeaderName;
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use coupon_rules::api::Health;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use axum::http::HeaderName;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -25,10 +25,7 @@ use tower_http::trace::TraceLayer;
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 pub fn router(app: SharedApp) -> Router {
-    let mut api = Router::new()
-        .route("/health", get(health))
-        .route("/session", get(session::current))
-        .route("/session/logout", post(session::logout));
+    let mut api = Router::new().route("/health", get(health)).route("/session", get(session::current)).route("/session/logout", post(session::logout));
     // Development login in sandbox mode, WeChat OAuth in live mode: the other mode's routes
     // do not exist (404 from the router itself).
     api = match app.settings.dev_users {
@@ -60,12 +57,16 @@ pub fn router(app: SharedApp) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")))
         // Every request gets an id: in its log lines (the span) and in the answer's header.
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
-        }).on_response(|response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
-            tracing::info!(status = response.status().as_u16(), ms = latency.as_millis() as u64, "served");
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(|response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
+                    tracing::info!(status = response.status().as_u16(), ms = latency.as_millis() as u64, "served");
+                }),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(app)
 }

@@ -2,19 +2,19 @@
 //! page logs in the default one). Live mode: WeChat web OAuth (`snsapi_base`) gives the
 //! openid. Either way the browser only ever holds the session cookie.
 
+use super::ApiQuery;
 use crate::config::Mode;
 use crate::error::ApiError;
 use crate::session::{cookie_value, random_token, set_cookie, Session, COOKIE, LOGIN_COOKIE};
 use crate::upstream::encode;
 use crate::SharedApp;
-use super::ApiQuery;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
 use coupon_rules::api::{DevUsers, SessionInfo};
+use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 impl FromRequestParts<SharedApp> for Session {

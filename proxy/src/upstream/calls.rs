@@ -74,7 +74,14 @@ impl Client {
 
     /// 发放代金券. Idempotent upstream on `out_request_no`: a retry returns the same coupon.
     /// `value`: (coupon_value, coupon_minimum) in fen, for a stock issued at a value the merchant sets.
-    pub async fn send_stock_coupon(&self, openid: &str, appid: &str, stock_id: &str, out_request_no: &str, value: Option<(u64, u64)>) -> Result<String, UpstreamError> {
+    pub async fn send_stock_coupon(
+        &self,
+        openid: &str,
+        appid: &str,
+        stock_id: &str,
+        out_request_no: &str,
+        value: Option<(u64, u64)>,
+    ) -> Result<String, UpstreamError> {
         let body = wire::IssueRequest {
             stock_id: stock_id.to_owned(),
             out_request_no: out_request_no.to_owned(),

@@ -7,8 +7,8 @@ mod calls;
 pub use calls::{MerchantQuery, StockQuery};
 
 use crate::config::Settings;
-use coupon_wechatpay::{self as wechatpay, Authorization, PrivateKey, PublicKey};
 use bytes::Bytes;
+use coupon_wechatpay::{self as wechatpay, Authorization, PrivateKey, PublicKey};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -17,7 +17,11 @@ pub enum UpstreamError {
     Timeout,
     Unreachable(String),
     /// WeChat answered with an error status and (usually) a `{code, message}` body.
-    Rejected { status: u16, code: String, message: String },
+    Rejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// The response could not be verified as WeChat Pay's: never served.
     BadSignature(String),
     /// Verified, but not a body the rules engine can read.
@@ -132,7 +136,8 @@ impl Client {
         let response = request.send().await.map_err(classify)?;
         let status = response.status().as_u16();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let (timestamp, nonce, signature, serial) = (header("Wechatpay-Timestamp"), header("Wechatpay-Nonce"), header("Wechatpay-Signature"), header("Wechatpay-Serial"));
+        let (timestamp, nonce, signature, serial) =
+            (header("Wechatpay-Timestamp"), header("Wechatpay-Nonce"), header("Wechatpay-Signature"), header("Wechatpay-Serial"));
         let body = response.bytes().await.map_err(classify)?;
         let verified = self.verify(timestamp.as_deref(), nonce.as_deref(), signature.as_deref(), serial.as_deref(), &body);
         if (200..300).contains(&status) {

@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use coupon_proxy::config::Settings;
-use coupon_sandbox::{Faults, SharedSandbox};
 use coupon_proxy::Running;
+use coupon_sandbox::{Faults, SharedSandbox};
 use serde_json::Value;
 use std::net::SocketAddr;
 

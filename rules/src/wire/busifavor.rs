@@ -262,7 +262,12 @@ impl Entrance {
     fn into_model(self) -> CustomEntrance {
         CustomEntrance {
             mini_program: self.mini_programs_info.and_then(|m| {
-                m.mini_programs_appid.map(|appid| MiniProgramEntrance { appid, path: m.mini_programs_path, entrance_words: m.entrance_words, guiding_words: m.guiding_words })
+                m.mini_programs_appid.map(|appid| MiniProgramEntrance {
+                    appid,
+                    path: m.mini_programs_path,
+                    entrance_words: m.entrance_words,
+                    guiding_words: m.guiding_words,
+                })
             }),
             official_account_appid: self.appid,
             hall_id: self.hall_id,

@@ -1,10 +1,10 @@
 //! Builders shared by the rules' specification tests.
 #![allow(dead_code)]
 
+use chrono::NaiveTime;
 use coupon_rules::model::*;
 use coupon_rules::time::Weekday;
 use coupon_rules::{BeijingTime, Fen};
-use chrono::NaiveTime;
 
 /// A Beijing wall-clock instant, e.g. `at("2025-05-20 10:00")` (a Tuesday).
 pub fn at(s: &str) -> BeijingTime {
