@@ -12,6 +12,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. rustfmt and clippy, for the lint gate in scripts/test.sh.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^${component}"; then
+    say "adding the ${component} component"
+    rustup component add "${component}"
+  fi
+done
+
 # 2. Debian packages: headless Chromium and its driver for the browser tests, binaryen
 #    (Trunk.toml pins wasm-opt 108), wrk for the proxy benchmarks.
 packages=(chromium chromium-driver binaryen wrk)

@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 
+echo "== lint: rustfmt and clippy (native crates, and the widget on wasm32)"
+cargo fmt --all --check
+cargo clippy --workspace --exclude coupon-widget --exclude size-floor --all-targets -- -D warnings
+cargo clippy -p coupon-widget -p size-floor --target wasm32-unknown-unknown --all-targets -- -D warnings
+
 echo "== building the widget (release) for the end-to-end tests"
 trunk build --release
 

@@ -27,7 +27,7 @@ pub fn symbols(text: &str) -> Option<Vec<usize>> {
     }
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     let mut out = Vec::new();
-    if digits >= 4 && digits == text.len() || digits >= 4 && digits % 2 == 0 {
+    if digits >= 4 && (digits == text.len() || digits.is_multiple_of(2)) {
         out.push(START_C);
         let pairs = digits / 2 * 2;
         for pair in text.as_bytes()[..pairs].chunks(2) {

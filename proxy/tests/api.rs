@@ -36,7 +36,7 @@ async fn the_list_merges_merchant_stock_and_balance_coupons_with_tab_counts() {
     let me = p.login("o_sandbox_demo").await;
     let (status, body) = p.get(&me, "/coupons?tab=available&limit=50").await;
     assert_eq!(status, 200, "{body}");
-    let kinds: HashSet<&str> = body["coupons"].as_array().unwrap().iter().map(|c| kind_of(c)).collect();
+    let kinds: HashSet<&str> = body["coupons"].as_array().unwrap().iter().map(kind_of).collect();
     for k in ["fixed_amount", "discount", "exchange", "cut_to", "balance"] {
         assert!(kinds.contains(k), "{k} in {kinds:?}");
     }

@@ -110,9 +110,7 @@ proptest! {
     fn usable_now_agrees_with_next_usable_instant(c in any_coupon(), t in 0i64..60 * 86_400_000) {
         let now = BeijingTime::from_unix_millis(BASE + t);
         match availability(&c, now) {
-            coupon_rules::Availability::Usable { until } => {
-                if let Some(until) = until { prop_assert!(until > now); }
-            }
+            coupon_rules::Availability::Usable { until: Some(until) } => prop_assert!(until > now),
             coupon_rules::Availability::OutsideSlot { next: Some(next) } | coupon_rules::Availability::NotStarted { from: next } => {
                 prop_assert!(next > now);
                 prop_assert!(availability(&c, next).is_usable(), "the promised next instant is usable");

@@ -44,6 +44,9 @@ fn seed_favor() -> Vec<Value> {
     v["data"].as_array().cloned().unwrap_or_default()
 }
 
+/// WeChat's weekday numbers and (begin, end) seconds of the day.
+type WeekRule = (Vec<u8>, Vec<(u32, u32)>);
+
 /// One merchant coupon (商家券) in WeChat's wire format.
 struct M<'a> {
     code: String,
@@ -53,7 +56,7 @@ struct M<'a> {
     kind: (&'a str, i64, i64),
     state: &'a str,
     window: (i64, i64),
-    week: Option<(Vec<u8>, Vec<(u32, u32)>)>,
+    week: Option<WeekRule>,
     irregular: Vec<(i64, i64)>,
     method: &'a str,
     description: &'a str,
@@ -196,6 +199,8 @@ fn demo_merchant(t: &impl Fn(i64) -> String) -> Vec<Value> {
 }
 
 /// One stock coupon (代金券) or 消费金 in WeChat's wire format.
+// One row of the data set's tables per call: positional, like the rows it builds.
+#[allow(clippy::too_many_arguments)]
 fn stock(
     t: &impl Fn(i64) -> String,
     id_: String,
@@ -269,7 +274,7 @@ fn many(t: &impl Fn(i64) -> String, n: usize) -> Vec<Value> {
                 1 => Some((vec![1, 2, 3, 4, 5], vec![])),
                 _ => None,
             };
-            let irregular = if r % 11 == 0 { vec![(DAY, DAY + 6 * HOUR)] } else { vec![] };
+            let irregular = if r.is_multiple_of(11) { vec![(DAY, DAY + 6 * HOUR)] } else { vec![] };
             merchant(
                 t,
                 M {

@@ -21,6 +21,12 @@ impl<T: Send + Sync + 'static> Clone for Load<T> {
 
 impl<T: Send + Sync + 'static> Copy for Load<T> {}
 
+impl<T: Send + Sync + 'static> Default for Load<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: Send + Sync + 'static> Load<T> {
     pub fn new() -> Self {
         Load { value: RwSignal::new(None), pending: RwSignal::new(false), started: StoredValue::new(0) }

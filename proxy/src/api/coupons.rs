@@ -135,9 +135,8 @@ async fn fetch_wallet(app: &SharedApp, openid: &str) -> Result<Wallet, UpstreamE
     let (stock, balance) = tokio::join!(stock_source(app, openid, None), stock_source(app, openid, Some("MULTIUSE")));
     let merchant = merchant.await;
     let sources = [(WalletSource::Merchant, merchant), (WalletSource::Stock, stock), (WalletSource::Balance, balance)];
-    if sources.iter().all(|(_, r)| r.is_err()) {
-        let [(_, first), ..] = sources;
-        return Err(first.err().expect("every source failed"));
+    if let [(_, Err(e)), (_, Err(_)), (_, Err(_))] = &sources {
+        return Err(e.clone());
     }
     let mut coupons = Vec::new();
     let mut skipped = 0;
