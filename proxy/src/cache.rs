@@ -90,14 +90,17 @@ impl WalletCache {
         Fut: Future<Output = Result<Wallet, UpstreamError>>,
     {
         if let Some(w) = self.cached(key, self.ttl) {
+            crate::metrics::wallet_cache("hit");
             return Ok((w, Freshness::Fresh));
         }
         let flight = single_flight(&self.flights, key);
         let _turn = flight.lock().await;
         // Whoever held the turn before us may have filled the cache.
         if let Some(w) = self.cached(key, self.ttl) {
+            crate::metrics::wallet_cache("hit");
             return Ok((w, Freshness::Fresh));
         }
+        crate::metrics::wallet_cache("miss");
         let result = fetch().await;
         release(&self.flights, key, &flight);
         match result {
@@ -110,6 +113,7 @@ impl WalletCache {
             }
             Err(e) => match self.cached(key, self.stale_ttl) {
                 Some(w) => {
+                    crate::metrics::wallet_cache("stale");
                     tracing::warn!(error = %e, "serving stale coupons");
                     Ok((w, Freshness::Stale))
                 }

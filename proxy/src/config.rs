@@ -109,6 +109,10 @@ pub struct Options {
     /// (发放's coupon_value and coupon_minimum); repeatable.
     #[arg(long = "claim-value", env = "COUPON_PROXY_CLAIM_VALUES", value_delimiter = ',')]
     pub claim_values: Option<Vec<String>>,
+    /// Address for Prometheus metrics (`GET /metrics`); keep it off the public network
+    /// [default: none, no metrics listener].
+    #[arg(long, env = "COUPON_PROXY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Folder with the built widget and demo page [default: dist].
     #[arg(long, env = "COUPON_PROXY_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
@@ -161,6 +165,7 @@ impl Options {
             partner_mchids: self.partner_mchids.or(f.partner_mchids),
             single_item_goods: self.single_item_goods.or(f.single_item_goods),
             claim_values: self.claim_values.or(f.claim_values),
+            metrics_listen: self.metrics_listen.or(f.metrics_listen),
             static_dir: self.static_dir.or(f.static_dir),
             upstream_timeout_ms: self.upstream_timeout_ms.or(f.upstream_timeout_ms),
             cache_ttl_secs: self.cache_ttl_secs.or(f.cache_ttl_secs),
@@ -230,6 +235,8 @@ pub struct Settings {
     /// Claimable stock id → (coupon_value, coupon_minimum) in fen.
     pub claim_values: std::collections::HashMap<String, (u64, u64)>,
     pub static_dir: PathBuf,
+    /// Where Prometheus metrics are served, if anywhere (never the public listener).
+    pub metrics_listen: Option<SocketAddr>,
     /// The most pages read per upstream list query (50 coupons each); more is reported as
     /// `truncated`, never dropped silently.
     pub max_upstream_pages: u64,
@@ -384,6 +391,7 @@ impl Settings {
             },
             claim_values: o.claim_values.unwrap_or_default().iter().map(|e| claim_value(e)).collect::<Result<_, _>>()?,
             static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from("dist")),
+            metrics_listen: o.metrics_listen,
             upstream_timeout: Duration::from_millis(o.upstream_timeout_ms.unwrap_or(3_000)),
             max_upstream_pages: 100,
             cache_ttl: Duration::from_secs(o.cache_ttl_secs.unwrap_or(30)),

@@ -11,6 +11,7 @@ pub mod config;
 #[cfg(feature = "sandbox")]
 pub mod dev;
 pub mod error;
+pub mod metrics;
 pub mod session;
 pub mod upstream;
 
@@ -38,6 +39,8 @@ pub type SharedApp = Arc<App>;
 /// A running proxy.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where Prometheus metrics are served, with `--metrics-listen`.
+    pub metrics_addr: Option<SocketAddr>,
     pub app: SharedApp,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
@@ -70,6 +73,11 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
         claims: Mutex::new(HashMap::new()),
         settings,
     });
+    crate::metrics::init();
+    let metrics_addr = match app.settings.metrics_listen {
+        Some(addr) => Some(crate::metrics::serve(addr).await?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(app.settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", app.settings.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -85,5 +93,5 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
         }
     });
     tracing::info!(%addr, mode = ?app.settings.mode, "proxy listening");
-    Ok(Running { addr, app, shutdown: tx, task })
+    Ok(Running { addr, metrics_addr, app, shutdown: tx, task })
 }

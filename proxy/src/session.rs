@@ -63,6 +63,7 @@ impl Sessions {
         let now = Instant::now();
         let mut entries = self.entries.lock().expect("sessions lock");
         entries.retain(|_, e| e.expires > now);
+        crate::metrics::live_sessions(entries.len() + 1);
         entries.insert(id.clone(), Entry { openid: openid.to_owned(), csrf: random_token(), expires: now + self.ttl, window_start: now, window_count: 0 });
         self.sign(COOKIE, &id)
     }

@@ -350,3 +350,30 @@ async fn unknown_or_malformed_query_parameters_are_refused_with_their_name() {
     assert_eq!(r.status(), 400, "the development login takes no unknown parameter either");
     assert_eq!(p.calls("merchant_list"), 0, "nothing reached upstream");
 }
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_address_only() {
+    let p = TestProxy::with(|s| s.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    let me = p.login("o_sandbox_demo").await;
+    p.faults(Faults { system_error: 1, ..Faults::default() });
+    let (status, _) = p.get(&me, "/coupons").await;
+    assert_eq!(status, 200);
+    let _ = p.get(&me, "/coupons").await; // from the cache
+    let metrics_addr = p.running.metrics_addr.expect("a metrics listener");
+    let text = p.http.get(format!("http://{metrics_addr}/metrics")).send().await.unwrap().text().await.unwrap();
+    for expected in [
+        "cw_http_requests_total{route=\"/api/v1/coupons\",status=\"200\"}",
+        "cw_http_request_duration_seconds_bucket{route=\"/api/v1/coupons\"",
+        "cw_upstream_requests_total{api=\"merchant_list\",outcome=\"ok\"}",
+        "outcome=\"SYSTEM_ERROR\"}",
+        "cw_upstream_request_duration_seconds_bucket{api=\"stock_list\"",
+        "cw_upstream_retries_total{api=",
+        "cw_wallet_cache_total{result=\"hit\"}",
+        "cw_wallet_cache_total{result=\"miss\"}",
+        "cw_sessions_live",
+    ] {
+        assert!(text.contains(expected), "{expected} in\n{text}");
+    }
+    let public = p.http.get(format!("http://{}/metrics", p.running.addr)).send().await.unwrap();
+    assert_ne!(public.status(), 200, "not on the public listener");
+}

@@ -38,6 +38,7 @@ pub fn router(app: SharedApp) -> Router {
         .route("/claims", post(claims::claim))
         .route("/claimable", get(claims::claimable))
         .fallback(|| async { ApiError::NotFound })
+        .route_layer(middleware::from_fn(crate::metrics::track))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), guard_origin))
         .layer(cors(&app))

@@ -109,11 +109,16 @@ impl Client {
     }
 
     async fn call(&self, method: &'static str, path_and_query: &str, body: Bytes) -> Result<Bytes, UpstreamError> {
+        let api = api_of(method, path_and_query);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.send_once(method, path_and_query, body.clone()).await {
+            let started = std::time::Instant::now();
+            let result = self.send_once(method, path_and_query, body.clone()).await;
+            crate::metrics::upstream_call(api, &outcome(&result), started.elapsed().as_secs_f64());
+            match result {
                 Err(e) if e.is_transient() && attempt < self.attempts => {
+                    crate::metrics::upstream_retry(api);
                     let wait = backoff(attempt);
                     tracing::info!(method, path = redact_path(path_and_query), attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying upstream call");
                     tokio::time::sleep(wait).await;
@@ -170,6 +175,29 @@ impl Client {
             return bad("Wechatpay-Signature does not verify");
         }
         Ok(())
+    }
+}
+
+/// Which of the four WeChat Pay calls a request is, for the metrics.
+fn api_of(method: &str, path: &str) -> &'static str {
+    match (method, path.contains("/busifavor/"), path.contains("/appids/")) {
+        (_, true, true) => "merchant_detail",
+        (_, true, false) => "merchant_list",
+        ("POST", false, _) => "send_coupon",
+        _ => "stock_list",
+    }
+}
+
+/// How a call ended, as the metrics label it.
+fn outcome(result: &Result<Bytes, UpstreamError>) -> String {
+    match result {
+        Ok(_) => "ok".into(),
+        Err(UpstreamError::Timeout) => "timeout".into(),
+        Err(UpstreamError::Unreachable(_)) => "unreachable".into(),
+        Err(UpstreamError::BadSignature(_)) => "bad_signature".into(),
+        Err(UpstreamError::Malformed(_)) => "malformed".into(),
+        Err(UpstreamError::Rejected { code, status, .. }) if code.is_empty() => format!("http_{status}"),
+        Err(UpstreamError::Rejected { code, .. }) => code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect(),
     }
 }
 
