@@ -38,7 +38,7 @@ async fn cached(mut settings: Settings) {
     settings.cache_ttl = Duration::from_secs(3_600);
     // The body of the cached path, fetched once through the proxy itself, sizes the fixed one.
     let probe = coupon_proxy::start(settings.clone()).await.expect("proxy starts");
-    let cookie = format!("cw_session={}", probe.app.sessions.create("o_sandbox_demo"));
+    let cookie = format!("cw_session={}", probe.app.sessions.create("o_sandbox_demo").await.unwrap());
     let page = page_url(probe.addr);
     let body = reqwest::Client::new().get(&page).header("cookie", &cookie).send().await.unwrap().bytes().await.unwrap();
     probe.shutdown().await;
@@ -55,7 +55,7 @@ async fn cached(mut settings: Settings) {
     })
     .await
     .expect("proxy starts");
-    let cookie = format!("cw_session={}", running.app.sessions.create("o_sandbox_demo"));
+    let cookie = format!("cw_session={}", running.app.sessions.create("o_sandbox_demo").await.unwrap());
     let page = page_url(running.addr);
     // Warm the cache: the benchmark measures the cached path.
     reqwest::Client::new().get(&page).header("cookie", &cookie).send().await.unwrap();
@@ -92,7 +92,7 @@ async fn uncached(mut settings: Settings) {
 
     // A burst of identical requests from one user, cold cache, the normal TTL: one fetch.
     let running = coupon_proxy::start(settings.clone()).await.expect("proxy starts");
-    let cookie = format!("cw_session={}", running.app.sessions.create("o_bench_burst"));
+    let cookie = format!("cw_session={}", running.app.sessions.create("o_bench_burst").await.unwrap());
     let page = page_url(running.addr);
     let lists = || sb.stats().merchant_list.load(Ordering::Relaxed) + sb.stats().stock_list.load(Ordering::Relaxed);
     let before = lists();
@@ -108,7 +108,10 @@ async fn uncached(mut settings: Settings) {
     // The load: nothing cached, many users.
     settings.cache_ttl = Duration::ZERO;
     let running = coupon_proxy::start(settings).await.expect("proxy starts");
-    let cookies: Vec<String> = (0..USERS).map(|i| format!("cw_session={}", running.app.sessions.create(&format!("o_bench_{i}")))).collect();
+    let mut cookies = Vec::with_capacity(USERS);
+    for i in 0..USERS {
+        cookies.push(format!("cw_session={}", running.app.sessions.create(&format!("o_bench_{i}")).await.unwrap()));
+    }
     let path = std::env::temp_dir().join(format!("cw-bench-cookies-{}", std::process::id()));
     std::fs::write(&path, cookies.join("\n") + "\n").expect("cookie file");
     let page = page_url(running.addr);

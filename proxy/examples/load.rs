@@ -33,7 +33,7 @@ async fn main() {
     let mut tasks = Vec::new();
     for w in 0..sessions {
         let openid = format!("o_load_{w:04}");
-        let cookie = format!("cw_session={}", proxy.app.sessions.create(&openid));
+        let cookie = format!("cw_session={}", proxy.app.sessions.create(&openid).await.unwrap());
         let (http, base) = (http.clone(), base.clone());
         tasks.push(tokio::spawn(async move { work(w, http, base, cookie, deadline).await }));
     }
@@ -57,7 +57,7 @@ async fn main() {
     let mut mismatches = 0;
     let mut issued_total = 0;
     for (w, ids) in per_user_claimed.iter().enumerate() {
-        let cookie = format!("cw_session={}", proxy.app.sessions.create(&format!("o_load_{w:04}")));
+        let cookie = format!("cw_session={}", proxy.app.sessions.create(&format!("o_load_{w:04}")).await.unwrap());
         let wallet: serde_json::Value = http.get(format!("{base}/coupons?limit=50")).header("cookie", cookie).send().await.unwrap().json().await.unwrap();
         let held: HashSet<String> = wallet["coupons"]
             .as_array()

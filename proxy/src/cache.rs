@@ -1,7 +1,8 @@
-//! A user's coupons, cached briefly. Identical concurrent requests for one user wait for a
-//! single upstream fetch (single flight); when upstream fails, recent data is served marked
-//! stale instead of an error.
+//! A user's coupons, cached briefly in the state store. Identical concurrent requests for one
+//! user, on any instance, wait for a single upstream fetch (single flight); when upstream
+//! fails, recent data is served marked stale instead of an error.
 
+use crate::store::{key, Store, StoreError};
 use crate::upstream::UpstreamError;
 use coupon_rules::{BeijingTime, Coupon};
 use std::collections::HashMap;
@@ -62,71 +63,164 @@ pub enum Freshness {
     Stale,
 }
 
-struct Entry {
-    wallet: Arc<Wallet>,
-    fetched: Instant,
+/// A wallet as the store keeps it (JSON at `cw:v1:wallet:{openid}`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    /// When it was fetched, Unix milliseconds: also its version.
+    fetched: i64,
+    coupons: Vec<Coupon>,
+    skipped: usize,
+    missing: Vec<coupon_rules::api::MissingSource>,
+    truncated: bool,
 }
 
+/// Each user's wallet, shared through the store: the body at `wallet:{openid}` (kept for the
+/// stale window), and its version at `wallet-fresh:{openid}` (kept for the fresh window; a
+/// claim deletes it). Every instance keeps the wallets it has read in a bounded local cache and
+/// asks the store only for the version, so the cached path costs one small read.
 pub struct WalletCache {
     ttl: Duration,
     stale_ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
+    store: Arc<dyn Store>,
+    local: moka::future::Cache<String, (i64, Arc<Wallet>)>,
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// How long one instance holds the fetch lock of a user before another may take over.
+const LOCK_TTL: Duration = Duration::from_secs(10);
+/// How long a request waits for another instance's fetch before fetching itself.
+const WAIT_FOR_OTHERS: Duration = Duration::from_secs(5);
+
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A wallet read or fetched, or why not.
+#[derive(Debug)]
+pub enum CacheError {
+    Upstream(UpstreamError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for CacheError {
+    fn from(e: StoreError) -> Self {
+        CacheError::Store(e)
+    }
+}
+
 impl WalletCache {
-    pub fn new(ttl: Duration, stale_ttl: Duration) -> Self {
-        WalletCache { ttl, stale_ttl, entries: Mutex::new(HashMap::new()), flights: Mutex::new(HashMap::new()) }
+    pub fn new(ttl: Duration, stale_ttl: Duration, store: Arc<dyn Store>) -> Self {
+        let local = moka::future::Cache::builder().max_capacity(10_000).time_to_live(stale_ttl.max(Duration::from_secs(1))).build();
+        WalletCache { ttl, stale_ttl, store, local, flights: Mutex::new(HashMap::new()) }
     }
 
-    fn cached(&self, key: &str, max_age: Duration) -> Option<Arc<Wallet>> {
-        let entries = self.entries.lock().expect("cache lock");
-        entries.get(key).filter(|e| e.fetched.elapsed() < max_age).map(|e| e.wallet.clone())
+    /// The fresh wallet of `openid`, if the store says there is one.
+    async fn fresh(&self, openid: &str) -> Result<Option<Arc<Wallet>>, StoreError> {
+        let Some(version) = self.store.get(&key(&["wallet-fresh", openid])).await? else { return Ok(None) };
+        let version: i64 = std::str::from_utf8(&version).ok().and_then(|v| v.parse().ok()).unwrap_or(-1);
+        self.load(openid, Some(version)).await
     }
 
-    pub async fn get_or_fetch<F, Fut>(&self, key: &str, fetch: F) -> Result<(Arc<Wallet>, Freshness), UpstreamError>
+    /// The stored wallet (of `version`, if given), through the local cache.
+    async fn load(&self, openid: &str, version: Option<i64>) -> Result<Option<Arc<Wallet>>, StoreError> {
+        if let Some((v, w)) = self.local.get(openid).await {
+            if version.is_none_or(|want| want == v) {
+                return Ok(Some(w));
+            }
+        }
+        let Some(body) = self.store.get(&key(&["wallet", openid])).await? else { return Ok(None) };
+        let Ok(stored) = serde_json::from_slice::<Stored>(&body) else { return Ok(None) };
+        if version.is_some_and(|want| want != stored.fetched) {
+            return Ok(None);
+        }
+        let mut wallet = Wallet::new(stored.coupons, stored.skipped);
+        wallet.missing = stored.missing;
+        wallet.truncated = stored.truncated;
+        let wallet = Arc::new(wallet);
+        self.local.insert(openid.to_owned(), (stored.fetched, wallet.clone())).await;
+        Ok(Some(wallet))
+    }
+
+    async fn keep(&self, openid: &str, wallet: Wallet) -> Result<Arc<Wallet>, StoreError> {
+        let fetched = unix_millis();
+        let stored = Stored { fetched, coupons: wallet.coupons, skipped: wallet.skipped, missing: wallet.missing, truncated: wallet.truncated };
+        let body = serde_json::to_vec(&stored).map_err(|e| StoreError(e.to_string()))?;
+        self.store.set(&key(&["wallet", openid]), body, self.stale_ttl.max(self.ttl)).await?;
+        // A wallet with a source missing is served, but the next request asks again.
+        if stored.missing.is_empty() && !self.ttl.is_zero() {
+            self.store.set(&key(&["wallet-fresh", openid]), fetched.to_string().into_bytes(), self.ttl).await?;
+        }
+        let mut wallet = Wallet::new(stored.coupons, stored.skipped);
+        wallet.missing = stored.missing;
+        wallet.truncated = stored.truncated;
+        let wallet = Arc::new(wallet);
+        self.local.insert(openid.to_owned(), (fetched, wallet.clone())).await;
+        Ok(wallet)
+    }
+
+    /// The user's wallet: fresh from the store, or fetched once across every instance (a
+    /// lock with an owner token in the store, and a local single flight in front of it); when
+    /// the fetch fails, the last good one marked stale.
+    pub async fn get_or_fetch<F, Fut>(&self, openid: &str, fetch: F) -> Result<(Arc<Wallet>, Freshness), CacheError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Wallet, UpstreamError>>,
     {
-        if let Some(w) = self.cached(key, self.ttl) {
+        if let Some(w) = self.fresh(openid).await? {
             crate::metrics::wallet_cache("hit");
             return Ok((w, Freshness::Fresh));
         }
-        let flight = single_flight(&self.flights, key);
+        let flight = single_flight(&self.flights, openid);
         let _turn = flight.lock().await;
-        // Whoever held the turn before us may have filled the cache.
-        if let Some(w) = self.cached(key, self.ttl) {
-            crate::metrics::wallet_cache("hit");
-            return Ok((w, Freshness::Fresh));
+        let result = self.fetch_once(openid, fetch).await;
+        release(&self.flights, openid, &flight);
+        result
+    }
+
+    async fn fetch_once<F, Fut>(&self, openid: &str, fetch: F) -> Result<(Arc<Wallet>, Freshness), CacheError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Wallet, UpstreamError>>,
+    {
+        let lock = key(&["lock", "wallet", openid]);
+        let owner = crate::session::random_token();
+        let waited_since = Instant::now();
+        loop {
+            // Whoever held the turn or the lock before us may have filled it.
+            if let Some(w) = self.fresh(openid).await? {
+                crate::metrics::wallet_cache("hit");
+                return Ok((w, Freshness::Fresh));
+            }
+            if self.store.set_if_absent(&lock, owner.clone().into_bytes(), LOCK_TTL).await? || waited_since.elapsed() > WAIT_FOR_OTHERS {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
         crate::metrics::wallet_cache("miss");
         let result = fetch().await;
-        release(&self.flights, key, &flight);
-        match result {
-            Ok(wallet) => {
-                let wallet = Arc::new(wallet);
-                // A wallet with a source missing is served, but the next request asks again.
-                let fetched = if wallet.missing.is_empty() { Instant::now() } else { Instant::now().checked_sub(self.ttl).unwrap_or_else(Instant::now) };
-                self.entries.lock().expect("cache lock").insert(key.to_owned(), Entry { wallet: wallet.clone(), fetched });
-                Ok((wallet, Freshness::Fresh))
-            }
-            Err(e) => match self.cached(key, self.stale_ttl) {
+        let answer = match result {
+            Ok(wallet) => self.keep(openid, wallet).await.map(|w| (w, Freshness::Fresh)).map_err(CacheError::from),
+            Err(e) => match self.load(openid, None).await? {
                 Some(w) => {
                     crate::metrics::wallet_cache("stale");
                     tracing::warn!(error = %e, "serving stale coupons");
                     Ok((w, Freshness::Stale))
                 }
-                None => Err(e),
+                None => Err(CacheError::Upstream(e)),
             },
-        }
+        };
+        self.store.delete_if_equal(&lock, owner.as_bytes()).await?;
+        answer
     }
 
-    pub fn invalidate(&self, key: &str) {
-        if let Some(e) = self.entries.lock().expect("cache lock").get_mut(key) {
-            // Keep it for stale-if-error, but never serve it as fresh again.
-            e.fetched = Instant::now().checked_sub(self.ttl).unwrap_or(e.fetched);
-        }
+    /// The wallet as last stored, whatever its age (for a detail when upstream fails).
+    pub async fn last_known(&self, openid: &str) -> Result<Option<Arc<Wallet>>, StoreError> {
+        self.load(openid, None).await
+    }
+
+    /// After a claim: every instance fetches this user's wallet again on its next request.
+    pub async fn invalidate(&self, openid: &str) -> Result<(), StoreError> {
+        self.store.delete(&key(&["wallet-fresh", openid])).await
     }
 }
 

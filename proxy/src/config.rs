@@ -109,6 +109,18 @@ pub struct Options {
     /// (发放's coupon_value and coupon_minimum); repeatable.
     #[arg(long = "claim-value", env = "COUPON_PROXY_CLAIM_VALUES", value_delimiter = ',')]
     pub claim_values: Option<Vec<String>>,
+    /// Redis for state shared by several instances (`redis://[:password@]host:port[/db]`, or
+    /// `rediss://` for TLS) [default: none, state in this process's memory].
+    #[arg(long, env = "COUPON_PROXY_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Timeout of one call to the state store, in milliseconds [default: 500].
+    #[arg(long, env = "COUPON_PROXY_STORE_TIMEOUT_MS")]
+    pub store_timeout_ms: Option<u64>,
+    /// Upstream requests per second for the whole merchant, across every instance sharing the
+    /// store; beyond it requests wait up to a second, then fail with UPSTREAM_BUSY
+    /// [default: none].
+    #[arg(long, env = "COUPON_PROXY_UPSTREAM_RATE_LIMIT")]
+    pub upstream_rate_limit: Option<u32>,
     /// Address for Prometheus metrics (`GET /metrics`); keep it off the public network
     /// [default: none, no metrics listener].
     #[arg(long, env = "COUPON_PROXY_METRICS_LISTEN")]
@@ -166,6 +178,9 @@ impl Options {
             single_item_goods: self.single_item_goods.or(f.single_item_goods),
             claim_values: self.claim_values.or(f.claim_values),
             metrics_listen: self.metrics_listen.or(f.metrics_listen),
+            redis_url: self.redis_url.or(f.redis_url),
+            store_timeout_ms: self.store_timeout_ms.or(f.store_timeout_ms),
+            upstream_rate_limit: self.upstream_rate_limit.or(f.upstream_rate_limit),
             static_dir: self.static_dir.or(f.static_dir),
             upstream_timeout_ms: self.upstream_timeout_ms.or(f.upstream_timeout_ms),
             cache_ttl_secs: self.cache_ttl_secs.or(f.cache_ttl_secs),
@@ -237,6 +252,13 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// Where Prometheus metrics are served, if anywhere (never the public listener).
     pub metrics_listen: Option<SocketAddr>,
+    /// Redis, when state is shared by several instances; else this process's memory.
+    pub redis_url: Option<String>,
+    pub store_timeout: Duration,
+    /// Entries the in-memory store holds at most (sessions, counters, cached wallets).
+    pub memory_capacity: u64,
+    /// Upstream requests per second for the whole merchant.
+    pub upstream_rate_limit: Option<u32>,
     /// The most pages read per upstream list query (50 coupons each); more is reported as
     /// `truncated`, never dropped silently.
     pub max_upstream_pages: u64,
@@ -392,6 +414,10 @@ impl Settings {
             claim_values: o.claim_values.unwrap_or_default().iter().map(|e| claim_value(e)).collect::<Result<_, _>>()?,
             static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from("dist")),
             metrics_listen: o.metrics_listen,
+            redis_url: o.redis_url,
+            store_timeout: Duration::from_millis(o.store_timeout_ms.unwrap_or(500)),
+            memory_capacity: 1_000_000,
+            upstream_rate_limit: o.upstream_rate_limit.filter(|n| *n > 0),
             upstream_timeout: Duration::from_millis(o.upstream_timeout_ms.unwrap_or(3_000)),
             max_upstream_pages: 100,
             cache_ttl: Duration::from_secs(o.cache_ttl_secs.unwrap_or(30)),

@@ -34,6 +34,8 @@ pub enum ApiError {
         upstream_code: String,
     },
     Upstream(UpstreamError),
+    /// The state store (Redis) cannot be reached: nothing that needs a session can be done.
+    StoreUnavailable(String),
 }
 
 /// WeChat Pay codes that mean the merchant's own setup is wrong: the user can do nothing
@@ -64,8 +66,10 @@ impl ApiError {
             RateLimited => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", true, None),
             StockNotClaimable => (StatusCode::BAD_REQUEST, "STOCK_NOT_CLAIMABLE", false, None),
             ClaimRejected { upstream_code } => (StatusCode::CONFLICT, "CLAIM_REJECTED", false, Some(upstream_code)),
+            StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", true, None),
             Upstream(e) => match e {
                 UpstreamError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "UPSTREAM_TIMEOUT", true, None),
+                UpstreamError::Throttled => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, None),
                 UpstreamError::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE", true, None),
                 UpstreamError::Rejected { status, code, .. } => {
                     let wechat = Some(code.as_str()).filter(|c| !c.is_empty() && *c != "UNVERIFIED");
@@ -110,6 +114,21 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
         match e.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
             _ => ApiError::InvalidParameter(e.body_text().chars().take(160).collect()),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::StoreUnavailable(e.0)
+    }
+}
+
+impl From<crate::cache::CacheError> for ApiError {
+    fn from(e: crate::cache::CacheError) -> Self {
+        match e {
+            crate::cache::CacheError::Upstream(e) => ApiError::Upstream(e),
+            crate::cache::CacheError::Store(e) => e.into(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod dev;
 pub mod error;
 pub mod metrics;
 pub mod session;
+pub mod store;
 pub mod upstream;
 
 use config::Settings;
@@ -27,8 +28,8 @@ pub struct App {
     pub wallets: cache::WalletCache,
     /// 商家券 read fresh for the detail sheet, kept a few seconds, by (openid, coupon code).
     pub details: moka::future::Cache<(String, String), coupon_rules::Coupon>,
-    /// OAuth `state`s already used (kept as long as a login may take): each works once.
-    pub oauth_states: moka::future::Cache<String, ()>,
+    /// Where sessions, OAuth states, rate counters and cached wallets live.
+    pub store: Arc<dyn store::Store>,
     pub sessions: session::Sessions,
     /// Claims under way, by idempotency key, so a double tap waits for the first.
     pub claims: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -64,12 +65,16 @@ pub async fn start(settings: Settings) -> Result<Running, String> {
 /// fixed-body route to compare against, on the same server).
 pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> axum::Router) -> Result<Running, String> {
     let base = settings.upstream.clone().ok_or("no upstream to talk to")?;
+    let store: Arc<dyn store::Store> = match &settings.redis_url {
+        Some(url) => Arc::new(store::redis::RedisStore::connect(url, settings.store_timeout).await.map_err(|e| format!("{e} (--redis-url)"))?),
+        None => Arc::new(store::memory::MemoryStore::new(settings.memory_capacity)),
+    };
     let app = Arc::new(App {
-        upstream: upstream::Client::new(&settings, base)?,
-        wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl),
+        upstream: upstream::Client::new(&settings, base)?.with_rate_limit(store.clone(), settings.upstream_rate_limit),
+        wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl, store.clone()),
         details: moka::future::Cache::builder().max_capacity(10_000).time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10))).build(),
-        oauth_states: moka::future::Cache::builder().max_capacity(1_000_000).time_to_live(std::time::Duration::from_secs(600)).build(),
-        sessions: session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute),
+        sessions: session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute, store.clone()),
+        store,
         claims: Mutex::new(HashMap::new()),
         settings,
     });

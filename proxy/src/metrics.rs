@@ -70,6 +70,15 @@ pub fn wallet_cache(result: &'static str) {
     metrics::counter!("cw_wallet_cache_total", "result" => result).increment(1);
 }
 
-pub fn live_sessions(n: usize) {
-    metrics::gauge!("cw_sessions_live").set(n as f64);
+pub fn session_started() {
+    metrics::counter!("cw_sessions_started_total").increment(1);
+}
+
+pub fn session_ended() {
+    metrics::counter!("cw_sessions_ended_total").increment(1);
+}
+
+/// Whether the state store answered its last check (1) or not (0).
+pub fn store_up(up: bool) {
+    metrics::gauge!("cw_store_up").set(if up { 1.0 } else { 0.0 });
 }

@@ -3,14 +3,14 @@
 //! secret. Logout and expiry remove the server-side entry, so a replayed cookie is dead.
 
 use crate::error::ApiError;
+use crate::store::{key, Store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use cookie::{Cookie, CookieJar, SameSite};
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 pub const COOKIE: &str = "cw_session";
@@ -18,12 +18,13 @@ pub const COOKIE: &str = "cw_session";
 pub const LOGIN_COOKIE: &str = "cw_login";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-struct Entry {
+/// What the store keeps of a session (JSON at `cw:v1:session:{id}`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Record {
     openid: String,
     csrf: String,
-    expires: Instant,
-    window_start: Instant,
-    window_count: u32,
+    /// Unix milliseconds.
+    expires_at: i64,
 }
 
 /// What a request learns from a valid session.
@@ -41,31 +42,28 @@ pub struct Sessions {
     cookie_key: cookie::Key,
     ttl: Duration,
     rate_per_minute: u32,
-    entries: Mutex<HashMap<String, Entry>>,
+    store: Arc<dyn Store>,
+}
+
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 impl Sessions {
-    pub fn new(secret: &[u8], ttl: Duration, rate_per_minute: u32) -> Sessions {
+    pub fn new(secret: &[u8], ttl: Duration, rate_per_minute: u32, store: Arc<dyn Store>) -> Sessions {
         // The cookie crate wants 64 bytes of key material: SHA-512 of the secret.
         let material = ring::digest::digest(&ring::digest::SHA512, secret);
-        Sessions {
-            key: hmac::Key::new(hmac::HMAC_SHA256, secret),
-            cookie_key: cookie::Key::from(material.as_ref()),
-            ttl,
-            rate_per_minute,
-            entries: Mutex::new(HashMap::new()),
-        }
+        Sessions { key: hmac::Key::new(hmac::HMAC_SHA256, secret), cookie_key: cookie::Key::from(material.as_ref()), ttl, rate_per_minute, store }
     }
 
     /// Starts a session for `openid`; returns the cookie value.
-    pub fn create(&self, openid: &str) -> String {
+    pub async fn create(&self, openid: &str) -> Result<String, ApiError> {
         let id = random_token();
-        let now = Instant::now();
-        let mut entries = self.entries.lock().expect("sessions lock");
-        entries.retain(|_, e| e.expires > now);
-        crate::metrics::live_sessions(entries.len() + 1);
-        entries.insert(id.clone(), Entry { openid: openid.to_owned(), csrf: random_token(), expires: now + self.ttl, window_start: now, window_count: 0 });
-        self.sign(COOKIE, &id)
+        let record = Record { openid: openid.to_owned(), csrf: random_token(), expires_at: unix_millis() + self.ttl.as_millis() as i64 };
+        let value = serde_json::to_vec(&record).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
+        self.store.set(&key(&["session", &id]), value, self.ttl).await?;
+        crate::metrics::session_started();
+        Ok(self.sign(COOKIE, &id))
     }
 
     /// `value` signed for cookie `name`, as the cookie's value.
@@ -82,28 +80,35 @@ impl Sessions {
         jar.signed(&self.cookie_key).get(name).map(|c| c.value().to_owned())
     }
 
-    /// The session a cookie names, counted against its rate limit.
-    pub fn resolve(&self, cookie_value: Option<&str>, login_url: &str) -> Result<Session, ApiError> {
+    /// The session a cookie names, counted against its rate limit (per minute, across every
+    /// instance sharing the store).
+    pub async fn resolve(&self, cookie_value: Option<&str>, login_url: &str) -> Result<Session, ApiError> {
         let unauthenticated = || ApiError::Unauthenticated { login_url: login_url.to_owned() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
         let id = self.verify(COOKIE, value).ok_or_else(unauthenticated)?;
-        let id = id.as_str();
-        let now = Instant::now();
-        let mut entries = self.entries.lock().expect("sessions lock");
-        let entry = entries.get_mut(id).filter(|e| e.expires > now).ok_or_else(unauthenticated)?;
-        if now.duration_since(entry.window_start) >= Duration::from_secs(60) {
-            entry.window_start = now;
-            entry.window_count = 0;
+        let stored = self.store.get(&key(&["session", &id])).await?.ok_or_else(unauthenticated)?;
+        let record: Record = serde_json::from_slice(&stored).map_err(|_| unauthenticated())?;
+        let left = record.expires_at - unix_millis();
+        if left <= 0 {
+            return Err(unauthenticated());
         }
-        entry.window_count += 1;
-        if entry.window_count > self.rate_per_minute {
+        let minute = (unix_millis() / 60_000).to_string();
+        let count = self.store.increment(&key(&["rate", &id, &minute]), Duration::from_secs(120)).await?;
+        if count > u64::from(self.rate_per_minute) {
             return Err(ApiError::RateLimited);
         }
-        Ok(Session { id: id.to_owned(), openid: entry.openid.clone(), csrf: entry.csrf.clone(), expires_in: entry.expires - now })
+        Ok(Session { id, openid: record.openid, csrf: record.csrf, expires_in: Duration::from_millis(left as u64) })
     }
 
-    pub fn destroy(&self, id: &str) {
-        self.entries.lock().expect("sessions lock").remove(id);
+    pub async fn destroy(&self, id: &str) -> Result<(), ApiError> {
+        self.store.delete(&key(&["session", id])).await?;
+        crate::metrics::session_ended();
+        Ok(())
+    }
+
+    /// Marks an OAuth `state` used; false when it was used before (on any instance).
+    pub async fn first_use_of_state(&self, state: &str) -> Result<bool, ApiError> {
+        Ok(self.store.set_if_absent(&key(&["oauth-state", state]), b"1".to_vec(), Duration::from_secs(600)).await?)
     }
 
     /// Keyed hash of `parts`, for idempotency keys that must not reveal or be forgeable from them.
@@ -158,36 +163,42 @@ pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::memory::MemoryStore;
 
-    #[test]
-    fn cookies_are_bound_to_the_secret_and_die_with_logout() {
-        let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100);
-        let cookie = s.create("o_user");
-        assert_eq!(s.resolve(Some(&cookie), "/login").unwrap().openid, "o_user");
-        let other = Sessions::new(b"another secret, another server!!", Duration::from_secs(60), 100);
-        assert!(other.resolve(Some(&cookie), "/login").is_err(), "a cookie signed elsewhere is refused");
-        let id = s.resolve(Some(&cookie), "/login").unwrap().id;
+    fn sessions(secret: &[u8], ttl: Duration, rate: u32) -> Sessions {
+        Sessions::new(secret, ttl, rate, Arc::new(MemoryStore::new(1_000)))
+    }
+
+    #[tokio::test]
+    async fn cookies_are_bound_to_the_secret_and_die_with_logout() {
+        let s = sessions(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100);
+        let cookie = s.create("o_user").await.unwrap();
+        assert_eq!(s.resolve(Some(&cookie), "/login").await.unwrap().openid, "o_user");
+        let other = sessions(b"another secret, another server!!", Duration::from_secs(60), 100);
+        assert!(other.resolve(Some(&cookie), "/login").await.is_err(), "a cookie signed elsewhere is refused");
+        let id = s.resolve(Some(&cookie), "/login").await.unwrap().id;
         let forged = format!("{}{}", if cookie.starts_with('A') { 'B' } else { 'A' }, &cookie[1..]);
-        assert!(s.resolve(Some(&forged), "/login").is_err(), "a forged tag is refused");
-        assert!(s.resolve(Some(&id), "/login").is_err(), "a bare id is refused");
-        s.destroy(&id);
-        assert!(s.resolve(Some(&cookie), "/login").is_err(), "a cookie replayed after logout is refused");
+        assert!(s.resolve(Some(&forged), "/login").await.is_err(), "a forged tag is refused");
+        assert!(s.resolve(Some(&id), "/login").await.is_err(), "a bare id is refused");
+        s.destroy(&id).await.unwrap();
+        assert!(s.resolve(Some(&cookie), "/login").await.is_err(), "a cookie replayed after logout is refused");
     }
 
-    #[test]
-    fn expired_sessions_are_refused() {
-        let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_millis(0), 100);
-        let cookie = s.create("o_user");
-        assert!(s.resolve(Some(&cookie), "/login").is_err());
+    #[tokio::test]
+    async fn expired_sessions_are_refused() {
+        let s = sessions(b"0123456789abcdef0123456789abcdef", Duration::from_millis(1), 100);
+        let cookie = s.create("o_user").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(s.resolve(Some(&cookie), "/login").await.is_err());
     }
 
-    #[test]
-    fn a_session_is_rate_limited() {
-        let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 3);
-        let cookie = s.create("o_user");
+    #[tokio::test]
+    async fn a_session_is_rate_limited() {
+        let s = sessions(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 3);
+        let cookie = s.create("o_user").await.unwrap();
         for _ in 0..3 {
-            assert!(s.resolve(Some(&cookie), "/").is_ok());
+            assert!(s.resolve(Some(&cookie), "/").await.is_ok());
         }
-        assert!(matches!(s.resolve(Some(&cookie), "/"), Err(ApiError::RateLimited)));
+        assert!(matches!(s.resolve(Some(&cookie), "/").await, Err(ApiError::RateLimited)));
     }
 }

@@ -299,7 +299,7 @@ async fn upstream_down_is_a_readable_retryable_error() {
         s.upstream = Some("http://127.0.0.1:9".into());
     })
     .await;
-    let cookie = format!("cw_session={}", p.running.app.sessions.create("o_sandbox_demo"));
+    let cookie = format!("cw_session={}", p.running.app.sessions.create("o_sandbox_demo").await.unwrap());
     let (status, body) = p.get(&cookie, "/coupons").await;
     assert_eq!((status, code(&body)), (503, "UPSTREAM_UNAVAILABLE"), "{body}");
     assert_eq!(body["error"]["retryable"], true);
@@ -359,6 +359,7 @@ async fn metrics_are_served_on_their_own_address_only() {
     let (status, _) = p.get(&me, "/coupons").await;
     assert_eq!(status, 200);
     let _ = p.get(&me, "/coupons").await; // from the cache
+    let _ = p.http.get(p.url("/health")).send().await.unwrap();
     let metrics_addr = p.running.metrics_addr.expect("a metrics listener");
     let text = p.http.get(format!("http://{metrics_addr}/metrics")).send().await.unwrap().text().await.unwrap();
     for expected in [
@@ -370,7 +371,8 @@ async fn metrics_are_served_on_their_own_address_only() {
         "cw_upstream_retries_total{api=",
         "cw_wallet_cache_total{result=\"hit\"}",
         "cw_wallet_cache_total{result=\"miss\"}",
-        "cw_sessions_live",
+        "cw_sessions_started_total",
+        "cw_store_up 1",
     ] {
         assert!(text.contains(expected), "{expected} in\n{text}");
     }

@@ -110,9 +110,19 @@ pub struct SessionInfo {
 /// `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
+    /// `ok`, or `degraded` when the state store does not answer.
     pub status: String,
     pub mode: Mode,
     pub upstream_requests: u64,
+    pub store: StoreHealth,
+}
+
+/// Where the proxy's state lives and whether it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreHealth {
+    /// `memory` or `redis`.
+    pub kind: String,
+    pub available: bool,
 }
 
 /// `GET /dev/users` (sandbox mode only): who the development login can be.

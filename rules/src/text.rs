@@ -246,6 +246,7 @@ pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Opt
         ("RATE_LIMITED", _) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
         ("STOCK_NOT_CLAIMABLE", _) => ("该券不可领取", "This coupon cannot be claimed here"),
         ("CLAIM_REJECTED", _) => ("领取失败，请稍后再试", "Could not claim it, try again later"),
+        ("SERVICE_UNAVAILABLE", _) => ("服务暂时不可用，请稍后重试", "The service is temporarily unavailable; try again later"),
         ("UPSTREAM_TIMEOUT", _) => ("微信支付响应超时，请稍后重试", "WeChat Pay did not answer in time; try again"),
         ("UPSTREAM_UNAVAILABLE", _) => ("暂时无法连接微信支付，请稍后重试", "WeChat Pay cannot be reached; try again"),
         ("UPSTREAM_BUSY", _) => ("微信支付繁忙，请稍后重试", "WeChat Pay is busy; try again"),

@@ -43,7 +43,7 @@ pub async fn claim(
     release(&app.claims, &out_request_no, &flight);
     let coupon_id = sent.map_err(ApiError::from_claim)?;
     tracing::info!(stock_id = %req.stock_id, "coupon claimed");
-    app.wallets.invalidate(&session.openid);
+    app.wallets.invalidate(&session.openid).await?;
     let coupon = match super::coupons::wallet(&app, &session.openid).await {
         Ok((wallet, _)) => wallet.coupons.iter().find(|c| c.id == coupon_id).cloned(),
         Err(_) => None,

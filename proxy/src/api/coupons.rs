@@ -93,7 +93,7 @@ pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source
             }
             // Upstream trouble: the copy in the user's wallet, marked stale, is better than nothing.
             Err(e) => {
-                let (wallet, _) = app.wallets.get_or_fetch(&session.openid, || async { Err(e.clone()) }).await.map_err(|_| ApiError::from(e))?;
+                let wallet = app.wallets.last_known(&session.openid).await?.ok_or_else(|| ApiError::from(e))?;
                 let coupon = wallet.coupons.iter().find(|c| c.source == source && c.id == id).ok_or(ApiError::NotFound)?;
                 return Ok(Json(CouponDetail { coupon: coupon.clone(), stale: true }));
             }

@@ -14,7 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use coupon_rules::api::Health;
+use coupon_rules::api::{Health, StoreHealth};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -99,8 +99,16 @@ async fn guard_origin(State(app): State<SharedApp>, request: Request, next: Next
     next.run(request).await
 }
 
+/// Always 200 while the process serves; `status` says whether the state store answers.
 async fn health(State(app): State<SharedApp>) -> Json<Health> {
-    Json(Health { status: "ok".into(), mode: app.settings.mode.into(), upstream_requests: app.upstream.requests_sent() })
+    let available = app.store.ping().await.is_ok();
+    crate::metrics::store_up(available);
+    Json(Health {
+        status: if available { "ok" } else { "degraded" }.into(),
+        mode: app.settings.mode.into(),
+        upstream_requests: app.upstream.requests_sent(),
+        store: StoreHealth { kind: app.store.kind().into(), available },
+    })
 }
 
 /// A query string read into `T` (a serde type with `deny_unknown_fields`): an unknown or

@@ -21,7 +21,7 @@ impl FromRequestParts<SharedApp> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &SharedApp) -> Result<Self, Self::Rejection> {
-        app.sessions.resolve(cookie_value(&parts.headers, COOKIE).as_deref(), login_url(app))
+        app.sessions.resolve(cookie_value(&parts.headers, COOKIE).as_deref(), login_url(app)).await
     }
 }
 
@@ -66,7 +66,7 @@ pub async fn current(session: Session, State(app): State<SharedApp>) -> Json<Ses
 
 pub async fn logout(session: Session, State(app): State<SharedApp>, headers: HeaderMap) -> Result<Response, ApiError> {
     session.check_csrf(&headers)?;
-    app.sessions.destroy(&session.id);
+    app.sessions.destroy(&session.id).await?;
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), None, &app))
 }
 
@@ -89,7 +89,7 @@ pub async fn dev_login(State(app): State<SharedApp>, ApiQuery(q): ApiQuery<DevLo
         Some(u) => users.into_iter().find(|d| d.user == u).ok_or_else(|| ApiError::InvalidParameter("未知的沙箱用户".into()))?.user,
         None => users.into_iter().next().ok_or(ApiError::NotFound)?.user,
     };
-    let cookie = app.sessions.create(&user);
+    let cookie = app.sessions.create(&user).await?;
     Ok(with_cookie(redirect(&safe_redirect(q.redirect.as_deref())), Some(&cookie), &app))
 }
 
@@ -103,11 +103,14 @@ pub async fn demo_page(State(app): State<SharedApp>, headers: HeaderMap) -> Resp
     let mut response = Html(page).into_response();
     response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, axum::http::HeaderValue::from_static(super::DEMO_CSP));
     response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
-    let has_session = app.sessions.resolve(cookie_value(&headers, COOKIE).as_deref(), "").is_ok();
+    let has_session = app.sessions.resolve(cookie_value(&headers, COOKIE).as_deref(), "").await.is_ok();
     match (app.settings.dev_users.as_ref().and_then(|u| u.first()), has_session) {
         (Some(first), false) => {
-            let cookie = app.sessions.create(&first.user);
-            with_cookie(response, Some(&cookie), &app)
+            // Without the store the page still loads; the widget then shows the store's error.
+            match app.sessions.create(&first.user).await {
+                Ok(cookie) => with_cookie(response, Some(&cookie), &app),
+                Err(_) => response,
+            }
         }
         _ => response,
     }
@@ -158,11 +161,11 @@ pub async fn oauth_callback(State(app): State<SharedApp>, headers: HeaderMap, Ap
         return Err(bad_state());
     }
     // Single use: a state seen before is refused, even from its own browser.
-    if !app.oauth_states.entry(q.state.clone()).or_insert(()).await.is_fresh() {
+    if !app.sessions.first_use_of_state(&q.state).await? {
         return Err(bad_state());
     }
     let openid = exchange_code(&app, &q.code).await?.ok_or_else(bad_state)?;
-    let cookie = app.sessions.create(&openid);
+    let cookie = app.sessions.create(&openid).await?;
     let response = with_cookie(redirect(&safe_redirect(Some(target))), Some(&cookie), &app);
     Ok(with_named_cookie(response, LOGIN_COOKIE, None, LOGIN_TTL, &app))
 }

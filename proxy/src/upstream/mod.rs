@@ -15,6 +15,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpstreamError {
     Timeout,
+    /// The merchant-wide upstream rate (`--upstream-rate-limit`) is used up: not sent.
+    Throttled,
     Unreachable(String),
     /// WeChat answered with an error status and (usually) a `{code, message}` body.
     Rejected {
@@ -35,7 +37,7 @@ impl UpstreamError {
         match self {
             UpstreamError::Timeout | UpstreamError::Unreachable(_) => true,
             UpstreamError::Rejected { status, code, .. } => *status == 429 || *status >= 500 || code == "SYSTEM_ERROR",
-            UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) => false,
+            UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) | UpstreamError::Throttled => false,
         }
     }
 }
@@ -44,6 +46,7 @@ impl std::fmt::Display for UpstreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             UpstreamError::Timeout => f.write_str("upstream timed out"),
+            UpstreamError::Throttled => f.write_str("merchant-wide upstream rate limit reached"),
             UpstreamError::Unreachable(e) => write!(f, "upstream unreachable: {e}"),
             UpstreamError::Rejected { status, code, message } => write!(f, "upstream {status} {code}: {message}"),
             UpstreamError::BadSignature(e) => write!(f, "unverifiable upstream response: {e}"),
@@ -69,6 +72,8 @@ pub struct Client {
     attempts: u32,
     /// Upstream HTTP requests sent, retries included (for health and the benchmarks).
     sent: AtomicU64,
+    /// The merchant-wide rate, counted in the shared store.
+    rate_limit: Option<(std::sync::Arc<dyn crate::store::Store>, u32)>,
 }
 
 impl Client {
@@ -89,7 +94,33 @@ impl Client {
             platform_serial: settings.platform_serial.clone(),
             attempts: 3,
             sent: AtomicU64::new(0),
+            rate_limit: None,
         })
+    }
+
+    /// Counts every request against `limit` per second in `store` (shared by every instance):
+    /// over it, a request waits for the next second, for a second at most, then is not sent.
+    pub fn with_rate_limit(mut self, store: std::sync::Arc<dyn crate::store::Store>, limit: Option<u32>) -> Client {
+        self.rate_limit = limit.map(|l| (store, l));
+        self
+    }
+
+    async fn take_rate(&self) -> Result<(), UpstreamError> {
+        let Some((store, limit)) = &self.rate_limit else { return Ok(()) };
+        let give_up = std::time::Instant::now() + Duration::from_secs(1);
+        loop {
+            let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+            let second = (now_ms / 1_000).to_string();
+            // A store that cannot count does not stop payments' coupons: the call goes ahead.
+            let Ok(count) = store.increment(&crate::store::key(&["upstream-rate", &second]), Duration::from_secs(2)).await else { return Ok(()) };
+            if count <= u64::from(*limit) {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= give_up {
+                return Err(UpstreamError::Throttled);
+            }
+            tokio::time::sleep(Duration::from_millis(1_000 - now_ms % 1_000)).await;
+        }
     }
 
     pub fn mchid(&self) -> &str {
@@ -113,6 +144,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.take_rate().await?;
             let started = std::time::Instant::now();
             let result = self.send_once(method, path_and_query, body.clone()).await;
             crate::metrics::upstream_call(api, &outcome(&result), started.elapsed().as_secs_f64());
@@ -193,6 +225,7 @@ fn outcome(result: &Result<Bytes, UpstreamError>) -> String {
     match result {
         Ok(_) => "ok".into(),
         Err(UpstreamError::Timeout) => "timeout".into(),
+        Err(UpstreamError::Throttled) => "throttled".into(),
         Err(UpstreamError::Unreachable(_)) => "unreachable".into(),
         Err(UpstreamError::BadSignature(_)) => "bad_signature".into(),
         Err(UpstreamError::Malformed(_)) => "malformed".into(),

@@ -1,0 +1,54 @@
+//! Where the proxy's state lives: sessions and their CSRF tokens, OAuth states, rate-limit
+//! counters, the per-user coupon cache and its single-flight locks, and the merchant-wide
+//! upstream rate. One small key-value [`Store`] trait, two implementations: [`memory`] (the
+//! default: bounded, O(1) per operation, one process) and [`redis`] (shared by several
+//! instances). Everything above it (`session.rs`, `cache.rs`) is written once, on the trait.
+//!
+//! Keys are namespaced and versioned (`cw:v1:…`), values are JSON (serde) or plain counters,
+//! so two versions of the proxy can share one Redis during a rolling deploy.
+
+pub mod memory;
+pub mod redis;
+
+use std::time::Duration;
+
+/// The namespace every key lives under; bump the version when a value's format changes.
+pub const PREFIX: &str = "cw:v1:";
+
+/// The store could not be reached or answered wrongly: requests that need it get a 503.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "state store unavailable: {}", self.0)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A key-value store with expiry. Every key passed in is already namespaced ([`key`]).
+#[async_trait::async_trait]
+pub trait Store: Send + Sync {
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) -> StoreResult<()>;
+    /// Sets `key` only if it is absent; whether it was set (single use, locks).
+    async fn set_if_absent(&self, key: &str, value: Vec<u8>, ttl: Duration) -> StoreResult<bool>;
+    async fn delete(&self, key: &str) -> StoreResult<()>;
+    /// Deletes `key` only while it still holds `value` (a lock released by its owner only).
+    async fn delete_if_equal(&self, key: &str, value: &[u8]) -> StoreResult<()>;
+    /// Adds one to the counter at `key`, which expires `window` after its first count; the
+    /// new count. Atomic across every client of the store.
+    async fn increment(&self, key: &str, window: Duration) -> StoreResult<u64>;
+    /// Whether the store answers now (for `/health`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// `memory` or `redis`, for `/health`.
+    fn kind(&self) -> &'static str;
+}
+
+/// The namespaced key for `parts` (`cw:v1:session:abc`).
+pub fn key(parts: &[&str]) -> String {
+    let mut k = String::from(PREFIX);
+    k.push_str(&parts.join(":"));
+    k
+}
