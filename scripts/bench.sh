@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --bench >/dev/null
 trunk build --release >/dev/null 2>&1
 cargo build -q --release -p coupon-rules --example rank_bench
-cargo build -q --release -p coupon-proxy --example bench_server
+cargo build -q --release -p coupon-proxy --example bench_server --example state_bench
 
 missed=()
 lines=()
@@ -15,6 +15,8 @@ say() { printf '%s\n' "$1"; lines+=("$1"); }
 gz() { gzip -9 -c "$1" | wc -c; }
 # Exits 0 when the number $1 is below $2.
 below() { awk -v v="$1" -v max="$2" 'BEGIN { exit !(v < max) }'; }
+# The value of `name=` in a line of `name=value` fields.
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 # Runs a browser benchmark (a test target under benches/) in headless Chromium, built with
 # the widget's own profile, and prints what follows each `BENCH ` it logs.
 browser_bench() {
@@ -126,13 +128,77 @@ burst_calls=$(awk '{print $(NF-3)}' <<<"$burst")
 kill $server 2>/dev/null || true
 say ""
 
+# The merchant-wide upstream rate: the same uncached load with --upstream-rate-limit 100.
+limit=100
+CW_UPSTREAM_RATE_LIMIT=$limit target/release/examples/bench_server uncached >"$out" 2>/dev/null &
+server=$!
+for _ in $(seq 100); do grep -q '^BYTES' "$out" && break; sleep 0.1; done
+health_url="$(sed -n 's/^PAGE //p' "$out" | sed 's|/coupons.*|/health|')"
+sent() { curl -s "$health_url" | sed -n 's/.*"upstream_requests":\([0-9]*\).*/\1/p'; }
+before=$(sent)
+limited_out=$(CW_COOKIES=$(sed -n 's/^COOKIES //p' "$out") run_wrk -s scripts/wrk-many-users.lua "$(sed -n 's/^PAGE //p' "$out")")
+after=$(sent)
+per_s=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.0f", (a - b) / 10 }')
+non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$limited_out")
+say "- with \`--upstream-rate-limit $limit\`: $per_s upstream calls per second (limit $limit), $(rps "$limited_out") req/s, ${non2xx:-0} answers shed as UPSTREAM_BUSY"
+awk -v v="$per_s" -v l="$limit" 'BEGIN { exit !(v <= l * 1.05) }' || missed+=("upstream calls $per_s/s over the merchant-wide limit $limit")
+kill $server 2>/dev/null || true
+wait $server 2>/dev/null || true
+say ""
+
+# 3b. The proxy's state: bounded in memory; shared through Redis by two instances.
+say "## Proxy state (budget: RSS < 300 MB after 200,000 logins and 100,000 users; logins/s stay within 20%; two instances on Redis ≥ ½ one in memory, p99 < 15 ms)"
+say ""
+state=$(target/release/examples/state_bench logins 2>/dev/null)
+logins=$(grep '^LOGINS' <<<"$state" || true); cache=$(grep '^CACHE' <<<"$state" || true)
+if [[ -n $logins && -n $cache ]]; then
+  say "- 200,000 logins over HTTP, one in-memory instance: first 10,000 at $(field first "$logins")/s, last 10,000 at $(field last "$logins")/s; resident memory $(field rss_mb "$logins") MB"
+  say "- then 100,000 distinct users' wallets through the coupon cache ($(field per_s "$cache")/s): resident memory $(field rss_mb "$cache") MB"
+  awk -v f="$(field first "$logins")" -v l="$(field last "$logins")" 'BEGIN { exit !(l >= 0.8 * f) }' || missed+=("logins slowed by more than 20% after 200,000")
+  below "$(field rss_mb "$cache")" 300 || missed+=("resident memory $(field rss_mb "$cache") MB ≥ 300 MB")
+else
+  say "- the state benchmark did not run"; missed+=("proxy state: not measured")
+fi
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+redis=$!
+sleep 0.5
+target/release/examples/state_bench pair "redis://127.0.0.1:$redis_port/" >"$out" 2>/dev/null &
+server=$!
+for _ in $(seq 100); do grep -q '^SHARED' "$out" && break; sleep 0.1; done
+read -r memory_page memory_cookie < <(sed -n 's/^MEMORY //p' "$out")
+read -r page_a page_b shared_cookie < <(sed -n 's/^SHARED //p' "$out")
+memory_out=$(run_wrk -H "Cookie: $memory_cookie" "$memory_page")
+wrk -t1 -c32 -d10s --latency -H "Cookie: $shared_cookie" "$page_a" >"$out.a" &
+wrk_a=$!
+wrk -t1 -c32 -d10s --latency -H "Cookie: $shared_cookie" "$page_b" >"$out.b"
+wait $wrk_a
+shared_rps=$(awk -v a="$(rps "$(cat "$out.a")")" -v b="$(rps "$(cat "$out.b")")" 'BEGIN { printf "%.0f", a + b }')
+shared_p99=$(p "$(cat "$out.b")" 99%)
+say ""
+say "| cached coupon page | req/s | p99 |"
+say "|---|---:|---:|"
+say "| one instance, in memory | $(rps "$memory_out") | $(p "$memory_out" 99%) |"
+say "| two instances on one Redis (wrk on each, summed) | $shared_rps | $(p "$(cat "$out.a")" 99%) / $shared_p99 |"
+ratio=$(awk -v s="$shared_rps" -v m="$(rps "$memory_out")" 'BEGIN { printf "%.2f", s / m }')
+say ""
+say "two on Redis / one in memory = $ratio"
+awk -v r="$ratio" 'BEGIN { exit !(r >= 0.5) }' || missed+=("two instances on Redis at $ratio of one in memory (< 0.5)")
+for f in "$out.a" "$out.b"; do
+  v=$(p "$(cat "$f")" 99%)
+  awk -v v="$v" 'BEGIN { ms = v; if (v ~ /us$/) ms = v / 1000; else if (v ~ /ms$/) ms = v + 0; else if (v ~ /s$/) ms = v * 1000; exit !(ms < 15) }' || missed+=("shared-state p99 $v ≥ 15 ms")
+done
+kill $server $redis 2>/dev/null || true
+wait $server $redis 2>/dev/null || true
+rm -f "$out.a" "$out.b"
+say ""
+
 # 4. Lists.
 say "## Lists (budget: first screen of 1,000 coupons < 50 ms main thread; scrolling 10,000: p95 step within a frame)"
 say ""
 # Mount → first screen drawn and laid out (wallet list; picker mounted, ranked and its sheet
 # opened), median of 7; then 400 scroll steps through 10,000 cards, each step's work timed.
 lists=$(browser_bench lists_in_browser)
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 first_line=$(grep 'list-first-screen n=1000 ' <<<"$lists" || true)
 scroll_line=$(grep 'list-scroll' <<<"$lists" || true)
 if [[ -n $first_line && -n $scroll_line ]]; then

@@ -21,8 +21,9 @@ for component in rustfmt clippy; do
 done
 
 # 2. Debian packages: headless Chromium and its driver for the browser tests, binaryen
-#    (Trunk.toml pins wasm-opt 108), wrk for the proxy benchmarks.
-packages=(chromium chromium-driver binaryen wrk)
+#    (Trunk.toml pins wasm-opt 108), wrk for the proxy benchmarks, redis-server for the
+#    shared-state tests (each starts its own on a free loopback port).
+packages=(chromium chromium-driver binaryen wrk redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

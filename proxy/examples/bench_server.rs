@@ -28,6 +28,8 @@ async fn main() {
     let (mut settings, _sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.rate_limit_per_minute = u32::MAX; // measuring throughput, not the limiter
+                                               // The merchant-wide upstream rate, when the benchmark measures it.
+    settings.upstream_rate_limit = std::env::var("CW_UPSTREAM_RATE_LIMIT").ok().and_then(|v| v.parse().ok());
     match std::env::args().nth(1).as_deref() {
         Some("uncached") => uncached(settings).await,
         _ => cached(settings).await,

@@ -110,7 +110,12 @@ impl From<StoreError> for CacheError {
 
 impl WalletCache {
     pub fn new(ttl: Duration, stale_ttl: Duration, store: Arc<dyn Store>) -> Self {
-        let local = moka::future::Cache::builder().max_capacity(10_000).time_to_live(stale_ttl.max(Duration::from_secs(1))).build();
+        // Bounded by coupons held (about a kilobyte each), not by users.
+        let local = moka::future::Cache::builder()
+            .max_capacity(20_000)
+            .weigher(|_: &String, (_, w): &(i64, Arc<Wallet>)| u32::try_from(w.coupons.len() + 1).unwrap_or(u32::MAX))
+            .time_to_live(stale_ttl.max(Duration::from_secs(1)))
+            .build();
         WalletCache { ttl, stale_ttl, store, local, flights: Mutex::new(HashMap::new()) }
     }
 

@@ -255,8 +255,10 @@ pub struct Settings {
     /// Redis, when state is shared by several instances; else this process's memory.
     pub redis_url: Option<String>,
     pub store_timeout: Duration,
-    /// Entries the in-memory store holds at most (sessions, counters, cached wallets).
-    pub memory_capacity: u64,
+    /// Bytes the in-memory stores hold at most: sessions and counters, and cached wallets
+    /// (each its own budget, so a flood of wallets never evicts a session).
+    pub memory_state_bytes: u64,
+    pub memory_cache_bytes: u64,
     /// Upstream requests per second for the whole merchant.
     pub upstream_rate_limit: Option<u32>,
     /// The most pages read per upstream list query (50 coupons each); more is reported as
@@ -416,7 +418,8 @@ impl Settings {
             metrics_listen: o.metrics_listen,
             redis_url: o.redis_url,
             store_timeout: Duration::from_millis(o.store_timeout_ms.unwrap_or(500)),
-            memory_capacity: 1_000_000,
+            memory_state_bytes: 128 << 20,
+            memory_cache_bytes: 64 << 20,
             upstream_rate_limit: o.upstream_rate_limit.filter(|n| *n > 0),
             upstream_timeout: Duration::from_millis(o.upstream_timeout_ms.unwrap_or(3_000)),
             max_upstream_pages: 100,

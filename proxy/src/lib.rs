@@ -65,13 +65,20 @@ pub async fn start(settings: Settings) -> Result<Running, String> {
 /// fixed-body route to compare against, on the same server).
 pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> axum::Router) -> Result<Running, String> {
     let base = settings.upstream.clone().ok_or("no upstream to talk to")?;
-    let store: Arc<dyn store::Store> = match &settings.redis_url {
-        Some(url) => Arc::new(store::redis::RedisStore::connect(url, settings.store_timeout).await.map_err(|e| format!("{e} (--redis-url)"))?),
-        None => Arc::new(store::memory::MemoryStore::new(settings.memory_capacity)),
+    // State (sessions, counters) and the coupon cache: one Redis, or two bounded memories.
+    let (store, cache_store): (Arc<dyn store::Store>, Arc<dyn store::Store>) = match &settings.redis_url {
+        Some(url) => {
+            let redis: Arc<dyn store::Store> =
+                Arc::new(store::redis::RedisStore::connect(url, settings.store_timeout).await.map_err(|e| format!("{e} (--redis-url)"))?);
+            (redis.clone(), redis)
+        }
+        None => {
+            (Arc::new(store::memory::MemoryStore::new(settings.memory_state_bytes)), Arc::new(store::memory::MemoryStore::new(settings.memory_cache_bytes)))
+        }
     };
     let app = Arc::new(App {
         upstream: upstream::Client::new(&settings, base)?.with_rate_limit(store.clone(), settings.upstream_rate_limit),
-        wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl, store.clone()),
+        wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl, cache_store),
         details: moka::future::Cache::builder().max_capacity(10_000).time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10))).build(),
         sessions: session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute, store.clone()),
         store,

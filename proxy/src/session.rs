@@ -86,14 +86,13 @@ impl Sessions {
         let unauthenticated = || ApiError::Unauthenticated { login_url: login_url.to_owned() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
         let id = self.verify(COOKIE, value).ok_or_else(unauthenticated)?;
-        let stored = self.store.get(&key(&["session", &id])).await?.ok_or_else(unauthenticated)?;
-        let record: Record = serde_json::from_slice(&stored).map_err(|_| unauthenticated())?;
+        let minute = (unix_millis() / 60_000).to_string();
+        let (stored, count) = self.store.get_and_increment(&key(&["session", &id]), &key(&["rate", &id, &minute]), Duration::from_secs(120)).await?;
+        let record: Record = serde_json::from_slice(&stored.ok_or_else(unauthenticated)?).map_err(|_| unauthenticated())?;
         let left = record.expires_at - unix_millis();
         if left <= 0 {
             return Err(unauthenticated());
         }
-        let minute = (unix_millis() / 60_000).to_string();
-        let count = self.store.increment(&key(&["rate", &id, &minute]), Duration::from_secs(120)).await?;
         if count > u64::from(self.rate_per_minute) {
             return Err(ApiError::RateLimited);
         }
@@ -166,7 +165,7 @@ mod tests {
     use crate::store::memory::MemoryStore;
 
     fn sessions(secret: &[u8], ttl: Duration, rate: u32) -> Sessions {
-        Sessions::new(secret, ttl, rate, Arc::new(MemoryStore::new(1_000)))
+        Sessions::new(secret, ttl, rate, Arc::new(MemoryStore::new(1 << 20)))
     }
 
     #[tokio::test]

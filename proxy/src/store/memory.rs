@@ -1,5 +1,5 @@
-//! The in-memory store: one process, bounded (a capacity, every entry with its time to live)
-//! and O(1) per operation, on moka's concurrent cache.
+//! The in-memory store: one process, bounded (a byte budget, every entry with its time to
+//! live) and O(1) per operation, on moka's concurrent cache.
 
 use super::{Store, StoreResult};
 use moka::future::Cache;
@@ -31,9 +31,10 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    /// A store of at most `capacity` entries (the least recently used go first).
-    pub fn new(capacity: u64) -> MemoryStore {
-        MemoryStore { entries: Cache::builder().max_capacity(capacity).expire_after(PerEntry).build() }
+    /// A store of at most `max_bytes` of keys and values (the least used go first when full).
+    pub fn new(max_bytes: u64) -> MemoryStore {
+        let weigher = |k: &String, e: &Entry| u32::try_from(k.len() + e.value.len() + 64).unwrap_or(u32::MAX);
+        MemoryStore { entries: Cache::builder().max_capacity(max_bytes).initial_capacity(1 << 16).weigher(weigher).expire_after(PerEntry).build() }
     }
 }
 

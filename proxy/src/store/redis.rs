@@ -89,6 +89,16 @@ impl Store for RedisStore {
         self.script(script, &[key], &[millis(window).to_string().as_bytes()]).await
     }
 
+    async fn get_and_increment(&self, key: &str, counter: &str, window: Duration) -> StoreResult<(Option<Vec<u8>>, u64)> {
+        // One script: GET, then INCR with the window set on the first count.
+        static SCRIPT: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
+        let script = SCRIPT.get_or_init(|| {
+            redis::Script::new("local v = redis.call('GET', KEYS[1]) local n = redis.call('INCR', KEYS[2]) if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end return {v, n}")
+        });
+        let (value, count): (Option<Vec<u8>>, u64) = self.script(script, &[key, counter], &[millis(window).to_string().as_bytes()]).await?;
+        Ok((value, count))
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         let _: String = self.run(&redis::cmd("PING")).await?;
         Ok(())

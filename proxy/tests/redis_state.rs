@@ -1,0 +1,256 @@
+//! The proxy's state in a real Redis (started here on a free loopback port, stopped at the
+//! end): the store behaves as the in-memory one does (one suite, two stores), and several
+//! instances on one Redis act as one proxy: sessions, rate limits, claims and the single
+//! flight are shared, and a Redis outage is a 503, never a 500, until Redis is back.
+
+mod common;
+use common::code;
+use coupon_proxy::store::memory::MemoryStore;
+use coupon_proxy::store::redis::RedisStore;
+use coupon_proxy::store::{key, Store};
+use coupon_sandbox::Faults;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A redis-server of our own on a free loopback port.
+struct Redis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut r = Redis { port, child: None };
+        r.resume();
+        r
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Starts (again) on the same port, and waits until it answers.
+    fn resume(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (scripts/bootstrap.sh installs it)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not start");
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn redis_store(r: &Redis) -> Arc<dyn Store> {
+    Arc::new(RedisStore::connect(&r.url(), Duration::from_millis(500)).await.unwrap())
+}
+
+/// The store's contract, whichever store it is.
+async fn behaves_as_a_store(store: Arc<dyn Store>) {
+    let k = key(&["test", &coupon_proxy::session::random_token()]);
+    assert_eq!(store.get(&k).await.unwrap(), None);
+    store.set(&k, b"v1".to_vec(), Duration::from_millis(300)).await.unwrap();
+    assert_eq!(store.get(&k).await.unwrap().as_deref(), Some(&b"v1"[..]));
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(store.get(&k).await.unwrap(), None, "expired");
+
+    assert!(store.set_if_absent(&k, b"owner-a".to_vec(), Duration::from_secs(5)).await.unwrap());
+    assert!(!store.set_if_absent(&k, b"owner-b".to_vec(), Duration::from_secs(5)).await.unwrap(), "single use");
+    store.delete_if_equal(&k, b"owner-b").await.unwrap();
+    assert_eq!(store.get(&k).await.unwrap().as_deref(), Some(&b"owner-a"[..]), "only the owner releases");
+    store.delete_if_equal(&k, b"owner-a").await.unwrap();
+    assert_eq!(store.get(&k).await.unwrap(), None);
+
+    let counter = key(&["test-count", &coupon_proxy::session::random_token()]);
+    let hits: Vec<_> = (0..100)
+        .map(|_| {
+            let (store, counter) = (store.clone(), counter.clone());
+            tokio::spawn(async move { store.increment(&counter, Duration::from_secs(5)).await.unwrap() })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for h in hits {
+        seen.push(h.await.unwrap());
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=100).collect::<Vec<u64>>(), "atomic: every count exactly once");
+    store.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_in_memory_store_keeps_the_contract() {
+    behaves_as_a_store(Arc::new(MemoryStore::new(1 << 20))).await;
+}
+
+#[tokio::test]
+async fn the_redis_store_keeps_the_contract() {
+    let r = Redis::start();
+    behaves_as_a_store(redis_store(&r).await).await;
+}
+
+/// Two proxies on one Redis and one sandbox.
+struct Pair {
+    a: coupon_proxy::Running,
+    b: coupon_proxy::Running,
+    sandbox: coupon_sandbox::SharedSandbox,
+    http: reqwest::Client,
+}
+
+async fn pair(redis: &Redis, adjust: impl Fn(&mut coupon_proxy::config::Settings)) -> Pair {
+    let (mut settings, sandbox) = coupon_proxy::dev::sandbox_settings().await.unwrap();
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.static_dir = std::env::temp_dir();
+    settings.redis_url = Some(redis.url());
+    adjust(&mut settings);
+    let a = coupon_proxy::start(settings.clone()).await.unwrap();
+    let b = coupon_proxy::start(settings).await.unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    Pair { a, b, sandbox, http }
+}
+
+impl Pair {
+    fn url(p: &coupon_proxy::Running, path: &str) -> String {
+        format!("http://{}/api/v1{path}", p.addr)
+    }
+
+    async fn login(&self, on: &coupon_proxy::Running, user: &str) -> String {
+        let r = self.http.get(Self::url(on, &format!("/dev/login?user={user}"))).send().await.unwrap();
+        r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    }
+
+    async fn get(&self, on: &coupon_proxy::Running, cookie: &str, path: &str) -> (u16, Value) {
+        let r = self.http.get(Self::url(on, path)).header("cookie", cookie).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, on: &coupon_proxy::Running, cookie: &str, path: &str, body: &Value) -> (u16, Value) {
+        let (_, session) = self.get(on, cookie, "/session").await;
+        let csrf = session["csrf_token"].as_str().unwrap_or_default().to_owned();
+        let r = self.http.post(Self::url(on, path)).header("cookie", cookie).header("x-csrf-token", csrf).json(body).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    fn calls(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.sandbox.stats().merchant_list.load(Relaxed), self.sandbox.stats().stock_list.load(Relaxed))
+    }
+}
+
+#[tokio::test]
+async fn a_session_made_on_one_instance_works_on_the_other_and_logout_ends_it_everywhere() {
+    let r = Redis::start();
+    let p = pair(&r, |_| {}).await;
+    let me = p.login(&p.a, "o_sandbox_demo").await;
+    assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200, "logged in on A, served by B");
+    let (status, _) = p.post(&p.b, &me, "/session/logout", &json!({})).await;
+    assert!(status == 204 || status == 200, "{status}");
+    let (status, body) = p.get(&p.a, &me, "/coupons").await;
+    assert_eq!((status, code(&body)), (401, "UNAUTHENTICATED"), "logged out on B, gone on A");
+}
+
+#[tokio::test]
+async fn a_rate_limit_counts_across_both_instances() {
+    let r = Redis::start();
+    let p = pair(&r, |s| s.rate_limit_per_minute = 6).await;
+    let me = p.login(&p.a, "o_sandbox_empty").await;
+    for on in [&p.a, &p.b, &p.a, &p.b, &p.a, &p.b] {
+        assert_eq!(p.get(on, &me, "/claimable").await.0, 200);
+    }
+    let (status, body) = p.get(&p.a, &me, "/claimable").await;
+    assert_eq!((status, code(&body)), (429, "RATE_LIMITED"), "six requests in a minute, three on each");
+}
+
+#[tokio::test]
+async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query() {
+    let r = Redis::start();
+    let p = pair(&r, |s| s.rate_limit_per_minute = u32::MAX).await;
+    let me = p.login(&p.a, "o_sandbox_demo").await;
+    let before = p.calls();
+    let burst: Vec<_> = (0..100)
+        .map(|i| {
+            let (http, url, me) = (p.http.clone(), Pair::url(if i % 2 == 0 { &p.a } else { &p.b }, "/coupons"), me.clone());
+            tokio::spawn(async move { http.get(url).header("cookie", me).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    for b in burst {
+        assert_eq!(b.await.unwrap(), 200);
+    }
+    let after = p.calls();
+    assert_eq!(after.0 - before.0, 1, "one 商家券 list fetch for 100 requests on two instances");
+    assert_eq!(after.1 - before.1, 10, "each 代金券/消费金 query once (five each)");
+}
+
+#[tokio::test]
+async fn a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more() {
+    let r = Redis::start();
+    let p = pair(&r, |s| s.upstream_timeout = Duration::from_millis(300)).await;
+    let me = p.login(&p.a, "o_sandbox_empty").await;
+    assert_eq!(p.get(&p.b, &me, "/coupons").await.1["total"], 0, "B has cached the empty wallet");
+    // The first try on A times out (WeChat Pay issues the coupon, the answer is lost) …
+    p.sandbox.set_faults(Faults { latency_ms: 1_000, ..Faults::default() });
+    let claim = json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "shared-key-0001" });
+    let (status, _) = p.post(&p.a, &me, "/claims", &claim).await;
+    assert_eq!(status, 504, "timed out");
+    p.sandbox.set_faults(Faults::default());
+    // … and the retry goes to B: the same intended claim, no second coupon.
+    let (status, body) = p.post(&p.b, &me, "/claims", &claim).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, wallet) = p.get(&p.a, &me, "/coupons").await;
+    assert_eq!(wallet["total"], 1, "exactly one coupon, shown by A at once: {wallet}");
+    let (_, wallet) = p.get(&p.b, &me, "/coupons").await;
+    assert_eq!(wallet["total"], 1);
+}
+
+#[tokio::test]
+async fn a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themselves() {
+    let mut r = Redis::start();
+    let p = pair(&r, |_| {}).await;
+    let me = p.login(&p.a, "o_sandbox_demo").await;
+    assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200);
+    r.stop();
+    for on in [&p.a, &p.b] {
+        let (status, body) = p.get(on, &me, "/coupons").await;
+        assert_eq!((status, code(&body)), (503, "SERVICE_UNAVAILABLE"), "{body}");
+        assert_eq!(body["error"]["retryable"], true);
+        let health: Value = p.http.get(Pair::url(on, "/health")).send().await.unwrap().json().await.unwrap();
+        assert_eq!((health["status"].as_str(), health["store"]["available"].as_bool()), (Some("degraded"), Some(false)));
+    }
+    r.resume();
+    // Sessions lived only in Redis (no persistence): a new login, then everything works again.
+    for on in [&p.a, &p.b] {
+        let mut recovered = false;
+        for _ in 0..100 {
+            let health: Value = p.http.get(Pair::url(on, "/health")).send().await.unwrap().json().await.unwrap();
+            if health["status"] == "ok" {
+                recovered = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(recovered, "each instance's connection comes back without a restart");
+    }
+    let me = p.login(&p.a, "o_sandbox_demo").await;
+    assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200);
+}
