@@ -123,14 +123,20 @@ impl WalletCache {
     async fn fresh(&self, openid: &str) -> Result<Option<Arc<Wallet>>, StoreError> {
         let Some(version) = self.store.get(&key(&["wallet-fresh", openid])).await? else { return Ok(None) };
         let version: i64 = std::str::from_utf8(&version).ok().and_then(|v| v.parse().ok()).unwrap_or(-1);
-        self.load(openid, Some(version)).await
+        Ok(self.load(openid, Some(version)).await?.map(|(_, w)| w))
+    }
+
+    /// The stored wallet if it is no older than the stale window.
+    async fn within_stale_window(&self, openid: &str) -> Result<Option<Arc<Wallet>>, StoreError> {
+        let limit = i64::try_from(self.stale_ttl.as_millis()).unwrap_or(i64::MAX);
+        Ok(self.load(openid, None).await?.filter(|(fetched, _)| unix_millis() - fetched <= limit).map(|(_, w)| w))
     }
 
     /// The stored wallet (of `version`, if given), through the local cache.
-    async fn load(&self, openid: &str, version: Option<i64>) -> Result<Option<Arc<Wallet>>, StoreError> {
+    async fn load(&self, openid: &str, version: Option<i64>) -> Result<Option<(i64, Arc<Wallet>)>, StoreError> {
         if let Some((v, w)) = self.local.get(openid).await {
             if version.is_none_or(|want| want == v) {
-                return Ok(Some(w));
+                return Ok(Some((v, w)));
             }
         }
         let Some(body) = self.store.get(&key(&["wallet", openid])).await? else { return Ok(None) };
@@ -143,7 +149,7 @@ impl WalletCache {
         wallet.truncated = stored.truncated;
         let wallet = Arc::new(wallet);
         self.local.insert(openid.to_owned(), (stored.fetched, wallet.clone())).await;
-        Ok(Some(wallet))
+        Ok(Some((stored.fetched, wallet)))
     }
 
     async fn keep(&self, openid: &str, wallet: Wallet) -> Result<Arc<Wallet>, StoreError> {
@@ -205,7 +211,7 @@ impl WalletCache {
         let result = fetch().await;
         let answer = match result {
             Ok(wallet) => self.keep(openid, wallet).await.map(|w| (w, Freshness::Fresh)).map_err(CacheError::from),
-            Err(e) => match self.load(openid, None).await? {
+            Err(e) => match self.within_stale_window(openid).await? {
                 Some(w) => {
                     crate::metrics::wallet_cache("stale");
                     tracing::warn!(error = %e, "serving stale coupons");
@@ -220,7 +226,7 @@ impl WalletCache {
 
     /// The wallet as last stored, whatever its age (for a detail when upstream fails).
     pub async fn last_known(&self, openid: &str) -> Result<Option<Arc<Wallet>>, StoreError> {
-        self.load(openid, None).await
+        self.within_stale_window(openid).await
     }
 
     /// After a claim: every instance fetches this user's wallet again on its next request.
