@@ -19,6 +19,16 @@ scripts/check-production-build.sh
 echo "== native tests: rules engine, proxy + sandbox, end to end"
 cargo test --workspace --exclude coupon-widget --exclude size-floor
 
+echo "== the proxy's tests again, its state in a real Redis"
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+redis_pid=$!
+trap 'kill $redis_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+CW_TEST_REDIS_URL="redis://127.0.0.1:${redis_port}/" cargo test -p coupon-proxy
+kill $redis_pid 2>/dev/null || true
+trap - EXIT
+
 echo "== browser tests: the widget in headless Chromium"
 log=$(mktemp)
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

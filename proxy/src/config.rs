@@ -113,6 +113,9 @@ pub struct Options {
     /// `rediss://` for TLS) [default: none, state in this process's memory].
     #[arg(long, env = "COUPON_PROXY_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+    /// A prefix before every Redis key, so that several merchants' proxies can share one Redis.
+    #[arg(long, env = "COUPON_PROXY_REDIS_PREFIX")]
+    pub redis_prefix: Option<String>,
     /// Timeout of one call to the state store, in milliseconds [default: 500].
     #[arg(long, env = "COUPON_PROXY_STORE_TIMEOUT_MS")]
     pub store_timeout_ms: Option<u64>,
@@ -179,6 +182,7 @@ impl Options {
             claim_values: self.claim_values.or(f.claim_values),
             metrics_listen: self.metrics_listen.or(f.metrics_listen),
             redis_url: self.redis_url.or(f.redis_url),
+            redis_prefix: self.redis_prefix.or(f.redis_prefix),
             store_timeout_ms: self.store_timeout_ms.or(f.store_timeout_ms),
             upstream_rate_limit: self.upstream_rate_limit.or(f.upstream_rate_limit),
             static_dir: self.static_dir.or(f.static_dir),
@@ -254,6 +258,7 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     /// Redis, when state is shared by several instances; else this process's memory.
     pub redis_url: Option<String>,
+    pub redis_prefix: Option<String>,
     pub store_timeout: Duration,
     /// Bytes the in-memory stores hold at most: sessions and counters, and cached wallets
     /// (each its own budget, so a flood of wallets never evicts a session).
@@ -417,6 +422,7 @@ impl Settings {
             static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from("dist")),
             metrics_listen: o.metrics_listen,
             redis_url: o.redis_url,
+            redis_prefix: o.redis_prefix,
             store_timeout: Duration::from_millis(o.store_timeout_ms.unwrap_or(500)),
             memory_state_bytes: 128 << 20,
             memory_cache_bytes: 64 << 20,

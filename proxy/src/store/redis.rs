@@ -9,6 +9,8 @@ use std::time::Duration;
 pub struct RedisStore {
     connection: ConnectionManager,
     timeout: Duration,
+    /// Put before every key: several merchants (or test runs) can share one Redis.
+    prefix: String,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -29,7 +31,17 @@ impl RedisStore {
             .await
             .map_err(|_| StoreError("timed out connecting to Redis".into()))?
             .map_err(unavailable)?;
-        Ok(RedisStore { connection, timeout })
+        Ok(RedisStore { connection, timeout, prefix: String::new() })
+    }
+
+    /// Every key under `prefix` as well.
+    pub fn with_prefix(mut self, prefix: &str) -> RedisStore {
+        self.prefix = prefix.to_owned();
+        self
+    }
+
+    fn k(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> StoreResult<T> {
@@ -57,27 +69,27 @@ fn millis(ttl: Duration) -> u64 {
 #[async_trait::async_trait]
 impl Store for RedisStore {
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.run(redis::cmd("GET").arg(key)).await
+        self.run(redis::cmd("GET").arg(self.k(key))).await
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) -> StoreResult<()> {
-        self.run(redis::cmd("SET").arg(key).arg(value).arg("PX").arg(millis(ttl))).await
+        self.run(redis::cmd("SET").arg(self.k(key)).arg(value).arg("PX").arg(millis(ttl))).await
     }
 
     async fn set_if_absent(&self, key: &str, value: Vec<u8>, ttl: Duration) -> StoreResult<bool> {
-        let answer: Option<String> = self.run(redis::cmd("SET").arg(key).arg(value).arg("NX").arg("PX").arg(millis(ttl))).await?;
+        let answer: Option<String> = self.run(redis::cmd("SET").arg(self.k(key)).arg(value).arg("NX").arg("PX").arg(millis(ttl))).await?;
         Ok(answer.is_some())
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {
-        self.run(redis::cmd("DEL").arg(key)).await
+        self.run(redis::cmd("DEL").arg(self.k(key))).await
     }
 
     async fn delete_if_equal(&self, key: &str, value: &[u8]) -> StoreResult<()> {
         static SCRIPT: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
         let script =
             SCRIPT.get_or_init(|| redis::Script::new("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"));
-        let _: i64 = self.script(script, &[key], &[value]).await?;
+        let _: i64 = self.script(script, &[&self.k(key)], &[value]).await?;
         Ok(())
     }
 
@@ -86,7 +98,7 @@ impl Store for RedisStore {
         static SCRIPT: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
         let script = SCRIPT
             .get_or_init(|| redis::Script::new("local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n"));
-        self.script(script, &[key], &[millis(window).to_string().as_bytes()]).await
+        self.script(script, &[&self.k(key)], &[millis(window).to_string().as_bytes()]).await
     }
 
     async fn get_and_increment(&self, key: &str, counter: &str, window: Duration) -> StoreResult<(Option<Vec<u8>>, u64)> {
@@ -95,7 +107,7 @@ impl Store for RedisStore {
         let script = SCRIPT.get_or_init(|| {
             redis::Script::new("local v = redis.call('GET', KEYS[1]) local n = redis.call('INCR', KEYS[2]) if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end return {v, n}")
         });
-        let (value, count): (Option<Vec<u8>>, u64) = self.script(script, &[key, counter], &[millis(window).to_string().as_bytes()]).await?;
+        let (value, count): (Option<Vec<u8>>, u64) = self.script(script, &[&self.k(key), &self.k(counter)], &[millis(window).to_string().as_bytes()]).await?;
         Ok((value, count))
     }
 

@@ -22,6 +22,11 @@ impl TestProxy {
         let (mut s, sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
         s.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.static_dir = std::env::temp_dir();
+        // scripts/test.sh runs the whole suite a second time on a real Redis.
+        if let Ok(url) = std::env::var("CW_TEST_REDIS_URL") {
+            s.redis_url = Some(url);
+            s.redis_prefix = Some(format!("test-{}:", coupon_proxy::session::random_token()));
+        }
         adjust(&mut s);
         let running = coupon_proxy::start(s).await.expect("proxy starts");
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
