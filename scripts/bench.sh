@@ -140,8 +140,10 @@ limited_out=$(CW_COOKIES=$(sed -n 's/^COOKIES //p' "$out") run_wrk -s scripts/wr
 after=$(sent); ended=$(date +%s.%N)
 per_s=$(awk -v a="$after" -v b="$before" -v s="$started" -v e="$ended" 'BEGIN { printf "%.0f", (a - b) / (e - s) }')
 non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$limited_out")
-say "- with \`--upstream-rate-limit $limit\`: $per_s upstream calls per second (limit $limit), $(rps "$limited_out") req/s, ${non2xx:-0} answers shed as UPSTREAM_BUSY"
-awk -v v="$per_s" -v l="$limit" 'BEGIN { exit !(v <= l * 1.05) }' || missed+=("upstream calls $per_s/s over the merchant-wide limit $limit")
+# The limit holds per wall-clock second: a run of T seconds touches up to ⌊T⌋ + 2 of them.
+most=$(awk -v l="$limit" -v s="$started" -v e="$ended" 'BEGIN { t = e - s; printf "%.0f", l * (int(t) + 2) / t }')
+say "- with \`--upstream-rate-limit $limit\`: $per_s upstream calls per second over the run (at most $most/s if every wall-clock second it touched were full), $(rps "$limited_out") req/s, ${non2xx:-0} answers shed as UPSTREAM_BUSY"
+awk -v v="$per_s" -v m="$most" 'BEGIN { exit !(v <= m) }' || missed+=("upstream calls $per_s/s over the merchant-wide limit $limit")
 kill $server 2>/dev/null || true
 wait $server 2>/dev/null || true
 say ""

@@ -63,8 +63,17 @@ impl BeijingTime {
 
     /// The instant a Beijing wall-clock date and time names.
     pub fn at(date: NaiveDate, time: NaiveTime) -> Self {
-        // +08:00 has no gaps or folds, so every wall-clock time names exactly one instant.
-        BeijingTime(date.and_time(time).and_local_timezone(cst()).single().expect("a fixed offset maps every local time once"))
+        // +08:00 has no gaps or folds: every wall-clock time names one instant, except past
+        // the ends of chrono's range, where the nearest end is taken.
+        let local = date.and_time(time);
+        BeijingTime(local.and_local_timezone(cst()).single().unwrap_or_else(|| {
+            // (The bounds themselves are in range, so building them never comes here.)
+            if local.year() < 0 {
+                BOUNDS.0 .0
+            } else {
+                BOUNDS.1 .0
+            }
+        }))
     }
 
     /// Beijing midnight starting `date`.
@@ -212,7 +221,9 @@ mod tests {
         assert_eq!(BeijingTime::from_unix_millis(i64::MAX), BeijingTime::max());
         assert_eq!(BeijingTime::from_unix_millis(8_210_298_412_799_999), BeijingTime::max(), "a UTC instant near chrono's end");
         // Reading the wall clock at either end never overflows.
-        for t in [BeijingTime::min(), BeijingTime::max(), BeijingTime::max().plus_millis(-1), BeijingTime::max().plus_days(-1)] {
+        let past_the_end = BeijingTime::at(NaiveDate::MIN, NaiveTime::MIN);
+        assert_eq!(past_the_end, BeijingTime::min(), "before chrono's first UTC instant: the first");
+        for t in [BeijingTime::min(), BeijingTime::max(), BeijingTime::max().plus_millis(-1), BeijingTime::max().plus_days(-1), past_the_end] {
             let _ = (t.date_dotted(), t.hh_mm(), t.weekday(), t.to_rfc3339());
         }
         let far = BeijingTime::parse_rfc3339("+262142-12-31T23:59:59Z");

@@ -102,12 +102,14 @@ impl Store for RedisStore {
     }
 
     async fn get_and_increment(&self, key: &str, counter: &str, window: Duration) -> StoreResult<(Option<Vec<u8>>, u64)> {
-        // One script: GET, then INCR with the window set on the first count.
-        static SCRIPT: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
-        let script = SCRIPT.get_or_init(|| {
-            redis::Script::new("local v = redis.call('GET', KEYS[1]) local n = redis.call('INCR', KEYS[2]) if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end return {v, n}")
-        });
-        let (value, count): (Option<Vec<u8>>, u64) = self.script(script, &[&self.k(key), &self.k(counter)], &[millis(window).to_string().as_bytes()]).await?;
+        // One atomic pipeline (no script to run): GET, INCR, and the window set on the first
+        // count only (PEXPIRE … NX, Redis 7).
+        let counter = self.k(counter);
+        let mut pipe = redis::pipe();
+        pipe.atomic().cmd("GET").arg(self.k(key)).cmd("INCR").arg(&counter).cmd("PEXPIRE").arg(&counter).arg(millis(window)).arg("NX").ignore();
+        let mut c = self.connection.clone();
+        let (value, count): (Option<Vec<u8>>, u64) =
+            tokio::time::timeout(self.timeout, pipe.query_async(&mut c)).await.map_err(|_| StoreError("Redis timed out".into()))?.map_err(unavailable)?;
         Ok((value, count))
     }
 
