@@ -98,6 +98,8 @@ impl BeijingTime {
     /// `self` moved by `delta`, held at the ends of chrono's range instead of overflowing.
     pub fn plus(self, delta: TimeDelta) -> Self {
         match self.0.checked_add_signed(delta) {
+            // The usual case: still inside the range, and still on +08:00.
+            Some(t) if t > BOUNDS.0 .0 && t < BOUNDS.1 .0 => BeijingTime(t),
             Some(t) => Self::clamped(t),
             None if delta < TimeDelta::zero() => Self::min(),
             None => Self::max(),
