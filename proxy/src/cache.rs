@@ -91,10 +91,6 @@ const LOCK_TTL: Duration = Duration::from_secs(10);
 /// How long a request waits for another instance's fetch before fetching itself.
 const WAIT_FOR_OTHERS: Duration = Duration::from_secs(5);
 
-fn unix_millis() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 /// A wallet read or fetched, or why not.
 #[derive(Debug)]
 pub enum CacheError {
@@ -129,7 +125,7 @@ impl WalletCache {
     /// The stored wallet if it is no older than the stale window.
     async fn within_stale_window(&self, openid: &str) -> Result<Option<Arc<Wallet>>, StoreError> {
         let limit = i64::try_from(self.stale_ttl.as_millis()).unwrap_or(i64::MAX);
-        Ok(self.load(openid, None).await?.filter(|(fetched, _)| unix_millis() - fetched <= limit).map(|(_, w)| w))
+        Ok(self.load(openid, None).await?.filter(|(fetched, _)| crate::api::now().unix_millis() - fetched <= limit).map(|(_, w)| w))
     }
 
     /// The stored wallet (of `version`, if given), through the local cache.
@@ -153,7 +149,7 @@ impl WalletCache {
     }
 
     async fn keep(&self, openid: &str, wallet: Wallet) -> Result<Arc<Wallet>, StoreError> {
-        let fetched = unix_millis();
+        let fetched = crate::api::now().unix_millis();
         let stored = Stored { fetched, coupons: wallet.coupons, skipped: wallet.skipped, missing: wallet.missing, truncated: wallet.truncated };
         let body = serde_json::to_vec(&stored).map_err(|e| StoreError(e.to_string()))?;
         self.store.set(&key(&["wallet", openid]), body, self.stale_ttl.max(self.ttl)).await?;

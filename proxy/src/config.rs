@@ -329,9 +329,7 @@ pub mod test_identities {
     pub const SESSION_SECRET_SHA256: &str = "9bd1296e62aec12eabd16529258e2f74c1671a79574df8d46097644f662298ac";
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use coupon_wechatpay::sha256_hex;
 
 /// Refuses, in live mode, anything that is the public sandbox's.
 fn refuse_test_identities(s: &Settings) -> Result<(), String> {

@@ -45,10 +45,6 @@ pub struct Sessions {
     store: Arc<dyn Store>,
 }
 
-fn unix_millis() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 impl Sessions {
     pub fn new(secret: &[u8], ttl: Duration, rate_per_minute: u32, store: Arc<dyn Store>) -> Sessions {
         // The cookie crate wants 64 bytes of key material: SHA-512 of the secret.
@@ -59,7 +55,7 @@ impl Sessions {
     /// Starts a session for `openid`; returns the cookie value.
     pub async fn create(&self, openid: &str) -> Result<String, ApiError> {
         let id = random_token();
-        let record = Record { openid: openid.to_owned(), csrf: random_token(), expires_at: unix_millis() + self.ttl.as_millis() as i64 };
+        let record = Record { openid: openid.to_owned(), csrf: random_token(), expires_at: crate::api::now().unix_millis() + self.ttl.as_millis() as i64 };
         let value = serde_json::to_vec(&record).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
         self.store.set(&key(&["session", &id]), value, self.ttl).await?;
         crate::metrics::session_started();
@@ -86,10 +82,10 @@ impl Sessions {
         let unauthenticated = || ApiError::Unauthenticated { login_url: login_url.to_owned() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
         let id = self.verify(COOKIE, value).ok_or_else(unauthenticated)?;
-        let minute = (unix_millis() / 60_000).to_string();
+        let minute = (crate::api::now().unix_millis() / 60_000).to_string();
         let (stored, count) = self.store.get_and_increment(&key(&["session", &id]), &key(&["rate", &id, &minute]), Duration::from_secs(120)).await?;
         let record: Record = serde_json::from_slice(&stored.ok_or_else(unauthenticated)?).map_err(|_| unauthenticated())?;
-        let left = record.expires_at - unix_millis();
+        let left = record.expires_at - crate::api::now().unix_millis();
         if left <= 0 {
             return Err(unauthenticated());
         }

@@ -102,20 +102,7 @@ fn client() -> reqwest::Client {
 
 fn query_param(url: &str, name: &str) -> String {
     let query = url.split_once('?').unwrap().1.split('#').next().unwrap();
-    let raw = query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).unwrap();
-    let mut out = Vec::new();
-    let b = raw.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            out.push(u8::from_str_radix(&raw[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
+    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap()
 }
 
 /// Starts an OAuth login in a browser (a cookie jar of its own): WeChat's URL and the
@@ -312,5 +299,5 @@ fn sandbox_mode_needs_a_sandbox() {
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

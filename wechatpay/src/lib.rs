@@ -171,9 +171,13 @@ fn rsa_key_of(spki: spki::SubjectPublicKeyInfoRef<'_>) -> Result<Vec<u8>, String
     spki.subject_public_key.as_bytes().map(<[u8]>::to_vec).ok_or_else(|| "the key's bit string is not whole bytes".into())
 }
 
-/// SHA-256 of a PKCS#1 RSA public key, hex: an identity to compare keys by without holding them.
+/// SHA-256 of `bytes`, hex: an identity to compare keys and secrets by without holding them.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn fingerprint_of(rsa_public_key: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, rsa_public_key).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(rsa_public_key)
 }
 
 #[cfg(test)]
