@@ -209,3 +209,23 @@ async fn the_js_mount_api_mounts_themes_updates_and_unmounts_cleanly() {
     handle.unmount();
     assert!(coupon_widget::mount(host.clone(), JsValue::from_str("not options")).is_err(), "bad options are an error, not a panic");
 }
+
+#[wasm_bindgen_test]
+async fn a_single_item_coupon_takes_one_covered_unit_and_never_guesses() {
+    let mut coffee = fixed("coffee", 2_000, 0);
+    coffee.single_item = true;
+    coffee.no_cash = true;
+    coffee.goods_ids = vec!["SKU-COFFEE".into()];
+    let mut unknown = fixed("unknown", 5_000, 0);
+    unknown.single_item = true;
+    let small = fixed("small", 100, 0);
+    let items = vec![coupon_rules::OrderItem { goods_id: Some("SKU-COFFEE".into()), ..coupon_rules::OrderItem::new(Fen(900), 2) }];
+    let host = render(vec![unknown, coffee, small], RwSignal::new(Order { total: Fen(12_800), items }));
+    assert_eq!(text(&host, ".cw-cell__value"), "-¥9.00", "¥20 off one ¥9 coffee, not off the ¥128 order");
+    click(&host, ".cw-cell");
+    tick().await;
+    let sheet = find(&host, "[role=dialog]");
+    let note = text(&sheet, "[data-coupon-id=coffee] .cw-option__note");
+    assert!(note.contains("单品券") && note.contains("免充值"), "what the rules mean for this order: {note}");
+    assert_eq!(text(&sheet, ".cw-option--disabled[data-coupon-id=unknown] .cw-option__reason"), "仅限指定商品", "no guessed ¥50");
+}
