@@ -77,15 +77,10 @@ pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source
         // Read fresh through 查询用户单张券详情 (kept a few seconds), so a coupon used on
         // another device shows as used.
         let key = (session.openid.clone(), id.clone());
-        let fetched = match app.details.get(&key).await {
-            Some(c) => Ok(c),
-            None => app.upstream.merchant_coupon(&session.openid, &app.settings.appid, &id).await.map(|c| with_goods(&app, c)),
-        };
-        match fetched {
-            Ok(coupon) => {
-                app.details.insert(key, coupon.clone()).await;
-                return Ok(Json(CouponDetail { coupon, stale: false }));
-            }
+        // Only a fetch is kept (a hit does not renew the entry); concurrent reads share one fetch.
+        let fetch = async { app.upstream.merchant_coupon(&session.openid, &app.settings.appid, &id).await.map(|c| with_goods(&app, c)) };
+        match app.details.try_get_with(key, fetch).await.map_err(|e| (*e).clone()) {
+            Ok(coupon) => return Ok(Json(CouponDetail { coupon, stale: false })),
             // Not found, or the merchant's setup refused: the stale copy would hide the cause.
             Err(e @ UpstreamError::Rejected { status: 400..=499, .. }) if !matches!(&e, UpstreamError::Rejected { code, .. } if code == "FREQUENCY_LIMITED" || code == "SYSTEM_ERROR") =>
             {
