@@ -22,8 +22,10 @@ done
 
 # 2. Debian packages: headless Chromium and its driver for the browser tests, binaryen
 #    (Trunk.toml pins wasm-opt 108), wrk for the proxy benchmarks, redis-server for the
-#    shared-state tests (each starts its own on a free loopback port).
-packages=(chromium chromium-driver binaryen wrk redis-server)
+#    shared-state tests (each starts its own on a free loopback port), brotli for the
+#    precompressed files the build writes (scripts/post-build.py), and WebKitGTK's WebDriver
+#    (with its MiniBrowser) under a virtual X display for the end-to-end tests in WebKit.
+packages=(chromium chromium-driver binaryen wrk redis-server brotli webkit2gtk-driver xvfb xauth)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -59,19 +61,17 @@ if ! grep -q "^wasm_bindgen = \"${wbg}\"" Trunk.toml; then
 fi
 
 # 5. For scripts/bench.sh only (`bootstrap.sh --bench`): twiggy, the wasm size profiler that
-#    attributes the bundle's bytes to crates, and Debian's brotli for the compressed sizes.
+#    attributes the bundle's bytes to crates.
 if [[ ${1:-} == --bench ]] && ! twiggy --version 2>/dev/null | grep -q ' 0\.8\.0$'; then
   say "installing twiggy 0.8.0"
   cargo install twiggy --version 0.8.0
 fi
-if [[ ${1:-} == --bench ]] && ! command -v brotli >/dev/null; then
-  if [[ $(id -u) -eq 0 ]]; then
-    say "installing brotli"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null
-  else
-    echo "Missing brotli. Run:  sudo apt-get install -y brotli" >&2
-    exit 1
-  fi
+
+# 5b. axe-core from the npm registry, at the version e2e/axe/package-lock.json pins: the
+#     end-to-end accessibility audit injects it into the demo page.
+if [[ ! -f e2e/axe/node_modules/axe-core/axe.min.js ]]; then
+  say "installing axe-core (npm)"
+  npm ci --prefix e2e/axe --no-audit --no-fund --silent
 fi
 
 # 6. Every crate, so that trunk's offline cargo build finds them.

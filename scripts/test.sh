@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: the native tests of all crates (rules, proxy, end-to-end in
-# headless Chromium against the running proxy) and the widget's browser tests in Chromium.
+# headless Chromium against the running proxy, then the end-to-end suite again in WebKit) and
+# the widget's browser tests in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -18,6 +19,9 @@ scripts/check-production-build.sh
 
 echo "== native tests: rules engine, proxy + sandbox, end to end"
 cargo test --workspace --exclude coupon-widget --exclude size-floor
+
+echo "== the end-to-end tests again in WebKit (iOS WeChat's engine): WebKitGTK under a virtual display"
+CW_E2E_BROWSER=webkit xvfb-run --auto-servernum cargo test -p coupon-e2e
 
 echo "== the proxy's tests again, its state in a real Redis"
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -1,12 +1,13 @@
 //! Calls to the merchant proxy's `/api/v1`, through gloo-net. Every request carries the
-//! session cookie (`credentials: include`, so an API on another origin works too) and a
-//! deadline; every body is read with the API types of `coupon_rules::api`, the same types the
+//! session cookie (`credentials: include` when the API is on another origin, see [`to_proxy`])
+//! and a deadline; every body is read with the API types of `coupon_rules::api`, the same types the
 //! proxy writes; every failure becomes an [`ApiError`] the view can show, never a panic.
 
 use coupon_rules::api::{ClaimRequest, Claimable, ErrorBody, SessionInfo};
 pub use coupon_rules::api::{ClaimableStock, Claimed, CouponDetail, CouponPage, MissingSource, WalletSource};
 use coupon_rules::wallet::Tab;
 use coupon_rules::Coupon;
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -64,12 +65,15 @@ impl From<ErrorBody> for ApiError {
     }
 }
 
+/// How many coupons a page holds, in the wallet and in the picker alike: a page that shows both
+/// views makes one request for their first page (see [`coupons_url`]).
+pub const PAGE_SIZE: usize = 50;
+
 /// Every usable coupon (all pages of the 可用 tab), for the checkout picker to rank.
 pub async fn all_available(base: &str) -> Result<Vec<Coupon>, ApiError> {
-    const PAGE: usize = 50;
     let mut all = Vec::new();
     loop {
-        let page = list_coupons(base, Tab::Available, all.len(), PAGE).await?;
+        let page = list_coupons(base, Tab::Available, all.len(), PAGE_SIZE).await?;
         let got = page.coupons.len();
         all.extend(page.coupons);
         if got == 0 || all.len() >= page.total {
@@ -78,27 +82,124 @@ pub async fn all_available(base: &str) -> Result<Vec<Coupon>, ApiError> {
     }
 }
 
+/// The URL of a page of coupons. The first request every widget makes is
+/// `coupons_url(base, Tab::Available, 0, PAGE_SIZE)`, i.e.
+/// `{base}/coupons?tab=available&offset=0&limit=50`: the loader starts exactly that request
+/// while the wasm downloads and hands it over ([`offer_early`]).
+pub fn coupons_url(base: &str, tab: Tab, offset: usize, limit: usize) -> String {
+    format!("{base}/coupons?tab={}&offset={offset}&limit={limit}", tab.as_str())
+}
+
 pub async fn list_coupons(base: &str, tab: Tab, offset: usize, limit: usize) -> Result<CouponPage, ApiError> {
-    send(Request::get(&format!("{base}/coupons")).query([("tab", tab.as_str()), ("offset", &offset.to_string()), ("limit", &limit.to_string())]), None).await
+    // gloo-net writes the query (a URL that already has one would gain a stray `&`); the
+    // result is `coupons_url`, the key two views share the request under.
+    let request = move || {
+        to_proxy(Request::get, &format!("{base}/coupons")).query([("tab", tab.as_str()), ("offset", &offset.to_string()), ("limit", &limit.to_string())])
+    };
+    read(shared_get(coupons_url(base, tab, offset, limit), request).await?)
+}
+
+/// An answer several views may wait for.
+type SharedAnswer = Shared<LocalBoxFuture<'static, Result<String, ApiError>>>;
+
+thread_local! {
+    /// GETs under way, by URL: a second view asking for the same page while the first request
+    /// is still out joins it instead of sending another (the wallet and the picker on one page).
+    static IN_FLIGHT: std::cell::RefCell<std::collections::HashMap<String, SharedAnswer>> = Default::default();
+    /// Answers the page's loader started before the wasm arrived, by URL (see [`offer_early`]);
+    /// each is taken once.
+    static EARLY: std::cell::RefCell<std::collections::HashMap<String, js_sys::Promise>> = Default::default();
+}
+
+/// The property of a host element through which the loader (`scripts/post-build.py`) hands
+/// the widget its first request, started while the wasm downloads:
+/// `{ url: coupons_url(…), response: Promise<Response> }`.
+pub const EARLY_PROPERTY: &str = "couponWidgetFirstPage";
+
+/// Takes note of what the loader left on a host element (anything else is ignored): the
+/// widget's first request of that URL takes the answer instead of asking again.
+pub fn offer_early(host: &web_sys::Element) {
+    let Ok(offer) = js_sys::Reflect::get(host, &EARLY_PROPERTY.into()) else { return };
+    let url = js_sys::Reflect::get(&offer, &"url".into()).ok().and_then(|u| u.as_string());
+    let response = js_sys::Reflect::get(&offer, &"response".into()).ok().and_then(|r| r.dyn_into::<js_sys::Promise>().ok());
+    if let (Some(url), Some(response)) = (url, response) {
+        EARLY.with(|e| {
+            e.borrow_mut().entry(url).or_insert(response);
+        });
+    }
+}
+
+/// The body of the GET that `request` makes (its URL is `url`), shared with any GET of that URL
+/// under way, or the loader's early answer for it. Finished answers are not kept: a later
+/// request (a refresh, a reload after a claim) always goes to the proxy.
+async fn shared_get(url: String, request: impl FnOnce() -> RequestBuilder) -> Result<String, ApiError> {
+    let answer = IN_FLIGHT.with(|m| {
+        m.borrow_mut()
+            .entry(url.clone())
+            .or_insert_with(|| {
+                let request = request();
+                let early = EARLY.with(|e| e.borrow_mut().remove(&url));
+                async move {
+                    let answer = match early {
+                        Some(early) => match early_text(early).await {
+                            Some(answer) => answer,
+                            // The early request failed to reach the proxy: ask once more.
+                            None => answer_text(request, None).await,
+                        },
+                        None => answer_text(request, None).await,
+                    };
+                    IN_FLIGHT.with(|m| m.borrow_mut().remove(&url));
+                    answer
+                }
+                .boxed_local()
+                .shared()
+            })
+            .clone()
+    });
+    answer.await
+}
+
+/// The loader's answer, as [`answer_text`] reads one; `None` when it never arrived.
+async fn early_text(response: js_sys::Promise) -> Option<Result<String, ApiError>> {
+    let raw: web_sys::Response = wasm_bindgen_futures::JsFuture::from(response).await.ok()?.dyn_into().ok()?;
+    let response = gloo_net::http::Response::from(raw);
+    let text = response.text().await.ok()?;
+    Some(outcome(response.ok(), text))
 }
 
 /// One coupon read fresh (a 商家券 through WeChat's detail API), e.g. as its sheet opens.
 pub async fn coupon_detail(base: &str, coupon: &Coupon) -> Result<CouponDetail, ApiError> {
     let id = js_sys::encode_uri_component(&coupon.id).as_string().unwrap_or_default();
-    send(Request::get(&format!("{base}/coupons/{}/{id}", coupon.source.as_str())), None).await
+    send(to_proxy(Request::get, &format!("{base}/coupons/{}/{id}", coupon.source.as_str())), None).await
 }
 
 pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {
-    Ok(send::<Claimable>(Request::get(&format!("{base}/claimable")), None).await?.stocks)
+    Ok(send::<Claimable>(to_proxy(Request::get, &format!("{base}/claimable")), None).await?.stocks)
 }
 
 /// 领取. `client_key` names one intended claim: resending it never issues a second coupon.
 pub async fn claim(base: &str, stock_id: &str, client_key: &str) -> Result<Claimed, ApiError> {
-    let session: SessionInfo = send(Request::get(&format!("{base}/session")), None).await?;
+    let session: SessionInfo = send(to_proxy(Request::get, &format!("{base}/session")), None).await?;
     let body = ClaimRequest { stock_id: stock_id.to_owned(), client_key: client_key.to_owned() };
     let body = serde_json::to_string(&body).map_err(|_| ApiError::local("BAD_REQUEST", "请求无法发送，请稍后重试"))?;
-    let request = Request::post(&format!("{base}/claims")).header("Content-Type", "application/json").header("X-CSRF-Token", &session.csrf_token);
+    let request = to_proxy(Request::post, &format!("{base}/claims")).header("Content-Type", "application/json").header("X-CSRF-Token", &session.csrf_token);
     send(request, Some(body)).await
+}
+
+/// A request to the proxy with the session cookie: `credentials: include` when the API is on
+/// another origin (a CDN-hosted page calling the merchant's API), the browser's default
+/// `same-origin` when it is on the page's own (the same cookie, and no credentialed CORS).
+fn to_proxy(method: fn(&str) -> RequestBuilder, url: &str) -> RequestBuilder {
+    let credentials = if on_page_origin(url) { web_sys::RequestCredentials::SameOrigin } else { web_sys::RequestCredentials::Include };
+    method(url).credentials(credentials)
+}
+
+fn on_page_origin(url: &str) -> bool {
+    if url.starts_with('/') {
+        return !url.starts_with("//");
+    }
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok());
+    origin.is_some_and(|o| url.strip_prefix(o.as_str()).is_some_and(|rest| rest.starts_with('/')))
 }
 
 /// Aborts a request when its deadline passes; dropping it (the answer came) cancels the timer.
@@ -127,7 +228,11 @@ impl Drop for Deadline {
 /// One call to the proxy; `body` is a JSON body (a POST's). The request itself is not
 /// generic, so its code exists once whatever `T` is read.
 async fn send<T: DeserializeOwned>(request: RequestBuilder, body: Option<String>) -> Result<T, ApiError> {
-    let text = answer_text(request, body).await?;
+    read(answer_text(request, body).await?)
+}
+
+/// A successful answer's body as `T`.
+fn read<T: DeserializeOwned>(text: String) -> Result<T, ApiError> {
     serde_json::from_str(&text).map_err(|e| {
         web_sys::console::warn_1(&format!("coupon widget: unreadable answer from the proxy: {e}").into());
         ApiError::local("BAD_RESPONSE", "数据异常，请稍后重试")
@@ -138,7 +243,7 @@ async fn send<T: DeserializeOwned>(request: RequestBuilder, body: Option<String>
 async fn answer_text(request: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
     let controller = web_sys::AbortController::new().map_err(|_| ApiError::network())?;
     let signal = controller.signal();
-    let request = request.credentials(web_sys::RequestCredentials::Include).header("Accept", "application/json").abort_signal(Some(&signal));
+    let request = request.abort_signal(Some(&signal));
     let request = match body {
         Some(json) => request.body(json),
         None => request.build(),
@@ -153,6 +258,11 @@ async fn answer_text(request: RequestBuilder, body: Option<String>) -> Result<St
     .await;
     drop(deadline);
     let (ok, text) = answer.map_err(|_| if signal.aborted() { ApiError::local("TIMEOUT", "请求超时，请稍后重试") } else { ApiError::network() })?;
+    outcome(ok, text)
+}
+
+/// A whole answer: its body when it succeeded, else the proxy's error (or ours).
+fn outcome(ok: bool, text: String) -> Result<String, ApiError> {
     if ok {
         Ok(text)
     } else {

@@ -175,10 +175,25 @@ impl Mounted {
     }
 }
 
+thread_local! {
+    /// Widgets mounted from JavaScript, by handle: a widget stays until `unmount`, whether or
+    /// not the page keeps its handle (a handle the page drops is collected by the JS engine,
+    /// and must not take a widget on screen with it).
+    static MOUNTED: std::cell::RefCell<std::collections::HashMap<u32, Mounted>> = Default::default();
+    static NEXT_HANDLE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// What [`mount`] returns to JavaScript.
 #[wasm_bindgen]
 pub struct WidgetHandle {
-    mounted: Option<Mounted>,
+    id: u32,
+}
+
+impl WidgetHandle {
+    /// The widget's signals (copied out, so that no borrow is held while they notify).
+    fn signals(&self) -> Option<(RwSignal<Order>, RwSignal<u32>)> {
+        MOUNTED.with(|m| m.borrow().get(&self.id).map(|m| (m.order, m.refreshes)))
+    }
 }
 
 #[wasm_bindgen]
@@ -192,22 +207,22 @@ impl WidgetHandle {
         if order.total.0 < 0 {
             return Err(JsError::new("invalid order: total must not be negative"));
         }
-        if let Some(m) = &self.mounted {
-            m.order.set(order);
+        if let Some((signal, _)) = self.signals() {
+            signal.set(order);
         }
         Ok(())
     }
 
     /// Reloads the coupons from the proxy.
     pub fn refresh(&self) {
-        if let Some(m) = &self.mounted {
-            m.refreshes.update(|n| *n += 1);
+        if let Some((_, refreshes)) = self.signals() {
+            refreshes.update(|n| *n += 1);
         }
     }
 
     /// Removes every node the widget added and stops all its work. Safe to call twice.
     pub fn unmount(&mut self) {
-        if let Some(m) = self.mounted.take() {
+        if let Some(m) = MOUNTED.with(|m| m.borrow_mut().remove(&self.id)) {
             m.remove();
         }
     }
@@ -218,7 +233,13 @@ impl WidgetHandle {
 #[wasm_bindgen]
 pub fn mount(el: web_sys::HtmlElement, options: JsValue) -> Result<WidgetHandle, JsError> {
     let options = Options::from_js(&options).map_err(|e| JsError::new(&e))?;
-    Ok(WidgetHandle { mounted: Some(mount_into(el, options)) })
+    let mounted = mount_into(el, options);
+    let id = NEXT_HANDLE.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    MOUNTED.with(|m| m.borrow_mut().insert(id, mounted));
+    Ok(WidgetHandle { id })
 }
 
 /// Runs when the wasm module loads: mounts a widget on every `[data-coupon-widget]` element.
@@ -232,6 +253,7 @@ pub fn start() {
             continue;
         }
         el.set_attribute("data-coupon-mounted", "").ok();
+        api::offer_early(&el);
         let mounted = mount_into(el.clone(), Options::from_element(&el));
         follow_order_attributes(&el, mounted.order);
         std::mem::forget(mounted);

@@ -41,7 +41,74 @@ async fn a_page_is_read_with_the_api_types_and_sent_with_the_session_cookie() {
     let request = fetch.request(0);
     assert_eq!(request.url(), "https://shop.example/api/v1/coupons?tab=used&offset=40&limit=20");
     assert_eq!(request.credentials(), web_sys::RequestCredentials::Include, "the session cookie goes to another origin too");
-    assert_eq!(request.headers().get("accept").unwrap().as_deref(), Some("application/json"));
+    assert_eq!(request.headers().get("accept").unwrap(), None, "a preload of the same URL (no headers) stays usable");
+}
+
+#[wasm_bindgen_test]
+async fn an_api_on_the_pages_own_origin_is_asked_with_the_default_credentials_mode() {
+    // Same cookie, and the request can take the page's `<link rel=preload as=fetch crossorigin>`.
+    let page = r#"{"coupons":[],"total":0,"offset":0,"limit":50,"counts":{"available":0,"used":0,"expired":0},"stale":false}"#;
+    let fetch = FakeFetch::new(&respond(200, page));
+    api::list_coupons("/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap();
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    api::list_coupons(&format!("{origin}/api/v1"), Tab::Used, 0, api::PAGE_SIZE).await.unwrap();
+    for i in 0..2 {
+        assert_eq!(fetch.request(i).credentials(), web_sys::RequestCredentials::SameOrigin);
+    }
+    assert!(fetch.request(0).url().ends_with("/api/v1/coupons?tab=available&offset=0&limit=50"), "the URL a page preloads");
+}
+
+/// A host element as the loader leaves it: `couponWidgetFirstPage = { url, response }`.
+fn host_with_early_answer(url: &str, response: &js_sys::Promise) -> web_sys::Element {
+    let host = support::document().create_element("div").unwrap();
+    let offer = js_sys::Object::new();
+    js_sys::Reflect::set(&offer, &"url".into(), &url.into()).unwrap();
+    js_sys::Reflect::set(&offer, &"response".into(), response).unwrap();
+    js_sys::Reflect::set(&host, &api::EARLY_PROPERTY.into(), &offer).unwrap();
+    host
+}
+
+#[wasm_bindgen_test]
+async fn the_first_page_the_loader_started_is_taken_once_instead_of_asking_again() {
+    let early = r#"{"coupons":[],"total":7,"offset":0,"limit":50,"counts":{"available":7,"used":0,"expired":0},"stale":false}"#;
+    let later = r#"{"coupons":[],"total":8,"offset":0,"limit":50,"counts":{"available":8,"used":0,"expired":0},"stale":false}"#;
+    let response = web_sys::Response::new_with_opt_str_and_init(Some(early), &{
+        let init = web_sys::ResponseInit::new();
+        init.set_status(200);
+        init
+    })
+    .unwrap();
+    let url = api::coupons_url("/early/api/v1", Tab::Available, 0, api::PAGE_SIZE);
+    api::offer_early(&host_with_early_answer(&url, &js_sys::Promise::resolve(&wasm_bindgen::JsValue::from(response))));
+    let fetch = FakeFetch::new(&respond(200, later));
+    let page = api::list_coupons("/early/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap();
+    assert_eq!(page.total, 7, "the loader's answer");
+    assert_eq!(fetch.count(), 0, "nothing asked again");
+    // A refresh asks the proxy.
+    assert_eq!(api::list_coupons("/early/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap().total, 8);
+    assert_eq!(fetch.count(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_first_page_the_loader_could_not_fetch_is_asked_for_again() {
+    let url = api::coupons_url("/failed/api/v1", Tab::Available, 0, api::PAGE_SIZE);
+    api::offer_early(&host_with_early_answer(&url, &js_sys::Promise::reject(&"network down".into())));
+    let page = r#"{"coupons":[],"total":3,"offset":0,"limit":50,"counts":{"available":3,"used":0,"expired":0},"stale":false}"#;
+    let fetch = FakeFetch::new(&respond(200, page));
+    assert_eq!(api::list_coupons("/failed/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap().total, 3);
+    assert_eq!(fetch.count(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn two_views_asking_for_the_same_page_at_once_share_one_request() {
+    let page = r#"{"coupons":[],"total":0,"offset":0,"limit":50,"counts":{"available":0,"used":0,"expired":0},"stale":false}"#;
+    let fetch = FakeFetch::new(&respond(200, page));
+    let (a, b) = futures_util::future::join(api::list_coupons("/api/v1", Tab::Available, 0, 50), api::list_coupons("/api/v1", Tab::Available, 0, 50)).await;
+    assert_eq!(a.unwrap(), b.unwrap());
+    assert_eq!(fetch.count(), 1, "one request for both");
+    // Once answered, the next ask (a refresh) goes to the proxy again.
+    api::list_coupons("/api/v1", Tab::Available, 0, 50).await.unwrap();
+    assert_eq!(fetch.count(), 2);
 }
 
 #[wasm_bindgen_test]

@@ -1,5 +1,6 @@
 //! Harness for the end-to-end tests: the proxy (with its embedded sandbox) serving the built
-//! widget from `dist/`, and a real headless Chromium driven through chromedriver.
+//! widget from `dist/`, and a real browser: headless Chromium through chromedriver, or WebKit
+//! through WebKitWebDriver (see [`Engine`]).
 //!
 //! `dist/` must hold a build (`trunk build --release`, which `scripts/test.sh` runs first).
 
@@ -45,42 +46,99 @@ pub async fn start_proxy_with(adjust: impl FnOnce(&mut coupon_proxy::config::Set
     DemoProxy { running: coupon_proxy::start(settings).await.expect("proxy starts"), sandbox }
 }
 
-/// A chromedriver process and a browser session on it; both end when dropped.
+/// Which browser engine the tests drive: `CW_E2E_BROWSER=chromium` (the default: Android
+/// WeChat's engine, headless through chromedriver) or `webkit` (iOS WeChat's WKWebView is
+/// WebKit: WebKitGTK's MiniBrowser through `WebKitWebDriver`, which needs a display — the test
+/// script runs it under `xvfb-run`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    WebKit,
+}
+
+impl Engine {
+    pub fn from_env() -> Engine {
+        match std::env::var("CW_E2E_BROWSER").as_deref() {
+            Ok("webkit") => Engine::WebKit,
+            Ok("chromium") | Err(_) => Engine::Chromium,
+            Ok(other) => panic!("CW_E2E_BROWSER={other}: expected chromium or webkit"),
+        }
+    }
+}
+
+/// Every request the proxy received, as `path?query`, in order.
+#[derive(Clone, Default)]
+pub struct RequestLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl RequestLog {
+    /// The requests whose `path?query` starts with `prefix`.
+    pub fn matching(&self, prefix: &str) -> Vec<String> {
+        self.0.lock().unwrap().iter().filter(|r| r.starts_with(prefix)).cloned().collect()
+    }
+}
+
+/// [`start_proxy`] with every request it receives written to the returned log.
+pub async fn start_logged_proxy() -> (DemoProxy, RequestLog) {
+    let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    let (mut settings, sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
+    settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    settings.static_dir = dist;
+    let log = RequestLog::default();
+    let writer = log.clone();
+    let running = coupon_proxy::start_with(settings, move |router| {
+        router.layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let line = request.uri().path_and_query().map_or_else(String::new, |p| p.to_string());
+            writer.0.lock().unwrap().push(line);
+            next.run(request)
+        }))
+    })
+    .await
+    .expect("proxy starts");
+    (DemoProxy { running, sandbox }, log)
+}
+
+/// A WebDriver process and a browser session on it; both end when dropped.
 pub struct Browser {
     pub client: Client,
+    pub engine: Engine,
     driver: tokio::process::Child,
 }
 
 impl Browser {
     pub async fn launch() -> Browser {
+        let engine = Engine::from_env();
         let port = free_port();
-        let driver = tokio::process::Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+        let (program, caps) = match engine {
+            Engine::Chromium => (std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()), chromium_capabilities()),
+            Engine::WebKit => (std::env::var("WEBKIT_WEBDRIVER").unwrap_or_else(|_| "WebKitWebDriver".into()), webkit_capabilities()),
+        };
+        let driver = tokio::process::Command::new(&program)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .expect("chromedriver is installed (scripts/bootstrap.sh)");
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--no-first-run", "--disable-quic", "--window-size=390,900"],
-            }),
-        );
+            .unwrap_or_else(|e| panic!("{program} is installed (scripts/bootstrap.sh): {e}"));
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = String::new();
         for _ in 0..50 {
             match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
-                Ok(client) => return Browser { client, driver },
+                Ok(client) => {
+                    if engine == Engine::WebKit {
+                        // A phone-sized window, as chromium's --window-size gives.
+                        client.set_window_size(390, 900).await.expect("the window resizes");
+                    }
+                    // The engine asked for is the one driven.
+                    let agent = client.execute("return navigator.userAgent", vec![]).await.expect("a user agent");
+                    let agent = agent.as_str().unwrap_or_default();
+                    assert_eq!(agent.contains("Chrome/"), engine == Engine::Chromium, "{engine:?} asked for, {agent} running");
+                    return Browser { client, engine, driver };
+                }
                 Err(e) => last_error = e.to_string(),
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        panic!("could not start a Chromium session: {last_error}");
+        panic!("could not start a {engine:?} session: {last_error}");
     }
 
     /// Waits (up to 15 s) for an element to appear.
@@ -141,6 +199,32 @@ impl Browser {
         let _ = self.client.close().await;
         drop(self.driver);
     }
+}
+
+fn chromium_capabilities() -> serde_json::Map<String, serde_json::Value> {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--disable-quic", "--window-size=390,900"],
+        }),
+    );
+    caps
+}
+
+fn webkit_capabilities() -> serde_json::Map<String, serde_json::Value> {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "webkitgtk:browserOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("WEBKIT_BROWSER").unwrap_or_else(|_| "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser".into()),
+            "args": ["--automation"],
+        }),
+    );
+    caps
 }
 
 fn free_port() -> u16 {

@@ -1,7 +1,7 @@
 //! The demo page, loaded from the running proxy in real Chromium, shows the user's coupons
 //! fetched through the proxy from the sandbox over signed HTTP.
 
-use coupon_e2e::{start_proxy, Browser};
+use coupon_e2e::{start_logged_proxy, start_proxy, Browser};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -53,4 +53,20 @@ async fn the_documented_example_coupon_goes_through_the_whole_pipe() {
 /// only the cards near the screen).
 async fn futures_names(browser: &Browser) -> Vec<String> {
     browser.all_texts_while_scrolling("#wallet .cw-card__name").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_downloads_each_file_once_and_asks_for_its_coupons_once() {
+    let (proxy, log) = start_logged_proxy().await;
+    let browser = Browser::launch().await;
+    browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
+    browser.wait_for("#wallet .cw-card__open").await;
+    browser.wait_for("#picker .cw-cell").await;
+    browser.wait_settled().await;
+    // The picker and the wallet share the first page, which the page asked for early.
+    assert_eq!(log.matching("/api/v1/coupons"), ["/api/v1/coupons?tab=available&offset=0&limit=50"], "as the proxy saw them");
+    // The wasm is the largest file by far: never downloaded twice.
+    assert_eq!(log.matching("/coupon-widget-").len(), 2, "the JS and the wasm, once each: {:?}", log.matching("/"));
+    browser.close().await;
+    proxy.shutdown().await;
 }

@@ -29,6 +29,8 @@ async fn tab_count(browser: &Browser, tab: &str) -> usize {
     label.trim_matches(['(', ')']).parse().unwrap()
 }
 
+/// Coupons per page: the widget's `api::PAGE_SIZE`.
+const PAGE: usize = 50;
 #[tokio::test(flavor = "multi_thread")]
 async fn scrolling_loads_every_page_and_each_tab_holds_its_count() {
     let proxy = start_proxy().await;
@@ -51,7 +53,7 @@ async fn scrolling_loads_every_page_and_each_tab_holds_its_count() {
             browser.scroll_to_end().await;
         }
         assert_eq!(shown, expected, "{tab}: coupons loaded after scrolling equal the tab's count");
-        assert!(expected <= 20 || shown > 20, "more than one page was loaded");
+        assert!(expected <= PAGE || shown > PAGE, "more than one page was loaded");
         let drawn = browser.count(CARDS).await;
         assert!(drawn > 0 && drawn <= shown.min(25), "{tab}: only the cards near the screen are drawn ({drawn} of {shown})");
         let selected = browser.client.find(Locator::Css(&format!(".cw-tabs__tab[data-tab={tab}]"))).await.unwrap();
@@ -76,7 +78,7 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     // is visible); wait for the list to settle at whole pages.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = loaded(&browser).await;
-    assert!(before >= 20 && before % 20 == 0, "{before}");
+    assert!(before >= PAGE && before % PAGE == 0, "{before}");
     proxy.sandbox.set_faults(Faults { system_error: 1_000, ..Faults::default() });
     browser.scroll_to_end().await;
     let alert = browser.wait_for(".cw-error--inline").await;
@@ -84,7 +86,7 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     assert_eq!(loaded(&browser).await, before, "the pages already shown stay");
     proxy.sandbox.set_faults(Faults::default());
     browser.client.find(Locator::Css(".cw-error--inline button")).await.unwrap().click().await.unwrap();
-    wait_for_loaded(&browser, before + 20).await;
+    wait_for_loaded(&browser, before + PAGE).await;
     assert_eq!(browser.count(".cw-error--inline").await, 0, "the error is gone once the page loads");
     browser.close().await;
     proxy.shutdown().await;

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-pub const PAGE_SIZE: usize = 20;
+use crate::api::PAGE_SIZE;
 
 /// A full card's height before one has been measured (the list then uses measured ones).
 pub const CARD_ESTIMATE_PX: f64 = 150.0;

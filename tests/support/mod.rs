@@ -113,6 +113,11 @@ impl FakeFetch {
     pub fn request(&self, i: u32) -> web_sys::Request {
         self.log.get(i).dyn_into().unwrap()
     }
+
+    /// How many requests were sent.
+    pub fn count(&self) -> u32 {
+        self.log.length()
+    }
 }
 
 impl Drop for FakeFetch {

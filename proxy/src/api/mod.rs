@@ -15,9 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use coupon_rules::api::{Health, StoreHealth};
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -46,13 +47,14 @@ pub fn router(app: SharedApp) -> Router {
         // cache keyed on the URL alone must not serve one user's answer to another.
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("Cookie")));
-    let dist = &app.settings.static_dir;
-    let widget = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .nest("/api/v1", api)
         .route("/", get(session::demo_page))
-        .fallback_service(widget)
+        // JSON and the demo page compressed as they are sent; the widget's files come
+        // precompressed (a response that already has a Content-Encoding is left alone).
+        .layer(CompressionLayer::new())
+        .fallback_service(widget_files(&app.settings.static_dir))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")))
@@ -72,9 +74,41 @@ pub fn router(app: SharedApp) -> Router {
         .with_state(app)
 }
 
-/// The demo page's Content Security Policy, sent by the server (the page's meta tag says the
-/// same): scripts only from this origin plus wasm compilation, styles only from files.
-pub const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
+/// The built widget (`trunk build --release` into `dist/`): the brotli or gzip copy the build
+/// wrote beside each file when the browser accepts it (`.wasm` keeps `application/wasm`, so the
+/// browser compiles while it downloads), hashed names cached for a year, the rest revalidated.
+/// A name that is not a file is a 404 (never the page under a name cached for a year).
+fn widget_files(dist: &std::path::Path) -> Router {
+    let files = ServeDir::new(dist).precompressed_br().precompressed_gzip();
+    Router::new().fallback_service(files).layer(middleware::map_response(cache_headers))
+}
+
+/// `Cache-Control` for a static file: trunk names the files it builds `name-<16 hex>.ext`, so a
+/// new build has new names and the old ones never change; anything else (the HTML, `demo.js`)
+/// is revalidated on every use.
+async fn cache_headers(uri: axum::http::Uri, mut response: Response) -> Response {
+    if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
+        let value = if is_hashed_asset(uri.path()) { "public, max-age=31536000, immutable" } else { "no-cache" };
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        // The body depends on Accept-Encoding (brotli, gzip or neither): a shared cache must
+        // keep one copy per encoding.
+        response.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+/// `…-0123456789abcdef.js`, `…-0123456789abcdef_bg.wasm`: a content hash in the file name.
+fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name.split('.').next().unwrap_or_default();
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The demo page's Content Security Policy as a header: what only a header can say. The rest
+/// (scripts from this origin, wasm compilation and the inline loader by its hash; styles only
+/// from files) is the page's own meta tag, which the build writes with the loader's hash.
+pub const DEMO_CSP: &str = "frame-ancestors 'self'";
 
 fn cors(app: &SharedApp) -> CorsLayer {
     let origins: Vec<HeaderValue> = app.settings.allowed_origins.iter().filter_map(|o| o.parse().ok()).collect();
@@ -133,4 +167,21 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestP
 pub fn now() -> coupon_rules::BeijingTime {
     let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     coupon_rules::BeijingTime::from_unix_millis(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn hashed_assets_are_the_files_trunk_names_by_content() {
+        assert!(is_hashed_asset("/coupon-widget-18111faa099a4b66.js"));
+        assert!(is_hashed_asset("/coupon-widget-18111faa099a4b66_bg.wasm"));
+        assert!(is_hashed_asset("/widget-f2aa55bbdba26e19.css"));
+        assert!(!is_hashed_asset("/demo.js"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/"));
+        assert!(!is_hashed_asset("/coupon-widget-18111faa099a4b6z.js"));
+        assert!(!is_hashed_asset("/a-18111faa099a4b66/index.html"));
+    }
 }
