@@ -69,17 +69,43 @@ impl From<ErrorBody> for ApiError {
 /// views makes one request for their first page (see [`coupons_url`]).
 pub const PAGE_SIZE: usize = 50;
 
+/// Pages of the 可用 tab the picker asks for at once, after the first (which says how many
+/// there are): 1,000 coupons load in about a fifth of the round trips one after another take.
+const PAGES_AT_ONCE: usize = 4;
+
 /// Every usable coupon (all pages of the 可用 tab), for the checkout picker to rank.
 pub async fn all_available(base: &str) -> Result<Vec<Coupon>, ApiError> {
-    let mut all = Vec::new();
-    loop {
-        let page = list_coupons(base, Tab::Available, all.len(), PAGE_SIZE).await?;
-        let got = page.coupons.len();
-        all.extend(page.coupons);
-        if got == 0 || all.len() >= page.total {
-            return Ok(all);
-        }
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+    let first = list_coupons(base, Tab::Available, 0, PAGE_SIZE).await?;
+    let (total, mut all) = (first.total, first.coupons);
+    if all.is_empty() || all.len() >= total {
+        return Ok(all);
     }
+    // The rest after the views have drawn what the first page gave them (the wallet's first
+    // cards need none of it).
+    next_task().await;
+    let offsets = (all.len()..total).step_by(PAGE_SIZE);
+    let pages: Vec<CouponPage> =
+        stream::iter(offsets).map(|offset| list_coupons(base, Tab::Available, offset, PAGE_SIZE)).buffered(PAGES_AT_ONCE).try_collect().await?;
+    // In order, and never more than the first page said (a list that grew since is read on
+    // the next load).
+    for page in pages {
+        all.extend(page.coupons);
+    }
+    all.truncate(total);
+    Ok(all)
+}
+
+/// Resolves in a later task of the event loop (after what the current one set in motion,
+/// rendering included).
+async fn next_task() {
+    let later = js_sys::Promise::new(&mut |resolve, _| {
+        let scheduled = web_sys::window().and_then(|w| w.set_timeout_with_callback(&resolve).ok());
+        if scheduled.is_none() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(later).await;
 }
 
 /// The URL of a page of coupons. The first request every widget makes is

@@ -100,6 +100,36 @@ async fn a_first_page_the_loader_could_not_fetch_is_asked_for_again() {
 }
 
 #[wasm_bindgen_test]
+async fn the_picker_reads_every_page_of_usable_coupons_in_order() {
+    let coupons = coupon_rules::sample::mixed_coupons(120, coupon_widget::now());
+    let pages: std::collections::HashMap<String, String> = (0..120)
+        .step_by(api::PAGE_SIZE)
+        .map(|offset| {
+            let page = CouponPage {
+                coupons: coupons[offset..(offset + api::PAGE_SIZE).min(120)].to_vec(),
+                total: 120,
+                offset,
+                limit: api::PAGE_SIZE,
+                counts: TabCounts { available: 120, used: 0, expired: 0 },
+                stale: false,
+                skipped: 0,
+                missing: vec![],
+                truncated: false,
+            };
+            (offset.to_string(), serde_json::to_string(&page).unwrap())
+        })
+        .collect();
+    let fetch = FakeFetch::new(&format!(
+        "const pages = {}; const offset = new URL(request.url, location.href).searchParams.get('offset');
+         return Promise.resolve(new Response(pages[offset], {{ status: 200 }}));",
+        serde_json::to_string(&pages).unwrap()
+    ));
+    let all = api::all_available("/pages/api/v1").await.unwrap();
+    assert_eq!(all.iter().map(|c| &c.id).collect::<Vec<_>>(), coupons.iter().map(|c| &c.id).collect::<Vec<_>>());
+    assert_eq!(fetch.count(), 3, "offsets 0, 50 and 100");
+}
+
+#[wasm_bindgen_test]
 async fn two_views_asking_for_the_same_page_at_once_share_one_request() {
     let page = r#"{"coupons":[],"total":0,"offset":0,"limit":50,"counts":{"available":0,"used":0,"expired":0},"stale":false}"#;
     let fetch = FakeFetch::new(&respond(200, page));

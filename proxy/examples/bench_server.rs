@@ -131,5 +131,5 @@ async fn uncached(mut settings: Settings) {
 
 /// The first page of a user's coupons, as the widget asks for it.
 fn page_url(proxy: std::net::SocketAddr) -> String {
-    format!("http://{proxy}/api/v1/coupons?limit=20")
+    format!("http://{proxy}/api/v1/coupons?tab=available&offset=0&limit=50")
 }

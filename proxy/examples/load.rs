@@ -127,7 +127,7 @@ async fn work(w: usize, http: reqwest::Client, base: String, cookie: String, dea
             http.get(format!("{base}/coupons/stock/{id}")).header("cookie", &cookie).send().await.map_or(0, |r| r.status().as_u16())
         } else {
             let tab = ["available", "used", "expired"][n % 3];
-            http.get(format!("{base}/coupons?tab={tab}&limit=20")).header("cookie", &cookie).send().await.map_or(0, |r| r.status().as_u16())
+            http.get(format!("{base}/coupons?tab={tab}&offset=0&limit=50")).header("cookie", &cookie).send().await.map_or(0, |r| r.status().as_u16())
         };
         me.latencies_us.push(t.elapsed().as_micros() as u64);
         *me.statuses.entry(status).or_default() += 1;

@@ -83,7 +83,7 @@ async fn pair(redis: &str) {
     let a = coupon_proxy::start(settings.clone()).await.expect("proxy A on Redis");
     let b = coupon_proxy::start(settings).await.expect("proxy B on Redis");
     let http = reqwest::Client::new();
-    let page = |p: &coupon_proxy::Running| format!("http://{}/api/v1/coupons?limit=20", p.addr);
+    let page = |p: &coupon_proxy::Running| format!("http://{}/api/v1/coupons?tab=available&offset=0&limit=50", p.addr);
     let cookie_memory = format!("cw_session={}", memory.app.sessions.create("o_sandbox_demo").await.unwrap());
     let cookie_shared = format!("cw_session={}", a.app.sessions.create("o_sandbox_demo").await.unwrap());
     for (p, c) in [(&memory, &cookie_memory), (&a, &cookie_shared), (&b, &cookie_shared)] {
