@@ -5,7 +5,7 @@
 //! It is a thin newtype over chrono's `DateTime<FixedOffset>` pinned to +08:00: chrono does
 //! the calendar, RFC 3339 and arithmetic; the newtype only guarantees the offset.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeDelta, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeDelta, Timelike};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -74,6 +74,17 @@ impl BeijingTime {
                 BOUNDS.1 .0
             }
         }))
+    }
+
+    /// The instant a Beijing wall-clock date-time names (see [`BeijingTime::at`]).
+    pub fn from_wall_clock(local: NaiveDateTime) -> Self {
+        Self::at(local.date(), local.time())
+    }
+
+    /// The Beijing wall clock at this instant: compared among themselves, wall-clock times
+    /// order exactly as the instants do (+08:00 has no gaps or folds), without converting.
+    pub fn wall_clock(self) -> NaiveDateTime {
+        self.0.naive_local()
     }
 
     /// Beijing midnight starting `date`.
