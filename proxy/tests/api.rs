@@ -319,7 +319,10 @@ async fn what_the_proxy_serves_carries_its_security_headers() {
     let page = p.http.get(format!("{base}/")).send().await.unwrap();
     let h = page.headers();
     let csp = h["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    // Scripts are the page's meta policy's (it carries the inline loader's hash; see
+    // e2e/tests/checkout.rs); the header rules the rest.
+    assert!(csp.contains("style-src 'self'") && csp.contains("object-src 'none'") && csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src") && !csp.contains("default-src"), "{csp}");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
     assert!(h.contains_key("x-request-id"), "every answer names its request");

@@ -105,10 +105,10 @@ fn is_hashed_asset(path: &str) -> bool {
     stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The demo page's Content Security Policy as a header: what only a header can say. The rest
-/// (scripts from this origin, wasm compilation and the inline loader by its hash; styles only
-/// from files) is the page's own meta tag, which the build writes with the loader's hash.
-pub const DEMO_CSP: &str = "frame-ancestors 'self'";
+/// The demo page's Content Security Policy as a header: everything but scripts. Scripts (this
+/// origin, wasm compilation, and the inline loader by its hash) are ruled by the page's own
+/// meta tag, which the build writes with that hash; both policies apply.
+pub const DEMO_CSP: &str = "style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
 
 fn cors(app: &SharedApp) -> CorsLayer {
     let origins: Vec<HeaderValue> = app.settings.allowed_origins.iter().filter_map(|o| o.parse().ok()).collect();
