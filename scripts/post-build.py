@@ -108,4 +108,7 @@ def precompress():
 
 
 write_loader()
-precompress()
+# Release builds only: what `trunk serve` previews is served by trunk itself, and brotli 11 over
+# a debug build's 6 MB wasm takes seconds of every rebuild.
+if os.environ.get("TRUNK_PROFILE") == "release":
+    precompress()
