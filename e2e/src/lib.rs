@@ -37,13 +37,19 @@ pub async fn start_proxy() -> DemoProxy {
 
 /// [`start_proxy`] with adjusted settings.
 pub async fn start_proxy_with(adjust: impl FnOnce(&mut coupon_proxy::config::Settings)) -> DemoProxy {
+    start(adjust, |router| router).await
+}
+
+/// The sandbox proxy on a free loopback port serving `dist/`, its settings adjusted and its
+/// router wrapped.
+async fn start(adjust: impl FnOnce(&mut coupon_proxy::config::Settings), wrap: impl FnOnce(axum::Router) -> axum::Router) -> DemoProxy {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
     assert!(dist.join("index.html").exists(), "no widget build in {}: run `trunk build --release` first", dist.display());
     let (mut settings, sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
     settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     settings.static_dir = dist;
     adjust(&mut settings);
-    DemoProxy { running: coupon_proxy::start(settings).await.expect("proxy starts"), sandbox }
+    DemoProxy { running: coupon_proxy::start_with(settings, wrap).await.expect("proxy starts"), sandbox }
 }
 
 /// Which browser engine the tests drive: `CW_E2E_BROWSER=chromium` (the default: Android
@@ -79,28 +85,25 @@ impl RequestLog {
 
 /// [`start_proxy`] with every request it receives written to the returned log.
 pub async fn start_logged_proxy() -> (DemoProxy, RequestLog) {
-    let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
-    let (mut settings, sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
-    settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    settings.static_dir = dist;
     let log = RequestLog::default();
     let writer = log.clone();
-    let running = coupon_proxy::start_with(settings, move |router| {
-        router.layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
-            let line = request.uri().path_and_query().map_or_else(String::new, |p| p.to_string());
-            writer.0.lock().unwrap().push(line);
-            next.run(request)
-        }))
-    })
-    .await
-    .expect("proxy starts");
-    (DemoProxy { running, sandbox }, log)
+    let proxy = start(
+        |_| {},
+        move |router| {
+            router.layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let line = request.uri().path_and_query().map_or_else(String::new, |p| p.to_string());
+                writer.0.lock().unwrap().push(line);
+                next.run(request)
+            }))
+        },
+    )
+    .await;
+    (proxy, log)
 }
 
 /// A WebDriver process and a browser session on it; both end when dropped.
 pub struct Browser {
     pub client: Client,
-    pub engine: Engine,
     driver: tokio::process::Child,
 }
 
@@ -108,10 +111,11 @@ impl Browser {
     pub async fn launch() -> Browser {
         let engine = Engine::from_env();
         let port = free_port();
-        let (program, caps) = match engine {
-            Engine::Chromium => (std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()), chromium_capabilities()),
-            Engine::WebKit => (std::env::var("WEBKIT_WEBDRIVER").unwrap_or_else(|_| "WebKitWebDriver".into()), webkit_capabilities()),
+        let program = match engine {
+            Engine::Chromium => std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
+            Engine::WebKit => std::env::var("WEBKIT_WEBDRIVER").unwrap_or_else(|_| "WebKitWebDriver".into()),
         };
+        let caps = capabilities(engine);
         let driver = tokio::process::Command::new(&program)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -132,7 +136,7 @@ impl Browser {
                     let agent = client.execute("return navigator.userAgent", vec![]).await.expect("a user agent");
                     let agent = agent.as_str().unwrap_or_default();
                     assert_eq!(agent.contains("Chrome/"), engine == Engine::Chromium, "{engine:?} asked for, {agent} running");
-                    return Browser { client, engine, driver };
+                    return Browser { client, driver };
                 }
                 Err(e) => last_error = e.to_string(),
             }
@@ -201,30 +205,28 @@ impl Browser {
     }
 }
 
-fn chromium_capabilities() -> serde_json::Map<String, serde_json::Value> {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--disable-quic", "--window-size=390,900"],
-        }),
-    );
-    caps
-}
-
-fn webkit_capabilities() -> serde_json::Map<String, serde_json::Value> {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "webkitgtk:browserOptions".into(),
-        serde_json::json!({
-            "binary": std::env::var("WEBKIT_BROWSER").unwrap_or_else(|_| "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser".into()),
-            "args": ["--automation"],
-        }),
-    );
-    caps
+/// The browser's own options: headless Chromium at a phone's width, or WebKitGTK's MiniBrowser
+/// under automation.
+fn capabilities(engine: Engine) -> serde_json::Map<String, serde_json::Value> {
+    let (name, options) = match engine {
+        Engine::Chromium => (
+            "goog:chromeOptions",
+            serde_json::json!({
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--no-first-run", "--disable-quic", "--window-size=390,900"],
+            }),
+        ),
+        Engine::WebKit => (
+            "webkitgtk:browserOptions",
+            serde_json::json!({
+                "binary": std::env::var("WEBKIT_BROWSER").unwrap_or_else(|_| "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser".into()),
+                "args": ["--automation"],
+            }),
+        ),
+    };
+    serde_json::Map::from_iter([(name.to_owned(), options)])
 }
 
 fn free_port() -> u16 {

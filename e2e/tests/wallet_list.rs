@@ -75,8 +75,11 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr)).await.unwrap();
     browser.wait_for(CARDS).await;
     // The first page may have pulled in the second already (the end of a short first screen
-    // is visible); wait for the list to settle at whole pages.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // is visible); wait for the list to settle at whole pages (a fixed pause lost that race
+    // once in WebKit with the suite running in parallel).
+    browser.wait_settled().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.wait_settled().await;
     let before = loaded(&browser).await;
     assert!(before >= PAGE && before % PAGE == 0, "{before}");
     proxy.sandbox.set_faults(Faults { system_error: 1_000, ..Faults::default() });
