@@ -163,7 +163,9 @@ struct Sample {
     files: Vec<(String, u64, u64, u64)>,
 }
 
-/// chromedriver spoken to directly (W3C WebDriver + its CDP endpoint).
+/// chromedriver spoken to directly (W3C WebDriver + its CDP endpoint). Not fantoccini, which the
+/// e2e tests use: chromedriver's `goog/cdp/execute` (throttling, device metrics, a script run
+/// before the page's own) is not among its commands, and this needs only five JSON calls.
 struct Driver {
     process: std::process::Child,
     http: reqwest::Client,
