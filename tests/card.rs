@@ -60,9 +60,8 @@ fn every_palette_colour_renders_with_readable_text() {
         let bg = computed(&card, "background-color");
         let fg = computed(&card, "color");
         assert_ne!(bg, "rgba(0, 0, 0, 0)", "{name} has a background");
-        // 4.5:1 everywhere but Color050, where white's 4.47:1 is the most any colour gives.
-        let floor = if name == "Color050" { 4.45 } else { 4.5 };
-        assert!(contrast(&bg, &fg) >= floor, "{name}: {fg} on {bg} is below {floor}:1");
+        // 4.5:1 everywhere (Color050 is drawn two steps darker than WeChat's #9062c0 for it).
+        assert!(contrast(&bg, &fg) >= 4.5, "{name}: {fg} on {bg} is below 4.5:1");
     }
 }
 
