@@ -83,6 +83,10 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     let before = loaded(&browser).await;
     assert!(before >= PAGE && before % PAGE == 0, "{before}");
     proxy.sandbox.set_faults(Faults { system_error: 1_000, ..Faults::default() });
+    // From the top, so that the list's end comes into view afresh (an end already in view when
+    // the faults were set would not be seen to arrive again).
+    browser.client.execute("scrollTo(0, 0)", vec![]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
     browser.scroll_to_end().await;
     let alert = browser.wait_for(".cw-error--inline").await;
     assert!(alert.text().await.unwrap().contains("稍后重试"), "a readable error");
