@@ -59,7 +59,7 @@ async fn logins() {
     let demo = running
         .app
         .wallets
-        .get_or_fetch("warm", || async { Ok(coupon_proxy::cache::Wallet::new(coupon_rules::sample::mixed_coupons(25, coupon_proxy::api::now()), 0)) })
+        .get_or_fetch("warm", None, || async { Ok(coupon_proxy::cache::Wallet::new(coupon_rules::sample::mixed_coupons(25, coupon_proxy::api::now()), 0)) })
         .await
         .unwrap()
         .0;
@@ -67,7 +67,7 @@ async fn logins() {
     let started = Instant::now();
     for i in 0..USERS {
         let c = coupons.clone();
-        running.app.wallets.get_or_fetch(&format!("o_cache_{i}"), || async move { Ok(coupon_proxy::cache::Wallet::new(c, 0)) }).await.unwrap();
+        running.app.wallets.get_or_fetch(&format!("o_cache_{i}"), None, || async move { Ok(coupon_proxy::cache::Wallet::new(c, 0)) }).await.unwrap();
     }
     println!("CACHE users={USERS} per_s={:.0} rss_mb={:.0}", USERS as f64 / started.elapsed().as_secs_f64(), rss_mb());
     running.shutdown().await;

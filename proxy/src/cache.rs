@@ -115,10 +115,25 @@ impl WalletCache {
         WalletCache { ttl, stale_ttl, store, local, flights: Mutex::new(HashMap::new()) }
     }
 
-    /// The fresh wallet of `openid`, if the store says there is one.
-    async fn fresh(&self, openid: &str) -> Result<Option<Arc<Wallet>>, StoreError> {
-        let Some(version) = self.store.get(&key(&["wallet-fresh", openid])).await? else { return Ok(None) };
-        let version: i64 = std::str::from_utf8(&version).ok().and_then(|v| v.parse().ok()).unwrap_or(-1);
+    /// Where the store keeps the version of `openid`'s fresh wallet (absent when it must be
+    /// fetched again).
+    pub fn freshness_key(openid: &str) -> String {
+        key(&["wallet-fresh", openid])
+    }
+
+    /// The fresh wallet of `openid`, if the store says there is one (`known`: the version
+    /// already read from the store in this request, see `Sessions::reading_along`).
+    async fn fresh(&self, openid: &str, known: Option<Option<&[u8]>>) -> Result<Option<Arc<Wallet>>, StoreError> {
+        let read;
+        let version = match known {
+            Some(version) => version,
+            None => {
+                read = self.store.get(&Self::freshness_key(openid)).await?;
+                read.as_deref()
+            }
+        };
+        let Some(version) = version else { return Ok(None) };
+        let version: i64 = std::str::from_utf8(version).ok().and_then(|v| v.parse().ok()).unwrap_or(-1);
         Ok(self.load(openid, Some(version)).await?.map(|(_, w)| w))
     }
 
@@ -155,7 +170,7 @@ impl WalletCache {
         self.store.set(&key(&["wallet", openid]), body, self.stale_ttl.max(self.ttl)).await?;
         // A wallet with a source missing is served, but the next request asks again.
         if stored.missing.is_empty() && !self.ttl.is_zero() {
-            self.store.set(&key(&["wallet-fresh", openid]), fetched.to_string().into_bytes(), self.ttl).await?;
+            self.store.set(&Self::freshness_key(openid), fetched.to_string().into_bytes(), self.ttl).await?;
         }
         let mut wallet = Wallet::new(stored.coupons, stored.skipped);
         wallet.missing = stored.missing;
@@ -167,13 +182,14 @@ impl WalletCache {
 
     /// The user's wallet: fresh from the store, or fetched once across every instance (a
     /// lock with an owner token in the store, and a local single flight in front of it); when
-    /// the fetch fails, the last good one marked stale.
-    pub async fn get_or_fetch<F, Fut>(&self, openid: &str, fetch: F) -> Result<(Arc<Wallet>, Freshness), CacheError>
+    /// the fetch fails, the last good one marked stale. `known`: the wallet's version as this
+    /// request already read it from the store, if it did.
+    pub async fn get_or_fetch<F, Fut>(&self, openid: &str, known: Option<Option<&[u8]>>, fetch: F) -> Result<(Arc<Wallet>, Freshness), CacheError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Wallet, UpstreamError>>,
     {
-        if let Some(w) = self.fresh(openid).await? {
+        if let Some(w) = self.fresh(openid, known).await? {
             crate::metrics::wallet_cache("hit");
             return Ok((w, Freshness::Fresh));
         }
@@ -194,7 +210,7 @@ impl WalletCache {
         let waited_since = Instant::now();
         loop {
             // Whoever held the turn or the lock before us may have filled it.
-            if let Some(w) = self.fresh(openid).await? {
+            if let Some(w) = self.fresh(openid, None).await? {
                 crate::metrics::wallet_cache("hit");
                 return Ok((w, Freshness::Fresh));
             }
@@ -227,7 +243,7 @@ impl WalletCache {
 
     /// After a claim: every instance fetches this user's wallet again on its next request.
     pub async fn invalidate(&self, openid: &str) -> Result<(), StoreError> {
-        self.store.delete(&key(&["wallet-fresh", openid])).await
+        self.store.delete(&Self::freshness_key(openid)).await
     }
 }
 

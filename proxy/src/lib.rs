@@ -76,11 +76,14 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
             (Arc::new(store::memory::MemoryStore::new(settings.memory_state_bytes)), Arc::new(store::memory::MemoryStore::new(settings.memory_cache_bytes)))
         }
     };
+    let sessions = session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute, store.clone());
+    // On one Redis, each request reads its session and its wallet's version in one round trip.
+    let sessions = if Arc::ptr_eq(&store, &cache_store) { sessions.reading_along(cache::WalletCache::freshness_key) } else { sessions };
     let app = Arc::new(App {
         upstream: upstream::Client::new(&settings, base)?.with_rate_limit(store.clone(), settings.upstream_rate_limit),
         wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl, cache_store),
         details: moka::future::Cache::builder().max_capacity(10_000).time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10))).build(),
-        sessions: session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute, store.clone()),
+        sessions,
         store,
         claims: Mutex::new(HashMap::new()),
         settings,

@@ -44,7 +44,8 @@ pub async fn claim(
     let coupon_id = sent.map_err(ApiError::from_claim)?;
     tracing::info!(stock_id = %req.stock_id, "coupon claimed");
     app.wallets.invalidate(&session.openid).await?;
-    let coupon = match super::coupons::wallet(&app, &session.openid).await {
+    // Read again after the invalidation above, never what the session read along.
+    let coupon = match super::coupons::wallet(&app, &session.openid, None).await {
         Ok((wallet, _)) => wallet.coupons.iter().find(|c| c.id == coupon_id).cloned(),
         Err(_) => None,
     };

@@ -34,7 +34,7 @@ pub async fn list(session: Session, State(app): State<SharedApp>, ApiQuery(q): A
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::InvalidParameter(format!("limit: 取值范围为 1–{MAX_LIMIT}")));
     }
-    let (wallet, freshness) = wallet(&app, &session.openid).await?;
+    let (wallet, freshness) = session_wallet(&app, &session).await?;
     let now = now();
     let key = PageKey { tab, offset, limit, stale: freshness == Freshness::Stale };
     if let Some(body) = wallet.page(&key, now) {
@@ -94,14 +94,20 @@ pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source
             }
         }
     }
-    let (wallet, freshness) = wallet(&app, &session.openid).await?;
+    let (wallet, freshness) = session_wallet(&app, &session).await?;
     let coupon = wallet.coupons.iter().find(|c| c.source == source && c.id == id).ok_or(ApiError::NotFound)?;
     Ok(Json(CouponDetail { coupon: coupon.clone(), stale: freshness == Freshness::Stale }))
 }
 
-/// The user's whole wallet, from cache or upstream.
-pub async fn wallet(app: &SharedApp, openid: &str) -> Result<(std::sync::Arc<Wallet>, Freshness), ApiError> {
-    Ok(app.wallets.get_or_fetch(openid, || fetch_wallet(app, openid)).await?)
+/// The user's whole wallet, from cache or upstream (`known`: its version as read with the
+/// session, see `Session::read_along`).
+pub async fn wallet(app: &SharedApp, openid: &str, known: Option<Option<&[u8]>>) -> Result<(std::sync::Arc<Wallet>, Freshness), ApiError> {
+    Ok(app.wallets.get_or_fetch(openid, known, || fetch_wallet(app, openid)).await?)
+}
+
+/// [`wallet`] of the session's user, with what the session read along.
+async fn session_wallet(app: &SharedApp, session: &Session) -> Result<(std::sync::Arc<Wallet>, Freshness), ApiError> {
+    wallet(app, &session.openid, session.read_along.as_ref().map(Option::as_deref)).await
 }
 
 /// A 单品券 with the goods the merchant configured for its stock.

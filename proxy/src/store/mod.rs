@@ -40,10 +40,15 @@ pub trait Store: Send + Sync {
     /// Adds one to the counter at `key`, which expires `window` after its first count; the
     /// new count. Atomic across every client of the store.
     async fn increment(&self, key: &str, window: Duration) -> StoreResult<u64>;
-    /// [`Store::get`] of `key` and [`Store::increment`] of `counter`, in one round trip where
-    /// the store allows (every request reads its session and counts against its rate limit).
-    async fn get_and_increment(&self, key: &str, counter: &str, window: Duration) -> StoreResult<(Option<Vec<u8>>, u64)> {
-        Ok((self.get(key).await?, self.increment(counter, window).await?))
+    /// [`Store::get`] of each of `keys` and [`Store::increment`] of `counter`, in one round
+    /// trip where the store allows: every request reads its session (and, on Redis, its user's
+    /// wallet version, see `Sessions::reading_along`) and counts against its rate limit.
+    async fn get_all_and_increment(&self, keys: &[String], counter: &str, window: Duration) -> StoreResult<(Vec<Option<Vec<u8>>>, u64)> {
+        let mut values = Vec::with_capacity(keys.len());
+        for k in keys {
+            values.push(self.get(k).await?);
+        }
+        Ok((values, self.increment(counter, window).await?))
     }
     /// Whether the store answers now (for `/health`).
     async fn ping(&self) -> StoreResult<()>;

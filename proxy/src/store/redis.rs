@@ -101,16 +101,23 @@ impl Store for RedisStore {
         self.script(script, &[&self.k(key)], &[millis(window).to_string().as_bytes()]).await
     }
 
-    async fn get_and_increment(&self, key: &str, counter: &str, window: Duration) -> StoreResult<(Option<Vec<u8>>, u64)> {
-        // One atomic pipeline (no script to run): GET, INCR, and the window set on the first
+    async fn get_all_and_increment(&self, keys: &[String], counter: &str, window: Duration) -> StoreResult<(Vec<Option<Vec<u8>>>, u64)> {
+        // One atomic pipeline (no script to run): MGET, INCR, and the window set on the first
         // count only (PEXPIRE … NX, Redis 7).
         let counter = self.k(counter);
         let mut pipe = redis::pipe();
-        pipe.atomic().cmd("GET").arg(self.k(key)).cmd("INCR").arg(&counter).cmd("PEXPIRE").arg(&counter).arg(millis(window)).arg("NX").ignore();
+        let mget = pipe.atomic().cmd("MGET");
+        for k in keys {
+            mget.arg(self.k(k));
+        }
+        pipe.cmd("INCR").arg(&counter).cmd("PEXPIRE").arg(&counter).arg(millis(window)).arg("NX").ignore();
         let mut c = self.connection.clone();
-        let (value, count): (Option<Vec<u8>>, u64) =
+        let (values, count): (Vec<Option<Vec<u8>>>, u64) =
             tokio::time::timeout(self.timeout, pipe.query_async(&mut c)).await.map_err(|_| StoreError("Redis timed out".into()))?.map_err(unavailable)?;
-        Ok((value, count))
+        if values.len() != keys.len() {
+            return Err(StoreError(format!("MGET of {} keys answered {} values", keys.len(), values.len())));
+        }
+        Ok((values, count))
     }
 
     async fn ping(&self) -> StoreResult<()> {
