@@ -170,26 +170,31 @@ server=$!
 for _ in $(seq 100); do grep -q '^SHARED' "$out" && break; sleep 0.1; done
 read -r memory_page memory_cookie < <(sed -n 's/^MEMORY //p' "$out")
 read -r page_a page_b shared_cookie < <(sed -n 's/^SHARED //p' "$out")
-memory_out=$(run_wrk -H "Cookie: $memory_cookie" "$memory_page")
-wrk -t1 -c32 -d10s --latency -H "Cookie: $shared_cookie" "$page_a" >"$out.a" &
-wrk_a=$!
-wrk -t1 -c32 -d10s --latency -H "Cookie: $shared_cookie" "$page_b" >"$out.b"
-wait $wrk_a
-shared_rps=$(awk -v a="$(rps "$(cat "$out.a")")" -v b="$(rps "$(cat "$out.b")")" 'BEGIN { printf "%.0f", a + b }')
-shared_p99=$(p "$(cat "$out.b")" 99%)
+# Three rounds, one in memory then two on Redis in each: this 2-core machine's speed drifts by
+# a fifth over minutes, so the budget is held to the median of the three rounds' ratios.
 say ""
-say "| cached coupon page | req/s | p99 |"
-say "|---|---:|---:|"
-say "| one instance, in memory | $(rps "$memory_out") | $(p "$memory_out" 99%) |"
-say "| two instances on one Redis (wrk on each, summed) | $shared_rps | $(p "$(cat "$out.a")" 99%) / $shared_p99 |"
-ratio=$(awk -v s="$shared_rps" -v m="$(rps "$memory_out")" 'BEGIN { printf "%.2f", s / m }')
-say ""
-say "two on Redis / one in memory = $ratio"
-awk -v r="$ratio" 'BEGIN { exit !(r >= 0.5) }' || missed+=("two instances on Redis at $ratio of one in memory (< 0.5)")
-for f in "$out.a" "$out.b"; do
-  v=$(p "$(cat "$f")" 99%)
-  awk -v v="$v" 'BEGIN { ms = v; if (v ~ /us$/) ms = v / 1000; else if (v ~ /ms$/) ms = v + 0; else if (v ~ /s$/) ms = v * 1000; exit !(ms < 15) }' || missed+=("shared-state p99 $v ≥ 15 ms")
+say "| round | one instance in memory: req/s (p99) | two instances on one Redis, wrk on each: req/s summed (p99 of each) | ratio |"
+say "|---:|---:|---:|---:|"
+ratios=()
+for round in 1 2 3; do
+  memory_out=$(run_wrk -H "Cookie: $memory_cookie" "$memory_page")
+  wrk -t1 -c32 -d10s --latency -H "Cookie: $shared_cookie" "$page_a" >"$out.a" &
+  wrk_a=$!
+  wrk -t1 -c32 -d10s --latency -H "Cookie: $shared_cookie" "$page_b" >"$out.b"
+  wait $wrk_a
+  shared_rps=$(awk -v a="$(rps "$(cat "$out.a")")" -v b="$(rps "$(cat "$out.b")")" 'BEGIN { printf "%.0f", a + b }')
+  ratio=$(awk -v s="$shared_rps" -v m="$(rps "$memory_out")" 'BEGIN { printf "%.2f", s / m }')
+  ratios+=("$ratio")
+  say "| $round | $(rps "$memory_out") ($(p "$memory_out" 99%)) | $shared_rps ($(p "$(cat "$out.a")" 99%) / $(p "$(cat "$out.b")" 99%)) | $ratio |"
+  for f in "$out.a" "$out.b"; do
+    v=$(p "$(cat "$f")" 99%)
+    awk -v v="$v" 'BEGIN { ms = v; if (v ~ /us$/) ms = v / 1000; else if (v ~ /ms$/) ms = v + 0; else if (v ~ /s$/) ms = v * 1000; exit !(ms < 15) }' || missed+=("shared-state p99 $v ≥ 15 ms (round $round)")
+  done
 done
+ratio=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)
+say ""
+say "two on Redis / one in memory = $ratio (median of the three rounds)"
+awk -v r="$ratio" 'BEGIN { exit !(r >= 0.5) }' || missed+=("two instances on Redis at $ratio of one in memory (< 0.5)")
 kill $server $redis 2>/dev/null || true
 wait $server $redis 2>/dev/null || true
 rm -f "$out.a" "$out.b"
