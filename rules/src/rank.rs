@@ -6,7 +6,7 @@ use crate::discount::{evaluate_given, Order, Outcome, Reason};
 use crate::model::Coupon;
 use crate::money::Fen;
 use crate::time::BeijingTime;
-use crate::validity::{availability, span};
+use crate::validity::{availability_within, span};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,13 +46,14 @@ pub fn rank(coupons: &[Coupon], order: &Order, now: BeijingTime) -> Ranking {
     let mut not_applicable = Vec::new();
     let mut next_change: Option<BeijingTime> = None;
     for (index, coupon) in coupons.iter().enumerate() {
-        let availability = availability(coupon, now);
+        let span = span(coupon);
+        let availability = availability_within(coupon, span, now);
         if let Some(t) = availability.changes_at() {
             next_change = Some(next_change.map_or(t, |n| n.min(t)));
         }
         match evaluate_given(coupon, order, availability) {
             Outcome::Applies { saving } => {
-                let expiry = span(coupon).end.map_or(i64::MAX, BeijingTime::unix_millis);
+                let expiry = span.end.map_or(i64::MAX, BeijingTime::unix_millis);
                 applicable.push((Applicable { index, saving }, expiry));
             }
             Outcome::NotApplicable(reason) => not_applicable.push(NotApplicable { index, reason }),

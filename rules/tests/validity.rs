@@ -154,3 +154,19 @@ fn wallet_tabs_and_order() {
     assert_eq!(ids, ["soon", "later"], "usable first, soonest expiry first; the Wednesday-only one has no slot left");
     assert_eq!((counts.available, counts.used, counts.expired), (2, 1, 2));
 }
+
+#[test]
+fn availability_given_the_span_agrees_with_availability_for_every_kind_and_state() {
+    use coupon_rules::validity::availability_within;
+    let now = coupon_rules::BeijingTime::parse_rfc3339("2026-11-24T12:00:00+08:00").unwrap();
+    let coupons = coupon_rules::sample::mixed_coupons(2_000, now);
+    let mut states = std::collections::HashSet::new();
+    for hours in [-30 * 24, -5, 0, 7, 50, 24 * 40] {
+        let at = now.plus_millis(hours * 3_600_000);
+        for c in &coupons {
+            states.insert(format!("{:?}", c.state));
+            assert_eq!(availability_within(c, span(c), at), availability(c, at), "{c:?} at {at:?}");
+        }
+    }
+    assert!(states.len() >= 3, "the sample covers used, expired and available coupons: {states:?}");
+}
