@@ -114,7 +114,10 @@ impl Sessions {
         let minute = (crate::api::now().unix_millis() / 60_000).to_string();
         let known = self.read_along.as_ref().and_then(|r| r.openids.get(&id).map(|openid| ((r.key)(&openid), openid)));
         let mut keys = vec![key(&["session", &id])];
-        keys.extend(known.as_ref().map(|(k, _)| k.clone()));
+        let known = known.map(|(along, openid)| {
+            keys.push(along);
+            openid
+        });
         let (mut values, count) = self.store.get_all_and_increment(&keys, &key(&["rate", &id, &minute]), Duration::from_secs(120)).await?;
         let along = if known.is_some() { values.pop() } else { None };
         let stored = values.pop().flatten().ok_or_else(unauthenticated)?;
@@ -127,7 +130,7 @@ impl Sessions {
             return Err(ApiError::RateLimited);
         }
         let read_along = match (&self.read_along, known) {
-            (_, Some((_, openid))) if openid == record.openid => along,
+            (_, Some(openid)) if openid == record.openid => along,
             (Some(r), _) => {
                 r.openids.insert(id.clone(), record.openid.clone());
                 None
