@@ -74,6 +74,13 @@ if [[ ! -f e2e/axe/node_modules/axe-core/axe.min.js ]]; then
   npm ci --prefix e2e/axe --no-audit --no-fund --silent
 fi
 
+# 5c. terser from the npm registry, at the version scripts/terser/package-lock.json pins: the
+#     trunk hook (scripts/post-build.py) minifies the wasm-bindgen JavaScript of release builds.
+if [[ ! -x scripts/terser/node_modules/.bin/terser ]]; then
+  say "installing terser (npm)"
+  npm ci --prefix scripts/terser --no-audit --no-fund --silent
+fi
+
 # 6. Every crate, so that trunk's offline cargo build finds them.
 cargo fetch --quiet
 say "ready"

@@ -10,6 +10,7 @@ echo "== lint: rustfmt and clippy (native crates, and the widget on wasm32)"
 cargo fmt --all --check
 cargo clippy --workspace --exclude coupon-widget --exclude size-floor --all-targets -- -D warnings
 cargo clippy -p coupon-widget -p size-floor --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy -p coupon-codes --features module --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 echo "== building the widget (release) for the end-to-end tests"
 trunk build --release

@@ -12,7 +12,7 @@
 //! `cw:select`, `cw:entrance`, `cw:claim`, `cw:error`. It defines no globals.
 
 pub mod api;
-pub mod code128;
+pub mod codes;
 pub mod components;
 pub mod events;
 pub mod i18n;
@@ -233,6 +233,7 @@ impl WidgetHandle {
 #[wasm_bindgen]
 pub fn mount(el: web_sys::HtmlElement, options: JsValue) -> Result<WidgetHandle, JsError> {
     let options = Options::from_js(&options).map_err(|e| JsError::new(&e))?;
+    codes::offer(&el);
     let mounted = mount_into(el, options);
     let id = NEXT_HANDLE.with(|n| {
         n.set(n.get() + 1);
@@ -254,6 +255,7 @@ pub fn start() {
         }
         el.set_attribute("data-coupon-mounted", "").ok();
         api::offer_early(&el);
+        codes::offer(&el);
         let mounted = mount_into(el.clone(), Options::from_element(&el));
         follow_order_attributes(&el, mounted.order);
         std::mem::forget(mounted);

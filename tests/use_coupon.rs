@@ -41,6 +41,7 @@ fn render(coupon: Coupon, options: Options) -> web_sys::HtmlElement {
 #[wasm_bindgen_test]
 async fn offline_opens_a_sheet_whose_qr_code_decodes_to_the_coupon_code() {
     let host = render(seed(UseMethod::Offline), Options::default());
+    offer_codes(&host, 0);
     let uses = record_events(&host, "cw:use");
     click(&host, ".cw-card__use");
     tick().await;
@@ -51,6 +52,22 @@ async fn offline_opens_a_sheet_whose_qr_code_decodes_to_the_coupon_code() {
     assert_eq!(uses.borrow().len(), 1);
     assert_eq!(uses.borrow()[0]["method"], "offline");
     assert_eq!(uses.borrow()[0]["code"], "123446565767");
+}
+
+#[wasm_bindgen_test]
+async fn a_codes_module_that_fails_to_load_is_said_and_tried_again_on_retry() {
+    let host = render(seed(UseMethod::Offline), Options::default());
+    offer_codes(&host, 1);
+    click(&host, ".cw-card__use");
+    tick().await;
+    let sheet = find(&host, "[role=dialog]");
+    assert!(sheet.query_selector("svg.cw-qr").unwrap().is_none());
+    assert!(text(&sheet, "[role=alert]").contains("二维码未能加载"), "the user is told: {}", sheet.inner_html());
+    assert_eq!(text(&sheet, ".cw-code"), "1234 4656 5767", "the code stays readable");
+    click(&sheet, "[role=alert] button");
+    tick().await;
+    assert!(sheet.query_selector("[role=alert]").unwrap().is_none());
+    assert_eq!(decode_qr(&find(&sheet, "svg.cw-qr")).await, "123446565767", "the second load draws the code");
 }
 
 #[wasm_bindgen_test]
@@ -192,24 +209,6 @@ async fn the_detail_sheet_shows_every_rule_and_the_entrances() {
         "the host gets the ids to open"
     );
     assert!(entrances.borrow().iter().all(|e| e["coupon_id"] == "123446565767"));
-}
-
-#[wasm_bindgen_test]
-fn code128_table_and_checksum() {
-    let patterns = coupon_widget::code128::patterns();
-    let mut seen = std::collections::HashSet::new();
-    for (value, p) in patterns.iter().enumerate() {
-        let w: Vec<u32> = p.bytes().map(|b| u32::from(b - b'0')).collect();
-        let modules: u32 = w.iter().sum();
-        assert_eq!(modules, if value == 106 { 13 } else { 11 }, "symbol {value}");
-        let bars: u32 = w.iter().step_by(2).sum();
-        assert_eq!(bars % 2, 0, "symbol {value}: Code 128 bars always cover an even number of modules");
-        assert!(seen.insert(*p), "symbol {value} repeats");
-    }
-    // Start C, the six digit pairs, then (105 + 1·12 + 2·34 + 3·46 + 4·56 + 5·57 + 6·67) mod 103 = 101.
-    assert_eq!(coupon_widget::code128::symbols("123446565767").unwrap(), vec![105, 12, 34, 46, 56, 57, 67, 101]);
-    assert_eq!(coupon_widget::code128::symbols("SBX1").unwrap()[0], 104, "letters use code set B");
-    assert!(coupon_widget::code128::symbols("券").is_none());
 }
 
 /// Draws the SVG into a canvas and decodes it as a camera would.

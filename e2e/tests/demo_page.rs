@@ -67,6 +67,33 @@ async fn the_page_downloads_each_file_once_and_asks_for_its_coupons_once() {
     assert_eq!(log.matching("/api/v1/coupons"), ["/api/v1/coupons?tab=available&offset=0&limit=50"], "as the proxy saw them");
     // The wasm is the largest file by far: never downloaded twice.
     assert_eq!(log.matching("/coupon-widget-").len(), 2, "the JS and the wasm, once each: {:?}", log.matching("/"));
+    // The QR code and barcode encoders wait until a use sheet shows a code.
+    assert_eq!(log.matching("/coupon-codes-"), Vec::<String>::new(), "nothing of the codes module on the first screen");
+    for _ in 0..2 {
+        use_at_the_till(&browser, "满100减20").await;
+        browser.wait_for(".cw-use--offline svg.cw-qr path").await;
+        browser.wait_for(".cw-use--offline svg.cw-barcode path").await;
+        browser.client.execute("document.querySelector('.cw-sheet__close').click()", vec![]).await.unwrap();
+        browser.wait_for_count(".cw-sheet", 0).await;
+    }
+    assert_eq!(log.matching("/coupon-codes-").len(), 2, "its JS and its wasm, once each, for both sheets: {:?}", log.matching("/"));
     browser.close().await;
     proxy.shutdown().await;
+}
+
+/// Scrolls the wallet to the card named `name` and taps its use button (an OFF_LINE coupon:
+/// its sheet shows the code to scan).
+async fn use_at_the_till(browser: &Browser, name: &str) {
+    let script = "const [name, done] = arguments;
+        let y = 0; scrollTo(0, 0);
+        const step = () => {
+          const button = [...document.querySelectorAll('#wallet article.cw-card')].find(c => c.getAttribute('aria-label') === name)?.querySelector('.cw-card__use');
+          if (button) { button.click(); return done(true); }
+          if (y >= document.documentElement.scrollHeight) return done(false);
+          y += innerHeight / 2; scrollTo(0, y);
+          requestAnimationFrame(() => requestAnimationFrame(step));
+        };
+        step();";
+    let tapped = browser.client.execute_async(script, vec![name.into()]).await.expect("scrolls through the wallet");
+    assert_eq!(tapped, serde_json::Value::Bool(true), "{name} is in the wallet");
 }

@@ -5,12 +5,13 @@ use coupon_e2e::start_proxy;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
 use std::path::PathBuf;
 
+/// The widget's file in `dist/` whose name ends with `suffix`.
 fn dist_file(suffix: &str) -> (String, Vec<u8>) {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
     let name = std::fs::read_dir(&dist)
         .expect("dist/ is built")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .find(|n| n.ends_with(suffix))
+        .find(|n| n.starts_with("coupon-widget-") && n.ends_with(suffix))
         .unwrap_or_else(|| panic!("no *{suffix} in dist/"));
     let bytes = std::fs::read(dist.join(&name)).unwrap();
     (name, bytes)

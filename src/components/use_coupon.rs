@@ -1,7 +1,7 @@
 //! What 立即使用 does, per use method. Every tap is reported to the host page (`cw:use`), and
 //! every tap shows the user something: a tap is never silently lost.
 
-use super::codes::{Barcode, QrCode};
+use super::codes::Codes;
 use crate::events::{emit, Use};
 use crate::i18n::t;
 use crate::Options;
@@ -63,8 +63,7 @@ pub fn UseSheetBody(coupon: Coupon, lang: Lang) -> impl IntoView {
         UseMethod::Offline => view! {
             <div class="cw-use cw-use--offline">
                 <p class="cw-use__hint">{t(lang, "请向店员出示券码", "Show this code at the till")}</p>
-                <QrCode text=coupon.id.clone() label=t(lang, "券码二维码", "Coupon QR code").to_owned()/>
-                <Barcode text=coupon.id.clone() label=t(lang, "券码条形码", "Coupon barcode").to_owned()/>
+                <Codes text=coupon.id.clone() lang=lang/>
                 <p class="cw-code" aria-label=t(lang, "券码", "Code")>{grouped(&coupon.id)}</p>
             </div>
         }

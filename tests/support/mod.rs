@@ -132,3 +132,30 @@ pub fn respond(status: u16, body: &str) -> String {
         serde_json::to_string(body).unwrap()
     )
 }
+
+/// Offers the widget a codes module the way the page's loader does (a function on the host
+/// element resolving to the module's exports), its exports backed by `coupon_codes` itself.
+/// `fails`: the first `fails` loads reject, as a lost connection would.
+pub fn offer_codes(host: &Element, fails: u32) {
+    use wasm_bindgen::closure::Closure;
+    let exports = js_sys::Object::new();
+    let json = |d: Option<coupon_codes::Drawing>| d.map(|d| serde_json::to_string(&d).unwrap());
+    let qr = Closure::<dyn Fn(String) -> Option<String>>::new(move |text: String| json(coupon_codes::qr(&text)));
+    let barcode = Closure::<dyn Fn(String) -> Option<String>>::new(move |text: String| json(coupon_codes::barcode(&text)));
+    js_sys::Reflect::set(&exports, &"qr".into(), qr.as_ref()).unwrap();
+    js_sys::Reflect::set(&exports, &"barcode".into(), barcode.as_ref()).unwrap();
+    qr.forget();
+    barcode.forget();
+    let left = std::cell::Cell::new(fails);
+    let load = Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
+        if left.get() > 0 {
+            left.set(left.get() - 1);
+            js_sys::Promise::reject(&JsValue::from_str("network"))
+        } else {
+            js_sys::Promise::resolve(&JsValue::from(&exports))
+        }
+    });
+    js_sys::Reflect::set(host, &coupon_widget::codes::CODES_PROPERTY.into(), load.as_ref()).unwrap();
+    load.forget();
+    coupon_widget::codes::offer(host);
+}

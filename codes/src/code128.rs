@@ -1,6 +1,6 @@
-//! Code 128 barcodes for the OFF_LINE sheet, drawn by the widget itself (no network, no
-//! image service). Code set C packs digit pairs (coupon codes are usually digits); code set
-//! B covers printable ASCII.
+//! Code 128 barcodes for the OFF_LINE sheet, encoded here (no network, no image service).
+//! Code set C packs digit pairs (coupon codes are usually digits); code set B covers
+//! printable ASCII.
 
 /// Bar and space widths (in modules) of symbol values 0..=106; 103–105 start A/B/C, 106 stop.
 const PATTERNS: [&str; 107] = [
