@@ -174,10 +174,14 @@ mod tests {
     use super::is_hashed_asset;
 
     #[test]
-    fn hashed_assets_are_the_files_trunk_names_by_content() {
+    fn hashed_assets_are_the_files_named_by_content() {
         assert!(is_hashed_asset("/coupon-widget-18111faa099a4b66.js"));
         assert!(is_hashed_asset("/coupon-widget-18111faa099a4b66_bg.wasm"));
         assert!(is_hashed_asset("/widget-f2aa55bbdba26e19.css"));
+        // The codes module, named by content in scripts/post-build.py.
+        assert!(is_hashed_asset("/coupon-codes-023c90fcff5e9c97.js"));
+        assert!(is_hashed_asset("/coupon-codes-023c90fcff5e9c97_bg.wasm"));
+        assert!(!is_hashed_asset("/coupon-codes_bg.wasm"));
         assert!(!is_hashed_asset("/demo.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/"));
