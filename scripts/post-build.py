@@ -109,6 +109,7 @@ def write_loader(codes_js, codes_wasm):
     html = html.replace(csp, "%s 'sha256-%s'" % (csp, digest))
     open(index, "w", encoding="utf-8").write(html)
 
+
 def name_codes_module():
     """Trunk builds the codes module as a 'worker' (it allows one main module) and names its
     files `coupon-codes.js` and `coupon-codes_bg.wasm`. Gives them names that change with their
