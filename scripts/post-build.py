@@ -90,11 +90,13 @@ def write_loader(codes_js, codes_wasm):
         sys.exit("post-build: trunk's loader no longer names the JS and the wasm as expected")
     preloads = [t for t in re.findall(r"<link[^>]*>", html) if ".wasm" in t and re.search(r'rel="?preload\b', t)]
     preload = preloads[0] if preloads else None
+    # The codes module's files are beside the widget's.
+    beside = js.group(1).rsplit("/", 1)[0] + "/"
     code = LOADER % {
         "wasm": json.dumps(wasm.group(1)),
         "js": json.dumps(js.group(1)),
-        "codes_js": json.dumps(os.path.dirname(js.group(1)).rstrip("/") + "/" + codes_js),
-        "codes_wasm": json.dumps(os.path.dirname(js.group(1)).rstrip("/") + "/" + codes_wasm),
+        "codes_js": json.dumps(beside + codes_js),
+        "codes_wasm": json.dumps(beside + codes_wasm),
     }
     # Inline, so that it runs as the parser reaches it: an external loader waits a round trip
     # for itself and then for a main thread busy with the page (on the phone profile it started
@@ -129,8 +131,18 @@ def name_codes_module():
     return new_js, new_wasm
 
 
-# The wasm features index.html's wasm-opt runs with (see .cargo/config.toml).
-WASM_FEATURES = ["--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals", "--enable-nontrapping-float-to-int", "--enable-multivalue"]
+def widget_wasm_opt_params():
+    """The wasm-opt parameters index.html gives the widget (the wasm's features among them),
+    read from the source page, so that they are written once."""
+    source = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "index.html"), encoding="utf-8").read()
+    params = re.findall(r'<link data-trunk rel="rust"(?![^>]*\bhref=)[^>]*\bdata-wasm-opt-params="([^"]*)"', source)
+    if len(params) != 1:
+        sys.exit("post-build: index.html no longer gives the widget's wasm-opt parameters as expected")
+    return params[0].split()
+
+
+# How the glue uses one of the wasm's exports.
+EXPORT_USE = re.compile(r"\bwasm\.([A-Za-z0-9_$]+)")
 
 
 def minify_wasm_names():
@@ -143,7 +155,7 @@ def minify_wasm_names():
     defined by the glue, and every export the glue uses is the wasm's."""
     [wasm] = [n for n in os.listdir(staging) if re.fullmatch(r"coupon-widget-[0-9a-f]{16}_bg\.wasm", n)]
     wasm, js = os.path.join(staging, wasm), os.path.join(staging, wasm.replace("_bg.wasm", ".js"))
-    renamed = subprocess.run(["wasm-opt", wasm, "-O1", "--minify-imports-and-exports-and-modules", *WASM_FEATURES, "-o", wasm],
+    renamed = subprocess.run(["wasm-opt", wasm, "-O1", "--minify-imports-and-exports-and-modules", *widget_wasm_opt_params(), "-o", wasm],
                              capture_output=True, text=True, check=True).stdout
     names = dict(line.split(" => ") for line in renamed.splitlines() if " => " in line)
     glue = open(js, encoding="utf-8").read()
@@ -152,12 +164,12 @@ def minify_wasm_names():
         sys.exit("post-build: the glue no longer hands the wasm one import object as expected")
     glue = glue.replace('"%s": import0,' % module[0], '"a": import0,')
     glue = re.sub(r"^(        )([A-Za-z0-9_$]+)(: function\()", lambda m: m.group(1) + json.dumps(names.get(m.group(2), m.group(2))) + m.group(3), glue, flags=re.M)
-    glue = re.sub(r"\bwasm\.([A-Za-z0-9_$]+)", lambda m: "wasm." + names.get(m.group(1), m.group(1)), glue)
+    glue = EXPORT_USE.sub(lambda m: "wasm." + names.get(m.group(1), m.group(1)), glue)
     text = subprocess.run(["wasm-dis", wasm], capture_output=True, text=True, check=True).stdout
     imports = set(re.findall(r'^ \(import "([^"]+)" "([^"]+)"', text, re.M))
     exports = set(re.findall(r'^ \(export "([^"]+)"', text, re.M))
     defined = {("a", k) for k in re.findall(r'^        "([^"]+)": function\(', glue, re.M)}
-    used = set(re.findall(r"\bwasm\.([A-Za-z0-9_$]+)", glue))
+    used = set(EXPORT_USE.findall(glue))
     if not imports or imports - defined or used - exports:
         sys.exit("post-build: after renaming, the glue and the wasm disagree: %s" % sorted((imports - defined) | {("export", u) for u in used - exports}))
     open(js, "w", encoding="utf-8").write(glue)

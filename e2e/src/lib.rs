@@ -182,21 +182,36 @@ impl Browser {
         self.client.execute("document.querySelector('.cw-more').scrollIntoView()", vec![]).await.expect("scrolls");
     }
 
-    /// The text of every element matching `css` that appears while the page is scrolled from
-    /// top to bottom, half a screen per two frames (windowed lists draw rows as they near the
-    /// screen), in order of first appearance.
-    pub async fn all_texts_while_scrolling(&self, css: &str) -> Vec<String> {
-        let script = "const [css, done] = arguments; const seen = [];
+    /// Scrolls the page from top to bottom, half a screen per two frames (windowed lists draw
+    /// rows as they near the screen), calling `visit` at each stop: a JavaScript function
+    /// `(arg, atBottom) => value` that returns `undefined` to go on. Gives back the first other
+    /// value it returns, or `null` when it reached the bottom without one (the page is then
+    /// scrolled back to the top).
+    pub async fn scroll_through(&self, visit: &str, arg: serde_json::Value) -> serde_json::Value {
+        let script = format!(
+            "const [arg, done] = arguments; const visit = {visit};
             let y = 0; scrollTo(0, 0);
-            const step = () => {
-              document.querySelectorAll(css).forEach(e => { if (!seen.includes(e.textContent)) seen.push(e.textContent); });
-              if (y >= document.documentElement.scrollHeight) { scrollTo(0, 0); return done(seen); }
+            const step = () => {{
+              const bottom = y >= document.documentElement.scrollHeight;
+              const found = visit(arg, bottom);
+              if (found !== undefined) return done(found);
+              if (bottom) {{ scrollTo(0, 0); return done(null); }}
               y += innerHeight / 2; scrollTo(0, y);
               requestAnimationFrame(() => requestAnimationFrame(step));
-            };
-            requestAnimationFrame(step);";
-        let texts = self.client.execute_async(script, vec![css.into()]).await.expect("scrolls through the page");
-        serde_json::from_value(texts).expect("a list of texts")
+            }};
+            requestAnimationFrame(step);"
+        );
+        self.client.execute_async(&script, vec![arg]).await.expect("scrolls through the page")
+    }
+
+    /// The text of every element matching `css` that appears while the page is scrolled from
+    /// top to bottom, in order of first appearance.
+    pub async fn all_texts_while_scrolling(&self, css: &str) -> Vec<String> {
+        let collect = "(() => { const seen = []; return (css, bottom) => {
+              document.querySelectorAll(css).forEach(e => { if (!seen.includes(e.textContent)) seen.push(e.textContent); });
+              return bottom ? seen : undefined;
+            }; })()";
+        serde_json::from_value(self.scroll_through(collect, css.into()).await).expect("a list of texts")
     }
 
     pub async fn close(self) {

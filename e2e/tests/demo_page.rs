@@ -84,16 +84,11 @@ async fn the_page_downloads_each_file_once_and_asks_for_its_coupons_once() {
 /// Scrolls the wallet to the card named `name` and taps its use button (an OFF_LINE coupon:
 /// its sheet shows the code to scan).
 async fn use_at_the_till(browser: &Browser, name: &str) {
-    let script = "const [name, done] = arguments;
-        let y = 0; scrollTo(0, 0);
-        const step = () => {
-          const button = [...document.querySelectorAll('#wallet article.cw-card')].find(c => c.getAttribute('aria-label') === name)?.querySelector('.cw-card__use');
-          if (button) { button.click(); return done(true); }
-          if (y >= document.documentElement.scrollHeight) return done(false);
-          y += innerHeight / 2; scrollTo(0, y);
-          requestAnimationFrame(() => requestAnimationFrame(step));
-        };
-        step();";
-    let tapped = browser.client.execute_async(script, vec![name.into()]).await.expect("scrolls through the wallet");
+    let tap = "(name) => {
+          const card = [...document.querySelectorAll('#wallet article.cw-card')].find(c => c.getAttribute('aria-label') === name);
+          const button = card?.querySelector('.cw-card__use');
+          if (button) { button.click(); return true; }
+        }";
+    let tapped = browser.scroll_through(tap, name.into()).await;
     assert_eq!(tapped, serde_json::Value::Bool(true), "{name} is in the wallet");
 }
