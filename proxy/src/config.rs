@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 pub use coupon_rules::api::ClaimableStock;
+use coupon_wechatpay::{ApiV3Key, Certificate, KeySet, PublicKey};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -75,12 +76,34 @@ pub struct Options {
     /// PEM file of the merchant private key (apiclient_key.pem).
     #[arg(long, env = "COUPON_PROXY_MERCHANT_KEY_FILE")]
     pub merchant_key_file: Option<PathBuf>,
-    /// PEM file of WeChat Pay's platform public key or certificate.
+    /// PEM file of a WeChat Pay platform certificate (平台证书, `wechatpay_<serial>.pem`); its
+    /// serial and validity are read from it; repeatable.
+    #[arg(long = "platform-cert-file", env = "COUPON_PROXY_PLATFORM_CERT_FILES", value_delimiter = ',')]
+    pub platform_cert_files: Option<Vec<PathBuf>>,
+    /// PEM file of the WeChat Pay public key (微信支付公钥, `pub_key.pem`).
+    #[arg(long, env = "COUPON_PROXY_WECHATPAY_PUBLIC_KEY_FILE")]
+    pub wechatpay_public_key_file: Option<PathBuf>,
+    /// Id of that public key (`PUB_KEY_ID_…`), as the merchant platform shows it.
+    #[arg(long, env = "COUPON_PROXY_WECHATPAY_PUBLIC_KEY_ID")]
+    pub wechatpay_public_key_id: Option<String>,
+    /// The merchant's APIv3 key (APIv3 密钥, 32 bytes): downloads and refreshes the platform
+    /// certificates (`GET /v3/certificates`), so that a rotation needs no restart.
+    #[arg(long, env = "COUPON_PROXY_APIV3_KEY", hide_env_values = true)]
+    pub apiv3_key: Option<String>,
+    /// How often the platform certificates are downloaded again, in seconds, with up to a tenth
+    /// of jitter [default: 14400].
+    #[arg(long, env = "COUPON_PROXY_CERTIFICATE_REFRESH_SECS")]
+    pub certificate_refresh_secs: Option<u64>,
+    /// Older form of the two options above: a platform public key or certificate PEM ...
     #[arg(long, env = "COUPON_PROXY_PLATFORM_KEY_FILE")]
     pub platform_key_file: Option<PathBuf>,
-    /// Serial (Wechatpay-Serial) of that platform key or certificate.
+    /// ... and its serial (`PUB_KEY_ID_…` for a public key).
     #[arg(long, env = "COUPON_PROXY_PLATFORM_SERIAL")]
     pub platform_serial: Option<String>,
+    /// WeChat Pay's backup API domain, tried once when the primary cannot be reached or times
+    /// out [live default: https://api2.mch.weixin.qq.com; sandbox: none; `none` turns it off].
+    #[arg(long, env = "COUPON_PROXY_UPSTREAM_BACKUP")]
+    pub upstream_backup: Option<String>,
     /// Base URL of WeChat's OAuth API (the code → openid exchange) [default: https://api.weixin.qq.com].
     #[arg(long, env = "COUPON_PROXY_OAUTH_API")]
     pub oauth_api: Option<String>,
@@ -170,8 +193,14 @@ impl Options {
             appid: self.appid.or(f.appid),
             merchant_serial: self.merchant_serial.or(f.merchant_serial),
             merchant_key_file: self.merchant_key_file.or(f.merchant_key_file),
+            platform_cert_files: self.platform_cert_files.or(f.platform_cert_files),
+            wechatpay_public_key_file: self.wechatpay_public_key_file.or(f.wechatpay_public_key_file),
+            wechatpay_public_key_id: self.wechatpay_public_key_id.or(f.wechatpay_public_key_id),
+            apiv3_key: self.apiv3_key.or(f.apiv3_key),
+            certificate_refresh_secs: self.certificate_refresh_secs.or(f.certificate_refresh_secs),
             platform_key_file: self.platform_key_file.or(f.platform_key_file),
             platform_serial: self.platform_serial.or(f.platform_serial),
+            upstream_backup: self.upstream_backup.or(f.upstream_backup),
             oauth_api: self.oauth_api.or(f.oauth_api),
             app_secret: self.app_secret.or(f.app_secret),
             session_secret: self.session_secret.or(f.session_secret),
@@ -241,8 +270,12 @@ pub struct Settings {
     pub appid: String,
     pub merchant_serial: String,
     pub merchant_key_pem: String,
-    pub platform_key_pem: String,
-    pub platform_serial: String,
+    /// Every key WeChat Pay may sign with, by serial; refreshed at run time with the APIv3 key.
+    pub platform_keys: KeySet,
+    pub apiv3_key: Option<ApiV3Key>,
+    pub certificate_refresh: Duration,
+    /// WeChat Pay's backup domain, for one retry when the primary cannot be reached.
+    pub upstream_backup: Option<String>,
     pub oauth_api: String,
     pub app_secret: Option<String>,
     pub session_secret: Vec<u8>,
@@ -306,8 +339,10 @@ pub struct DevUpstream {
     pub appid: String,
     pub merchant_serial: String,
     pub merchant_key_pem: String,
-    pub platform_key_pem: String,
-    pub platform_serial: String,
+    /// The platform's public key and its id, and the APIv3 key its certificates open with.
+    pub public_key_pem: String,
+    pub public_key_id: String,
+    pub apiv3_key: String,
     pub session_secret: String,
     pub users: Vec<coupon_rules::api::DevUser>,
     pub claimable_stocks: Vec<ClaimableStock>,
@@ -321,12 +356,19 @@ pub struct DevUpstream {
 pub mod test_identities {
     pub const MCHIDS: [&str; 1] = ["1900000109"];
     pub const APPIDS: [&str; 1] = ["wx8888888888888888"];
-    pub const SERIALS: [&str; 2] = ["TEST-ONLY-MERCHANT-SERIAL", "PUB_KEY_ID_TEST_ONLY_SANDBOX"];
-    /// The sandbox's merchant key pair, then its platform key pair (and any certificate of it).
-    pub const KEY_FINGERPRINTS: [&str; 2] =
-        ["4913fb3cac09bda40dc1dfed497b0be987e6819b579fda4aeea8782abf6cf853", "913255236209f76400d4e70a796c2b3a99c240b08f648c6f22892307c0dc335f"];
+    pub const SERIALS: [&str; 4] =
+        ["TEST-ONLY-MERCHANT-SERIAL", "PUB_KEY_ID_TEST_ONLY_SANDBOX", "3F5A2C0E1B2D4F6071829304A5B6C7D8E9F0A1B2", "4B6C8D0E2F3A5B7C9D1E3F5A7B9C1D3E5F7A9B1C"];
+    /// The sandbox's merchant key pair, its public key, then its two platform certificates' keys.
+    pub const KEY_FINGERPRINTS: [&str; 4] = [
+        "4913fb3cac09bda40dc1dfed497b0be987e6819b579fda4aeea8782abf6cf853",
+        "913255236209f76400d4e70a796c2b3a99c240b08f648c6f22892307c0dc335f",
+        "a47d78d5a577aa2966b90a2e4968a62da83e400f9ed8bf08bd9d216fead408f1",
+        "4587c4703f4d216a491292b54ee9e84f93647a969310c7fefeb0b4babbb1bfb0",
+    ];
     /// SHA-256 of the sandbox's session secret, hex.
     pub const SESSION_SECRET_SHA256: &str = "9bd1296e62aec12eabd16529258e2f74c1671a79574df8d46097644f662298ac";
+    /// SHA-256 of the sandbox's APIv3 key, hex.
+    pub const APIV3_KEY_SHA256: &str = "b95b86ce4f8b6d332b0fac94ae52607de670281bc157b4d78f6a74f2dad47802";
 }
 
 pub use coupon_wechatpay::sha256_hex;
@@ -344,19 +386,86 @@ fn refuse_test_identities(s: &Settings) -> Result<(), String> {
     if t::SERIALS.contains(&s.merchant_serial.as_str()) {
         return refuse("merchant certificate serial");
     }
-    if t::SERIALS.contains(&s.platform_serial.as_str()) {
+    if s.platform_keys.keys().any(|(serial, _)| t::SERIALS.contains(&serial)) {
         return refuse("platform serial");
     }
     let merchant = coupon_wechatpay::PrivateKey::from_pem(&s.merchant_key_pem).map_err(|e| format!("merchant key: {e}"))?;
     if t::KEY_FINGERPRINTS.contains(&merchant.fingerprint().as_str()) {
         return refuse("merchant key");
     }
-    let platform = coupon_wechatpay::PublicKey::from_pem(&s.platform_key_pem).map_err(|e| format!("platform key: {e}"))?;
-    if t::KEY_FINGERPRINTS.contains(&platform.fingerprint().as_str()) {
+    if s.platform_keys.keys().any(|(_, key)| t::KEY_FINGERPRINTS.contains(&key.fingerprint().as_str())) {
         return refuse("platform key or certificate");
     }
     if sha256_hex(&s.session_secret) == t::SESSION_SECRET_SHA256 {
         return refuse("session secret");
+    }
+    if s.apiv3_key.as_ref().is_some_and(|k| k.sha256_hex() == t::APIV3_KEY_SHA256) {
+        return refuse("APIv3 key");
+    }
+    Ok(())
+}
+
+/// The keys WeChat Pay's answers are checked with, from every way of giving them: certificates,
+/// the public key with its id, the older key-and-serial pair, or (sandbox mode) the sandbox's.
+fn platform_keys(o: &Options, dev: Option<&DevUpstream>) -> Result<(KeySet, Option<ApiV3Key>), String> {
+    let read = |p: &PathBuf, what: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()));
+    let mut keys = KeySet::default();
+    for path in o.platform_cert_files.iter().flatten() {
+        let cert = Certificate::from_pem(&read(path, "platform certificate")?).map_err(|e| format!("--platform-cert-file {}: {e}", path.display()))?;
+        keys.add_certificate(cert);
+    }
+    match (&o.wechatpay_public_key_file, &o.wechatpay_public_key_id) {
+        (Some(path), Some(id)) if id.starts_with(coupon_wechatpay::PUBLIC_KEY_ID_PREFIX) => {
+            keys.set_public_key(id, PublicKey::from_pem(&read(path, "WeChat Pay public key")?).map_err(|e| format!("--wechatpay-public-key-file: {e}"))?);
+        }
+        (Some(_), Some(id)) => return Err(format!("--wechatpay-public-key-id {id:?}: a WeChat Pay public key id starts with PUB_KEY_ID_")),
+        (Some(_), None) | (None, Some(_)) => return Err("--wechatpay-public-key-file and --wechatpay-public-key-id go together".into()),
+        (None, None) => {}
+    }
+    match (&o.platform_key_file, &o.platform_serial) {
+        (Some(path), Some(serial)) => {
+            let pem = read(path, "platform key")?;
+            // A certificate of that serial is held with its validity; anything else, as before,
+            // as a key answers under that serial are checked with.
+            match Certificate::from_pem(&pem) {
+                Ok(cert) if cert.serial.eq_ignore_ascii_case(serial) => keys.add_certificate(cert),
+                _ => keys.add_key(serial, PublicKey::from_pem(&pem).map_err(|e| format!("platform key: {e}"))?),
+            }
+        }
+        (Some(_), None) | (None, Some(_)) => return Err("--platform-key-file and --platform-serial go together".into()),
+        (None, None) => {}
+    }
+    let apiv3 = o.apiv3_key.as_deref().or(dev.map(|d| d.apiv3_key.as_str())).map(ApiV3Key::new).transpose().map_err(|e| format!("--apiv3-key: {e}"))?;
+    if let Some(d) = dev.filter(|_| keys.keys().next().is_none()) {
+        keys.set_public_key(&d.public_key_id, PublicKey::from_pem(&d.public_key_pem)?);
+    }
+    Ok((keys, apiv3))
+}
+
+/// Refuses the platform key set that cannot work: nothing to verify with, the merchant's own
+/// key or serial in place of the platform's, or only certificates that have expired.
+fn check_platform_keys(keys: &KeySet, can_download: bool, merchant_key_pem: &str, merchant_serial: &str) -> Result<(), String> {
+    if keys.keys().next().is_none() && !can_download {
+        return Err("no WeChat Pay platform key: give --wechatpay-public-key-file with --wechatpay-public-key-id, or --platform-cert-file, or --apiv3-key to download the certificates".into());
+    }
+    let merchant = coupon_wechatpay::PrivateKey::from_pem(merchant_key_pem).map_err(|e| format!("merchant key: {e}"))?.fingerprint();
+    for (serial, key) in keys.keys() {
+        if key.fingerprint() == merchant {
+            return Err(format!(
+                "the platform key {serial} is the merchant's own key (apiclient_cert.pem?): give WeChat Pay's platform certificate or public key, which the merchant platform or GET /v3/certificates provides"
+            ));
+        }
+        if serial.eq_ignore_ascii_case(merchant_serial) {
+            return Err(format!("the platform serial {serial} is the merchant's own certificate serial (--merchant-serial): give WeChat Pay's"));
+        }
+    }
+    let now = coupon_wechatpay::unix_now();
+    if !can_download && !keys.has_usable_key(now) {
+        let serials: Vec<&str> = keys.certificates().map(|c| c.serial.as_str()).collect();
+        return Err(format!(
+            "every platform certificate has expired ({}): download the current one, or give --apiv3-key to have the proxy download it",
+            serials.join(", ")
+        ));
     }
     Ok(())
 }
@@ -370,7 +479,6 @@ impl Settings {
             p.as_ref().map(|p| std::fs::read_to_string(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))).transpose()
         };
         let merchant_key = read(&o.merchant_key_file, "merchant key")?;
-        let platform_key = read(&o.platform_key_file, "platform key")?;
         let dev = match (mode, dev) {
             (Mode::Sandbox, Some(dev)) => Some(dev),
             (Mode::Sandbox, None) => {
@@ -390,16 +498,26 @@ impl Settings {
         if mode == Mode::Live && o.app_secret.is_none() {
             return Err("live mode needs --app-secret for WeChat OAuth".into());
         }
+        let merchant_serial = need(o.merchant_serial.clone(), "merchant-serial", d.map(|d| d.merchant_serial.as_str()))?;
+        let (platform_keys, apiv3_key) = platform_keys(&o, d)?;
+        check_platform_keys(&platform_keys, apiv3_key.is_some(), &merchant_key_pem, &merchant_serial)?;
+        let upstream_backup = match o.upstream_backup.as_deref() {
+            Some("none" | "") => None,
+            Some(url) => Some(url.trim_end_matches('/').to_owned()),
+            None => (mode == Mode::Live).then(|| "https://api2.mch.weixin.qq.com".to_owned()),
+        };
         let settings = Settings {
             listen: o.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8787))),
             mode,
             upstream: o.upstream.or_else(|| d.map(|d| d.base.clone())).or_else(|| (mode == Mode::Live).then(|| "https://api.mch.weixin.qq.com".to_owned())),
             merchant_key_pem,
-            platform_key_pem: need(platform_key, "platform-key-file", d.map(|d| d.platform_key_pem.as_str()))?,
+            platform_keys,
+            apiv3_key,
+            certificate_refresh: Duration::from_secs(o.certificate_refresh_secs.unwrap_or(4 * 3_600).max(60)),
+            upstream_backup,
             mchid: need(o.mchid, "mchid", d.map(|d| d.mchid.as_str()))?,
             appid: need(o.appid, "appid", d.map(|d| d.appid.as_str()))?,
-            merchant_serial: need(o.merchant_serial, "merchant-serial", d.map(|d| d.merchant_serial.as_str()))?,
-            platform_serial: need(o.platform_serial, "platform-serial", d.map(|d| d.platform_serial.as_str()))?,
+            merchant_serial,
             oauth_api: o.oauth_api.unwrap_or_else(|| "https://api.weixin.qq.com".into()).trim_end_matches('/').to_owned(),
             app_secret: o.app_secret,
             session_secret: session_secret.into_bytes(),

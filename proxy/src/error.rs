@@ -42,13 +42,42 @@ pub enum ApiError {
 /// about them and retrying will not help; the log says exactly what.
 const SETUP_CODES: [&str; 6] = ["PARAM_ERROR", "INVALID_REQUEST", "NOAUTH", "APPID_MCHID_NOT_MATCH", "MCH_NOT_EXISTS", "SIGN_ERROR"];
 
+/// WeChat Pay's codes for a claim the user should read about (`RULE_LIMIT` is how some
+/// answers spell `RULELIMIT`).
+const CLAIM_CODES: [&str; 5] = ["NOT_ENOUGH", "RULELIMIT", "RULE_LIMIT", "USER_ACCOUNT_ABNORMAL", "RESOURCE_NOT_EXISTS"];
+
+/// The codes WeChat Pay documents for these APIs: an unsigned answer's code is shown (in logs,
+/// metrics and `upstream_code`) only when it is one of them.
+const KNOWN_CODES: [&str; 16] = [
+    "SIGN_ERROR",
+    "PARAM_ERROR",
+    "INVALID_REQUEST",
+    "NOAUTH",
+    "APPID_MCHID_NOT_MATCH",
+    "MCH_NOT_EXISTS",
+    "FREQUENCY_LIMITED",
+    "SYSTEM_ERROR",
+    "RESOURCE_NOT_EXISTS",
+    "USER_NOT_EXISTS",
+    "NOT_FOUND",
+    "NOT_ENOUGH",
+    "RULELIMIT",
+    "RULE_LIMIT",
+    "USER_ACCOUNT_ABNORMAL",
+    "REQUEST_BLOCKED",
+];
+
+/// `code` when it is one WeChat Pay documents.
+pub fn known_wechat_code(code: &str) -> Option<&'static str> {
+    KNOWN_CODES.iter().find(|c| **c == code).copied()
+}
+
 impl ApiError {
     /// A claim WeChat Pay refused: a business refusal the user reads, or any other failure.
     pub fn from_claim(e: UpstreamError) -> ApiError {
         match e {
-            UpstreamError::Rejected { code, .. } if matches!(code.as_str(), "NOT_ENOUGH" | "RULELIMIT" | "USER_ACCOUNT_ABNORMAL" | "RESOURCE_NOT_EXISTS") => {
-                ApiError::ClaimRejected { upstream_code: code }
-            }
+            // Only a signed refusal is WeChat Pay's word about this user's claim.
+            UpstreamError::Rejected { code, signed: true, .. } if CLAIM_CODES.contains(&code.as_str()) => ApiError::ClaimRejected { upstream_code: code },
             other => ApiError::Upstream(other),
         }
     }
@@ -71,8 +100,17 @@ impl ApiError {
                 UpstreamError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "UPSTREAM_TIMEOUT", true, None),
                 UpstreamError::Throttled => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, None),
                 UpstreamError::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE", true, None),
-                UpstreamError::Rejected { status, code, .. } => {
-                    let wechat = Some(code.as_str()).filter(|c| !c.is_empty() && *c != "UNVERIFIED");
+                // Unsigned: the code is reported, its status alone decides.
+                UpstreamError::Rejected { status, code, signed: false, .. } => {
+                    let wechat = known_wechat_code(code);
+                    match status {
+                        429 => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat),
+                        500.. => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat),
+                        _ => (StatusCode::BAD_GATEWAY, "UPSTREAM_REJECTED", false, wechat),
+                    }
+                }
+                UpstreamError::Rejected { status, code, signed: true, .. } => {
+                    let wechat = Some(code.as_str()).filter(|c| !c.is_empty());
                     match code.as_str() {
                         "FREQUENCY_LIMITED" => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat),
                         "SYSTEM_ERROR" => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat),

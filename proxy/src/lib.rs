@@ -54,6 +54,7 @@ pub struct Running {
     pub app: SharedApp,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
+    refresh: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -61,7 +62,58 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
+        if let Some(refresh) = self.refresh {
+            refresh.abort();
+        }
     }
+}
+
+/// Downloads the platform certificates before serving (with the APIv3 key), and refuses to
+/// start with no key that can verify an answer.
+async fn prepare_platform_keys(upstream: &upstream::Client) -> Result<(), String> {
+    if upstream.platform().can_download() {
+        match upstream.download_certificates().await {
+            Ok(got) => {
+                crate::metrics::certificate_download(download_outcome(&got));
+                tracing::info!(?got, "platform certificates downloaded");
+            }
+            Err(e) if upstream.platform().has_usable_key() => tracing::warn!(error = %e, "platform certificates could not be downloaded; using the configured keys"),
+            Err(e) => return Err(format!("cannot download the platform certificates (GET /v3/certificates): {e}; a merchant on the WeChat Pay public key gives --wechatpay-public-key-file and --wechatpay-public-key-id")),
+        }
+    }
+    if !upstream.platform().has_usable_key() {
+        return Err("no usable WeChat Pay platform key: every certificate held has expired and none could be downloaded".into());
+    }
+    upstream.platform().report();
+    Ok(())
+}
+
+fn download_outcome(got: &upstream::Downloaded) -> &'static str {
+    match got {
+        upstream::Downloaded::PublicKeyOnly => "public_key_only",
+        _ => "ok",
+    }
+}
+
+/// Downloads the certificates again every `every` (plus up to a tenth of jitter, so that
+/// instances spread out), for as long as the proxy runs.
+fn spawn_certificate_refresh(app: &SharedApp, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    let app = Arc::downgrade(app);
+    tokio::spawn(async move {
+        loop {
+            let jitter = every.mul_f64(f64::from(coupon_wechatpay::nonce().as_bytes()[0] % 100) / 1_000.0);
+            tokio::time::sleep(every + jitter).await;
+            let Some(app) = app.upgrade() else { return };
+            match app.upstream.download_certificates().await {
+                Ok(got) => crate::metrics::certificate_download(download_outcome(&got)),
+                Err(e) => {
+                    crate::metrics::certificate_download("failed");
+                    tracing::warn!(error = %e, "platform certificates could not be refreshed; trying again at the next refresh");
+                }
+            }
+            app.upstream.platform().report();
+        }
+    })
 }
 
 /// Binds the proxy and serves until [`Running::shutdown`]. Its upstream is
@@ -74,6 +126,7 @@ pub async fn start(settings: Settings) -> Result<Running, String> {
 /// fixed-body route to compare against, on the same server).
 pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> axum::Router) -> Result<Running, String> {
     let base = settings.upstream.clone().ok_or("no upstream to talk to")?;
+    crate::metrics::init();
     // State (sessions, counters) and the coupon cache: one Redis, or two bounded memories.
     let (store, cache_store): (Arc<dyn store::Store>, Arc<dyn store::Store>) = match &settings.redis_url {
         Some(url) => {
@@ -88,8 +141,10 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
     let sessions = session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute, store.clone());
     // On one Redis, each request reads its session and its wallet's version in one round trip.
     let sessions = if Arc::ptr_eq(&store, &cache_store) { sessions.reading_along(cache::WalletCache::freshness_key) } else { sessions };
+    let upstream = upstream::Client::new(&settings, base)?.with_rate_limit(store.clone(), settings.upstream_rate_limit);
+    prepare_platform_keys(&upstream).await?;
     let app = Arc::new(App {
-        upstream: upstream::Client::new(&settings, base)?.with_rate_limit(store.clone(), settings.upstream_rate_limit),
+        upstream,
         wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl, cache_store),
         details: moka::future::Cache::builder().max_capacity(10_000).time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10))).build(),
         sessions,
@@ -97,7 +152,6 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
         claims: Mutex::new(HashMap::new()),
         settings,
     });
-    crate::metrics::init();
     let metrics_addr = match app.settings.metrics_listen {
         Some(addr) => Some(crate::metrics::serve(addr).await?),
         None => None,
@@ -116,6 +170,7 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
             tracing::error!(error = %e, "proxy stopped");
         }
     });
+    let refresh = app.upstream.platform().can_download().then(|| spawn_certificate_refresh(&app, app.settings.certificate_refresh));
     tracing::info!(%addr, mode = ?app.settings.mode, "proxy listening");
-    Ok(Running { addr, metrics_addr, app, shutdown: tx, task })
+    Ok(Running { addr, metrics_addr, app, shutdown: tx, task, refresh })
 }

@@ -54,8 +54,8 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// One upstream call: its API, how it ended (`ok`, WeChat's error code, `timeout`,
-/// `unreachable`, `bad_signature`, `malformed`) and how long it took.
+/// One upstream call: its API, how it ended (`ok`, WeChat's error code, `unsigned_<code>`,
+/// `bad_signature`, `probe_signature`, `clock_skew`, …: README's table) and how long it took.
 pub fn upstream_call(api: &'static str, outcome: &str, seconds: f64) {
     metrics::counter!("cw_upstream_requests_total", "api" => api, "outcome" => outcome.to_owned()).increment(1);
     metrics::histogram!("cw_upstream_request_duration_seconds", "api" => api).record(seconds);
@@ -81,4 +81,14 @@ pub fn session_ended() {
 /// Whether the state store answered its last check (1) or not (0).
 pub fn store_up(up: bool) {
     metrics::gauge!("cw_store_up").set(if up { 1.0 } else { 0.0 });
+}
+
+/// Seconds until a held platform certificate expires (negative: expired).
+pub fn platform_certificate_expiry(serial: &str, seconds: i64) {
+    metrics::gauge!("cw_platform_certificate_expiry_seconds", "serial" => serial.to_owned()).set(seconds as f64);
+}
+
+/// A download of the platform certificates: `ok`, `public_key_only` or `failed`.
+pub fn certificate_download(outcome: &'static str) {
+    metrics::counter!("cw_platform_certificate_downloads_total", "outcome" => outcome).increment(1);
 }

@@ -286,10 +286,14 @@ fn the_refused_identities_are_the_sandboxs_own() {
     use coupon_wechatpay::{PrivateKey, PublicKey};
     assert!(t::MCHIDS.contains(&id::MCHID) && t::APPIDS.contains(&id::APPID));
     assert!(t::SERIALS.contains(&id::MERCHANT_SERIAL) && t::SERIALS.contains(&id::PLATFORM_SERIAL));
+    assert!(id::PLATFORM_CERT_SERIALS.iter().all(|s| t::SERIALS.contains(s)));
     let merchant = PrivateKey::from_pem(id::MERCHANT_KEY).unwrap().fingerprint();
     assert_eq!(merchant, PublicKey::from_pem(id::MERCHANT_PUBLIC).unwrap().fingerprint());
-    assert_eq!(t::KEY_FINGERPRINTS, [merchant, PublicKey::from_pem(id::PLATFORM_PUBLIC).unwrap().fingerprint()]);
+    let certificates = id::PLATFORM_CERT_KEYS.map(|k| PrivateKey::from_pem(k).unwrap().fingerprint());
+    let platform = PublicKey::from_pem(id::PLATFORM_PUBLIC).unwrap().fingerprint();
+    assert_eq!(t::KEY_FINGERPRINTS, [merchant, platform, certificates[0].clone(), certificates[1].clone()]);
     assert_eq!(t::SESSION_SECRET_SHA256, coupon_proxy::config::sha256_hex(id::SESSION_SECRET.as_bytes()));
+    assert_eq!(t::APIV3_KEY_SHA256, coupon_proxy::config::sha256_hex(id::APIV3_KEY.as_bytes()));
 }
 
 #[test]

@@ -199,7 +199,7 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     let now = coupon_proxy::api::now();
     let missing = vec![MissingSource {
         source: WalletSource::Balance,
-        error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected { status: 403, code: "NOAUTH".into(), message: String::new() }).info(),
+        error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected { status: 403, code: "NOAUTH".into(), message: String::new(), signed: true }).info(),
     }];
     let every = CouponPage {
         coupons: coupon_rules::sample::every_variant(now),

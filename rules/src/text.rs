@@ -228,7 +228,7 @@ pub fn rule_notes(c: &Coupon, lang: Lang) -> Vec<&'static str> {
 pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Option<&'static str> {
     let (zh, en) = match (code, upstream_code) {
         (_, Some("NOT_ENOUGH")) => ("来晚了，券已被领完", "Too late: they have all been claimed"),
-        (_, Some("RULELIMIT")) => ("已达到领取上限", "You have reached the claim limit"),
+        (_, Some("RULELIMIT" | "RULE_LIMIT")) => ("已达到领取上限", "You have reached the claim limit"),
         (_, Some("USER_ACCOUNT_ABNORMAL")) => {
             ("账户异常，暂时无法领取或使用，请联系微信支付客服", "Your account cannot use coupons right now; contact WeChat Pay support")
         }

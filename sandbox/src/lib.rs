@@ -4,9 +4,11 @@
 //! runs on a fresh machine with no credentials. Fault knobs let tests make it misbehave.
 
 mod generate;
+mod platform;
 mod store;
 
 pub use generate::generate;
+pub use platform::{certificate, KeyMode, PlatformState, Rotation};
 pub use store::{Store, CLAIMABLE_STOCKS};
 
 /// The creator of document 000's example coupon: a partner whose coupons the sandbox
@@ -29,7 +31,7 @@ pub fn claimable_stocks() -> Vec<ClaimableStock> {
 }
 
 use coupon_rules::api::ClaimableStock;
-use coupon_wechatpay::{self as wechatpay, Authorization, PrivateKey, PublicKey};
+use coupon_wechatpay::{self as wechatpay, Authorization, PublicKey};
 use identity as id;
 
 /// The sandbox's identities: fixed and public (they are in this repository), for the proxy
@@ -45,6 +47,12 @@ pub mod identity {
     pub const MERCHANT_PUBLIC: &str = include_str!("../keys/test-only-merchant-public.pem");
     pub const PLATFORM_KEY: &str = include_str!("../keys/test-only-platform-private.pem");
     pub const PLATFORM_PUBLIC: &str = include_str!("../keys/test-only-platform-public.pem");
+    /// The two platform certificates' serials and keys: the first, then its successor.
+    pub const PLATFORM_CERT_SERIALS: [&str; 2] = ["3F5A2C0E1B2D4F6071829304A5B6C7D8E9F0A1B2", "4B6C8D0E2F3A5B7C9D1E3F5A7B9C1D3E5F7A9B1C"];
+    pub const PLATFORM_CERT_KEYS: [&str; 2] =
+        [include_str!("../keys/test-only-platform-cert-1-private.pem"), include_str!("../keys/test-only-platform-cert-2-private.pem")];
+    /// The merchant's APIv3 key (32 bytes), which encrypts certificates and notifications.
+    pub const APIV3_KEY: &str = "TestOnlySandboxApiV3Key000000001";
 }
 use axum::body::Bytes;
 use axum::extract::State;
@@ -69,6 +77,8 @@ pub struct Faults {
     pub system_error: u32,
     pub malformed_body: u32,
     pub bad_signature: u32,
+    /// Answers signed with one of WeChat's deliberate probe signatures (`WECHATPAY/SIGNTEST/…`).
+    pub probe_signature: u32,
     /// WeChat Pay error codes to answer with, each for one API (or every API) and a number of
     /// calls: every code of document 003's table can be produced.
     pub codes: Vec<CodeFault>,
@@ -107,6 +117,7 @@ pub struct Stats {
     pub merchant_detail: AtomicU64,
     pub stock_list: AtomicU64,
     pub send_coupon: AtomicU64,
+    pub certificates: AtomicU64,
     pub rejected_signatures: AtomicU64,
 }
 
@@ -114,7 +125,7 @@ pub struct Sandbox {
     store: Store,
     faults: Mutex<Faults>,
     stats: Stats,
-    platform_key: PrivateKey,
+    platform: platform::Platform,
     merchant_public: PublicKey,
 }
 
@@ -126,13 +137,27 @@ impl Sandbox {
             store: Store::load(data, coupon_rules::BeijingTime::from_unix_millis(wechatpay::unix_now() * 1000))?,
             faults: Mutex::new(Faults::default()),
             stats: Stats::default(),
-            platform_key: PrivateKey::from_pem(id::PLATFORM_KEY)?,
+            platform: platform::Platform::new(wechatpay::unix_now())?,
             merchant_public: PublicKey::from_pem(id::MERCHANT_PUBLIC)?,
         }))
     }
 
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The merchant's key situation and the certificate rotation, from now on.
+    pub fn set_platform(&self, state: PlatformState) {
+        self.platform.set_state(state);
+    }
+
+    pub fn platform(&self) -> PlatformState {
+        self.platform.state()
+    }
+
+    /// A platform certificate's PEM: 0, the first; 1, its successor.
+    pub fn certificate_pem(&self, which: usize) -> &str {
+        self.platform.certificate_pem(which)
     }
 
     pub fn set_faults(&self, f: Faults) {
@@ -175,6 +200,8 @@ impl Sandbox {
             Some("malformed")
         } else if take(&mut f.bad_signature) {
             Some("bad_signature")
+        } else if take(&mut f.probe_signature) {
+            Some("probe")
         } else {
             None
         };
@@ -187,6 +214,7 @@ pub fn router(sandbox: SharedSandbox) -> Router {
     Router::new()
         .route("/sandbox/faults", post(set_faults).get(get_faults))
         .route("/sandbox/stats", get(get_stats))
+        .route("/sandbox/platform", post(set_platform).get(get_platform))
         .route("/v3/{*rest}", any(wechat))
         .with_state(sandbox)
 }
@@ -212,13 +240,22 @@ async fn get_faults(State(s): State<SharedSandbox>) -> Json<Faults> {
     Json(s.faults.lock().expect("faults lock").clone())
 }
 
+async fn set_platform(State(s): State<SharedSandbox>, Json(p): Json<PlatformState>) -> Json<PlatformState> {
+    s.set_platform(p);
+    Json(p)
+}
+
+async fn get_platform(State(s): State<SharedSandbox>) -> Json<PlatformState> {
+    Json(s.platform())
+}
+
 async fn get_stats(State(s): State<SharedSandbox>) -> Json<serde_json::Value> {
     let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
     let st = &s.stats;
     Json(serde_json::json!({
         "merchant_list": n(&st.merchant_list), "merchant_detail": n(&st.merchant_detail),
         "stock_list": n(&st.stock_list), "send_coupon": n(&st.send_coupon),
-        "rejected_signatures": n(&st.rejected_signatures),
+        "certificates": n(&st.certificates), "rejected_signatures": n(&st.rejected_signatures),
     }))
 }
 
@@ -232,15 +269,22 @@ pub fn wx_error(status: u16, code: &str, message: &str) -> Answer {
 async fn wechat(State(s): State<SharedSandbox>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let (latency, fault) = s.take_fault();
     let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
-    let answer = match authenticate(&s, &method, path_and_query, &headers, &body) {
-        Err(a) => {
-            s.stats.rejected_signatures.fetch_add(1, Ordering::Relaxed);
-            a
-        }
-        Ok(()) => match fault {
-            Some("429") => wx_error(429, "FREQUENCY_LIMITED", "频率限制"),
-            Some("500") => wx_error(500, "SYSTEM_ERROR", "系统失败"),
-            _ => match s.take_code(store::api_name(&method, &uri)) {
+    let request_serial = headers.get("wechatpay-serial").and_then(|v| v.to_str().ok());
+    if let Err(refusal) = authenticate(&s, &method, path_and_query, &headers, &body) {
+        // WeChat signs nothing for a request whose own signature it cannot accept.
+        s.stats.rejected_signatures.fetch_add(1, Ordering::Relaxed);
+        return unsigned(refusal);
+    }
+    let answer = match fault {
+        Some("429") => wx_error(429, "FREQUENCY_LIMITED", "频率限制"),
+        Some("500") => wx_error(500, "SYSTEM_ERROR", "系统失败"),
+        _ => match s.platform.refusal(request_serial) {
+            Some(refusal) => refusal,
+            None if uri.path() == "/v3/certificates" => {
+                s.stats.certificates.fetch_add(1, Ordering::Relaxed);
+                s.platform.certificates_answer()
+            }
+            None => match s.take_code(store::api_name(&method, &uri)) {
                 Some(refusal) => {
                     store::count(&s.stats, &method, &uri);
                     refusal
@@ -258,7 +302,12 @@ async fn wechat(State(s): State<SharedSandbox>, method: Method, uri: Uri, header
     if fault == Some("malformed") {
         bytes = b"{\"data\": [{\"coupon_code\": ".to_vec();
     }
-    sign(&s, answer.0, bytes, fault == Some("bad_signature"))
+    let signature = match fault {
+        Some("bad_signature") => Signature::Corrupt,
+        Some("probe") => Signature::Probe,
+        _ => Signature::Honest,
+    };
+    sign(&s, answer.0, bytes, request_serial, signature)
 }
 
 fn authenticate(s: &Sandbox, method: &Method, path_and_query: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), Answer> {
@@ -281,23 +330,46 @@ fn authenticate(s: &Sandbox, method: &Method, path_and_query: &str, headers: &He
     Ok(())
 }
 
-fn sign(s: &Sandbox, status: StatusCode, body: Vec<u8>, corrupt: bool) -> Response {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Signature {
+    Honest,
+    /// A valid signature over other bytes: what a forgery or an altered body looks like.
+    Corrupt,
+    /// WeChat's deliberate probe: `WECHATPAY/SIGNTEST/` and random base64.
+    Probe,
+}
+
+fn sign(s: &Sandbox, status: StatusCode, body: Vec<u8>, request_serial: Option<&str>, kind: Signature) -> Response {
+    let (serial, key) = s.platform.signer(request_serial);
     let timestamp = wechatpay::unix_now().to_string();
     let nonce = wechatpay::nonce();
-    let mut signature = s.platform_key.sign(&wechatpay::response_message(&timestamp, &nonce, &body));
-    if corrupt {
-        signature = s.platform_key.sign(b"something else entirely");
-    }
-    let mut response = (status, [("content-type", "application/json")], body).into_response();
+    let signature = match kind {
+        Signature::Honest => key.sign(&wechatpay::response_message(&timestamp, &nonce, &body)),
+        Signature::Corrupt => key.sign(b"something else entirely"),
+        Signature::Probe => format!("{}{}", wechatpay::PROBE_SIGNATURE_PREFIX, key.sign(nonce.as_bytes())),
+    };
+    let mut response = respond(status, body);
     let h = response.headers_mut();
     for (name, value) in [
         ("wechatpay-timestamp", timestamp),
         ("wechatpay-nonce", nonce),
         ("wechatpay-signature", signature),
-        ("wechatpay-serial", id::PLATFORM_SERIAL.to_owned()),
-        ("request-id", wechatpay::nonce()),
+        ("wechatpay-serial", serial.to_owned()),
+        ("wechatpay-signature-type", wechatpay::SIGNATURE_TYPE.to_owned()),
     ] {
         h.insert(name, value.parse().expect("ASCII header values"));
     }
+    response
+}
+
+/// An answer without signature headers.
+fn unsigned(answer: Answer) -> Response {
+    respond(answer.0, answer.1.to_string().into_bytes())
+}
+
+/// A JSON answer with WeChat's `Request-ID`, as every answer has.
+fn respond(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, [("content-type", "application/json")], body).into_response();
+    response.headers_mut().insert("request-id", wechatpay::nonce().parse().expect("hex"));
     response
 }

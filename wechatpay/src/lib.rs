@@ -1,7 +1,14 @@
 //! WeChat Pay API v3 request signing and response verification (`WECHATPAY2-SHA256-RSA2048`).
 //! Both sides of the wire use it: the upstream client signs requests and verifies responses,
 //! the sandbox verifies requests and signs responses. RSA is ring's (constant-time); PEM and
-//! X.509 are read by rustls-pki-types and x509-cert.
+//! X.509 are read by rustls-pki-types and x509-cert; the APIv3 key's AEAD is ring's. `keys`
+//! holds the platform's keys by serial and says why an answer is not believed.
+
+mod aead;
+mod keys;
+
+pub use aead::{open_certificates, ApiV3Key, CertificateList, EncryptedResource, ListedCertificate};
+pub use keys::{Certificate, KeySet, SignedHeaders, Unverified, PROBE_SIGNATURE_PREFIX, PUBLIC_KEY_ID_PREFIX, SIGNATURE_TYPE};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;

@@ -1,14 +1,18 @@
-//! The WeChat Pay v3 client. Every request is signed, every response verified before a byte
-//! of it is trusted; calls time out, and transient failures are retried with bounded
-//! exponential backoff and jitter (claims too: they are idempotent on `out_request_no`).
+//! The WeChat Pay v3 client. Every request is signed and names the platform key it wants
+//! answers signed with; every response is verified before a byte of it is trusted (`platform`
+//! holds the keys and keeps the certificates current); calls time out, and transient failures
+//! are retried with bounded exponential backoff and jitter (claims too: they are idempotent on
+//! `out_request_no`), once against WeChat's backup domain when the primary cannot be reached.
 
 mod calls;
+mod platform;
 
 pub use calls::{MerchantQuery, StockQuery};
+pub use platform::{Downloaded, PlatformKeys};
 
 use crate::config::Settings;
 use bytes::Bytes;
-use coupon_wechatpay::{self as wechatpay, Authorization, PrivateKey, PublicKey};
+use coupon_wechatpay::{self as wechatpay, Authorization, PrivateKey, SignedHeaders, Unverified};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -18,26 +22,39 @@ pub enum UpstreamError {
     /// The merchant-wide upstream rate (`--upstream-rate-limit`) is used up: not sent.
     Throttled,
     Unreachable(String),
-    /// WeChat answered with an error status and (usually) a `{code, message}` body.
+    /// WeChat answered with an error status and (usually) a `{code, message}` body. An unsigned
+    /// one (`signed: false`: WeChat signs nothing when the request's signature was wrong, so a
+    /// `401 SIGN_ERROR` comes this way) keeps its code for logs and metrics only.
     Rejected {
         status: u16,
         code: String,
         message: String,
+        signed: bool,
     },
     /// The response could not be verified as WeChat Pay's: never served.
-    BadSignature(String),
+    BadSignature(Unverified),
     /// Verified, but not a body the rules engine can read.
     Malformed(String),
 }
 
 impl UpstreamError {
     /// Worth sending again with the same parameters (a claim keeps its `out_request_no`).
-    /// Document 003: `SYSTEM_ERROR` may come with HTTP 400 and is retried like a 500.
+    /// Document 003: `SYSTEM_ERROR` may come with HTTP 400 and is retried like a 500. A probe
+    /// signature replaces one answer, not the next.
     fn is_transient(&self) -> bool {
         match self {
             UpstreamError::Timeout | UpstreamError::Unreachable(_) => true,
-            UpstreamError::Rejected { status, code, .. } => *status == 429 || *status >= 500 || code == "SYSTEM_ERROR",
-            UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) | UpstreamError::Throttled => false,
+            UpstreamError::Rejected { status, code, signed, .. } => *status == 429 || *status >= 500 || (*signed && code == "SYSTEM_ERROR"),
+            UpstreamError::BadSignature(why) => *why == Unverified::Probe,
+            UpstreamError::Malformed(_) | UpstreamError::Throttled => false,
+        }
+    }
+
+    /// WeChat's own code, when it answered with one (signed or not).
+    pub fn wechat_code(&self) -> Option<&str> {
+        match self {
+            UpstreamError::Rejected { code, .. } if !code.is_empty() => Some(code),
+            _ => None,
         }
     }
 }
@@ -48,7 +65,8 @@ impl std::fmt::Display for UpstreamError {
             UpstreamError::Timeout => f.write_str("upstream timed out"),
             UpstreamError::Throttled => f.write_str("merchant-wide upstream rate limit reached"),
             UpstreamError::Unreachable(e) => write!(f, "upstream unreachable: {e}"),
-            UpstreamError::Rejected { status, code, message } => write!(f, "upstream {status} {code}: {message}"),
+            UpstreamError::Rejected { status, code, message, signed: true } => write!(f, "upstream {status} {code}: {message}"),
+            UpstreamError::Rejected { status, code, message, signed: false } => write!(f, "upstream {status} {code} (unsigned): {message}"),
             UpstreamError::BadSignature(e) => write!(f, "unverifiable upstream response: {e}"),
             UpstreamError::Malformed(e) => write!(f, "malformed upstream body: {e}"),
         }
@@ -64,16 +82,41 @@ impl From<coupon_rules::Error> for UpstreamError {
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// WeChat's backup domain, tried once when `base` cannot be reached.
+    backup: Option<String>,
     mchid: String,
     merchant_serial: String,
     key: PrivateKey,
-    platform_key: PublicKey,
-    platform_serial: String,
+    platform: platform::PlatformKeys,
     attempts: u32,
     /// Upstream HTTP requests sent, retries included (for health and the benchmarks).
     sent: AtomicU64,
     /// The merchant-wide rate, counted in the shared store.
     rate_limit: Option<(std::sync::Arc<dyn crate::store::Store>, u32)>,
+}
+
+/// One answer as it came: status, WeChat's `Request-ID`, signature headers, body.
+struct Answer {
+    status: u16,
+    request_id: Option<String>,
+    timestamp: Option<String>,
+    nonce: Option<String>,
+    signature: Option<String>,
+    serial: Option<String>,
+    signature_type: Option<String>,
+    body: Bytes,
+}
+
+impl Answer {
+    fn signed_headers(&self) -> SignedHeaders<'_> {
+        SignedHeaders {
+            timestamp: self.timestamp.as_deref(),
+            nonce: self.nonce.as_deref(),
+            signature: self.signature.as_deref(),
+            serial: self.serial.as_deref(),
+            signature_type: self.signature_type.as_deref(),
+        }
+    }
 }
 
 impl Client {
@@ -87,11 +130,11 @@ impl Client {
         Ok(Client {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            backup: settings.upstream_backup.clone(),
             mchid: settings.mchid.clone(),
             merchant_serial: settings.merchant_serial.clone(),
             key: PrivateKey::from_pem(&settings.merchant_key_pem).map_err(|e| format!("merchant key: {e}"))?,
-            platform_key: PublicKey::from_pem(&settings.platform_key_pem).map_err(|e| format!("platform key: {e}"))?,
-            platform_serial: settings.platform_serial.clone(),
+            platform: platform::PlatformKeys::new(settings.platform_keys.clone(), settings.apiv3_key.clone()),
             attempts: 3,
             sent: AtomicU64::new(0),
             rate_limit: None,
@@ -131,6 +174,16 @@ impl Client {
         self.sent.load(Ordering::Relaxed)
     }
 
+    /// The platform keys, and their upkeep (start-up download, refresh, expiry report).
+    pub fn platform(&self) -> &platform::PlatformKeys {
+        &self.platform
+    }
+
+    /// Downloads the platform certificates now (start-up, and every few hours).
+    pub async fn download_certificates(&self) -> Result<platform::Downloaded, UpstreamError> {
+        self.platform.download(self).await
+    }
+
     pub async fn get(&self, path_and_query: &str) -> Result<Bytes, UpstreamError> {
         self.call("GET", path_and_query, Bytes::new()).await
     }
@@ -141,72 +194,99 @@ impl Client {
 
     async fn call(&self, method: &'static str, path_and_query: &str, body: Bytes) -> Result<Bytes, UpstreamError> {
         let api = api_of(method, path_and_query);
+        let mut base = self.base.as_str();
         let mut attempt = 0;
         loop {
             attempt += 1;
             self.take_rate().await?;
             let started = std::time::Instant::now();
-            let result = self.send_once(method, path_and_query, body.clone()).await;
-            crate::metrics::upstream_call(api, &outcome(&result), started.elapsed().as_secs_f64());
-            match result {
-                Err(e) if e.is_transient() && attempt < self.attempts => {
-                    crate::metrics::upstream_retry(api);
-                    let wait = backoff(attempt);
-                    tracing::info!(method, path = redact_path(path_and_query), attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying upstream call");
-                    tokio::time::sleep(wait).await;
+            let (result, request_id) = match self.exchange(base, method, path_and_query, body.clone()).await {
+                Ok(answer) => {
+                    let id = answer.request_id.clone();
+                    (self.believe(answer).await, id)
                 }
-                result => return result,
+                Err(e) => (Err(e), None),
+            };
+            crate::metrics::upstream_call(api, &outcome(&result), started.elapsed().as_secs_f64());
+            let Err(e) = &result else { return result };
+            let path = redact_path(path_and_query);
+            let request_id = request_id.as_deref().unwrap_or("-");
+            // The primary cannot be reached: the backup domain, once, at once.
+            if let (UpstreamError::Timeout | UpstreamError::Unreachable(_), Some(backup)) = (e, &self.backup) {
+                if base != backup.as_str() && attempt < self.attempts {
+                    tracing::warn!(method, path, error = %e, backup = %backup, "upstream unreachable: trying the backup domain");
+                    base = backup;
+                    continue;
+                }
             }
+            if e.is_transient() && attempt < self.attempts {
+                crate::metrics::upstream_retry(api);
+                let wait = backoff(e, attempt);
+                tracing::info!(method, path, attempt, error = %e, request_id, wait_ms = wait.as_millis() as u64, "retrying upstream call");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            // WeChat's Request-ID is what its support asks for.
+            tracing::warn!(method, path, attempt, error = %e, request_id, "upstream call failed");
+            return result;
         }
     }
 
-    async fn send_once(&self, method: &'static str, path_and_query: &str, body: Bytes) -> Result<Bytes, UpstreamError> {
+    /// Sends one signed request to `base` and reads the answer, believing nothing yet.
+    async fn exchange(&self, base: &str, method: &'static str, path_and_query: &str, body: Bytes) -> Result<Answer, UpstreamError> {
         let auth = Authorization::sign(&self.key, &self.mchid, &self.merchant_serial, method, path_and_query, &body, wechatpay::unix_now());
-        let request = self
+        let mut request = self
             .http
-            .request(method.parse().expect("GET and POST are valid methods"), format!("{}{}", self.base, path_and_query))
+            .request(method.parse().expect("GET and POST are valid methods"), format!("{base}{path_and_query}"))
             .header("Authorization", auth.header_value())
             .header("Accept", "application/json")
             .header("Content-Type", "application/json")
             .body(body);
+        // The key WeChat is to sign the answer with: during the switch to the public key, it
+        // signs with the public key only when the request names it.
+        if let Some(serial) = self.platform.preferred_serial() {
+            request = request.header("Wechatpay-Serial", serial);
+        }
         self.sent.fetch_add(1, Ordering::Relaxed);
         let response = request.send().await.map_err(classify)?;
-        let status = response.status().as_u16();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let (timestamp, nonce, signature, serial) =
-            (header("Wechatpay-Timestamp"), header("Wechatpay-Nonce"), header("Wechatpay-Signature"), header("Wechatpay-Serial"));
-        let body = response.bytes().await.map_err(classify)?;
-        let verified = self.verify(timestamp.as_deref(), nonce.as_deref(), signature.as_deref(), serial.as_deref(), &body);
-        if (200..300).contains(&status) {
-            verified?;
-            return Ok(body);
-        }
-        // An error status: only a verified body is believed; an unsigned 5xx (a gateway's) still
-        // counts as a transient failure so that it is retried.
-        let (code, message) = match verified {
-            Ok(()) => error_body(&body),
-            Err(_) if status >= 500 || status == 429 => ("UNVERIFIED".into(), String::new()),
-            Err(e) => return Err(e),
+        let mut answer = Answer {
+            status: response.status().as_u16(),
+            request_id: header("Request-ID").map(|id| id.chars().filter(char::is_ascii_alphanumeric).take(64).collect()),
+            timestamp: header("Wechatpay-Timestamp"),
+            nonce: header("Wechatpay-Nonce"),
+            signature: header("Wechatpay-Signature"),
+            serial: header("Wechatpay-Serial"),
+            signature_type: header("Wechatpay-Signature-Type"),
+            body: Bytes::new(),
         };
-        Err(UpstreamError::Rejected { status, code, message })
+        answer.body = response.bytes().await.map_err(classify)?;
+        Ok(answer)
     }
 
-    fn verify(&self, timestamp: Option<&str>, nonce: Option<&str>, signature: Option<&str>, serial: Option<&str>, body: &[u8]) -> Result<(), UpstreamError> {
-        let bad = |why: &str| Err(UpstreamError::BadSignature(why.to_owned()));
-        let (Some(timestamp), Some(nonce), Some(signature), Some(serial)) = (timestamp, nonce, signature, serial) else {
-            return bad("missing Wechatpay-* signature headers");
-        };
-        if serial != self.platform_serial {
-            return bad("Wechatpay-Serial does not match the configured platform key");
+    /// The answer's body if it is WeChat Pay's and a success; else what it is.
+    async fn believe(&self, answer: Answer) -> Result<Bytes, UpstreamError> {
+        let verdict = self.platform.verify(self, &answer).await;
+        self.judge(answer, verdict)
+    }
+
+    /// What an answer is, given whether its signature verified.
+    fn judge(&self, answer: Answer, verdict: Result<(), Unverified>) -> Result<Bytes, UpstreamError> {
+        let success = (200..300).contains(&answer.status);
+        match verdict {
+            Ok(()) if success => Ok(answer.body),
+            Ok(()) => {
+                let (code, message) = error_body(&answer.body);
+                Err(UpstreamError::Rejected { status: answer.status, code, message, signed: true })
+            }
+            // An unsigned error is WeChat refusing the request before reading it (or a gateway
+            // in between): its code is kept, never believed for a business decision.
+            Err(Unverified::Unsigned) if !success => {
+                let (code, message) = error_body(&answer.body);
+                Err(UpstreamError::Rejected { status: answer.status, code, message, signed: false })
+            }
+            Err(why) => Err(UpstreamError::BadSignature(why)),
         }
-        let Ok(ts) = timestamp.parse::<i64>() else { return bad("Wechatpay-Timestamp is not a number") };
-        if (wechatpay::unix_now() - ts).abs() > wechatpay::MAX_CLOCK_SKEW_SECS {
-            return bad("Wechatpay-Timestamp is more than 5 minutes off");
-        }
-        if !self.platform_key.verify(&wechatpay::response_message(timestamp, nonce, body), signature) {
-            return bad("Wechatpay-Signature does not verify");
-        }
-        Ok(())
     }
 }
 
@@ -216,21 +296,38 @@ fn api_of(method: &str, path: &str) -> &'static str {
         (_, true, true) => "merchant_detail",
         (_, true, false) => "merchant_list",
         ("POST", false, _) => "send_coupon",
+        _ if path.starts_with("/v3/certificates") => "certificates",
         _ => "stock_list",
     }
 }
 
-/// How a call ended, as the metrics label it.
+/// How a call ended, as the metrics label it: `ok`, WeChat's code, `unsigned_<code>`, or one
+/// word per way an answer fails (README, "Operating the proxy").
 fn outcome(result: &Result<Bytes, UpstreamError>) -> String {
+    let code = |c: &str| c.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect::<String>();
     match result {
         Ok(_) => "ok".into(),
         Err(UpstreamError::Timeout) => "timeout".into(),
         Err(UpstreamError::Throttled) => "throttled".into(),
         Err(UpstreamError::Unreachable(_)) => "unreachable".into(),
-        Err(UpstreamError::BadSignature(_)) => "bad_signature".into(),
+        Err(UpstreamError::BadSignature(why)) => match why {
+            Unverified::Unsigned => "unsigned_success",
+            Unverified::UnsupportedType(_) => "unsupported_signature_type",
+            Unverified::Probe => "probe_signature",
+            Unverified::ClockSkew { .. } => "clock_skew",
+            Unverified::UnknownSerial(_) => "unknown_serial",
+            Unverified::ExpiredCertificate(_) => "expired_certificate",
+            Unverified::Forged => "bad_signature",
+        }
+        .into(),
         Err(UpstreamError::Malformed(_)) => "malformed".into(),
-        Err(UpstreamError::Rejected { code, status, .. }) if code.is_empty() => format!("http_{status}"),
-        Err(UpstreamError::Rejected { code, .. }) => code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect(),
+        Err(UpstreamError::Rejected { code: c, status, .. }) if c.is_empty() => format!("http_{status}"),
+        Err(UpstreamError::Rejected { code: c, signed: true, .. }) => code(c),
+        // Unsigned codes come from anyone on the path: only WeChat's known ones become a label.
+        Err(UpstreamError::Rejected { code: c, signed: false, status, .. }) => match crate::error::known_wechat_code(c) {
+            Some(c) => format!("unsigned_{c}"),
+            None => format!("unsigned_http_{status}"),
+        },
     }
 }
 
@@ -242,20 +339,24 @@ fn classify(e: reqwest::Error) -> UpstreamError {
     }
 }
 
-/// `{"code": "...", "message": "..."}`, WeChat's error body; tolerant of anything else.
+/// `{"code": "...", "message": "..."}`, WeChat's error body; tolerant of anything else. The code
+/// keeps only the characters WeChat's codes are made of.
 fn error_body(body: &[u8]) -> (String, String) {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().chars().take(200).collect::<String>();
-    (s("code"), s("message"))
+    let code = s("code").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
+    (code, s("message"))
 }
 
-/// 100 ms, 200 ms, 400 ms … capped at 1 s, plus up to 100 ms of jitter.
-fn backoff(attempt: u32) -> Duration {
+/// 100 ms, 200 ms, 400 ms … capped at 1 s, plus up to 100 ms of jitter; five times that for
+/// `429 FREQUENCY_LIMITED`, a per-merchant limit that a quick retry only hits again.
+fn backoff(e: &UpstreamError, attempt: u32) -> Duration {
     use ring::rand::SecureRandom;
     let mut b = [0u8; 1];
     let _ = ring::rand::SystemRandom::new().fill(&mut b);
     let base = 100u64.saturating_mul(1 << attempt.saturating_sub(1).min(4)).min(1_000);
-    Duration::from_millis(base + u64::from(b[0]) * 100 / 255)
+    let scale = if matches!(e, UpstreamError::Rejected { status: 429, .. }) { 5 } else { 1 };
+    Duration::from_millis(scale * (base + u64::from(b[0]) * 100 / 255))
 }
 
 /// Paths carry the openid; logs keep only its first characters.
