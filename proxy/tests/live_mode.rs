@@ -305,3 +305,87 @@ fn sandbox_mode_needs_a_sandbox() {
 fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
+
+/// A certificate of the live test's platform key, with the serial and validity given.
+fn live_certificate(keys: &LiveKeys, name: &str, serial: &str, from_days: i64, to_days: i64) -> PathBuf {
+    let now = coupon_wechatpay::unix_now();
+    let key = std::fs::read_to_string(keys.path("platform.pem")).unwrap();
+    let pem = coupon_sandbox::certificate(&key, serial, now + from_days * 86_400, now + to_days * 86_400).unwrap();
+    let path = keys.path(name);
+    std::fs::write(&path, pem).unwrap();
+    path
+}
+
+fn refused_because(result: Result<(), String>, why: &str) {
+    let err = result.expect_err("live mode must refuse it");
+    assert!(err.contains(why), "{err}");
+}
+
+#[test]
+fn a_platform_key_that_is_the_merchants_own_is_refused() {
+    refused_because(live_with("own-key", |k, o| o.platform_key_file = Some(k.path("merchant-public.pem"))), "merchant's own key");
+}
+
+#[test]
+fn a_platform_serial_that_is_the_merchant_serial_is_refused() {
+    refused_because(live_with("own-serial", |_, o| o.platform_serial = o.merchant_serial.clone()), "merchant's own certificate serial");
+}
+
+#[test]
+fn an_apiv3_key_that_is_not_32_bytes_is_refused() {
+    refused_because(live_with("apiv3", |_, o| o.apiv3_key = Some("thirty-one-bytes-is-not-enough!".into())), "must be 32 bytes");
+    live_with("apiv3-ok", |_, o| o.apiv3_key = Some("0123456789abcdef0123456789abcdef".into())).unwrap();
+}
+
+#[test]
+fn an_expired_certificate_as_the_only_key_is_refused() {
+    let only_expired = |k: &LiveKeys, o: &mut Options| {
+        (o.platform_key_file, o.platform_serial) = (None, None);
+        o.platform_cert_files = Some(vec![live_certificate(k, "old.pem", "0A1B2C3D", -400, -1)]);
+    };
+    refused_because(live_with("expired", only_expired), "every platform certificate has expired (0A1B2C3D)");
+    // With the APIv3 key the proxy downloads the current one instead.
+    live_with("expired-apiv3", |k, o| {
+        only_expired(k, o);
+        o.apiv3_key = Some("0123456789abcdef0123456789abcdef".into());
+    })
+    .unwrap();
+}
+
+#[test]
+fn no_platform_key_at_all_is_refused_with_the_ways_to_give_one() {
+    refused_because(live_with("none", |_, o| (o.platform_key_file, o.platform_serial) = (None, None)), "--wechatpay-public-key-file");
+}
+
+#[test]
+fn certificates_and_the_public_key_are_read_with_their_serials() {
+    let keys = LiveKeys::new("readable");
+    let mut o = keys.options();
+    (o.platform_key_file, o.platform_serial) = (None, None);
+    o.platform_cert_files = Some(vec![live_certificate(&keys, "a.pem", "5157F09EFDC096DE", -10, 300), live_certificate(&keys, "b.pem", "7A0C", -1, 1_800)]);
+    o.wechatpay_public_key_file = Some(keys.path("platform-public.pem"));
+    o.wechatpay_public_key_id = Some("PUB_KEY_ID_0112233445566778899".into());
+    let settings = Settings::resolve(o.clone(), None).unwrap();
+    let now = coupon_wechatpay::unix_now();
+    let serials: Vec<&str> = settings.platform_keys.certificates().map(|c| c.serial.as_str()).collect();
+    assert_eq!(serials, ["5157F09EFDC096DE", "7A0C"]);
+    assert_eq!(settings.platform_keys.preferred_serial(now), Some("PUB_KEY_ID_0112233445566778899"), "the public key first");
+    o.wechatpay_public_key_file = None;
+    o.wechatpay_public_key_id = None;
+    let settings = Settings::resolve(o.clone(), None).unwrap();
+    assert_eq!(settings.platform_keys.preferred_serial(now), Some("7A0C"), "else the newest valid certificate");
+    o.wechatpay_public_key_file = Some(keys.path("platform-public.pem"));
+    o.wechatpay_public_key_id = Some("0112233445566778899".into());
+    refused_because(Settings::resolve(o, None).map(|_| ()), "starts with PUB_KEY_ID_");
+}
+
+#[tokio::test]
+async fn a_live_proxy_that_cannot_download_its_only_keys_does_not_start() {
+    let keys = LiveKeys::new("no-download");
+    let mut o = keys.options();
+    (o.platform_key_file, o.platform_serial) = (None, None);
+    o.apiv3_key = Some("0123456789abcdef0123456789abcdef".into());
+    o.upstream_backup = Some("none".into());
+    let err = coupon_proxy::start(Settings::resolve(o, None).unwrap()).await.err().expect("no key, no start");
+    assert!(err.contains("cannot download the platform certificates"), "{err}");
+}

@@ -210,7 +210,7 @@ impl Client {
             crate::metrics::upstream_call(api, &outcome(&result), started.elapsed().as_secs_f64());
             let Err(e) = &result else { return result };
             let path = redact_path(path_and_query);
-            let request_id = request_id.as_deref().unwrap_or("-");
+            let wechatpay_request_id = request_id.as_deref().unwrap_or("-");
             // The primary cannot be reached: the backup domain, once, at once.
             if let (UpstreamError::Timeout | UpstreamError::Unreachable(_), Some(backup)) = (e, &self.backup) {
                 if base != backup.as_str() && attempt < self.attempts {
@@ -222,12 +222,12 @@ impl Client {
             if e.is_transient() && attempt < self.attempts {
                 crate::metrics::upstream_retry(api);
                 let wait = backoff(e, attempt);
-                tracing::info!(method, path, attempt, error = %e, request_id, wait_ms = wait.as_millis() as u64, "retrying upstream call");
+                tracing::info!(method, path, attempt, error = %e, wechatpay_request_id, wait_ms = wait.as_millis() as u64, "retrying upstream call");
                 tokio::time::sleep(wait).await;
                 continue;
             }
             // WeChat's Request-ID is what its support asks for.
-            tracing::warn!(method, path, attempt, error = %e, request_id, "upstream call failed");
+            tracing::warn!(method, path, attempt, error = %e, wechatpay_request_id, "upstream call failed");
             return result;
         }
     }

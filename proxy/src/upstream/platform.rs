@@ -80,7 +80,11 @@ impl PlatformKeys {
     /// with a key already held must verify with it.
     pub async fn download(&self, client: &Client) -> Result<Downloaded, UpstreamError> {
         let Some(apiv3) = &self.apiv3 else { return Ok(Downloaded::NoApiV3Key) };
-        let answer = client.exchange(&client.base, "GET", "/v3/certificates", Bytes::new()).await?;
+        let path = "/v3/certificates";
+        let answer = match (client.exchange(&client.base, "GET", path, Bytes::new()).await, &client.backup) {
+            (Err(UpstreamError::Timeout | UpstreamError::Unreachable(_)), Some(backup)) => client.exchange(backup, "GET", path, Bytes::new()).await?,
+            (answer, _) => answer?,
+        };
         if answer.status == 404 && self.check(&answer).is_ok() {
             return Ok(Downloaded::PublicKeyOnly);
         }
