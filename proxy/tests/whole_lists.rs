@@ -132,6 +132,7 @@ async fn each_wechat_error_code_gets_its_own_answer() {
         ("merchant_detail", "FREQUENCY_LIMITED", 503, "UPSTREAM_BUSY", true),
         ("merchant_detail", "SYSTEM_ERROR", 502, "UPSTREAM_ERROR", true),
         ("send_coupon", "RULELIMIT", 409, "CLAIM_REJECTED", false),
+        ("send_coupon", "RULE_LIMIT", 409, "CLAIM_REJECTED", false),
         ("send_coupon", "NOT_ENOUGH", 409, "CLAIM_REJECTED", false),
         ("send_coupon", "USER_ACCOUNT_ABNORMAL", 409, "CLAIM_REJECTED", false),
     ];

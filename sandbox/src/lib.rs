@@ -102,7 +102,7 @@ impl CodeFault {
         let status = match code {
             "SYSTEM_ERROR" => 500,
             "FREQUENCY_LIMITED" => 429,
-            "NOAUTH" | "RULELIMIT" | "USER_ACCOUNT_ABNORMAL" => 403,
+            "NOAUTH" | "RULELIMIT" | "RULE_LIMIT" | "USER_ACCOUNT_ABNORMAL" => 403,
             "USER_NOT_EXISTS" | "RESOURCE_NOT_EXISTS" | "MCH_NOT_EXISTS" => 404,
             _ => 400,
         };

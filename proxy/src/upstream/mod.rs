@@ -380,7 +380,16 @@ pub fn encode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::encode;
+    use super::{backoff, encode, UpstreamError};
+
+    #[test]
+    fn frequency_limited_backs_off_longer_than_a_server_error() {
+        let rejected = |status| UpstreamError::Rejected { status, code: String::new(), message: String::new(), signed: true };
+        for attempt in 1..=3 {
+            let (limited, failed) = (backoff(&rejected(429), attempt), backoff(&rejected(500), attempt));
+            assert!(limited > failed * 2 && limited.as_millis() >= 500, "{attempt}: {limited:?} against {failed:?}");
+        }
+    }
 
     #[test]
     fn only_unreserved_characters_stay_as_they_are() {
