@@ -16,6 +16,23 @@ use subtle::ConstantTimeEq;
 pub const COOKIE: &str = "cw_session";
 /// Set when a WeChat OAuth login starts: binds its `state` to this browser, for ten minutes.
 pub const LOGIN_COOKIE: &str = "cw_login";
+
+/// A cookie's name on the wire: with the `__Host-` prefix whenever cookies are Secure, so that
+/// a sibling subdomain cannot plant one (the browser takes such a name only Secure, host-only,
+/// for the whole site).
+pub fn cookie_name(name: &'static str, secure: bool) -> &'static str {
+    match (name, secure) {
+        (COOKIE, true) => "__Host-cw_session",
+        (LOGIN_COOKIE, true) => "__Host-cw_login",
+        (name, _) => name,
+    }
+}
+
+/// Whether `id` has the form [`random_token`] gives (24 base64url characters): anything else is
+/// refused before the store is asked about it.
+fn is_token(id: &str) -> bool {
+    id.len() == 24 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// What the store keeps of a session (JSON at `cw:v1:session:{id}`).
@@ -41,8 +58,11 @@ pub struct Session {
 
 pub struct Sessions {
     key: hmac::Key,
-    /// Signs cookie values (the `cookie` crate's signed jar: HMAC-SHA256).
-    cookie_key: cookie::Key,
+    /// Sign cookie values (the `cookie` crate's signed jar: HMAC-SHA256), one key per cookie:
+    /// the jar's MAC covers the value only, so with one key a login cookie's value would
+    /// verify as a session cookie's.
+    session_cookie_key: cookie::Key,
+    login_cookie_key: cookie::Key,
     ttl: Duration,
     rate_per_minute: u32,
     store: Arc<dyn Store>,
@@ -61,11 +81,15 @@ struct ReadAlong {
 
 impl Sessions {
     pub fn new(secret: &[u8], ttl: Duration, rate_per_minute: u32, store: Arc<dyn Store>) -> Sessions {
-        // The cookie crate wants 64 bytes of key material: SHA-512 of the secret.
-        let material = ring::digest::digest(&ring::digest::SHA512, secret);
+        // The cookie crate wants 64 bytes of key material: SHA-512 of the secret and the name.
+        let key_for = |name: &str| {
+            let material = ring::digest::digest(&ring::digest::SHA512, &[secret, b"\x1f", name.as_bytes()].concat());
+            cookie::Key::from(material.as_ref())
+        };
         Sessions {
             key: hmac::Key::new(hmac::HMAC_SHA256, secret),
-            cookie_key: cookie::Key::from(material.as_ref()),
+            session_cookie_key: key_for(COOKIE),
+            login_cookie_key: key_for(LOGIN_COOKIE),
             ttl,
             rate_per_minute,
             store,
@@ -91,18 +115,26 @@ impl Sessions {
         Ok(self.sign(COOKIE, &id))
     }
 
-    /// `value` signed for cookie `name`, as the cookie's value.
+    fn cookie_key(&self, name: &str) -> &cookie::Key {
+        if name == COOKIE {
+            &self.session_cookie_key
+        } else {
+            &self.login_cookie_key
+        }
+    }
+
+    /// `value` signed for cookie `name` (`COOKIE` or `LOGIN_COOKIE`), as the cookie's value.
     pub fn sign(&self, name: &str, value: &str) -> String {
         let mut jar = CookieJar::new();
-        jar.signed_mut(&self.cookie_key).add(Cookie::new(name.to_owned(), value.to_owned()));
+        jar.signed_mut(self.cookie_key(name)).add(Cookie::new(name.to_owned(), value.to_owned()));
         jar.get(name).map(|c| c.value().to_owned()).unwrap_or_default()
     }
 
-    /// What a signed cookie value holds, if the signature is this server's.
+    /// What a signed cookie value holds, if the signature is this server's for cookie `name`.
     pub fn verify(&self, name: &str, signed: &str) -> Option<String> {
         let mut jar = CookieJar::new();
         jar.add_original(Cookie::new(name.to_owned(), signed.to_owned()));
-        jar.signed(&self.cookie_key).get(name).map(|c| c.value().to_owned())
+        jar.signed(self.cookie_key(name)).get(name).map(|c| c.value().to_owned())
     }
 
     /// The session a cookie names, counted against its rate limit (per minute, across every
@@ -110,7 +142,7 @@ impl Sessions {
     pub async fn resolve(&self, cookie_value: Option<&str>, login_url: &str) -> Result<Session, ApiError> {
         let unauthenticated = || ApiError::Unauthenticated { login_url: login_url.to_owned() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
-        let id = self.verify(COOKIE, value).ok_or_else(unauthenticated)?;
+        let id = self.verify(COOKIE, value).filter(|id| is_token(id)).ok_or_else(unauthenticated)?;
         let minute = (crate::api::now().unix_millis() / 60_000).to_string();
         let known = self.read_along.as_ref().and_then(|r| r.openids.get(&id).map(|openid| ((r.key)(&openid), openid)));
         let mut keys = vec![key(&["session", &id])];
@@ -179,27 +211,30 @@ pub fn random_token() -> String {
 }
 
 /// The `Set-Cookie` value for cookie `name` (or its removal with `value = None`): HttpOnly,
-/// SameSite=Lax, for the whole site.
+/// SameSite=Lax, for the whole site, `__Host-` prefixed when Secure, the value percent-encoded
+/// (a `;` in it can never add an attribute).
 pub fn set_cookie(name: &'static str, value: Option<&str>, secure: bool, max_age: Duration) -> String {
     let max_age = if value.is_some() { max_age } else { Duration::ZERO };
-    Cookie::build((name, value.unwrap_or_default().to_owned()))
+    Cookie::build((cookie_name(name, secure), value.unwrap_or_default().to_owned()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure)
         .max_age(cookie::time::Duration::seconds(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)))
         .build()
+        .encoded()
         .to_string()
 }
 
-/// Cookie `name`'s value from a request's `Cookie` headers.
-pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+/// Cookie `name`'s value from a request's `Cookie` headers (under its wire name).
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &'static str, secure: bool) -> Option<String> {
+    let wire = cookie_name(name, secure);
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| Cookie::split_parse(v.to_owned()).filter_map(Result::ok).collect::<Vec<_>>())
-        .find(|c| c.name() == name)
+        .flat_map(|v| Cookie::split_parse_encoded(v.to_owned()).filter_map(Result::ok).collect::<Vec<_>>())
+        .find(|c| c.name() == wire)
         .map(|c| c.value().to_owned())
 }
 
@@ -225,6 +260,74 @@ mod tests {
         assert!(s.resolve(Some(&id), "/login").await.is_err(), "a bare id is refused");
         s.destroy(&id).await.unwrap();
         assert!(s.resolve(Some(&cookie), "/login").await.is_err(), "a cookie replayed after logout is refused");
+    }
+
+    /// A store that is down: every call fails.
+    struct Down;
+
+    fn down<T>() -> crate::store::StoreResult<T> {
+        Err(crate::store::StoreError("down".into()))
+    }
+
+    #[async_trait::async_trait]
+    impl Store for Down {
+        async fn get(&self, _: &str) -> crate::store::StoreResult<Option<Vec<u8>>> {
+            down()
+        }
+        async fn set(&self, _: &str, _: Vec<u8>, _: Duration) -> crate::store::StoreResult<()> {
+            down()
+        }
+        async fn set_if_absent(&self, _: &str, _: Vec<u8>, _: Duration) -> crate::store::StoreResult<bool> {
+            down()
+        }
+        async fn delete(&self, _: &str) -> crate::store::StoreResult<()> {
+            down()
+        }
+        async fn delete_if_equal(&self, _: &str, _: &[u8]) -> crate::store::StoreResult<()> {
+            down()
+        }
+        async fn increment(&self, _: &str, _: Duration) -> crate::store::StoreResult<u64> {
+            down()
+        }
+        async fn ping(&self) -> crate::store::StoreResult<()> {
+            down()
+        }
+        fn kind(&self) -> &'static str {
+            "down"
+        }
+    }
+
+    #[tokio::test]
+    async fn a_login_cookie_never_stands_in_for_a_session_cookie() {
+        let s = sessions(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100);
+        let cookie = s.create("o_user").await.unwrap();
+        let id = s.verify(COOKIE, &cookie).unwrap();
+        // Anyone gets a login cookie's value from /oauth/login: signed by this server, but not
+        // as a session.
+        let login = s.sign(LOGIN_COOKIE, &id);
+        assert!(s.verify(COOKIE, &login).is_none());
+        assert!(s.resolve(Some(&login), "/login").await.is_err());
+        assert!(s.verify(LOGIN_COOKIE, &cookie).is_none(), "nor the other way round");
+    }
+
+    #[tokio::test]
+    async fn an_id_not_of_the_servers_form_is_refused_before_the_store_is_asked() {
+        // A store that fails every call: reaching it would be a 503, not a 401.
+        let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100, Arc::new(Down));
+        let long = s.sign(COOKIE, &"x".repeat(60_000));
+        assert!(matches!(s.resolve(Some(&long), "/login").await, Err(ApiError::Unauthenticated { .. })));
+        let token_shaped = s.sign(COOKIE, &random_token());
+        assert!(matches!(s.resolve(Some(&token_shaped), "/login").await, Err(ApiError::StoreUnavailable(_))), "a well-formed id does reach it");
+    }
+
+    #[test]
+    fn a_cookie_value_cannot_add_attributes() {
+        let set = set_cookie(LOGIN_COOKIE, Some("state|1|/shop;Domain=evil.example"), true, Duration::from_secs(60));
+        assert!(set.starts_with("__Host-cw_login=") && !set.contains("Domain="), "{set}");
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(axum::http::header::COOKIE, set.split(';').next().unwrap().parse().unwrap());
+        assert_eq!(cookie_value(&headers, LOGIN_COOKIE, true).as_deref(), Some("state|1|/shop;Domain=evil.example"));
+        assert_eq!(cookie_value(&headers, LOGIN_COOKIE, false), None, "the plain name is another cookie");
     }
 
     #[tokio::test]

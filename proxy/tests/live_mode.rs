@@ -112,7 +112,7 @@ async fn start_login(base: &str, http: &reqwest::Client, redirect: &str) -> (Str
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set.starts_with("cw_login=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    assert!(set.starts_with("__Host-cw_login=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
     (to, set.split(';').next().unwrap().to_owned())
 }
 
@@ -154,7 +154,7 @@ async fn the_openid_comes_from_wechat_oauth_and_nowhere_else() {
     assert_eq!(r.status(), 400);
     let r = callback(&base, &http, Some(&login_cookie), "bad-code", &state).await;
     assert_eq!(r.status(), 400);
-    assert!(r.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("cw_session=")));
+    assert!(r.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("__Host-cw_session=")));
 
     // A new login (the refused code used up the state), completed.
     let (to, login_cookie) = start_login(&base, &http, "/shop/checkout").await;
@@ -163,9 +163,9 @@ async fn the_openid_comes_from_wechat_oauth_and_nowhere_else() {
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/shop/checkout");
     let cookies: Vec<String> = r.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).collect();
-    let session = cookies.iter().find(|c| c.starts_with("cw_session=")).expect("a session cookie");
+    let session = cookies.iter().find(|c| c.starts_with("__Host-cw_session=")).expect("a session cookie, __Host- as it is Secure");
     assert!(session.contains("HttpOnly") && session.contains("Secure"), "live cookies are Secure: {session}");
-    assert!(cookies.iter().any(|c| c.starts_with("cw_login=") && c.contains("Max-Age=0")), "the pre-login cookie is cleared: {cookies:?}");
+    assert!(cookies.iter().any(|c| c.starts_with("__Host-cw_login=") && c.contains("Max-Age=0")), "the pre-login cookie is cleared: {cookies:?}");
     let session = session.split(';').next().unwrap().to_owned();
     let r = http.get(format!("{base}/session")).header("cookie", session).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -388,4 +388,30 @@ async fn a_live_proxy_that_cannot_download_its_only_keys_does_not_start() {
     o.upstream_backup = Some("none".into());
     let err = coupon_proxy::start(Settings::resolve(o, None).unwrap()).await.err().expect("no key, no start");
     assert!(err.contains("cannot download the platform certificates"), "{err}");
+}
+
+#[tokio::test]
+async fn a_redirect_cannot_add_cookie_attributes_and_a_new_login_ends_the_old_session() {
+    let keys = LiveKeys::new("redirect");
+    let proxy = live_proxy(&keys).await;
+    let base = format!("http://{}/api/v1", proxy.addr);
+    let http = client();
+    let (to, cookie) = start_login(&base, &http, "/shop%3BDomain%3Devil.example").await;
+    let r = http.get(format!("{base}/oauth/login?redirect=/shop%3BDomain%3Devil.example")).send().await.unwrap();
+    let set = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(!set.contains("Domain"), "{set}");
+    let state = query_param(&to, "state");
+    let r = callback(&base, &http, Some(&cookie), "good-code", &state).await;
+    assert_eq!(r.headers()["location"], "/", "a redirect with `;` is not kept");
+    let first = r.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).find(|c| c.starts_with("__Host-cw_session=")).unwrap();
+    let first = first.split(';').next().unwrap().to_owned();
+    assert_eq!(http.get(format!("{base}/session")).header("cookie", &first).send().await.unwrap().status(), 200);
+
+    // The same browser logs in again: its first session is over.
+    let (to, login) = start_login(&base, &http, "/").await;
+    let both = format!("{first}; {login}");
+    let r = callback(&base, &http, Some(&both), "good-code", &query_param(&to, "state")).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(http.get(format!("{base}/session")).header("cookie", &first).send().await.unwrap().status(), 401);
+    proxy.shutdown().await;
 }

@@ -21,7 +21,7 @@ impl FromRequestParts<SharedApp> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &SharedApp) -> Result<Self, Self::Rejection> {
-        app.sessions.resolve(cookie_value(&parts.headers, COOKIE).as_deref(), login_url(app)).await
+        app.sessions.resolve(cookie_value(&parts.headers, COOKIE, app.settings.secure_cookie).as_deref(), login_url(app)).await
     }
 }
 
@@ -52,11 +52,23 @@ fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
-/// Only same-site paths: never an open redirect.
+/// The longest `redirect` a login keeps.
+const MAX_REDIRECT: usize = 1_024;
+
+/// Only same-site paths of URL path and query characters (never `;`, a backslash or a control
+/// character), bounded in length: never an open redirect, never a cookie attribute.
 fn safe_redirect(r: Option<&str>) -> String {
+    let path_char = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,=:@/?%#".contains(c);
     match r {
-        Some(r) if r.starts_with('/') && !r.starts_with("//") && !r.contains('\\') && !r.chars().any(char::is_control) => r.to_owned(),
+        Some(r) if r.starts_with('/') && !r.starts_with("//") && r.len() <= MAX_REDIRECT && r.chars().all(path_char) => r.to_owned(),
         _ => "/".to_owned(),
+    }
+}
+
+/// A login on a browser that still has a session ends that session first.
+async fn end_previous_session(app: &SharedApp, headers: &HeaderMap) {
+    if let Ok(previous) = app.sessions.resolve(cookie_value(headers, COOKIE, app.settings.secure_cookie).as_deref(), "").await {
+        let _ = app.sessions.destroy(&previous.id).await;
     }
 }
 
@@ -83,12 +95,13 @@ pub struct DevLogin {
 }
 
 /// Sandbox only: log in as a sandbox user and go back to the page.
-pub async fn dev_login(State(app): State<SharedApp>, ApiQuery(q): ApiQuery<DevLogin>) -> Result<Response, ApiError> {
+pub async fn dev_login(State(app): State<SharedApp>, headers: HeaderMap, ApiQuery(q): ApiQuery<DevLogin>) -> Result<Response, ApiError> {
     let users = app.settings.dev_users.clone().unwrap_or_default();
     let user = match q.user {
         Some(u) => users.into_iter().find(|d| d.user == u).ok_or_else(|| ApiError::InvalidParameter("未知的沙箱用户".into()))?.user,
         None => users.into_iter().next().ok_or(ApiError::NotFound)?.user,
     };
+    end_previous_session(&app, &headers).await;
     let cookie = app.sessions.create(&user).await?;
     Ok(with_cookie(redirect(&safe_redirect(q.redirect.as_deref())), Some(&cookie), &app))
 }
@@ -103,7 +116,7 @@ pub async fn demo_page(State(app): State<SharedApp>, headers: HeaderMap) -> Resp
     let mut response = Html(page).into_response();
     response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, axum::http::HeaderValue::from_static(super::DEMO_CSP));
     response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
-    let has_session = app.sessions.resolve(cookie_value(&headers, COOKIE).as_deref(), "").await.is_ok();
+    let has_session = app.sessions.resolve(cookie_value(&headers, COOKIE, app.settings.secure_cookie).as_deref(), "").await.is_ok();
     match (app.settings.dev_users.as_ref().and_then(|u| u.first()), has_session) {
         (Some(first), false) => {
             // Without the store the page still loads; the widget then shows the store's error.
@@ -152,11 +165,16 @@ pub struct OAuthCallback {
 /// not used before.
 pub async fn oauth_callback(State(app): State<SharedApp>, headers: HeaderMap, ApiQuery(q): ApiQuery<OAuthCallback>) -> Result<Response, ApiError> {
     let bad_state = || ApiError::InvalidParameter("登录状态无效，请重试".into());
-    let login = cookie_value(&headers, LOGIN_COOKIE).and_then(|v| app.sessions.verify(LOGIN_COOKIE, &v)).ok_or_else(bad_state)?;
+    let login = cookie_value(&headers, LOGIN_COOKIE, app.settings.secure_cookie).and_then(|v| app.sessions.verify(LOGIN_COOKIE, &v)).ok_or_else(bad_state)?;
     let mut parts = login.splitn(3, '|');
     let (state, issued, target) = (parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?);
     let same = bool::from(state.as_bytes().ct_eq(q.state.as_bytes()));
-    let fresh = issued.parse::<i64>().is_ok_and(|t| (coupon_wechatpay::unix_now() - t).abs() < LOGIN_TTL.as_secs() as i64);
+    // A minute's grace for another instance's clock.
+    let fresh = issued
+        .parse::<i64>()
+        .ok()
+        .and_then(|t| coupon_wechatpay::unix_now().checked_sub(t))
+        .is_some_and(|age| (-60..LOGIN_TTL.as_secs() as i64).contains(&age));
     if !same || !fresh {
         return Err(bad_state());
     }
@@ -165,6 +183,7 @@ pub async fn oauth_callback(State(app): State<SharedApp>, headers: HeaderMap, Ap
         return Err(bad_state());
     }
     let openid = exchange_code(&app, &q.code).await?.ok_or_else(bad_state)?;
+    end_previous_session(&app, &headers).await;
     let cookie = app.sessions.create(&openid).await?;
     let response = with_cookie(redirect(&safe_redirect(Some(target))), Some(&cookie), &app);
     Ok(with_named_cookie(response, LOGIN_COOKIE, None, LOGIN_TTL, &app))

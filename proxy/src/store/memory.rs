@@ -49,7 +49,12 @@ impl MemoryStore {
         let weigher = |k: &String, e: &Entry| u32::try_from(k.len() + e.value.len() + 64).unwrap_or(u32::MAX);
         MemoryStore {
             entries: Cache::builder().max_capacity(max_bytes).initial_capacity(1 << 16).weigher(weigher).expire_after(PerEntry).build(),
-            counters: moka::sync::Cache::builder().max_capacity(max_bytes / 128).expire_after(CounterWindow).build(),
+            // Weighed by bytes like the entries: a counter's key is as long as what it counts.
+            counters: moka::sync::Cache::builder()
+                .max_capacity(max_bytes / 4)
+                .weigher(|k: &String, _: &Arc<(AtomicU64, Duration)>| u32::try_from(k.len() + 64).unwrap_or(u32::MAX))
+                .expire_after(CounterWindow)
+                .build(),
         }
     }
 }
