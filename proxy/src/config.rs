@@ -172,6 +172,17 @@ pub struct Options {
     /// Set the Secure flag on the session cookie [default: true in live mode].
     #[arg(long, env = "COUPON_PROXY_SECURE_COOKIE")]
     pub secure_cookie: Option<bool>,
+    /// The longest one API request may take, in seconds; past it the answer is 504
+    /// UPSTREAM_TIMEOUT [default: 30].
+    #[arg(long, env = "COUPON_PROXY_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
+    /// The longest a client may take to send a request's headers, or to start its next request
+    /// on a kept-alive connection, in seconds [default: 10].
+    #[arg(long, env = "COUPON_PROXY_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Client connections open at once [default: 10000].
+    #[arg(long, env = "COUPON_PROXY_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
 }
 
 impl Options {
@@ -221,6 +232,9 @@ impl Options {
             session_ttl_secs: self.session_ttl_secs.or(f.session_ttl_secs),
             rate_limit_per_minute: self.rate_limit_per_minute.or(f.rate_limit_per_minute),
             secure_cookie: self.secure_cookie.or(f.secure_cookie),
+            request_timeout_secs: self.request_timeout_secs.or(f.request_timeout_secs),
+            header_read_timeout_secs: self.header_read_timeout_secs.or(f.header_read_timeout_secs),
+            max_connections: self.max_connections.or(f.max_connections),
         }
     }
 }
@@ -308,6 +322,10 @@ pub struct Settings {
     pub session_ttl: Duration,
     pub rate_limit_per_minute: u32,
     pub secure_cookie: bool,
+    /// The deadline of one API request.
+    pub request_timeout: Duration,
+    pub header_read_timeout: Duration,
+    pub max_connections: usize,
     /// Sandbox mode only: the users the development login offers. `None` in live mode, where
     /// the development routes are not mounted at all.
     pub dev_users: Option<Vec<coupon_rules::api::DevUser>>,
@@ -552,6 +570,9 @@ impl Settings {
             session_ttl: Duration::from_secs(o.session_ttl_secs.unwrap_or(7_200)),
             rate_limit_per_minute: o.rate_limit_per_minute.unwrap_or(120),
             secure_cookie: o.secure_cookie.unwrap_or(mode == Mode::Live),
+            request_timeout: Duration::from_secs(o.request_timeout_secs.unwrap_or(30).max(1)),
+            header_read_timeout: Duration::from_secs(o.header_read_timeout_secs.unwrap_or(10).max(1)),
+            max_connections: o.max_connections.unwrap_or(10_000).max(1),
             dev_users: dev.map(|d| d.users),
         };
         if mode == Mode::Live {

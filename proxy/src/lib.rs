@@ -12,6 +12,7 @@ pub mod config;
 pub mod dev;
 pub mod error;
 pub mod metrics;
+pub mod serve;
 pub mod session;
 pub mod store;
 pub mod upstream;
@@ -160,16 +161,10 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = wrap(api::router(app.clone()));
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "proxy stopped");
-        }
-    });
+    let limits = serve::ConnectionLimits { header_read_timeout: app.settings.header_read_timeout, max_connections: app.settings.max_connections };
+    let task = tokio::spawn(serve::serve(listener, router, limits, async {
+        let _ = rx.await;
+    }));
     let refresh = app.upstream.platform().can_download().then(|| spawn_certificate_refresh(&app, app.settings.certificate_refresh));
     tracing::info!(%addr, mode = ?app.settings.mode, "proxy listening");
     Ok(Running { addr, metrics_addr, app, shutdown: tx, task, refresh })

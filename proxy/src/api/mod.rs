@@ -40,6 +40,7 @@ pub fn router(app: SharedApp) -> Router {
         .route("/claimable", get(claims::claimable))
         .fallback(|| async { ApiError::NotFound })
         .route_layer(middleware::from_fn(crate::metrics::track))
+        .layer(middleware::from_fn_with_state(app.clone(), deadline))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), guard_origin))
         .layer(cors(&app))
@@ -117,6 +118,15 @@ fn cors(app: &SharedApp) -> CorsLayer {
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::HeaderName::from_static(crate::session::CSRF_HEADER)])
+}
+
+/// Every API request ends by its deadline (`--request-timeout-secs`), with the API's own timeout
+/// error rather than a bare status.
+async fn deadline(State(app): State<SharedApp>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(app.settings.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Upstream(crate::upstream::UpstreamError::Timeout).into_response(),
+    }
 }
 
 /// A browser request from an origin that is neither this server nor an allowed H5 origin is

