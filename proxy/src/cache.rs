@@ -78,6 +78,9 @@ struct Stored {
 /// stale window), and its version at `wallet-fresh:{openid}` (kept for the fresh window; a
 /// claim deletes it). Every instance keeps the wallets it has read in a bounded local cache and
 /// asks the store only for the version, so the cached path costs one small read.
+/// How long a wallet with a source missing counts as fresh (at most the cache TTL).
+const PARTIAL_TTL: Duration = Duration::from_secs(10);
+
 pub struct WalletCache {
     ttl: Duration,
     stale_ttl: Duration,
@@ -168,9 +171,11 @@ impl WalletCache {
         let stored = Stored { fetched, coupons: wallet.coupons, skipped: wallet.skipped, missing: wallet.missing, truncated: wallet.truncated };
         let body = serde_json::to_vec(&stored).map_err(|e| StoreError(e.to_string()))?;
         self.store.set(&key(&["wallet", openid]), body, self.stale_ttl.max(self.ttl)).await?;
-        // A wallet with a source missing is served, but the next request asks again.
-        if stored.missing.is_empty() && !self.ttl.is_zero() {
-            self.store.set(&Self::freshness_key(openid), fetched.to_string().into_bytes(), self.ttl).await?;
+        // A wallet with a source missing is kept fresh briefly only: asked again soon, but not
+        // by every request (each would cost every upstream call again).
+        let fresh_for = if stored.missing.is_empty() { self.ttl } else { self.ttl.min(PARTIAL_TTL) };
+        if !fresh_for.is_zero() {
+            self.store.set(&Self::freshness_key(openid), fetched.to_string().into_bytes(), fresh_for).await?;
         }
         let mut wallet = Wallet::new(stored.coupons, stored.skipped);
         wallet.missing = stored.missing;

@@ -144,7 +144,7 @@ pub struct Options {
     pub store_timeout_ms: Option<u64>,
     /// Upstream requests per second for the whole merchant, across every instance sharing the
     /// store; beyond it requests wait up to a second, then fail with UPSTREAM_BUSY
-    /// [default: none].
+    /// [live default: 100; sandbox: none; 0 turns it off].
     #[arg(long, env = "COUPON_PROXY_UPSTREAM_RATE_LIMIT")]
     pub upstream_rate_limit: Option<u32>,
     /// Address for Prometheus metrics (`GET /metrics`); keep it off the public network
@@ -180,6 +180,13 @@ pub struct Options {
     /// on a kept-alive connection, in seconds [default: 10].
     #[arg(long, env = "COUPON_PROXY_HEADER_READ_TIMEOUT_SECS")]
     pub header_read_timeout_secs: Option<u64>,
+    /// Upstream fetches of one user's wallet per minute, across all their sessions [default: 60].
+    #[arg(long, env = "COUPON_PROXY_USER_FETCHES_PER_MINUTE")]
+    pub user_fetches_per_minute: Option<u32>,
+    /// How long a query WeChat Pay refused for the merchant's setup (NOAUTH: a partner that has
+    /// not authorised it, …) is not asked again, in seconds [default: 60].
+    #[arg(long, env = "COUPON_PROXY_SETUP_FAILURE_TTL_SECS")]
+    pub setup_failure_ttl_secs: Option<u64>,
     /// Client connections open at once [default: 10000].
     #[arg(long, env = "COUPON_PROXY_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
@@ -235,6 +242,8 @@ impl Options {
             request_timeout_secs: self.request_timeout_secs.or(f.request_timeout_secs),
             header_read_timeout_secs: self.header_read_timeout_secs.or(f.header_read_timeout_secs),
             max_connections: self.max_connections.or(f.max_connections),
+            user_fetches_per_minute: self.user_fetches_per_minute.or(f.user_fetches_per_minute),
+            setup_failure_ttl_secs: self.setup_failure_ttl_secs.or(f.setup_failure_ttl_secs),
         }
     }
 }
@@ -326,6 +335,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub header_read_timeout: Duration,
     pub max_connections: usize,
+    pub user_fetches_per_minute: u32,
+    pub setup_failure_ttl: Duration,
     /// Sandbox mode only: the users the development login offers. `None` in live mode, where
     /// the development routes are not mounted at all.
     pub dev_users: Option<Vec<coupon_rules::api::DevUser>>,
@@ -562,7 +573,8 @@ impl Settings {
             // With mimalloc's own overhead, 200,000 sessions and a full wallet cache keep the
             // process under 300 MB resident (scripts/bench.sh: 268 MB; 297 MB at 64 MiB).
             memory_cache_bytes: 48 << 20,
-            upstream_rate_limit: o.upstream_rate_limit.filter(|n| *n > 0),
+            // WeChat Pay limits each merchant's rate; live mode stays under it unless told (0: off).
+            upstream_rate_limit: o.upstream_rate_limit.or((mode == Mode::Live).then_some(100)).filter(|n| *n > 0),
             upstream_timeout: Duration::from_millis(o.upstream_timeout_ms.unwrap_or(3_000)),
             max_upstream_pages: 100,
             cache_ttl: Duration::from_secs(o.cache_ttl_secs.unwrap_or(30)),
@@ -573,6 +585,8 @@ impl Settings {
             request_timeout: Duration::from_secs(o.request_timeout_secs.unwrap_or(30).max(1)),
             header_read_timeout: Duration::from_secs(o.header_read_timeout_secs.unwrap_or(10).max(1)),
             max_connections: o.max_connections.unwrap_or(10_000).max(1),
+            user_fetches_per_minute: o.user_fetches_per_minute.unwrap_or(60).max(1),
+            setup_failure_ttl: Duration::from_secs(o.setup_failure_ttl_secs.unwrap_or(60)),
             dev_users: dev.map(|d| d.users),
         };
         if mode == Mode::Live {

@@ -42,6 +42,11 @@ pub enum ApiError {
 /// about them and retrying will not help; the log says exactly what.
 const SETUP_CODES: [&str; 6] = ["PARAM_ERROR", "INVALID_REQUEST", "NOAUTH", "APPID_MCHID_NOT_MATCH", "MCH_NOT_EXISTS", "SIGN_ERROR"];
 
+/// Whether `e` is WeChat Pay refusing the merchant's own setup (signed): the same for every user.
+pub fn is_setup_failure(e: &UpstreamError) -> bool {
+    matches!(e, UpstreamError::Rejected { code, signed: true, .. } if SETUP_CODES.contains(&code.as_str()))
+}
+
 /// WeChat Pay's codes for a claim the user should read about (`RULE_LIMIT` is how some
 /// answers spell `RULELIMIT`).
 const CLAIM_CODES: [&str; 5] = ["NOT_ENOUGH", "RULELIMIT", "RULE_LIMIT", "USER_ACCOUNT_ABNORMAL", "RESOURCE_NOT_EXISTS"];

@@ -68,3 +68,52 @@ async fn a_request_past_its_deadline_is_a_timeout_in_the_apis_own_shape() {
     assert_eq!((status, code(&body)), (504, "UPSTREAM_TIMEOUT"), "{body}");
     assert_eq!(body["error"]["retryable"], true);
 }
+
+/// Upstream calls of every list API so far.
+fn list_calls(p: &TestProxy) -> u64 {
+    p.calls("merchant_list") + p.calls("stock_list")
+}
+
+#[tokio::test]
+async fn a_failing_partner_source_does_not_multiply_upstream_calls() {
+    // A partner that has not authorised the merchant: WeChat Pay answers its queries NOAUTH.
+    let p = TestProxy::with(|s| {
+        s.partner_mchids.push("1900009999".into());
+        s.cache_ttl = Duration::from_secs(1);
+    })
+    .await;
+    let me = p.login("o_sandbox_demo").await;
+    let (status, first) = p.get(&me, "/coupons").await;
+    assert_eq!(status, 200);
+    assert_eq!(first["missing"].as_array().map(Vec::len), Some(2), "代金券 and 消费金 are reported missing: {first}");
+    let one_fetch = list_calls(&p);
+    for _ in 0..9 {
+        assert_eq!(p.get(&me, "/coupons").await.0, 200);
+    }
+    assert_eq!(list_calls(&p), one_fetch, "a partial wallet is cached briefly: 10 requests, one fetch");
+
+    // Once the partial wallet is no longer fresh, the refused query is not asked again for a
+    // minute: only the source that works is read.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let stock_lists = p.calls("stock_list");
+    let (_, again) = p.get(&me, "/coupons").await;
+    assert_eq!(again["missing"], first["missing"]);
+    assert_eq!(p.calls("stock_list"), stock_lists, "the second fetch asks only for 商家券");
+    assert!(list_calls(&p) > one_fetch, "and does ask for them");
+}
+
+#[tokio::test]
+async fn one_users_upstream_fetches_are_limited_across_sessions() {
+    let p = TestProxy::with(|s| {
+        s.cache_ttl = Duration::ZERO;
+        s.stale_ttl = Duration::ZERO;
+        s.user_fetches_per_minute = 3;
+    })
+    .await;
+    let (a, b) = (p.login("o_sandbox_demo").await, p.login("o_sandbox_demo").await);
+    for me in [&a, &b, &a] {
+        assert_eq!(p.get(me, "/coupons").await.0, 200);
+    }
+    let (status, body) = p.get(&b, "/coupons").await;
+    assert_eq!((status, code(&body)), (503, "UPSTREAM_BUSY"), "the fourth fetch in a minute, from either session: {body}");
+}

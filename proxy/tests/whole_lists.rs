@@ -51,7 +51,11 @@ fn super_ids(body: &Value) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn one_failing_source_is_named_and_the_others_are_served() {
-    let p = TestProxy::start().await;
+    let p = TestProxy::with(|s| {
+        s.cache_ttl = std::time::Duration::from_millis(500);
+        s.setup_failure_ttl = std::time::Duration::from_millis(500);
+    })
+    .await;
     let me = p.login("o_sandbox_demo").await;
     codes(&p, "balance_list", "NOAUTH", 100);
     let (status, body) = p.get(&me, "/coupons?limit=50").await;
@@ -62,8 +66,9 @@ async fn one_failing_source_is_named_and_the_others_are_served() {
     assert_eq!(body["missing"][0]["error"]["upstream_code"], "NOAUTH");
     let kinds: HashSet<&str> = body["coupons"].as_array().unwrap().iter().filter_map(|c| c["kind"].as_object()?.keys().next().map(String::as_str)).collect();
     assert!(kinds.contains("fixed_amount") && kinds.contains("cut_to") && !kinds.contains("balance"), "{kinds:?}");
-    // The next request asks again: the source is back.
+    // Soon after (the partial wallet and the refusal are kept briefly) it asks again: back.
     p.faults(Faults::default());
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let (_, whole) = p.get(&me, "/coupons?limit=50").await;
     assert_eq!(whole["missing"], json!([]));
     assert!(whole["coupons"].as_array().unwrap().iter().any(|c| c["kind"].get("balance").is_some()));

@@ -184,6 +184,10 @@ impl Store {
         if creator.is_none() && available.is_none() && sender.is_none() {
             return wx_error(400, "PARAM_ERROR", "creator_mchid、sender_mchid、available_mchid至少填一个");
         }
+        // Another merchant's stocks only when it has authorised this one, as WeChat Pay answers.
+        if creator.is_some_and(|c| c != id::MCHID && !crate::PARTNER_MCHIDS.contains(&c.as_str())) {
+            return wx_error(403, "NOAUTH", "商户号未获得该批次创建方的授权");
+        }
         let now = (self.now)();
         let d = self.data.lock().expect("sandbox data lock");
         let Some(user) = d.users.get(openid) else { return wx_error(404, "USER_NOT_EXISTS", "openid不正确") };

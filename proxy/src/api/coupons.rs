@@ -102,7 +102,53 @@ pub async fn detail(session: Session, State(app): State<SharedApp>, Path((source
 /// The user's whole wallet, from cache or upstream (`known`: its version as read with the
 /// session, see `Session::read_along`).
 pub async fn wallet(app: &SharedApp, openid: &str, known: Option<Option<&[u8]>>) -> Result<(std::sync::Arc<Wallet>, Freshness), ApiError> {
-    Ok(app.wallets.get_or_fetch(openid, known, || fetch_wallet(app, openid)).await?)
+    let fetch = || async {
+        user_fetch_allowed(app, openid).await?;
+        fetch_wallet(app, openid).await
+    };
+    Ok(app.wallets.get_or_fetch(openid, known, fetch).await?)
+}
+
+/// Upstream fetches of one user's wallet per minute, whatever sessions ask (a user with several
+/// sessions, or a client looping): past it the last good wallet is served, or UPSTREAM_BUSY.
+async fn user_fetch_allowed(app: &SharedApp, openid: &str) -> Result<(), UpstreamError> {
+    let minute = (now().unix_millis() / 60_000).to_string();
+    let count = app.store.increment(&crate::store::key(&["user-fetches", openid, &minute]), std::time::Duration::from_secs(120)).await;
+    // A store that cannot count does not stop the wallet.
+    match count {
+        Ok(n) if n > u64::from(app.settings.user_fetches_per_minute) => Err(UpstreamError::Throttled),
+        _ => Ok(()),
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SetupFailure {
+    status: u16,
+    code: String,
+    message: String,
+}
+
+fn setup_failure_key(creator: &str, business_type: Option<&str>) -> String {
+    crate::store::key(&["setup-failure", "stock", creator, business_type.unwrap_or("-")])
+}
+
+/// The setup failure remembered for a creator's queries, if any.
+async fn known_setup_failure(app: &SharedApp, creator: &str, business_type: Option<&str>) -> Option<UpstreamError> {
+    let stored = app.store.get(&setup_failure_key(creator, business_type)).await.ok().flatten()?;
+    let f: SetupFailure = serde_json::from_slice(&stored).ok()?;
+    Some(UpstreamError::Rejected { status: f.status, code: f.code, message: f.message, signed: true })
+}
+
+/// A query WeChat Pay refused for the merchant's setup (a partner that has not authorised it,
+/// …) is not asked again for `--setup-failure-ttl-secs`: every user's wallet would ask and fail
+/// the same way.
+async fn remember_setup_failure(app: &SharedApp, creator: &str, business_type: Option<&str>, e: &UpstreamError) {
+    if let UpstreamError::Rejected { status, code, message, .. } = e {
+        let f = SetupFailure { status: *status, code: code.clone(), message: message.clone() };
+        if let Ok(body) = serde_json::to_vec(&f) {
+            let _ = app.store.set(&setup_failure_key(creator, business_type), body, app.settings.setup_failure_ttl).await;
+        }
+    }
 }
 
 /// [`wallet`] of the session's user, with what the session read along.
@@ -179,8 +225,15 @@ async fn fetch_wallet(app: &SharedApp, openid: &str) -> Result<Wallet, UpstreamE
 /// created it (document 000's `available_mchid`, which returns usable coupons only, unpaged).
 async fn stock_source(app: &SharedApp, openid: &str, business_type: Option<&'static str>) -> SourceResult {
     let appid = app.settings.appid.as_str();
-    let creators = std::iter::once(app.settings.mchid.as_str()).chain(app.settings.partner_mchids.iter().map(String::as_str));
-    let by_creator = creators.flat_map(|creator| [(creator, None), (creator, Some("EXPIRED"))]).map(|(creator, status)| {
+    let creators: Vec<&str> = std::iter::once(app.settings.mchid.as_str()).chain(app.settings.partner_mchids.iter().map(String::as_str)).collect();
+    // One query refused for the setup fails the source: asking the others would only cost calls.
+    for creator in &creators {
+        if let Some(e) = known_setup_failure(app, creator, business_type).await {
+            return Err(e);
+        }
+    }
+    let queries: Vec<(&str, Option<&'static str>)> = creators.iter().flat_map(|c| [(*c, None), (*c, Some("EXPIRED"))]).collect();
+    let by_creator = queries.iter().map(|&(creator, status)| {
         all_pages(app.settings.max_upstream_pages, move |offset| {
             let q = StockQuery { creator_mchid: Some(creator.to_owned()), status, business_type, offset, limit: UPSTREAM_PAGE, ..Default::default() };
             async move { app.upstream.stock_coupons(openid, appid, &q).await }
@@ -191,6 +244,13 @@ async fn stock_source(app: &SharedApp, openid: &str, business_type: Option<&'sta
         app.upstream.stock_coupons(openid, appid, &q).await.map(|p| (vec![p], false))
     };
     let (by_creator, usable_here) = tokio::join!(futures_util::future::join_all(by_creator), usable_here);
+    for ((creator, _), r) in queries.iter().zip(&by_creator) {
+        if let Err(e) = r {
+            if crate::error::is_setup_failure(e) {
+                remember_setup_failure(app, creator, business_type, e).await;
+            }
+        }
+    }
     let mut pages = Vec::new();
     let mut capped = false;
     for r in by_creator.into_iter().chain([usable_here]) {
