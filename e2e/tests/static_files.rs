@@ -72,7 +72,12 @@ async fn hashed_scripts_are_immutable_and_the_page_is_revalidated() {
     assert_eq!(header(&page, CACHE_CONTROL), "no-cache");
     assert_eq!(header(&page, CONTENT_ENCODING), "br");
     let cookie = page.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page_csp = header(&page, reqwest::header::CONTENT_SECURITY_POLICY);
     assert!(String::from_utf8(unbrotli(&page.bytes().await.unwrap())).unwrap().contains("data-coupon-widget"));
+    // The page under its file name carries the same header policy as `/`.
+    let by_name = client().get(format!("http://{}/index.html", proxy.addr)).send().await.unwrap();
+    assert_eq!(page_csp, header(&by_name, reqwest::header::CONTENT_SECURITY_POLICY));
+    assert!(header(&by_name, reqwest::header::CONTENT_SECURITY_POLICY).contains("object-src 'none'"));
     let demo = client().get(format!("http://{}/demo.js", proxy.addr)).send().await.unwrap();
     assert_eq!(header(&demo, CACHE_CONTROL), "no-cache");
 

@@ -19,6 +19,12 @@ pub enum Mode {
     Live,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "coupon-proxy",
@@ -28,6 +34,10 @@ pub enum Mode {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// `text` (plain, coloured only on a terminal) or `json` (one object a line, for a log
+    /// pipeline) [default: text].
+    #[arg(long, env = "COUPON_PROXY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     #[command(flatten)]
     pub options: Options,
 }

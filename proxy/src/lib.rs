@@ -41,6 +41,8 @@ pub struct App {
     /// Where sessions, OAuth states, rate counters and cached wallets live.
     pub store: Arc<dyn store::Store>,
     pub sessions: session::Sessions,
+    /// The one client for WeChat's OAuth code exchange (live mode): no redirects followed.
+    pub oauth_http: reqwest::Client,
     /// Claims under way, by idempotency key, so a double tap waits for the first.
     pub claims: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -151,6 +153,11 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
         sessions,
         store,
         claims: Mutex::new(HashMap::new()),
+        oauth_http: reqwest::Client::builder()
+            .timeout(settings.upstream_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("http client: {e}"))?,
         settings,
     });
     let metrics_addr = match app.settings.metrics_listen {

@@ -4,12 +4,19 @@
 //! keys and refuses sandbox mode.
 
 use clap::Parser;
-use coupon_proxy::config::{Cli, Command, Mode, Settings};
+use coupon_proxy::config::{Cli, Command, LogFormat, Mode, Settings};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match cli.log_format {
+        // Every field (request id, route, status, latency, WeChat's Request-ID) as JSON.
+        LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).init(),
+        // Escape codes only for a person at a terminal, never into a file or a pipe.
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).init(),
+    }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -1,5 +1,6 @@
 //! What the proxy logs never holds: the private key, the session secret, a session cookie, a
-//! CSRF token or a full openid — checked on the logs of a run with failures in it.
+//! CSRF token, a full openid or coupon code, or a client's hostile request id — checked on the
+//! logs of a run with failures in it.
 
 mod common;
 use common::*;
@@ -36,11 +37,26 @@ async fn logs_hold_no_secrets_and_no_full_openids() {
     p.get(&me, "/coupons/merchant/SBXM000002").await;
     p.get(&me, "/coupons/merchant/SBXM000003").await;
     p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "log-test-1" })).await;
+    let hostile_id = "<img src=x onerror=alert(1)>";
+    let r = p.http.get(p.url("/health")).header("x-request-id", hostile_id).send().await.unwrap();
+    assert_ne!(r.headers()["x-request-id"], hostile_id, "a hostile request id is replaced");
+    let r = p.http.get(p.url("/health")).header("x-request-id", "lb-7f3a-01").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "lb-7f3a-01", "a load balancer's id is kept");
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("retrying upstream call"), "the run did log its failures:\n{logs}");
     let key_body: String = coupon_sandbox::identity::MERCHANT_KEY.lines().nth(1).unwrap().to_owned();
-    for secret in ["PRIVATE KEY", &key_body, "a-session-secret-that-must-never-be-logged", &csrf, me.split_once('=').unwrap().1, "o_sandbox_demo"] {
+    assert!(logs.contains("lb-7f3a-01"), "the kept id is in the logs");
+    for secret in [
+        "SBXM000001",
+        "onerror",
+        "PRIVATE KEY",
+        &key_body,
+        "a-session-secret-that-must-never-be-logged",
+        &csrf,
+        me.split_once('=').unwrap().1,
+        "o_sandbox_demo",
+    ] {
         assert!(!logs.contains(secret), "the logs contain {secret:?}");
     }
 }

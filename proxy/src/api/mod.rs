@@ -52,6 +52,7 @@ pub fn router(app: SharedApp) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/", get(session::demo_page))
+        .route("/index.html", get(session::demo_page))
         // JSON and the demo page compressed as they are sent; the widget's files come
         // precompressed (a response that already has a Content-Encoding is left alone).
         .layer(CompressionLayer::new())
@@ -65,14 +66,35 @@ pub fn router(app: SharedApp) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
                     let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
-                    tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+                    tracing::info_span!("request", id = %id, method = %request.method(), path = %logged_path(request.uri().path()))
                 })
                 .on_response(|response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
                     tracing::info!(status = response.status().as_u16(), ms = latency.as_millis() as u64, "served");
                 }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::map_request(drop_unusable_request_id))
         .with_state(app)
+}
+
+/// A client's own `x-request-id` is kept only when it looks like an id (letters, digits, `-`,
+/// `_`, `.`, at most 64): anything else is replaced by a fresh one before it reaches a log.
+async fn drop_unusable_request_id(mut request: Request) -> Request {
+    let usable = |v: &HeaderValue| v.len() <= 64 && !v.is_empty() && v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b));
+    if request.headers().get("x-request-id").is_some_and(|v| !usable(v)) {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
+/// A request's path as logged: a coupon's id (a 商家券 code is what the till scans) becomes the
+/// route's pattern.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/api/v1/coupons/") {
+        "/api/v1/coupons/{source}/{id}"
+    } else {
+        path
+    }
 }
 
 /// The built widget (`trunk build --release` into `dist/`): the brotli or gzip copy the build

@@ -205,8 +205,7 @@ async fn exchange_code(app: &SharedApp, code: &str) -> Result<Option<String>, Ap
         encode(code)
     );
     let unreachable = |e: reqwest::Error| ApiError::Upstream(UpstreamError::Unreachable(e.without_url().to_string()));
-    let client = reqwest::Client::builder().timeout(app.settings.upstream_timeout).build().map_err(unreachable)?;
-    let bytes = client.get(url).send().await.map_err(unreachable)?.bytes().await.map_err(unreachable)?;
+    let bytes = app.oauth_http.get(url).send().await.map_err(unreachable)?.bytes().await.map_err(unreachable)?;
     let answer: Answer = serde_json::from_slice(&bytes).map_err(|e| ApiError::Upstream(UpstreamError::Malformed(e.to_string())))?;
     Ok(answer.openid.filter(|o| !o.is_empty()))
 }

@@ -95,6 +95,9 @@ pub struct Client {
     rate_limit: Option<(std::sync::Arc<dyn crate::store::Store>, u32)>,
 }
 
+/// The largest upstream answer read: a page of 100 coupons is well under 1 MB.
+const MAX_ANSWER_BYTES: usize = 4 << 20;
+
 /// One answer as it came: status, WeChat's `Request-ID`, signature headers, body.
 struct Answer {
     status: u16,
@@ -125,6 +128,8 @@ impl Client {
             .timeout(settings.upstream_timeout)
             .connect_timeout(settings.upstream_timeout.min(Duration::from_secs(2)))
             .user_agent(concat!("coupon-proxy/", env!("CARGO_PKG_VERSION")))
+            // WeChat Pay never redirects an API call; a redirect is someone else's answer.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("http client: {e}"))?;
         Ok(Client {
@@ -248,7 +253,7 @@ impl Client {
             request = request.header("Wechatpay-Serial", serial);
         }
         self.sent.fetch_add(1, Ordering::Relaxed);
-        let response = request.send().await.map_err(classify)?;
+        let mut response = request.send().await.map_err(classify)?;
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let mut answer = Answer {
             status: response.status().as_u16(),
@@ -260,7 +265,14 @@ impl Client {
             signature_type: header("Wechatpay-Signature-Type"),
             body: Bytes::new(),
         };
-        answer.body = response.bytes().await.map_err(classify)?;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(UpstreamError::Malformed(format!("an answer over {MAX_ANSWER_BYTES} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        answer.body = Bytes::from(body);
         Ok(answer)
     }
 
@@ -359,15 +371,22 @@ fn backoff(e: &UpstreamError, attempt: u32) -> Duration {
     Duration::from_millis(scale * (base + u64::from(b[0]) * 100 / 255))
 }
 
-/// Paths carry the openid; logs keep only its first characters.
+/// Paths carry the openid and coupon codes (what a till scans); logs keep only the first
+/// characters of each.
 pub fn redact_path(path: &str) -> String {
-    match path.split_once("/users/") {
-        Some((head, tail)) => {
-            let (openid, rest) = tail.split_once('/').unwrap_or((tail, ""));
-            format!("{head}/users/{}…/{rest}", openid.chars().take(4).collect::<String>())
+    let mut out = Vec::new();
+    let mut secret_next = false;
+    for segment in path.split('/') {
+        if secret_next && !segment.is_empty() && !segment.starts_with('?') {
+            let (value, query) = segment.split_once('?').map_or((segment, None), |(v, q)| (v, Some(q)));
+            let kept: String = value.chars().take(4).collect();
+            out.push(query.map_or(format!("{kept}…"), |q| format!("{kept}…?{q}")));
+        } else {
+            out.push(segment.to_owned());
         }
-        None => path.to_owned(),
+        secret_next = matches!(segment, "users" | "coupons");
     }
+    out.join("/")
 }
 
 /// RFC 3986's unreserved characters stay as they are; everything else is percent-encoded.
@@ -381,6 +400,14 @@ pub fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{backoff, encode, UpstreamError};
+
+    #[test]
+    fn logged_paths_keep_only_the_start_of_openids_and_coupon_codes() {
+        let path = super::redact_path("/v3/marketing/busifavor/users/o_sandbox_demo/coupons/SBXM000001/appids/wx1");
+        assert_eq!(path, "/v3/marketing/busifavor/users/o_sa…/coupons/SBXM…/appids/wx1");
+        let list = super::redact_path("/v3/marketing/favor/users/o_sandbox_demo/coupons?appid=wx1&offset=0");
+        assert_eq!(list, "/v3/marketing/favor/users/o_sa…/coupons?appid=wx1&offset=0");
+    }
 
     #[test]
     fn frequency_limited_backs_off_longer_than_a_server_error() {
