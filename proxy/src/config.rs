@@ -197,6 +197,10 @@ pub struct Options {
     /// not authorised it, …) is not asked again, in seconds [default: 60].
     #[arg(long, env = "COUPON_PROXY_SETUP_FAILURE_TTL_SECS")]
     pub setup_failure_ttl_secs: Option<u64>,
+    /// Live mode only, for testing on loopback: accept `http://` upstream, OAuth and origins and
+    /// cookies without Secure, as long as every such address is a loopback one.
+    #[arg(long, env = "COUPON_PROXY_ALLOW_INSECURE_HTTP", num_args = 0..=1, default_missing_value = "true")]
+    pub allow_insecure_http: Option<bool>,
     /// Client connections open at once [default: 10000].
     #[arg(long, env = "COUPON_PROXY_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
@@ -254,6 +258,7 @@ impl Options {
             max_connections: self.max_connections.or(f.max_connections),
             user_fetches_per_minute: self.user_fetches_per_minute.or(f.user_fetches_per_minute),
             setup_failure_ttl_secs: self.setup_failure_ttl_secs.or(f.setup_failure_ttl_secs),
+            allow_insecure_http: self.allow_insecure_http.or(f.allow_insecure_http),
         }
     }
 }
@@ -509,11 +514,58 @@ fn check_platform_keys(keys: &KeySet, can_download: bool, merchant_key_pem: &str
     Ok(())
 }
 
+/// Each allowed origin is `scheme://host[:port]` and nothing else (never `*`: a credentialed
+/// API cannot be open to every site).
+fn check_origins(origins: &[String]) -> Result<(), String> {
+    for origin in origins {
+        let bad = |why: &str| Err(format!("--allowed-origin {origin:?}: {why}"));
+        if origin == "*" {
+            return bad("a wildcard cannot carry the session cookie; list the H5 origins (https://shop.example.com)");
+        }
+        let Ok(url) = url::Url::parse(origin) else { return bad("not an origin (scheme://host[:port])") };
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.path() != "/" || url.query().is_some() || origin.ends_with('/') {
+            return bad("an origin is scheme://host[:port], with no path");
+        }
+    }
+    Ok(())
+}
+
+/// Live mode talks TLS to WeChat and sends Secure cookies; `--allow-insecure-http` lifts that
+/// for loopback addresses only (a test against fakes on this machine).
+fn check_transport(s: &Settings, allow_insecure_http: bool) -> Result<(), String> {
+    let loopback = |u: &url::Url| match u.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let named = [("--upstream", s.upstream.as_deref()), ("--upstream-backup", s.upstream_backup.as_deref()), ("--oauth-api", Some(s.oauth_api.as_str()))];
+    let origins = s.allowed_origins.iter().map(|o| ("--allowed-origin", Some(o.as_str())));
+    for (option, value) in named.into_iter().chain(origins) {
+        let Some(value) = value else { continue };
+        let url = url::Url::parse(value).map_err(|e| format!("{option} {value:?}: {e}"))?;
+        if url.scheme() == "https" {
+            continue;
+        }
+        if !allow_insecure_http {
+            return Err(format!("live mode refuses {option} {value}: not https (--allow-insecure-http is for testing on loopback only)"));
+        }
+        if !loopback(&url) {
+            return Err(format!("--allow-insecure-http is for loopback addresses only, not {option} {value}"));
+        }
+    }
+    if !s.secure_cookie && !allow_insecure_http {
+        return Err("live mode refuses --secure-cookie false: session cookies travel only over TLS (--allow-insecure-http is for testing on loopback)".into());
+    }
+    Ok(())
+}
+
 impl Settings {
     /// The settings `o` asks for. Sandbox mode takes its upstream and identity from `dev`;
     /// without one (a production build) it is refused.
     pub fn resolve(o: Options, dev: Option<DevUpstream>) -> Result<Settings, String> {
         let mode = o.mode.unwrap_or_default();
+        let allow_insecure_http = o.allow_insecure_http.unwrap_or(false);
         let read = |p: &Option<PathBuf>, what: &str| -> Result<Option<String>, String> {
             p.as_ref().map(|p| std::fs::read_to_string(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))).transpose()
         };
@@ -599,8 +651,10 @@ impl Settings {
             setup_failure_ttl: Duration::from_secs(o.setup_failure_ttl_secs.unwrap_or(60)),
             dev_users: dev.map(|d| d.users),
         };
+        check_origins(&settings.allowed_origins)?;
         if mode == Mode::Live {
             refuse_test_identities(&settings)?;
+            check_transport(&settings, allow_insecure_http)?;
         }
         Ok(settings)
     }

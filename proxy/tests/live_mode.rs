@@ -60,6 +60,8 @@ impl LiveKeys {
             platform_serial: Some("PUB_KEY_ID_LIVE".into()),
             app_secret: Some("the-app-secret".into()),
             session_secret: Some("a-session-secret-of-at-least-32-characters".into()),
+            // The fakes here listen on loopback over plain HTTP.
+            allow_insecure_http: Some(true),
             ..Options::default()
         }
     }
@@ -414,4 +416,33 @@ async fn a_redirect_cannot_add_cookie_attributes_and_a_new_login_ends_the_old_se
     assert_eq!(r.status(), 303);
     assert_eq!(http.get(format!("{base}/session")).header("cookie", &first).send().await.unwrap().status(), 401);
     proxy.shutdown().await;
+}
+
+#[test]
+fn live_mode_refuses_insecure_transport_unless_told_and_then_on_loopback_only() {
+    let plain = |o: &mut Options| o.allow_insecure_http = None;
+    refused_because(live_with("http-upstream", |_, o| plain(o)), "live mode refuses --upstream http://127.0.0.1:9");
+    refused_because(
+        live_with("cookie", |_, o| {
+            plain(o);
+            o.upstream = Some("https://api.mch.weixin.qq.com".into());
+            o.secure_cookie = Some(false);
+        }),
+        "refuses --secure-cookie false",
+    );
+    refused_because(live_with("http-origin", |_, o| o.allowed_origins = Some(vec!["http://shop.example.com".into()])), "loopback addresses only");
+    refused_because(live_with("remote", |_, o| o.upstream = Some("http://10.1.2.3:8080".into())), "loopback addresses only");
+    live_with("https", |_, o| {
+        plain(o);
+        o.upstream = Some("https://api.mch.weixin.qq.com".into());
+        o.allowed_origins = Some(vec!["https://shop.example.com".into()]);
+    })
+    .unwrap();
+}
+
+#[test]
+fn origins_are_checked_at_start_up_and_a_wildcard_is_refused_not_a_panic() {
+    refused_because(live_with("star", |_, o| o.allowed_origins = Some(vec!["*".into()])), "wildcard");
+    refused_because(live_with("path", |_, o| o.allowed_origins = Some(vec!["https://shop.example.com/h5".into()])), "no path");
+    refused_because(live_with("junk", |_, o| o.allowed_origins = Some(vec!["shop".into()])), "not an origin");
 }
