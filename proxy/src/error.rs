@@ -25,6 +25,10 @@ pub enum ApiError {
     /// A request body over the API's size limit.
     BodyTooLarge,
     NotFound,
+    /// An address that is no route of the API.
+    NoSuchRoute,
+    /// A route asked with a method it does not take.
+    MethodNotAllowed,
     /// This session is making too many requests.
     RateLimited,
     /// The stock is not one the merchant lets users claim here.
@@ -96,7 +100,8 @@ impl ApiError {
             OriginNotAllowed => (StatusCode::FORBIDDEN, "ORIGIN_NOT_ALLOWED", false, None),
             InvalidParameter(_) => (StatusCode::BAD_REQUEST, "INVALID_PARAMETER", false, None),
             BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE", false, None),
-            NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND", false, None),
+            NotFound | NoSuchRoute => (StatusCode::NOT_FOUND, "NOT_FOUND", false, None),
+            MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", false, None),
             RateLimited => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", true, None),
             StockNotClaimable => (StatusCode::BAD_REQUEST, "STOCK_NOT_CLAIMABLE", false, None),
             ClaimRejected { upstream_code } => (StatusCode::CONFLICT, "CLAIM_REJECTED", false, Some(upstream_code)),
@@ -142,6 +147,9 @@ impl ApiError {
         let mut message = error_message(code, upstream_code, Lang::ZhCn).unwrap_or("请求失败，请稍后重试").to_owned();
         if let ApiError::InvalidParameter(detail) = self {
             message = format!("{message}：{detail}");
+        }
+        if let ApiError::NoSuchRoute = self {
+            message = coupon_rules::text::no_such_route(Lang::ZhCn).to_owned();
         }
         let login_url = match self {
             ApiError::Unauthenticated { login_url } => Some(login_url.clone()),

@@ -117,3 +117,21 @@ async fn one_users_upstream_fetches_are_limited_across_sessions() {
     let (status, body) = p.get(&b, "/coupons").await;
     assert_eq!((status, code(&body)), (503, "UPSTREAM_BUSY"), "the fourth fetch in a minute, from either session: {body}");
 }
+
+#[tokio::test]
+async fn a_missing_route_and_a_wrong_method_get_their_own_answers() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    // A live-only route in sandbox mode, and one that never existed.
+    for path in ["/oauth/login", "/nothing-here"] {
+        let (status, body) = p.get(&me, path).await;
+        assert_eq!((status, code(&body)), (404, "NOT_FOUND"), "{path}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("接口不存在"), "not a coupon's message: {body}");
+    }
+    for method in ["TRACE", "PUT", "DELETE"] {
+        let r = p.http.request(method.parse().unwrap(), p.url("/coupons")).header("cookie", &me).send().await.unwrap();
+        assert_eq!(r.status(), 405, "{method}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(code(&body), "METHOD_NOT_ALLOWED");
+    }
+}

@@ -223,6 +223,11 @@ pub fn rule_notes(c: &Coupon, lang: Lang) -> Vec<&'static str> {
     notes
 }
 
+/// The message of a `NOT_FOUND` for an address that is no route of the API (not a coupon).
+pub fn no_such_route(lang: Lang) -> &'static str {
+    lang.pick("接口不存在，请检查 api-base 的设置", "No such API address; check the api-base setting")
+}
+
 /// What the user reads for a failure of the proxy's API, by its stable `code` and, when
 /// WeChat Pay refused, WeChat's own code. `None`: no wording of ours; show the server's.
 pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Option<&'static str> {
@@ -242,6 +247,7 @@ pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Opt
         ("INVALID_PARAMETER", _) => ("请求参数有误", "The request was not valid"),
         ("BODY_TOO_LARGE", _) => ("请求内容过大", "The request was too large"),
         ("NOT_FOUND", _) => ("券不存在或已失效", "This coupon no longer exists"),
+        ("METHOD_NOT_ALLOWED", _) => ("请求方式有误", "The request used a method this address does not take"),
         ("USER_NOT_FOUND", _) => ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account"),
         ("RATE_LIMITED", _) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
         ("STOCK_NOT_CLAIMABLE", _) => ("该券不可领取", "This coupon cannot be claimed here"),

@@ -96,6 +96,7 @@ fn every_error_code_is_worded_in_both_languages() {
         "INVALID_PARAMETER",
         "BODY_TOO_LARGE",
         "NOT_FOUND",
+        "METHOD_NOT_ALLOWED",
         "USER_NOT_FOUND",
         "RATE_LIMITED",
         "STOCK_NOT_CLAIMABLE",
