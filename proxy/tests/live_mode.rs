@@ -446,3 +446,18 @@ fn origins_are_checked_at_start_up_and_a_wildcard_is_refused_not_a_panic() {
     refused_because(live_with("path", |_, o| o.allowed_origins = Some(vec!["https://shop.example.com/h5".into()])), "no path");
     refused_because(live_with("junk", |_, o| o.allowed_origins = Some(vec!["shop".into()])), "not an origin");
 }
+
+#[tokio::test]
+async fn oauth_requests_are_throttled_per_client() {
+    let keys = LiveKeys::new("throttle");
+    let proxy = live_proxy(&keys).await;
+    let http = client();
+    let url = format!("http://{}/api/v1/oauth/callback?code=x&state=y", proxy.addr);
+    let mut statuses = Vec::new();
+    for _ in 0..32 {
+        statuses.push(http.get(&url).send().await.unwrap().status().as_u16());
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 400), "refused for their state: {statuses:?}");
+    assert_eq!(&statuses[30..], [429, 429], "then throttled, before any outbound exchange");
+    proxy.shutdown().await;
+}

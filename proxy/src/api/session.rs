@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::session::{cookie_value, random_token, set_cookie, Session, COOKIE, LOGIN_COOKIE};
 use crate::upstream::encode;
 use crate::SharedApp;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -43,6 +43,24 @@ fn with_named_cookie(mut response: Response, name: &'static str, value: Option<&
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response
+}
+
+/// OAuth requests one client address may make a minute, and all clients together: each
+/// callback makes an outbound call with the AppSecret.
+const OAUTH_PER_CLIENT_PER_MINUTE: u64 = 30;
+const OAUTH_PER_MINUTE: u64 = 3_000;
+
+/// Counts an OAuth request against the per-client and the global limit.
+async fn oauth_allowed(app: &SharedApp, client: std::net::SocketAddr) -> Result<(), ApiError> {
+    let minute = (coupon_wechatpay::unix_now() / 60).to_string();
+    let window = std::time::Duration::from_secs(120);
+    let ip = client.ip().to_string();
+    let mine = app.store.increment(&crate::store::key(&["oauth-rate", &ip, &minute]), window).await?;
+    let all = app.store.increment(&crate::store::key(&["oauth-rate", "all", &minute]), window).await?;
+    if mine > OAUTH_PER_CLIENT_PER_MINUTE || all > OAUTH_PER_MINUTE {
+        return Err(ApiError::RateLimited);
+    }
+    Ok(())
 }
 
 /// How long a started OAuth login may take.
@@ -138,7 +156,13 @@ pub struct OAuthLogin {
 /// Live only: send the browser to WeChat's OAuth page; it comes back to `/oauth/callback`.
 /// The `state` is random and bound to this browser by a signed, short-lived pre-login cookie,
 /// so a `state` (or a whole callback URL) from another browser starts no session here.
-pub async fn oauth_login(State(app): State<SharedApp>, headers: HeaderMap, ApiQuery(q): ApiQuery<OAuthLogin>) -> Result<Response, ApiError> {
+pub async fn oauth_login(
+    State(app): State<SharedApp>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<OAuthLogin>,
+) -> Result<Response, ApiError> {
+    oauth_allowed(&app, client).await?;
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).ok_or_else(|| ApiError::InvalidParameter("缺少Host".into()))?;
     let target = safe_redirect(q.redirect.as_deref());
     let state = random_token();
@@ -163,7 +187,13 @@ pub struct OAuthCallback {
 /// Live only: exchange the OAuth code for the openid and start the session. The `state` must
 /// be the one this browser's pre-login cookie holds (compared in constant time), fresh, and
 /// not used before.
-pub async fn oauth_callback(State(app): State<SharedApp>, headers: HeaderMap, ApiQuery(q): ApiQuery<OAuthCallback>) -> Result<Response, ApiError> {
+pub async fn oauth_callback(
+    State(app): State<SharedApp>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<OAuthCallback>,
+) -> Result<Response, ApiError> {
+    oauth_allowed(&app, client).await?;
     let bad_state = || ApiError::InvalidParameter("登录状态无效，请重试".into());
     let login = cookie_value(&headers, LOGIN_COOKIE, app.settings.secure_cookie).and_then(|v| app.sessions.verify(LOGIN_COOKIE, &v)).ok_or_else(bad_state)?;
     let mut parts = login.splitn(3, '|');
