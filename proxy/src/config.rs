@@ -201,6 +201,11 @@ pub struct Options {
     /// cookies without Secure, as long as every such address is a loopback one.
     #[arg(long, env = "COUPON_PROXY_ALLOW_INSECURE_HTTP", num_args = 0..=1, default_missing_value = "true")]
     pub allow_insecure_http: Option<bool>,
+    /// Behind a reverse proxy: the header it appends the client's address to (e.g.
+    /// `X-Forwarded-For`; its last value is taken), for per-client limits [default: the
+    /// connection's address].
+    #[arg(long, env = "COUPON_PROXY_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
     /// Client connections open at once [default: 10000].
     #[arg(long, env = "COUPON_PROXY_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
@@ -259,6 +264,7 @@ impl Options {
             user_fetches_per_minute: self.user_fetches_per_minute.or(f.user_fetches_per_minute),
             setup_failure_ttl_secs: self.setup_failure_ttl_secs.or(f.setup_failure_ttl_secs),
             allow_insecure_http: self.allow_insecure_http.or(f.allow_insecure_http),
+            client_ip_header: self.client_ip_header.or(f.client_ip_header),
         }
     }
 }
@@ -352,6 +358,8 @@ pub struct Settings {
     pub max_connections: usize,
     pub user_fetches_per_minute: u32,
     pub setup_failure_ttl: Duration,
+    /// Where the client's address is, behind a reverse proxy.
+    pub client_ip_header: Option<axum::http::HeaderName>,
     /// Sandbox mode only: the users the development login offers. `None` in live mode, where
     /// the development routes are not mounted at all.
     pub dev_users: Option<Vec<coupon_rules::api::DevUser>>,
@@ -649,6 +657,11 @@ impl Settings {
             max_connections: o.max_connections.unwrap_or(10_000).max(1),
             user_fetches_per_minute: o.user_fetches_per_minute.unwrap_or(60).max(1),
             setup_failure_ttl: Duration::from_secs(o.setup_failure_ttl_secs.unwrap_or(60)),
+            client_ip_header: o
+                .client_ip_header
+                .as_deref()
+                .map(|h| h.parse().map_err(|_| format!("--client-ip-header {h:?} is not a header name")))
+                .transpose()?,
             dev_users: dev.map(|d| d.users),
         };
         check_origins(&settings.allowed_origins)?;

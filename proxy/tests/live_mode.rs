@@ -460,4 +460,14 @@ async fn oauth_requests_are_throttled_per_client() {
     assert!(statuses[..30].iter().all(|s| *s == 400), "refused for their state: {statuses:?}");
     assert_eq!(&statuses[30..], [429, 429], "then throttled, before any outbound exchange");
     proxy.shutdown().await;
+
+    // Behind a reverse proxy every client has its address: told by the header it appends.
+    let options = Options { oauth_api: Some(fake_wechat_oauth().await), client_ip_header: Some("x-forwarded-for".into()), ..keys.options() };
+    let proxy = coupon_proxy::start(Settings::resolve(options, None).unwrap()).await.unwrap();
+    let url = format!("http://{}/api/v1/oauth/callback?code=x&state=y", proxy.addr);
+    for client in 0..40 {
+        let r = http.get(&url).header("x-forwarded-for", format!("203.0.113.7, 198.51.100.{client}")).send().await.unwrap();
+        assert_eq!(r.status(), 400, "client {client} is not throttled for the others");
+    }
+    proxy.shutdown().await;
 }

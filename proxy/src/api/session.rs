@@ -50,11 +50,18 @@ fn with_named_cookie(mut response: Response, name: &'static str, value: Option<&
 const OAUTH_PER_CLIENT_PER_MINUTE: u64 = 30;
 const OAUTH_PER_MINUTE: u64 = 3_000;
 
+/// The client's address: the last one the reverse proxy appended to `--client-ip-header`, or
+/// the connection's.
+fn client_ip(app: &SharedApp, headers: &HeaderMap, peer: std::net::SocketAddr) -> std::net::IpAddr {
+    let forwarded = app.settings.client_ip_header.as_ref().and_then(|h| headers.get_all(h).iter().last()).and_then(|v| v.to_str().ok());
+    forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok()).unwrap_or(peer.ip())
+}
+
 /// Counts an OAuth request against the per-client and the global limit.
-async fn oauth_allowed(app: &SharedApp, client: std::net::SocketAddr) -> Result<(), ApiError> {
+async fn oauth_allowed(app: &SharedApp, headers: &HeaderMap, peer: std::net::SocketAddr) -> Result<(), ApiError> {
     let minute = (coupon_wechatpay::unix_now() / 60).to_string();
     let window = std::time::Duration::from_secs(120);
-    let ip = client.ip().to_string();
+    let ip = client_ip(app, headers, peer).to_string();
     let mine = app.store.increment(&crate::store::key(&["oauth-rate", &ip, &minute]), window).await?;
     let all = app.store.increment(&crate::store::key(&["oauth-rate", "all", &minute]), window).await?;
     if mine > OAUTH_PER_CLIENT_PER_MINUTE || all > OAUTH_PER_MINUTE {
@@ -162,7 +169,7 @@ pub async fn oauth_login(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<OAuthLogin>,
 ) -> Result<Response, ApiError> {
-    oauth_allowed(&app, client).await?;
+    oauth_allowed(&app, &headers, client).await?;
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).ok_or_else(|| ApiError::InvalidParameter("缺少Host".into()))?;
     let target = safe_redirect(q.redirect.as_deref());
     let state = random_token();
@@ -193,7 +200,7 @@ pub async fn oauth_callback(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<OAuthCallback>,
 ) -> Result<Response, ApiError> {
-    oauth_allowed(&app, client).await?;
+    oauth_allowed(&app, &headers, client).await?;
     let bad_state = || ApiError::InvalidParameter("登录状态无效，请重试".into());
     let login = cookie_value(&headers, LOGIN_COOKIE, app.settings.secure_cookie).and_then(|v| app.sessions.verify(LOGIN_COOKIE, &v)).ok_or_else(bad_state)?;
     let mut parts = login.splitn(3, '|');
