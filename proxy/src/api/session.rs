@@ -53,7 +53,7 @@ const OAUTH_PER_MINUTE: u64 = 3_000;
 /// The client's address: the last one the reverse proxy appended to `--client-ip-header`, or
 /// the connection's.
 fn client_ip(app: &SharedApp, headers: &HeaderMap, peer: std::net::SocketAddr) -> std::net::IpAddr {
-    let forwarded = app.settings.client_ip_header.as_ref().and_then(|h| headers.get_all(h).iter().last()).and_then(|v| v.to_str().ok());
+    let forwarded = app.settings.client_ip_header.as_ref().and_then(|h| headers.get_all(h).iter().next_back()).and_then(|v| v.to_str().ok());
     forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok()).unwrap_or(peer.ip())
 }
 
