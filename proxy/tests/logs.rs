@@ -6,25 +6,10 @@ mod common;
 use common::*;
 use coupon_sandbox::Faults;
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn logs_hold_no_secrets_and_no_full_openids() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let sink = captured.clone();
     tracing_subscriber::fmt().with_env_filter("debug").with_ansi(false).with_writer(move || sink.clone()).init();
 
@@ -43,7 +28,7 @@ async fn logs_hold_no_secrets_and_no_full_openids() {
     let r = p.http.get(p.url("/health")).header("x-request-id", "lb-7f3a-01").send().await.unwrap();
     assert_eq!(r.headers()["x-request-id"], "lb-7f3a-01", "a load balancer's id is kept");
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("retrying upstream call"), "the run did log its failures:\n{logs}");
     let key_body: String = coupon_sandbox::identity::MERCHANT_KEY.lines().nth(1).unwrap().to_owned();
     assert!(logs.contains("lb-7f3a-01"), "the kept id is in the logs");

@@ -6,9 +6,8 @@ mod common;
 use common::*;
 use coupon_sandbox::{identity as id, Faults, KeyMode, PlatformState, Rotation};
 use coupon_wechatpay::{Certificate, KeySet, PublicKey};
-use std::io::Write;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Every wallet read goes upstream, and a failure is never hidden by a stale copy.
@@ -133,28 +132,15 @@ async fn a_merchant_on_the_public_key_only_starts_though_the_certificate_downloa
 }
 
 /// The log lines of every test in this file.
-fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+fn captured_logs() -> CapturedLogs {
+    static LOGS: OnceLock<CapturedLogs> = OnceLock::new();
     LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
+        let logs = CapturedLogs::default();
         let sink = logs.clone();
-        let writer = move || Sink(sink.clone());
-        tracing_subscriber::fmt().with_env_filter("info").with_ansi(false).with_writer(writer).init();
+        tracing_subscriber::fmt().with_env_filter("info").with_ansi(false).with_writer(move || sink.clone()).init();
         logs
     })
     .clone()
-}
-
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -174,7 +160,7 @@ async fn a_wrong_merchant_key_is_wechats_sign_error_with_its_request_id_logged_n
 
     let metrics = p.http.get(format!("http://{}/metrics", p.running.metrics_addr.unwrap())).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("outcome=\"unsigned_SIGN_ERROR\""), "{metrics}");
-    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     let failure = logs.lines().find(|l| l.contains("upstream call failed") && l.contains("SIGN_ERROR")).unwrap_or_else(|| panic!("no failure logged:\n{logs}"));
     let field = failure.split("wechatpay_request_id=").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_default();
     let request_id = field.trim_matches('"');
