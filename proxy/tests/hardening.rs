@@ -135,3 +135,15 @@ async fn a_missing_route_and_a_wrong_method_get_their_own_answers() {
         assert_eq!(code(&body), "METHOD_NOT_ALLOWED");
     }
 }
+
+#[tokio::test]
+async fn an_offset_past_the_declared_limit_is_a_parameter_error() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    assert_eq!(p.get(&me, "/coupons?offset=100000").await.0, 200);
+    for offset in ["100001", "18446744073709551616"] {
+        let (status, body) = p.get(&me, &format!("/coupons?offset={offset}")).await;
+        assert_eq!((status, code(&body)), (400, "INVALID_PARAMETER"), "{offset}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("offset"), "{body}");
+    }
+}

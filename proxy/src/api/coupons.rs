@@ -16,6 +16,8 @@ use coupon_rules::{availability, Coupon, Source};
 
 /// Upstream page size. The most pages read per query is `Settings::max_upstream_pages`.
 const UPSTREAM_PAGE: u64 = 50;
+/// The largest `offset` (past every wallet's length; `proxy/openapi.yaml` declares it).
+const MAX_OFFSET: usize = 100_000;
 pub const MAX_LIMIT: usize = 50;
 
 /// `GET /coupons`' query.
@@ -33,6 +35,9 @@ pub async fn list(session: Session, State(app): State<SharedApp>, ApiQuery(q): A
     let limit = q.limit.unwrap_or(20);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::InvalidParameter(format!("limit: 取值范围为 1–{MAX_LIMIT}")));
+    }
+    if offset > MAX_OFFSET {
+        return Err(ApiError::InvalidParameter(format!("offset: 取值范围为 0–{MAX_OFFSET}")));
     }
     let (wallet, freshness) = session_wallet(&app, &session).await?;
     let now = now();
