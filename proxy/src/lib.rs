@@ -76,10 +76,7 @@ impl Running {
 async fn prepare_platform_keys(upstream: &upstream::Client) -> Result<(), String> {
     if upstream.platform().can_download() {
         match upstream.download_certificates().await {
-            Ok(got) => {
-                crate::metrics::certificate_download(download_outcome(&got));
-                tracing::info!(?got, "platform certificates downloaded");
-            }
+            Ok(got) => tracing::info!(?got, "platform certificates downloaded"),
             Err(e) if upstream.platform().has_usable_key() => tracing::warn!(error = %e, "platform certificates could not be downloaded; using the configured keys"),
             Err(e) => return Err(format!("cannot download the platform certificates (GET /v3/certificates): {e}; a merchant on the WeChat Pay public key gives --wechatpay-public-key-file and --wechatpay-public-key-id")),
         }
@@ -91,13 +88,6 @@ async fn prepare_platform_keys(upstream: &upstream::Client) -> Result<(), String
     Ok(())
 }
 
-fn download_outcome(got: &upstream::Downloaded) -> &'static str {
-    match got {
-        upstream::Downloaded::PublicKeyOnly => "public_key_only",
-        _ => "ok",
-    }
-}
-
 /// Downloads the certificates again every `every` (plus up to a tenth of jitter, so that
 /// instances spread out), for as long as the proxy runs.
 fn spawn_certificate_refresh(app: &SharedApp, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
@@ -107,12 +97,8 @@ fn spawn_certificate_refresh(app: &SharedApp, every: std::time::Duration) -> tok
             let jitter = every.mul_f64(f64::from(coupon_wechatpay::nonce().as_bytes()[0] % 100) / 1_000.0);
             tokio::time::sleep(every + jitter).await;
             let Some(app) = app.upgrade() else { return };
-            match app.upstream.download_certificates().await {
-                Ok(got) => crate::metrics::certificate_download(download_outcome(&got)),
-                Err(e) => {
-                    crate::metrics::certificate_download("failed");
-                    tracing::warn!(error = %e, "platform certificates could not be refreshed; trying again at the next refresh");
-                }
+            if let Err(e) = app.upstream.download_certificates().await {
+                tracing::warn!(error = %e, "platform certificates could not be refreshed; trying again at the next refresh");
             }
             app.upstream.platform().report();
         }

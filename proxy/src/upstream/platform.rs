@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 const ON_DEMAND_INTERVAL: Duration = Duration::from_secs(60);
 
 /// A certificate this close to its end, with no successor held, is warned about.
-pub const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
+const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
 
 pub struct PlatformKeys {
     keys: RwLock<KeySet>,
@@ -79,6 +79,16 @@ impl PlatformKeys {
     /// through the AEAD (only WeChat Pay and the merchant have the APIv3 key); an answer signed
     /// with a key already held must verify with it.
     pub async fn download(&self, client: &Client) -> Result<Downloaded, UpstreamError> {
+        let result = self.download_once(client).await;
+        crate::metrics::certificate_download(match &result {
+            Ok(Downloaded::PublicKeyOnly) => "public_key_only",
+            Ok(_) => "ok",
+            Err(_) => "failed",
+        });
+        result
+    }
+
+    async fn download_once(&self, client: &Client) -> Result<Downloaded, UpstreamError> {
         let Some(apiv3) = &self.apiv3 else { return Ok(Downloaded::NoApiV3Key) };
         let path = "/v3/certificates";
         let answer = match (client.exchange(&client.base, "GET", path, Bytes::new()).await, &client.backup) {
