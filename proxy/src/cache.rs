@@ -171,9 +171,14 @@ impl WalletCache {
         let stored = Stored { fetched, coupons: wallet.coupons, skipped: wallet.skipped, missing: wallet.missing, truncated: wallet.truncated };
         let body = serde_json::to_vec(&stored).map_err(|e| StoreError(e.to_string()))?;
         self.store.set(&key(&["wallet", openid]), body, self.stale_ttl.max(self.ttl)).await?;
-        // A wallet with a source missing is kept fresh briefly only: asked again soon, but not
-        // by every request (each would cost every upstream call again).
-        let fresh_for = if stored.missing.is_empty() { self.ttl } else { self.ttl.min(PARTIAL_TTL) };
+        // A wallet with a source refused for good (a partner's NOAUTH) is kept fresh briefly: not
+        // asked again by every request. One missing a source for a passing reason (a timeout,
+        // perhaps of a fetch that began before an invalidation) is asked again at once.
+        let fresh_for = match stored.missing.is_empty() {
+            true => self.ttl,
+            false if stored.missing.iter().all(|m| !m.error.retryable) => self.ttl.min(PARTIAL_TTL),
+            false => Duration::ZERO,
+        };
         if !fresh_for.is_zero() {
             self.store.set(&Self::freshness_key(openid), fetched.to_string().into_bytes(), fresh_for).await?;
         }
