@@ -212,6 +212,18 @@ pub async fn claim(base: &str, stock_id: &str, client_key: &str) -> Result<Claim
     send(request, Some(body)).await
 }
 
+/// The login link of an `UNAUTHENTICATED` answer: the proxy's login address resolved against
+/// the API's (which need not be the page's origin), told to come back to this page, by path
+/// when the API is on the page's origin and by whole address when it is not.
+pub fn login_link(base: &str, login_url: &str) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let api = web_sys::Url::new_with_base(base, &location.href().ok()?).ok()?;
+    let link = web_sys::Url::new_with_base(login_url, &api.href()).ok()?;
+    let page = format!("{}{}", location.pathname().ok()?, location.search().ok()?);
+    let back = if link.origin() == location.origin().ok()? { page } else { format!("{}{page}", location.origin().ok()?) };
+    Some(format!("{}?redirect={}", link.href(), js_sys::encode_uri_component(&back)))
+}
+
 /// A request to the proxy with the session cookie: `credentials: include` when the API is on
 /// another origin (a CDN-hosted page calling the merchant's API), the browser's default
 /// `same-origin` when it is on the page's own (the same cookie, and no credentialed CORS).

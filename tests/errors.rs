@@ -22,9 +22,12 @@ fn error(code: &str, upstream: Option<&str>, retryable: bool) -> String {
 }
 
 async fn wallet_showing(status: u16, body: &str, lang: Lang) -> web_sys::HtmlElement {
+    wallet_with(status, body, Options { lang, ..Options::default() }).await
+}
+
+async fn wallet_with(status: u16, body: &str, options: Options) -> web_sys::HtmlElement {
     let _fetch = FakeFetch::new(&respond(status, body));
     let host = host();
-    let options = Options { lang, ..Options::default() };
     leptos::mount::mount_to(host.clone(), move || view! { <Wallet options=options/> }).forget();
     for _ in 0..20 {
         tick().await;
@@ -81,4 +84,38 @@ async fn a_partial_list_names_the_missing_source_and_offers_retry() {
     let host = wallet_showing(200, &body, Lang::En).await;
     assert!(text(&host, ".cw-notice--partial").contains("balances"));
     host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_login_link_goes_to_the_apis_origin_and_comes_back_to_this_page() {
+    let unauthenticated = |login: &str| {
+        let info =
+            ErrorInfo { code: "UNAUTHENTICATED".into(), message: "请先登录".into(), retryable: false, login_url: Some(login.into()), upstream_code: None };
+        serde_json::to_string(&ErrorBody { error: info }).unwrap()
+    };
+    let location = web_sys::window().unwrap().location();
+    let (origin, page) = (location.origin().unwrap(), format!("{}{}", location.pathname().unwrap(), location.search().unwrap()));
+    let encode = |s: &str| String::from(js_sys::encode_uri_component(s));
+    let cases = [
+        // The API on the page's origin: back by path.
+        ("/api/v1", "/api/v1/dev/login", format!("{origin}/api/v1/dev/login?redirect={}", encode(&page))),
+        // On another origin (data-api-base): the login is there, and back by whole address.
+        (
+            "https://api.shop.example/api/v1",
+            "/api/v1/oauth/login",
+            format!("https://api.shop.example/api/v1/oauth/login?redirect={}", encode(&format!("{origin}{page}"))),
+        ),
+        // A proxy told its --public-origin names it itself.
+        (
+            "https://api.shop.example/api/v1",
+            "https://login.shop.example/api/v1/oauth/login",
+            format!("https://login.shop.example/api/v1/oauth/login?redirect={}", encode(&format!("{origin}{page}"))),
+        ),
+    ];
+    for (base, login, expected) in cases {
+        let host = wallet_with(401, &unauthenticated(login), Options { api_base: base.into(), ..Options::default() }).await;
+        let href = find(&host, ".cw-error a").get_attribute("href").unwrap();
+        assert_eq!(href, expected, "API at {base}, login at {login}");
+        host.remove();
+    }
 }

@@ -123,7 +123,13 @@ pub struct Options {
     /// Secret that signs session cookies, at least 32 characters [sandbox: the sandbox's test secret].
     #[arg(long, env = "COUPON_PROXY_SESSION_SECRET", hide_env_values = true)]
     pub session_secret: Option<String>,
-    /// Origins (scheme://host[:port]) allowed to call the API from a browser; repeatable.
+    /// The origin browsers reach this proxy at (`https://api.shop.example.com`), whatever
+    /// `Host` a front end passes on: WeChat's OAuth comes back to it and the widget's login
+    /// link goes to it [live: required; sandbox default: the page's own origin].
+    #[arg(long, env = "COUPON_PROXY_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// Origins (scheme://host[:port]) allowed to call the API from a browser, each on the same
+    /// site as `--public-origin` (the session cookie is SameSite=Lax); repeatable.
     #[arg(long = "allowed-origin", env = "COUPON_PROXY_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Option<Vec<String>>,
     /// Stocks users may claim (领取) through the widget, as `STOCK_ID` or `STOCK_ID=名称`; repeatable.
@@ -241,6 +247,7 @@ impl Options {
             oauth_api: self.oauth_api.or(f.oauth_api),
             app_secret: self.app_secret.or(f.app_secret),
             session_secret: self.session_secret.or(f.session_secret),
+            public_origin: self.public_origin.or(f.public_origin),
             allowed_origins: self.allowed_origins.or(f.allowed_origins),
             claimable_stocks: self.claimable_stocks.or(f.claimable_stocks),
             partner_mchids: self.partner_mchids.or(f.partner_mchids),
@@ -323,6 +330,8 @@ pub struct Settings {
     pub oauth_api: String,
     pub app_secret: Option<String>,
     pub session_secret: Vec<u8>,
+    /// Where browsers reach this proxy (`scheme://host[:port]`), when it is told.
+    pub public_origin: Option<String>,
     pub allowed_origins: Vec<String>,
     pub claimable_stocks: Vec<ClaimableStock>,
     pub partner_mchids: Vec<String>,
@@ -373,6 +382,7 @@ impl std::fmt::Debug for Settings {
             .field("upstream", &self.upstream)
             .field("mchid", &self.mchid)
             .field("appid", &self.appid)
+            .field("public_origin", &self.public_origin)
             .field("allowed_origins", &self.allowed_origins)
             .field("claimable_stocks", &self.claimable_stocks)
             .field("static_dir", &self.static_dir)
@@ -522,11 +532,11 @@ fn check_platform_keys(keys: &KeySet, can_download: bool, merchant_key_pem: &str
     Ok(())
 }
 
-/// Each allowed origin is `scheme://host[:port]` and nothing else (never `*`: a credentialed
-/// API cannot be open to every site).
-fn check_origins(origins: &[String]) -> Result<(), String> {
+/// Each origin is `scheme://host[:port]` and nothing else (never `*`: a credentialed API
+/// cannot be open to every site).
+fn check_origins(option: &str, origins: &[String]) -> Result<(), String> {
     for origin in origins {
-        let bad = |why: &str| Err(format!("--allowed-origin {origin:?}: {why}"));
+        let bad = |why: &str| Err(format!("{option} {origin:?}: {why}"));
         if origin == "*" {
             return bad("a wildcard cannot carry the session cookie; list the H5 origins (https://shop.example.com)");
         }
@@ -538,6 +548,30 @@ fn check_origins(origins: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// A page's requests carry the `SameSite=Lax` session cookie only to an API on the page's own
+/// site: the same scheme and registrable domain (the public suffix list's, so that
+/// `a.example.com.cn` and `b.example.com.cn` are one site and `x.com.cn` and `y.com.cn` two).
+fn site(origin: &str) -> Option<(String, String)> {
+    let url = url::Url::parse(origin).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    let domain = match url.host()? {
+        url::Host::Domain(_) => psl::domain_str(&host).map_or_else(|| host.clone(), str::to_owned),
+        _ => host,
+    };
+    Some((url.scheme().to_owned(), domain))
+}
+
+fn check_same_site(public_origin: &str, allowed: &[String]) -> Result<(), String> {
+    let home = site(public_origin);
+    match allowed.iter().find(|o| site(o) != home) {
+        Some(other) => Err(format!(
+            "--allowed-origin {other} is not on the same site as --public-origin {public_origin}: the session cookie (SameSite=Lax) \
+             would not travel with its requests; serve the API under the page's site (api.<its domain>) or list only pages of the API's site"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Live mode talks TLS to WeChat and sends Secure cookies; `--allow-insecure-http` lifts that
 /// for loopback addresses only (a test against fakes on this machine).
 fn check_transport(s: &Settings, allow_insecure_http: bool) -> Result<(), String> {
@@ -547,7 +581,12 @@ fn check_transport(s: &Settings, allow_insecure_http: bool) -> Result<(), String
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
-    let named = [("--upstream", s.upstream.as_deref()), ("--upstream-backup", s.upstream_backup.as_deref()), ("--oauth-api", Some(s.oauth_api.as_str()))];
+    let named = [
+        ("--upstream", s.upstream.as_deref()),
+        ("--upstream-backup", s.upstream_backup.as_deref()),
+        ("--oauth-api", Some(s.oauth_api.as_str())),
+        ("--public-origin", s.public_origin.as_deref()),
+    ];
     let origins = s.allowed_origins.iter().map(|o| ("--allowed-origin", Some(o.as_str())));
     for (option, value) in named.into_iter().chain(origins) {
         let Some(value) = value else { continue };
@@ -620,6 +659,7 @@ impl Settings {
             oauth_api: o.oauth_api.unwrap_or_else(|| "https://api.weixin.qq.com".into()).trim_end_matches('/').to_owned(),
             app_secret: o.app_secret,
             session_secret: session_secret.into_bytes(),
+            public_origin: o.public_origin.map(|s| s.trim_end_matches('/').to_owned()),
             allowed_origins: o.allowed_origins.unwrap_or_default().into_iter().map(|s| s.trim_end_matches('/').to_owned()).collect(),
             claimable_stocks: match o.claimable_stocks {
                 Some(list) => list.iter().map(|s| claimable_stock(s)).collect(),
@@ -664,10 +704,19 @@ impl Settings {
                 .transpose()?,
             dev_users: dev.map(|d| d.users),
         };
-        check_origins(&settings.allowed_origins)?;
+        check_origins("--allowed-origin", &settings.allowed_origins)?;
+        check_origins("--public-origin", settings.public_origin.as_slice())?;
         if mode == Mode::Live {
+            if settings.public_origin.is_none() {
+                return Err("live mode needs --public-origin, the https origin browsers reach this proxy at (https://api.shop.example.com): \
+                            WeChat's OAuth comes back to it"
+                    .into());
+            }
             refuse_test_identities(&settings)?;
             check_transport(&settings, allow_insecure_http)?;
+        }
+        if let Some(public) = &settings.public_origin {
+            check_same_site(public, &settings.allowed_origins)?;
         }
         Ok(settings)
     }

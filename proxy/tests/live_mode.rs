@@ -60,6 +60,7 @@ impl LiveKeys {
             platform_serial: Some("PUB_KEY_ID_LIVE".into()),
             app_secret: Some("the-app-secret".into()),
             session_secret: Some("a-session-secret-of-at-least-32-characters".into()),
+            public_origin: Some(PUBLIC_ORIGIN.into()),
             // The fakes here listen on loopback over plain HTTP.
             allow_insecure_http: Some(true),
             ..Options::default()
@@ -72,6 +73,9 @@ impl Drop for LiveKeys {
         std::fs::remove_dir_all(&self.dir).ok();
     }
 }
+
+/// Where browsers reach the proxy under test: a front end that the tests stand in for.
+const PUBLIC_ORIGIN: &str = "https://api.shop.example.com";
 
 async fn fake_wechat_oauth() -> String {
     let app = Router::new().route(
@@ -110,7 +114,8 @@ fn query_param(url: &str, name: &str) -> String {
 /// Starts an OAuth login in a browser (a cookie jar of its own): WeChat's URL and the
 /// pre-login cookie.
 async fn start_login(base: &str, http: &reqwest::Client, redirect: &str) -> (String, String) {
-    let r = http.get(format!("{base}/oauth/login?redirect={redirect}")).send().await.unwrap();
+    // A front end that rewrites Host (to the upstream's own name) changes nothing.
+    let r = http.get(format!("{base}/oauth/login?redirect={redirect}")).header("host", "proxy.internal:8787").send().await.unwrap();
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -143,12 +148,12 @@ async fn the_openid_comes_from_wechat_oauth_and_nowhere_else() {
     let r = http.get(format!("{base}/coupons")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["login_url"], "/api/v1/oauth/login");
+    assert_eq!(body["error"]["login_url"], format!("{PUBLIC_ORIGIN}/api/v1/oauth/login"), "the login link is on the public origin");
 
     let (to, login_cookie) = start_login(&base, &http, "/shop/checkout").await;
     assert!(to.starts_with("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wxlive000000000001&"), "{to}");
     assert!(to.contains("scope=snsapi_base") && to.ends_with("#wechat_redirect"), "{to}");
-    assert_eq!(query_param(&to, "redirect_uri"), format!("https://{}/api/v1/oauth/callback", proxy.addr));
+    assert_eq!(query_param(&to, "redirect_uri"), format!("{PUBLIC_ORIGIN}/api/v1/oauth/callback"), "the public origin, not the request's Host");
     let state = query_param(&to, "state");
 
     // A state that is not this browser's, or a code WeChat does not accept, starts no session.
@@ -445,6 +450,50 @@ fn origins_are_checked_at_start_up_and_a_wildcard_is_refused_not_a_panic() {
     refused_because(live_with("star", |_, o| o.allowed_origins = Some(vec!["*".into()])), "wildcard");
     refused_because(live_with("path", |_, o| o.allowed_origins = Some(vec!["https://shop.example.com/h5".into()])), "no path");
     refused_because(live_with("junk", |_, o| o.allowed_origins = Some(vec!["shop".into()])), "not an origin");
+}
+
+#[test]
+fn live_mode_needs_the_public_origin_and_allowed_origins_on_its_site() {
+    refused_because(live_with("no-public", |_, o| o.public_origin = None), "live mode needs --public-origin");
+    refused_because(live_with("public-path", |_, o| o.public_origin = Some("https://api.shop.example.com/api".into())), "no path");
+    refused_because(live_with("public-http", |_, o| o.public_origin = Some("http://api.shop.example.com".into())), "loopback addresses only");
+    let origins = |public: &str, allowed: &[&str]| {
+        let (public, allowed) = (public.to_owned(), allowed.iter().map(|a| a.to_string()).collect());
+        live_with("site", move |_, o| (o.public_origin, o.allowed_origins) = (Some(public), Some(allowed)))
+    };
+    origins("https://api.shop.example.com", &["https://shop.example.com", "https://h5.example.com:8443"]).unwrap();
+    origins("https://api.example.com.cn", &["https://h5.example.com.cn"]).unwrap();
+    for (public, allowed) in [
+        ("https://api.shop.example.com", "https://shop.example.net"),
+        // com.cn is a public suffix: these two are different merchants' sites.
+        ("https://api.example.com.cn", "https://h5.other.com.cn"),
+        // Schemeful: an http page is another site than an https API.
+        ("http://127.0.0.1:8787", "https://127.0.0.1:8080"),
+        ("https://127.0.0.1:8787", "https://localhost:8080"),
+    ] {
+        refused_because(origins(public, &[allowed]), "not on the same site");
+    }
+}
+
+#[tokio::test]
+async fn after_login_the_browser_returns_to_a_page_on_an_allowed_origin_only() {
+    let keys = LiveKeys::new("return");
+    let options = Options { oauth_api: Some(fake_wechat_oauth().await), allowed_origins: Some(vec!["https://h5.example.com".into()]), ..keys.options() };
+    let proxy = coupon_proxy::start(Settings::resolve(options, None).unwrap()).await.unwrap();
+    let base = format!("http://{}/api/v1", proxy.addr);
+    let http = client();
+    for (asked, back) in [
+        ("https://h5.example.com/shop/pay?order=7", "https://h5.example.com/shop/pay?order=7"),
+        ("https://api.shop.example.com/", "https://api.shop.example.com/"),
+        ("https://evil.example.net/shop", "/"),
+        ("https://h5.example.com.evil.net/", "/"),
+        ("javascript:alert(1)", "/"),
+    ] {
+        let (to, cookie) = start_login(&base, &http, &urlencode(asked)).await;
+        let r = callback(&base, &http, Some(&cookie), "good-code", &query_param(&to, "state")).await;
+        assert_eq!(r.headers()["location"], back, "{asked}");
+    }
+    proxy.shutdown().await;
 }
 
 #[tokio::test]

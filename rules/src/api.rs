@@ -152,7 +152,8 @@ pub struct ErrorInfo {
     pub message: String,
     /// Whether trying again can help.
     pub retryable: bool,
-    /// With `UNAUTHENTICATED`: where to log in.
+    /// With `UNAUTHENTICATED`: where to log in (on the proxy's public origin, or a path to resolve
+    /// against the API's address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_url: Option<String>,
     /// With `CLAIM_REJECTED`: WeChat Pay's code (`NOT_ENOUGH`, `RULELIMIT`, …).

@@ -316,8 +316,8 @@ fn Partial(page: &CouponPage, lang: Lang) -> Option<String> {
 
 #[component]
 fn Failure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl IntoView {
-    if let Some(login) = error.login_url.clone().filter(|_| error.code == "UNAUTHENTICATED") {
-        let href = format!("{login}?redirect={}", js_sys::encode_uri_component(&current_path()));
+    let base = use_context::<Options>().map(|o| o.api_base).unwrap_or_default();
+    if let Some(href) = error.login_url.as_deref().filter(|_| error.code == "UNAUTHENTICATED").and_then(|login| api::login_link(&base, login)) {
         return view! {
             <div class="cw-error" role="alert">
                 <p>{error.text(lang)}</p>
@@ -333,10 +333,6 @@ fn Failure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl Into
         </div>
     }
     .into_any()
-}
-
-fn current_path() -> String {
-    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into())
 }
 
 #[component]

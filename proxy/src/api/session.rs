@@ -21,16 +21,18 @@ impl FromRequestParts<SharedApp> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &SharedApp) -> Result<Self, Self::Rejection> {
-        app.sessions.resolve(cookie_value(&parts.headers, COOKIE, app.settings.secure_cookie).as_deref(), login_url(app)).await
+        app.sessions.resolve(cookie_value(&parts.headers, COOKIE, app.settings.secure_cookie).as_deref(), &login_url(app)).await
     }
 }
 
-/// Where a browser without a session goes to get one.
-pub fn login_url(app: &SharedApp) -> &'static str {
-    match app.settings.mode {
+/// Where a browser without a session goes to get one: on the public origin when it is told
+/// (the widget resolves a bare path against the API's address, not the page's).
+pub fn login_url(app: &SharedApp) -> String {
+    let path = match app.settings.mode {
         Mode::Sandbox => "/api/v1/dev/login",
         Mode::Live => "/api/v1/oauth/login",
-    }
+    };
+    format!("{}{path}", app.settings.public_origin.as_deref().unwrap_or_default())
 }
 
 fn with_cookie(response: Response, value: Option<&str>, app: &SharedApp) -> Response {
@@ -80,12 +82,18 @@ fn redirect(to: &str) -> Response {
 /// The longest `redirect` a login keeps.
 const MAX_REDIRECT: usize = 1_024;
 
-/// Only same-site paths of URL path and query characters (never `;`, a backslash or a control
-/// character), bounded in length: never an open redirect, never a cookie attribute.
-fn safe_redirect(r: Option<&str>) -> String {
+/// Only URL path and query characters (never `;`, a backslash or a control character), bounded
+/// in length, and either a path on this origin or an address on the public or an allowed origin
+/// (a page on another origin of the site): never an open redirect, never a cookie attribute.
+fn safe_redirect(app: &SharedApp, r: Option<&str>) -> String {
     let path_char = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,=:@/?%#".contains(c);
+    let ours = |r: &str| {
+        let Ok(url) = url::Url::parse(r) else { return false };
+        let origin = url.origin().ascii_serialization();
+        app.settings.public_origin.as_deref() == Some(origin.as_str()) || app.settings.allowed_origins.contains(&origin)
+    };
     match r {
-        Some(r) if r.starts_with('/') && !r.starts_with("//") && r.len() <= MAX_REDIRECT && r.chars().all(path_char) => r.to_owned(),
+        Some(r) if r.len() <= MAX_REDIRECT && r.chars().all(path_char) && ((r.starts_with('/') && !r.starts_with("//")) || ours(r)) => r.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -128,7 +136,7 @@ pub async fn dev_login(State(app): State<SharedApp>, headers: HeaderMap, ApiQuer
     };
     end_previous_session(&app, &headers).await;
     let cookie = app.sessions.create(&user).await?;
-    Ok(with_cookie(redirect(&safe_redirect(q.redirect.as_deref())), Some(&cookie), &app))
+    Ok(with_cookie(redirect(&safe_redirect(&app, q.redirect.as_deref())), Some(&cookie), &app))
 }
 
 /// The demo page. In sandbox mode a visitor without a session is logged in as the first
@@ -170,11 +178,12 @@ pub async fn oauth_login(
     ApiQuery(q): ApiQuery<OAuthLogin>,
 ) -> Result<Response, ApiError> {
     oauth_allowed(&app, &headers, client).await?;
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).ok_or_else(|| ApiError::InvalidParameter("缺少Host".into()))?;
-    let target = safe_redirect(q.redirect.as_deref());
+    let target = safe_redirect(&app, q.redirect.as_deref());
     let state = random_token();
     let login = app.sessions.sign(LOGIN_COOKIE, &format!("{state}|{}|{target}", coupon_wechatpay::unix_now()));
-    let callback = format!("https://{host}/api/v1/oauth/callback");
+    // Live mode refuses to start without a public origin; the request's Host may be a front
+    // end's rewrite.
+    let callback = format!("{}/api/v1/oauth/callback", app.settings.public_origin.as_deref().unwrap_or_default());
     let url = format!(
         "https://open.weixin.qq.com/connect/oauth2/authorize?appid={}&redirect_uri={}&response_type=code&scope=snsapi_base&state={}#wechat_redirect",
         encode(&app.settings.appid),
@@ -222,7 +231,7 @@ pub async fn oauth_callback(
     let openid = exchange_code(&app, &q.code).await?.ok_or_else(bad_state)?;
     end_previous_session(&app, &headers).await;
     let cookie = app.sessions.create(&openid).await?;
-    let response = with_cookie(redirect(&safe_redirect(Some(target))), Some(&cookie), &app);
+    let response = with_cookie(redirect(&safe_redirect(&app, Some(target))), Some(&cookie), &app);
     Ok(with_named_cookie(response, LOGIN_COOKIE, None, LOGIN_TTL, &app))
 }
 
