@@ -34,6 +34,42 @@ CW_TEST_REDIS_URL="redis://127.0.0.1:${redis_port}/" cargo test -p coupon-proxy
 kill $redis_pid 2>/dev/null || true
 trap - EXIT
 
+echo "== the proxy's tests again, its state in a Redis Cluster of three masters on loopback"
+# Each node needs its port and the port + 10000 (the cluster bus) free.
+read -r -a ports <<<"$(python3 - <<'PY'
+import socket
+ports = []
+while len(ports) < 3:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
+    try:
+        t = socket.socket(); t.bind(("127.0.0.1", p + 10000)); t.close()
+    except OSError:
+        continue
+    finally:
+        s.close()
+    if p < 55000 and p not in ports:
+        ports.append(p)
+print(*ports)
+PY
+)"
+cluster_dir=$(mktemp -d)
+pids=()
+for p in "${ports[@]}"; do
+  (cd "$cluster_dir" && exec redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+    --cluster-config-file "nodes-$p.conf" --save '' --appendonly no >/dev/null) &
+  pids+=($!)
+done
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$cluster_dir"' EXIT
+for p in "${ports[@]}"; do
+  for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
+redis-cli --cluster create "${ports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes >/dev/null
+for _ in $(seq 100); do redis-cli -p "${ports[0]}" cluster info | grep -q cluster_state:ok && break; sleep 0.1; done
+CW_TEST_REDIS_URL="redis://127.0.0.1:${ports[0]}/" cargo test -p coupon-proxy
+kill "${pids[@]}" 2>/dev/null || true
+rm -rf "$cluster_dir"
+trap - EXIT
+
 echo "== browser tests: the widget in headless Chromium"
 log=$(mktemp)
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

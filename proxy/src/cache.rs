@@ -63,7 +63,7 @@ pub enum Freshness {
     Stale,
 }
 
-/// A wallet as the store keeps it (JSON at `cw:v1:wallet:{openid}`).
+/// A wallet as the store keeps it (JSON at `cw:v2:wallet:{tag}openid`).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
     /// When it was fetched, Unix milliseconds: also its version.
@@ -121,7 +121,7 @@ impl WalletCache {
     /// Where the store keeps the version of `openid`'s fresh wallet (absent when it must be
     /// fetched again).
     pub fn freshness_key(openid: &str) -> String {
-        key(&["wallet-fresh", openid])
+        key(&["wallet-fresh", &crate::store::user(openid)])
     }
 
     /// The fresh wallet of `openid`, if the store says there is one (`known`: the version
@@ -153,7 +153,7 @@ impl WalletCache {
                 return Ok(Some((v, w)));
             }
         }
-        let Some(body) = self.store.get(&key(&["wallet", openid])).await? else { return Ok(None) };
+        let Some(body) = self.store.get(&key(&["wallet", &crate::store::user(openid)])).await? else { return Ok(None) };
         let Ok(stored) = serde_json::from_slice::<Stored>(&body) else { return Ok(None) };
         if version.is_some_and(|want| want != stored.fetched) {
             return Ok(None);
@@ -170,7 +170,7 @@ impl WalletCache {
         let fetched = crate::api::now().unix_millis();
         let stored = Stored { fetched, coupons: wallet.coupons, skipped: wallet.skipped, missing: wallet.missing, truncated: wallet.truncated };
         let body = serde_json::to_vec(&stored).map_err(|e| StoreError(e.to_string()))?;
-        self.store.set(&key(&["wallet", openid]), body, self.stale_ttl.max(self.ttl)).await?;
+        self.store.set(&key(&["wallet", &crate::store::user(openid)]), body, self.stale_ttl.max(self.ttl)).await?;
         // A wallet with a source refused for good (a partner's NOAUTH) is kept fresh briefly: not
         // asked again by every request. One missing a source for a passing reason (a timeout,
         // perhaps of a fetch that began before an invalidation) is asked again at once.
@@ -215,7 +215,7 @@ impl WalletCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Wallet, UpstreamError>>,
     {
-        let lock = key(&["lock", "wallet", openid]);
+        let lock = key(&["lock", "wallet", &crate::store::user(openid)]);
         let owner = crate::session::random_token();
         let waited_since = Instant::now();
         loop {

@@ -119,8 +119,9 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
     // State (sessions, counters) and the coupon cache: one Redis, or two bounded memories.
     let (store, cache_store): (Arc<dyn store::Store>, Arc<dyn store::Store>) = match &settings.redis_url {
         Some(url) => {
-            let redis = store::redis::RedisStore::connect(url, settings.store_timeout).await.map_err(|e| format!("{e} (--redis-url)"))?;
-            let redis: Arc<dyn store::Store> = Arc::new(redis.with_prefix(settings.redis_prefix.as_deref().unwrap_or_default()));
+            let prefix = settings.redis_prefix.as_deref().unwrap_or_default();
+            let (redis, topology) = store::redis::connect(url, settings.store_timeout, prefix).await.map_err(|e| format!("{e} (--redis-url)"))?;
+            tracing::info!(%topology, "state shared through {topology}");
             (redis.clone(), redis)
         }
         None => {

@@ -3,7 +3,7 @@
 //! secret. Logout and expiry remove the server-side entry, so a replayed cookie is dead.
 
 use crate::error::ApiError;
-use crate::store::{key, Store};
+use crate::store::{key, user_tag, Store};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use cookie::{Cookie, CookieJar, SameSite};
@@ -28,14 +28,29 @@ pub fn cookie_name(name: &'static str, secure: bool) -> &'static str {
     }
 }
 
-/// Whether `id` has the form [`random_token`] gives (24 base64url characters): anything else is
-/// refused before the store is asked about it.
-fn is_token(id: &str) -> bool {
-    id.len() == 24 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+/// A session id: its user's [`user_tag`] (8 hex digits), then a [`random_token`]. The tag puts
+/// the session's keys in its user's Redis Cluster slot.
+fn new_id(openid: &str) -> String {
+    format!("{}{}", user_tag(openid), random_token())
+}
+
+/// Whether `id` has the form [`new_id`] gives: anything else is refused before the store is
+/// asked about it.
+fn is_id(id: &str) -> bool {
+    let (tag, token) = id.split_at_checked(8).unwrap_or_default();
+    tag.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && token.len() == 24
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// An id as a key part, its tag made the hash tag (`{1a2b3c4d}…`); only for ids [`is_id`] took.
+fn tagged(id: &str) -> String {
+    let (tag, token) = id.split_at_checked(8).unwrap_or_default();
+    format!("{{{tag}}}{token}")
 }
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// What the store keeps of a session (JSON at `cw:v1:session:{id}`).
+/// What the store keeps of a session (JSON at `cw:v2:session:{tag}token`).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Record {
     openid: String,
@@ -107,10 +122,10 @@ impl Sessions {
 
     /// Starts a session for `openid`; returns the cookie value.
     pub async fn create(&self, openid: &str) -> Result<String, ApiError> {
-        let id = random_token();
+        let id = new_id(openid);
         let record = Record { openid: openid.to_owned(), csrf: random_token(), expires_at: crate::api::now().unix_millis() + self.ttl.as_millis() as i64 };
         let value = serde_json::to_vec(&record).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
-        self.store.set(&key(&["session", &id]), value, self.ttl).await?;
+        self.store.set(&key(&["session", &tagged(&id)]), value, self.ttl).await?;
         crate::metrics::session_started();
         Ok(self.sign(COOKIE, &id))
     }
@@ -142,15 +157,15 @@ impl Sessions {
     pub async fn resolve(&self, cookie_value: Option<&str>, login_url: &str) -> Result<Session, ApiError> {
         let unauthenticated = || ApiError::Unauthenticated { login_url: login_url.to_owned() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
-        let id = self.verify(COOKIE, value).filter(|id| is_token(id)).ok_or_else(unauthenticated)?;
+        let id = self.verify(COOKIE, value).filter(|id| is_id(id)).ok_or_else(unauthenticated)?;
         let minute = (crate::api::now().unix_millis() / 60_000).to_string();
         let known = self.read_along.as_ref().and_then(|r| r.openids.get(&id).map(|openid| ((r.key)(&openid), openid)));
-        let mut keys = vec![key(&["session", &id])];
+        let mut keys = vec![key(&["session", &tagged(&id)])];
         let known = known.map(|(along, openid)| {
             keys.push(along);
             openid
         });
-        let (mut values, count) = self.store.get_all_and_increment(&keys, &key(&["rate", &id, &minute]), Duration::from_secs(120)).await?;
+        let (mut values, count) = self.store.get_all_and_increment(&keys, &key(&["rate", &tagged(&id), &minute]), Duration::from_secs(120)).await?;
         let along = if known.is_some() { values.pop() } else { None };
         let stored = values.pop().flatten().ok_or_else(unauthenticated)?;
         let record: Record = serde_json::from_slice(&stored).map_err(|_| unauthenticated())?;
@@ -173,7 +188,7 @@ impl Sessions {
     }
 
     pub async fn destroy(&self, id: &str) -> Result<(), ApiError> {
-        self.store.delete(&key(&["session", id])).await?;
+        self.store.delete(&key(&["session", &tagged(id)])).await?;
         if let Some(r) = &self.read_along {
             r.openids.invalidate(id);
         }
@@ -316,7 +331,10 @@ mod tests {
         let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100, Arc::new(Down));
         let long = s.sign(COOKIE, &"x".repeat(60_000));
         assert!(matches!(s.resolve(Some(&long), "/login").await, Err(ApiError::Unauthenticated { .. })));
-        let token_shaped = s.sign(COOKIE, &random_token());
+        let token_shaped = s.sign(COOKIE, &new_id("o_user"));
+        for wrong in [random_token(), format!("{}{}", "G".repeat(8), random_token()), format!("{}{}", user_tag("o"), "x".repeat(25))] {
+            assert!(matches!(s.resolve(Some(&s.sign(COOKIE, &wrong)), "/login").await, Err(ApiError::Unauthenticated { .. })), "{wrong}");
+        }
         assert!(matches!(s.resolve(Some(&token_shaped), "/login").await, Err(ApiError::StoreUnavailable(_))), "a well-formed id does reach it");
     }
 
@@ -341,13 +359,14 @@ mod tests {
     #[tokio::test]
     async fn a_key_read_along_is_the_sessions_own_users_and_follows_the_store() {
         let store = Arc::new(MemoryStore::new(1 << 20));
-        let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100, store.clone()).reading_along(|openid| key(&["along", openid]));
+        let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100, store.clone())
+            .reading_along(|openid| key(&["along", &crate::store::user(openid)]));
         let cookie = s.create("o_user").await.unwrap();
-        store.set(&key(&["along", "o_user"]), b"v1".to_vec(), Duration::from_secs(60)).await.unwrap();
-        store.set(&key(&["along", "o_other"]), b"not hers".to_vec(), Duration::from_secs(60)).await.unwrap();
+        store.set(&key(&["along", &crate::store::user("o_user")]), b"v1".to_vec(), Duration::from_secs(60)).await.unwrap();
+        store.set(&key(&["along", &crate::store::user("o_other")]), b"not hers".to_vec(), Duration::from_secs(60)).await.unwrap();
         assert_eq!(s.resolve(Some(&cookie), "/").await.unwrap().read_along, None, "the first request learns the openid");
         assert_eq!(s.resolve(Some(&cookie), "/").await.unwrap().read_along, Some(Some(b"v1".to_vec())));
-        store.delete(&key(&["along", "o_user"])).await.unwrap();
+        store.delete(&key(&["along", &crate::store::user("o_user")])).await.unwrap();
         assert_eq!(s.resolve(Some(&cookie), "/").await.unwrap().read_along, Some(None), "read afresh on every request");
         let id = s.resolve(Some(&cookie), "/").await.unwrap().id;
         s.destroy(&id).await.unwrap();

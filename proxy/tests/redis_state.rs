@@ -6,7 +6,7 @@
 mod common;
 use common::code;
 use coupon_proxy::store::memory::MemoryStore;
-use coupon_proxy::store::redis::RedisStore;
+use coupon_proxy::store::redis::Topology;
 use coupon_proxy::store::{key, Store};
 use coupon_sandbox::Faults;
 use serde_json::{json, Value};
@@ -14,43 +14,103 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A redis-server of our own on a free loopback port.
+/// redis-servers of our own on free loopback ports: one Redis, or a Redis Cluster of three
+/// masters (each also needs its port + 10,000 free, for the cluster bus).
 struct Redis {
-    port: u16,
-    child: Option<Child>,
+    ports: Vec<u16>,
+    /// The cluster nodes' working folder: their node files let them rejoin after a restart.
+    dir: std::path::PathBuf,
+    cluster: bool,
+    /// Whether the cluster has been formed (its slots assigned), so that a restart waits for it.
+    formed: bool,
+    children: Vec<Child>,
+}
+
+fn free_port(cluster: bool) -> u16 {
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if !cluster || (port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok()) {
+            return port;
+        }
+    }
 }
 
 impl Redis {
     fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut r = Redis { port, child: None };
+        Redis::new(false, 1)
+    }
+
+    /// Three masters, every slot served, as `redis-cli --cluster create` makes them.
+    fn cluster() -> Redis {
+        let mut r = Redis::new(true, 3);
+        let nodes: Vec<String> = r.ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("redis-cli");
+        assert!(created.success(), "redis-cli --cluster create");
+        r.formed = true;
+        r.wait_until_served();
+        r
+    }
+
+    fn new(cluster: bool, nodes: usize) -> Redis {
+        let dir = std::env::temp_dir().join(format!("cw-redis-{}", coupon_proxy::session::random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut r = Redis { ports: (0..nodes).map(|_| free_port(cluster)).collect(), dir, cluster, formed: false, children: Vec::new() };
         r.resume();
         r
     }
 
+    /// The address the proxy is given: for a cluster, one node (the client finds the others).
     fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        format!("redis://127.0.0.1:{}/", self.ports[0])
     }
 
-    /// Starts (again) on the same port, and waits until it answers.
+    /// Starts (again) on the same ports, and waits until each answers.
     fn resume(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server (scripts/bootstrap.sh installs it)");
-        self.child = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+        for port in self.ports.clone() {
+            let mut args: Vec<String> = ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"].map(String::from).into();
+            if self.cluster {
+                args.extend(["--cluster-enabled", "yes", "--cluster-config-file", &format!("nodes-{port}.conf")].map(String::from));
+            }
+            let child = Command::new("redis-server")
+                .args(&args)
+                .current_dir(&self.dir)
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server (scripts/bootstrap.sh installs it)");
+            self.children.push(child);
+            let up = (0..100).any(|_| {
+                std::thread::sleep(Duration::from_millis(20));
+                std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            });
+            assert!(up, "redis-server did not start");
+        }
+        if self.formed {
+            self.wait_until_served();
+        }
+    }
+
+    fn wait_until_served(&self) {
+        let ok = |port: &u16| {
+            let out = Command::new("redis-cli").args(["-p", &port.to_string(), "cluster", "info"]).output().unwrap();
+            String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok")
+        };
+        for _ in 0..200 {
+            if self.ports.iter().all(ok) {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("redis-server did not start");
+        panic!("the cluster never served every slot");
     }
 
     fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
+        for mut c in self.children.drain(..) {
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -60,11 +120,12 @@ impl Redis {
 impl Drop for Redis {
     fn drop(&mut self) {
         self.stop();
+        std::fs::remove_dir_all(&self.dir).ok();
     }
 }
 
 async fn redis_store(r: &Redis) -> Arc<dyn Store> {
-    Arc::new(RedisStore::connect(&r.url(), Duration::from_millis(500)).await.unwrap())
+    coupon_proxy::store::redis::connect(&r.url(), Duration::from_millis(500), "").await.unwrap().0
 }
 
 /// The store's contract, whichever store it is.
@@ -108,6 +169,43 @@ async fn the_in_memory_store_keeps_the_contract() {
 async fn the_redis_store_keeps_the_contract() {
     let r = Redis::start();
     behaves_as_a_store(redis_store(&r).await).await;
+}
+
+#[tokio::test]
+async fn a_redis_cluster_keeps_the_contract() {
+    let r = Redis::cluster();
+    behaves_as_a_store(redis_store(&r).await).await;
+}
+
+#[tokio::test]
+async fn the_topology_is_found_at_start_up() {
+    let (one, cluster) = (Redis::start(), Redis::cluster());
+    let topology = |url: String| async move { coupon_proxy::store::redis::connect(&url, Duration::from_millis(500), "").await.map(|(_, t)| t) };
+    assert!(matches!(topology(one.url()).await, Ok(Topology::Standalone { .. })));
+    assert_eq!(topology(cluster.url()).await, Ok(Topology::Cluster { masters: 3 }));
+    let seeds = format!("redis://127.0.0.1:{}/,redis://127.0.0.1:{}/", cluster.ports[1], cluster.ports[2]);
+    assert_eq!(topology(seeds).await, Ok(Topology::Cluster { masters: 3 }), "several seeds");
+    let wrong = format!("{},{}", one.url(), cluster.url());
+    assert!(topology(wrong).await.unwrap_err().0.contains("not a cluster"));
+    let braces = coupon_proxy::store::redis::connect(&one.url(), Duration::from_millis(500), "shop{1}:").await.err().unwrap();
+    assert!(braces.0.contains("hash tag"), "{braces:?}");
+}
+
+#[tokio::test]
+async fn on_a_cluster_a_requests_reads_are_one_round_trip_because_a_users_keys_share_a_slot() {
+    use coupon_proxy::store::user;
+    let r = Redis::cluster();
+    let store = redis_store(&r).await;
+    // What a request reads (its session, its user's wallet version) and counts (its rate), as
+    // session.rs and cache.rs name them: one pipeline, on one node.
+    let id = format!("{{{}}}{}", coupon_proxy::store::user_tag("o_user"), coupon_proxy::session::random_token());
+    let keys = [key(&["session", &id]), key(&["wallet-fresh", &user("o_user")])];
+    store.set(&keys[1], b"7".to_vec(), Duration::from_secs(5)).await.unwrap();
+    let (values, count) = store.get_all_and_increment(&keys, &key(&["rate", &id, "1"]), Duration::from_secs(5)).await.unwrap();
+    assert_eq!((values, count), (vec![None, Some(b"7".to_vec())], 1));
+    // Untagged, the same keys fall in different slots and Redis refuses the read outright.
+    let untagged = [key(&["session", "plain-id"]), key(&["wallet-fresh", "o_user"])];
+    assert!(store.get_all_and_increment(&untagged, &key(&["rate", "plain-id", "1"]), Duration::from_secs(5)).await.is_err());
 }
 
 /// Two proxies on one Redis and one sandbox.
@@ -158,9 +256,7 @@ impl Pair {
     }
 }
 
-#[tokio::test]
-async fn a_session_made_on_one_instance_works_on_the_other_and_logout_ends_it_everywhere() {
-    let r = Redis::start();
+async fn a_session_made_on_one_instance_works_on_the_other_and_logout_ends_it_everywhere(r: Redis) {
     let p = pair(&r, |_| {}).await;
     let me = p.login(&p.a, "o_sandbox_demo").await;
     assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200, "logged in on A, served by B");
@@ -170,9 +266,7 @@ async fn a_session_made_on_one_instance_works_on_the_other_and_logout_ends_it_ev
     assert_eq!((status, code(&body)), (401, "UNAUTHENTICATED"), "logged out on B, gone on A");
 }
 
-#[tokio::test]
-async fn a_rate_limit_counts_across_both_instances() {
-    let r = Redis::start();
+async fn a_rate_limit_counts_across_both_instances(r: Redis) {
     let p = pair(&r, |s| s.rate_limit_per_minute = 6).await;
     let me = p.login(&p.a, "o_sandbox_empty").await;
     for on in [&p.a, &p.b, &p.a, &p.b, &p.a, &p.b] {
@@ -182,9 +276,7 @@ async fn a_rate_limit_counts_across_both_instances() {
     assert_eq!((status, code(&body)), (429, "RATE_LIMITED"), "six requests in a minute, three on each");
 }
 
-#[tokio::test]
-async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query() {
-    let r = Redis::start();
+async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query(r: Redis) {
     let p = pair(&r, |s| s.rate_limit_per_minute = u32::MAX).await;
     let me = p.login(&p.a, "o_sandbox_demo").await;
     let before = p.calls();
@@ -202,9 +294,7 @@ async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query()
     assert_eq!(after.1 - before.1, 10, "each 代金券/消费金 query once (five each)");
 }
 
-#[tokio::test]
-async fn a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more() {
-    let r = Redis::start();
+async fn a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more(r: Redis) {
     let p = pair(&r, |s| s.upstream_timeout = Duration::from_millis(300)).await;
     let me = p.login(&p.a, "o_sandbox_empty").await;
     assert_eq!(p.get(&p.b, &me, "/coupons").await.1["total"], 0, "B has cached the empty wallet");
@@ -223,9 +313,7 @@ async fn a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_is
     assert_eq!(wallet["total"], 1);
 }
 
-#[tokio::test]
-async fn a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themselves() {
-    let mut r = Redis::start();
+async fn a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themselves(mut r: Redis) {
     let p = pair(&r, |_| {}).await;
     let me = p.login(&p.a, "o_sandbox_demo").await;
     assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200);
@@ -254,3 +342,29 @@ async fn a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themse
     let me = p.login(&p.a, "o_sandbox_demo").await;
     assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200);
 }
+
+/// Each two-instance scenario above, on one Redis and on a Redis Cluster of three masters.
+macro_rules! on_one_redis_and_on_a_cluster {
+    ($($scenario:ident),* $(,)?) => {
+        mod one_redis {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Redis::start()).await
+            })*
+        }
+        mod cluster {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Redis::cluster()).await
+            })*
+        }
+    };
+}
+
+on_one_redis_and_on_a_cluster!(
+    a_session_made_on_one_instance_works_on_the_other_and_logout_ends_it_everywhere,
+    a_rate_limit_counts_across_both_instances,
+    a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query,
+    a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more,
+    a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themselves,
+);

@@ -118,7 +118,7 @@ pub async fn wallet(app: &SharedApp, openid: &str, known: Option<Option<&[u8]>>)
 /// sessions, or a client looping): past it the last good wallet is served, or UPSTREAM_BUSY.
 async fn user_fetch_allowed(app: &SharedApp, openid: &str) -> Result<(), UpstreamError> {
     let minute = (now().unix_millis() / 60_000).to_string();
-    let count = app.store.increment(&crate::store::key(&["user-fetches", openid, &minute]), std::time::Duration::from_secs(120)).await;
+    let count = app.store.increment(&crate::store::key(&["user-fetches", &crate::store::user(openid), &minute]), std::time::Duration::from_secs(120)).await;
     // A store that cannot count does not stop the wallet.
     match count {
         Ok(n) if n > u64::from(app.settings.user_fetches_per_minute) => Err(UpstreamError::Throttled),

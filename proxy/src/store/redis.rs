@@ -1,13 +1,16 @@
-//! The Redis store, shared by several proxy instances: the `redis` crate's multiplexed
-//! connection manager (it reconnects by itself when Redis comes back), a timeout on every
-//! call, `rediss://` for TLS, a password in the URL.
+//! The Redis store, shared by several proxy instances: one Redis (the `redis` crate's
+//! multiplexed connection manager, which reconnects by itself when Redis comes back) or a Redis
+//! Cluster (its cluster client, which follows `MOVED` and refreshes the slot map), found at
+//! start-up; a timeout on every call, `rediss://` for TLS, a password in the URL.
 
 use super::{Store, StoreError, StoreResult};
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionLike, ConnectionManager};
+use redis::cluster_async::ClusterConnection;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub struct RedisStore {
-    connection: ConnectionManager,
+pub struct RedisStore<C> {
+    connection: C,
     timeout: Duration,
     /// Put before every key: several merchants (or test runs) can share one Redis.
     prefix: String,
@@ -17,36 +20,75 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
-impl RedisStore {
-    /// Connects to `url` (`redis://[:password@]host:port[/db]` or `rediss://…`). Fails when Redis
-    /// cannot be reached now; once connected, lost connections are re-established.
-    pub async fn connect(url: &str, timeout: Duration) -> StoreResult<RedisStore> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(timeout)
-            .set_response_timeout(timeout)
-            .set_number_of_retries(1)
-            .set_max_delay(1_000);
-        let connection = tokio::time::timeout(timeout * 2, ConnectionManager::new_with_config(client, config))
-            .await
-            .map_err(|_| StoreError("timed out connecting to Redis".into()))?
-            .map_err(unavailable)?;
-        Ok(RedisStore { connection, timeout, prefix: String::new() })
-    }
+/// What `--redis-url` turned out to name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Topology {
+    Standalone { version: String },
+    Cluster { masters: u64 },
+}
 
-    /// Every key under `prefix` as well.
-    pub fn with_prefix(mut self, prefix: &str) -> RedisStore {
-        self.prefix = prefix.to_owned();
-        self
+impl std::fmt::Display for Topology {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Topology::Standalone { version } => write!(f, "one Redis ({version})"),
+            Topology::Cluster { masters } => write!(f, "a Redis Cluster of {masters} masters"),
+        }
     }
+}
 
+async fn within<T>(timeout: Duration, what: &str, f: impl std::future::Future<Output = redis::RedisResult<T>>) -> StoreResult<T> {
+    tokio::time::timeout(timeout, f).await.map_err(|_| StoreError(format!("Redis timed out {what}")))?.map_err(unavailable)
+}
+
+/// Connects to the Redis `urls` names (`redis://[:password@]host:port[/db]` or `rediss://…`;
+/// for a cluster, one or more of its nodes, comma-separated) and says which topology it found.
+/// Fails when Redis cannot be reached now; once connected, lost connections are re-established.
+pub async fn connect(urls: &str, timeout: Duration, prefix: &str) -> StoreResult<(Arc<dyn Store>, Topology)> {
+    if prefix.contains(['{', '}']) {
+        return Err(StoreError("--redis-prefix cannot hold { or }: on a Redis Cluster it would become every key's hash tag".into()));
+    }
+    let seeds: Vec<&str> = urls.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+    let first = redis::Client::open(*seeds.first().ok_or_else(|| StoreError("no Redis address".into()))?).map_err(unavailable)?;
+    let mut probe = within(timeout * 2, "connecting", first.get_multiplexed_async_connection()).await?;
+    let info: redis::InfoDict = within(timeout, "asking INFO", redis::cmd("INFO").arg("server").query_async(&mut probe)).await?;
+    let version = info.get::<String>("redis_version").unwrap_or_else(|| "version unknown".into());
+    match info.get::<String>("redis_mode").as_deref() {
+        Some("cluster") => {
+            let state: redis::InfoDict = within(timeout, "asking CLUSTER INFO", redis::cmd("CLUSTER").arg("INFO").query_async(&mut probe)).await?;
+            if state.get::<String>("cluster_state").as_deref() != Some("ok") {
+                return Err(StoreError("the Redis Cluster's cluster_state is not ok: every slot must be served".into()));
+            }
+            let client =
+                redis::cluster::ClusterClient::builder(seeds).connection_timeout(timeout).response_timeout(timeout).retries(1).build().map_err(unavailable)?;
+            let connection: ClusterConnection = within(timeout * 2, "connecting to the cluster", client.get_async_connection()).await?;
+            let store = RedisStore { connection, timeout, prefix: prefix.to_owned() };
+            Ok((Arc::new(store), Topology::Cluster { masters: state.get("cluster_size").unwrap_or(0) }))
+        }
+        Some("sentinel") => {
+            Err(StoreError("--redis-url names a Redis Sentinel, not a Redis: give the master's address through a Sentinel-aware endpoint (README)".into()))
+        }
+        _ if seeds.len() > 1 => Err(StoreError("several --redis-url addresses are for a cluster's nodes, but the first is one Redis, not a cluster".into())),
+        _ => {
+            let config = redis::aio::ConnectionManagerConfig::new()
+                .set_connection_timeout(timeout)
+                .set_response_timeout(timeout)
+                .set_number_of_retries(1)
+                .set_max_delay(1_000);
+            let connection = within(timeout * 2, "connecting", ConnectionManager::new_with_config(first, config)).await?;
+            let store = RedisStore { connection, timeout, prefix: prefix.to_owned() };
+            Ok((Arc::new(store), Topology::Standalone { version }))
+        }
+    }
+}
+
+impl<C: ConnectionLike + Clone + Send + Sync> RedisStore<C> {
     fn k(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> StoreResult<T> {
         let mut c = self.connection.clone();
-        tokio::time::timeout(self.timeout, cmd.query_async(&mut c)).await.map_err(|_| StoreError("Redis timed out".into()))?.map_err(unavailable)
+        within(self.timeout, "", cmd.query_async(&mut c)).await
     }
 
     async fn script<T: redis::FromRedisValue>(&self, script: &redis::Script, keys: &[&str], args: &[&[u8]]) -> StoreResult<T> {
@@ -58,7 +100,7 @@ impl RedisStore {
             invocation.arg(*a);
         }
         let mut c = self.connection.clone();
-        tokio::time::timeout(self.timeout, invocation.invoke_async(&mut c)).await.map_err(|_| StoreError("Redis timed out".into()))?.map_err(unavailable)
+        within(self.timeout, "", invocation.invoke_async(&mut c)).await
     }
 }
 
@@ -67,7 +109,7 @@ fn millis(ttl: Duration) -> u64 {
 }
 
 #[async_trait::async_trait]
-impl Store for RedisStore {
+impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> {
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         self.run(redis::cmd("GET").arg(self.k(key))).await
     }
@@ -105,8 +147,8 @@ impl Store for RedisStore {
         // One pipeline, three commands: MGET, INCR, and the window set on the first count only
         // (PEXPIRE … NX, Redis 7). No MULTI/EXEC: INCR is atomic by itself, and a counter left
         // without its expiry (a connection lost between the two) gets it from the next request's
-        // PEXPIRE NX. Without the transaction, two instances served 27.8k → 31.3k req/s (median
-        // of 3 runs each of scripts/bench.sh's pair).
+        // PEXPIRE NX, and the transaction would only cost throughput. On a cluster the keys
+        // share their user's hash tag (`store::user_tag`), so the pipeline is one slot's.
         let counter = self.k(counter);
         let mut pipe = redis::pipe();
         let mget = pipe.cmd("MGET");
@@ -115,8 +157,7 @@ impl Store for RedisStore {
         }
         pipe.cmd("INCR").arg(&counter).cmd("PEXPIRE").arg(&counter).arg(millis(window)).arg("NX").ignore();
         let mut c = self.connection.clone();
-        let (values, count): (Vec<Option<Vec<u8>>>, u64) =
-            tokio::time::timeout(self.timeout, pipe.query_async(&mut c)).await.map_err(|_| StoreError("Redis timed out".into()))?.map_err(unavailable)?;
+        let (values, count): (Vec<Option<Vec<u8>>>, u64) = within(self.timeout, "", pipe.query_async(&mut c)).await?;
         if values.len() != keys.len() {
             return Err(StoreError(format!("MGET of {} keys answered {} values", keys.len(), values.len())));
         }
