@@ -30,7 +30,10 @@ fn now_ms() -> f64 {
 /// Lets queued work (effects, re-renders) run: one task turn, which runs every microtask first.
 async fn yield_task() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
@@ -58,7 +61,10 @@ async fn wallet_first_screen(coupons: &[Coupon], now: coupon_rules::BeijingTime)
     web_sys::window().unwrap().scroll_to_with_x_and_y(0.0, 0.0);
     let list = RwSignal::new(coupons.to_vec());
     let started = now_ms();
-    let handle = leptos::mount::mount_to(host.clone(), move || view! { <CouponList coupons=list.into() tab=Tab::Available now=now lang=Lang::ZhCn/> });
+    let handle = leptos::mount::mount_to(
+        host.clone(),
+        move || view! { <CouponList coupons=list.into() tab=Tab::Available now=now lang=Lang::ZhCn/> },
+    );
     layout(&host);
     yield_task().await;
     layout(&host);
@@ -75,7 +81,10 @@ async fn picker_first_screen(coupons: &[Coupon]) -> (f64, u32) {
     let order = RwSignal::new(Order { ..sample::order() });
     let coupons = coupons.to_vec();
     let started = now_ms();
-    let handle = leptos::mount::mount_to(host.clone(), move || view! { <CouponPicker coupons=coupons order=order/> });
+    let handle = leptos::mount::mount_to(
+        host.clone(),
+        move || view! { <CouponPicker coupons=coupons order=order/> },
+    );
     find(&host, ".cw-cell").dyn_into::<web_sys::HtmlElement>().unwrap().click();
     layout(&host);
     yield_task().await;
@@ -90,7 +99,10 @@ async fn picker_first_screen(coupons: &[Coupon]) -> (f64, u32) {
 #[wasm_bindgen_test]
 async fn first_screen_of_50_1000_10000() {
     let window = web_sys::window().unwrap();
-    let (w, h) = (window.inner_width().unwrap().as_f64().unwrap(), window.inner_height().unwrap().as_f64().unwrap());
+    let (w, h) = (
+        window.inner_width().unwrap().as_f64().unwrap(),
+        window.inner_height().unwrap().as_f64().unwrap(),
+    );
     let now = coupon_rules::BeijingTime::parse_rfc3339("2026-11-24T12:00:00+08:00").unwrap();
     for n in [50, 1_000, 10_000] {
         let coupons = sample::mixed_coupons(n, now);
@@ -126,12 +138,21 @@ async fn scrolling_through_10000() {
     options.set_capture(true);
     let stamp = started.clone();
     let before = Closure::<dyn FnMut()>::new(move || stamp.set(now_ms()));
-    window.add_event_listener_with_callback_and_add_event_listener_options("scroll", before.as_ref().unchecked_ref(), &options).unwrap();
+    window
+        .add_event_listener_with_callback_and_add_event_listener_options(
+            "scroll",
+            before.as_ref().unchecked_ref(),
+            &options,
+        )
+        .unwrap();
 
     let host = host();
     window.scroll_to_with_x_and_y(0.0, 0.0);
     let list = RwSignal::new(sample::mixed_coupons(10_000, now));
-    let _handle = leptos::mount::mount_to(host.clone(), move || view! { <CouponList coupons=list.into() tab=Tab::Available now=now lang=Lang::ZhCn/> });
+    let _handle = leptos::mount::mount_to(
+        host.clone(),
+        move || view! { <CouponList coupons=list.into() tab=Tab::Available now=now lang=Lang::ZhCn/> },
+    );
     frames(2).await;
     let (stamp, sink, measured) = (started.clone(), steps.clone(), host.clone());
     let after = Closure::<dyn FnMut()>::new(move || {
@@ -141,7 +162,13 @@ async fn scrolling_through_10000() {
             sink.borrow_mut().push(now_ms() - began);
         }
     });
-    window.add_event_listener_with_callback_and_add_event_listener_options("scroll", after.as_ref().unchecked_ref(), &options).unwrap();
+    window
+        .add_event_listener_with_callback_and_add_event_listener_options(
+            "scroll",
+            after.as_ref().unchecked_ref(),
+            &options,
+        )
+        .unwrap();
 
     // A steady scroll (a flick's worth per frame), then jumps across the whole list.
     let top = host.get_bounding_client_rect().top() + window.scroll_y().unwrap();
@@ -164,6 +191,18 @@ async fn scrolling_through_10000() {
         percentile(&steps, 0.95),
         percentile(&steps, 1.0)
     );
-    window.remove_event_listener_with_callback_and_bool("scroll", before.as_ref().unchecked_ref(), true).unwrap();
-    window.remove_event_listener_with_callback_and_bool("scroll", after.as_ref().unchecked_ref(), true).unwrap();
+    window
+        .remove_event_listener_with_callback_and_bool(
+            "scroll",
+            before.as_ref().unchecked_ref(),
+            true,
+        )
+        .unwrap();
+    window
+        .remove_event_listener_with_callback_and_bool(
+            "scroll",
+            after.as_ref().unchecked_ref(),
+            true,
+        )
+        .unwrap();
 }

@@ -21,5 +21,9 @@ fn rank_ten_thousand_coupons() {
         times.push(performance.now() - started);
     }
     times.sort_by(f64::total_cmp);
-    console_log!("BENCH rank-in-browser median {:.3} ms, fastest {:.3} ms, {applicable} applicable", times[25], times[0]);
+    console_log!(
+        "BENCH rank-in-browser median {:.3} ms, fastest {:.3} ms, {applicable} applicable",
+        times[25],
+        times[0]
+    );
 }

@@ -4,7 +4,9 @@
 //! proxy writes; every failure becomes an [`ApiError`] the view can show, never a panic.
 
 use coupon_rules::api::{ClaimRequest, Claimable, ErrorBody, SessionInfo};
-pub use coupon_rules::api::{ClaimableStock, Claimed, CouponDetail, CouponPage, MissingSource, WalletSource};
+pub use coupon_rules::api::{
+    ClaimableStock, Claimed, CouponDetail, CouponPage, MissingSource, WalletSource,
+};
 use coupon_rules::wallet::Tab;
 use coupon_rules::Coupon;
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
@@ -44,13 +46,20 @@ pub struct ApiError {
 
 impl ApiError {
     fn local(code: &str, message: &str) -> Self {
-        ApiError { code: code.into(), message: message.into(), retryable: true, login_url: None, upstream_code: None }
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+            retryable: true,
+            login_url: None,
+            upstream_code: None,
+        }
     }
 
     /// What the user reads, in the widget's language: the rules engine's wording of the code,
     /// or the proxy's own message for a code it does not know.
     pub fn text(&self, lang: coupon_rules::Lang) -> String {
-        coupon_rules::text::error_message(&self.code, self.upstream_code.as_deref(), lang).map_or_else(|| self.message.clone(), str::to_owned)
+        coupon_rules::text::error_message(&self.code, self.upstream_code.as_deref(), lang)
+            .map_or_else(|| self.message.clone(), str::to_owned)
     }
 
     fn network() -> Self {
@@ -61,7 +70,13 @@ impl ApiError {
 impl From<ErrorBody> for ApiError {
     fn from(body: ErrorBody) -> Self {
         let e = body.error;
-        ApiError { code: e.code, message: e.message, retryable: e.retryable, login_url: e.login_url, upstream_code: e.upstream_code }
+        ApiError {
+            code: e.code,
+            message: e.message,
+            retryable: e.retryable,
+            login_url: e.login_url,
+            upstream_code: e.upstream_code,
+        }
     }
 }
 
@@ -85,8 +100,11 @@ pub async fn all_available(base: &str) -> Result<Vec<Coupon>, ApiError> {
     // cards need none of it).
     next_task().await;
     let offsets = (all.len()..total).step_by(PAGE_SIZE);
-    let pages: Vec<CouponPage> =
-        stream::iter(offsets).map(|offset| list_coupons(base, Tab::Available, offset, PAGE_SIZE)).buffered(PAGES_AT_ONCE).try_collect().await?;
+    let pages: Vec<CouponPage> = stream::iter(offsets)
+        .map(|offset| list_coupons(base, Tab::Available, offset, PAGE_SIZE))
+        .buffered(PAGES_AT_ONCE)
+        .try_collect()
+        .await?;
     // In order, and never more than the first page said (a list that grew since is read on
     // the next load).
     for page in pages {
@@ -116,11 +134,20 @@ pub fn coupons_url(base: &str, tab: Tab, offset: usize, limit: usize) -> String 
     format!("{base}/coupons?tab={}&offset={offset}&limit={limit}", tab.as_str())
 }
 
-pub async fn list_coupons(base: &str, tab: Tab, offset: usize, limit: usize) -> Result<CouponPage, ApiError> {
+pub async fn list_coupons(
+    base: &str,
+    tab: Tab,
+    offset: usize,
+    limit: usize,
+) -> Result<CouponPage, ApiError> {
     // gloo-net writes the query (a URL that already has one would gain a stray `&`); the
     // result is `coupons_url`, the key two views share the request under.
     let request = move || {
-        to_proxy(Request::get, &format!("{base}/coupons")).query([("tab", tab.as_str()), ("offset", &offset.to_string()), ("limit", &limit.to_string())])
+        to_proxy(Request::get, &format!("{base}/coupons")).query([
+            ("tab", tab.as_str()),
+            ("offset", &offset.to_string()),
+            ("limit", &limit.to_string()),
+        ])
     };
     read(shared_get(coupons_url(base, tab, offset, limit), request).await?)
 }
@@ -147,7 +174,9 @@ pub const EARLY_PROPERTY: &str = "couponWidgetFirstPage";
 pub fn offer_early(host: &web_sys::Element) {
     let Ok(offer) = js_sys::Reflect::get(host, &EARLY_PROPERTY.into()) else { return };
     let url = js_sys::Reflect::get(&offer, &"url".into()).ok().and_then(|u| u.as_string());
-    let response = js_sys::Reflect::get(&offer, &"response".into()).ok().and_then(|r| r.dyn_into::<js_sys::Promise>().ok());
+    let response = js_sys::Reflect::get(&offer, &"response".into())
+        .ok()
+        .and_then(|r| r.dyn_into::<js_sys::Promise>().ok());
     if let (Some(url), Some(response)) = (url, response) {
         EARLY.with(|e| {
             e.borrow_mut().entry(url).or_insert(response);
@@ -158,7 +187,10 @@ pub fn offer_early(host: &web_sys::Element) {
 /// The body of the GET that `request` makes (its URL is `url`), shared with any GET of that URL
 /// under way, or the loader's early answer for it. Finished answers are not kept: a later
 /// request (a refresh, a reload after a claim) always goes to the proxy.
-async fn shared_get(url: String, request: impl FnOnce() -> RequestBuilder) -> Result<String, ApiError> {
+async fn shared_get(
+    url: String,
+    request: impl FnOnce() -> RequestBuilder,
+) -> Result<String, ApiError> {
     let answer = IN_FLIGHT.with(|m| {
         m.borrow_mut()
             .entry(url.clone())
@@ -187,7 +219,8 @@ async fn shared_get(url: String, request: impl FnOnce() -> RequestBuilder) -> Re
 
 /// The loader's answer, as [`answer_text`] reads one; `None` when it never arrived.
 async fn early_text(response: js_sys::Promise) -> Option<Result<String, ApiError>> {
-    let raw: web_sys::Response = wasm_bindgen_futures::JsFuture::from(response).await.ok()?.dyn_into().ok()?;
+    let raw: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(response).await.ok()?.dyn_into().ok()?;
     let response = gloo_net::http::Response::from(raw);
     let text = response.text().await.ok()?;
     Some(outcome(response.ok(), text))
@@ -196,7 +229,8 @@ async fn early_text(response: js_sys::Promise) -> Option<Result<String, ApiError
 /// One coupon read fresh (a 商家券 through WeChat's detail API), e.g. as its sheet opens.
 pub async fn coupon_detail(base: &str, coupon: &Coupon) -> Result<CouponDetail, ApiError> {
     let id = js_sys::encode_uri_component(&coupon.id).as_string().unwrap_or_default();
-    send(to_proxy(Request::get, &format!("{base}/coupons/{}/{id}", coupon.source.as_str())), None).await
+    send(to_proxy(Request::get, &format!("{base}/coupons/{}/{id}", coupon.source.as_str())), None)
+        .await
 }
 
 pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {
@@ -205,10 +239,14 @@ pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {
 
 /// 领取. `client_key` names one intended claim: resending it never issues a second coupon.
 pub async fn claim(base: &str, stock_id: &str, client_key: &str) -> Result<Claimed, ApiError> {
-    let session: SessionInfo = send(to_proxy(Request::get, &format!("{base}/session")), None).await?;
+    let session: SessionInfo =
+        send(to_proxy(Request::get, &format!("{base}/session")), None).await?;
     let body = ClaimRequest { stock_id: stock_id.to_owned(), client_key: client_key.to_owned() };
-    let body = serde_json::to_string(&body).map_err(|_| ApiError::local("BAD_REQUEST", "请求无法发送，请稍后重试"))?;
-    let request = to_proxy(Request::post, &format!("{base}/claims")).header("Content-Type", "application/json").header("X-CSRF-Token", &session.csrf_token);
+    let body = serde_json::to_string(&body)
+        .map_err(|_| ApiError::local("BAD_REQUEST", "请求无法发送，请稍后重试"))?;
+    let request = to_proxy(Request::post, &format!("{base}/claims"))
+        .header("Content-Type", "application/json")
+        .header("X-CSRF-Token", &session.csrf_token);
     send(request, Some(body)).await
 }
 
@@ -220,7 +258,11 @@ pub fn login_link(base: &str, login_url: &str) -> Option<String> {
     let api = web_sys::Url::new_with_base(base, &location.href().ok()?).ok()?;
     let link = web_sys::Url::new_with_base(login_url, &api.href()).ok()?;
     let page = format!("{}{}", location.pathname().ok()?, location.search().ok()?);
-    let back = if link.origin() == location.origin().ok()? { page } else { format!("{}{page}", location.origin().ok()?) };
+    let back = if link.origin() == location.origin().ok()? {
+        page
+    } else {
+        format!("{}{page}", location.origin().ok()?)
+    };
     Some(format!("{}?redirect={}", link.href(), js_sys::encode_uri_component(&back)))
 }
 
@@ -228,7 +270,11 @@ pub fn login_link(base: &str, login_url: &str) -> Option<String> {
 /// another origin (a CDN-hosted page calling the merchant's API), the browser's default
 /// `same-origin` when it is on the page's own (the same cookie, and no credentialed CORS).
 fn to_proxy(method: fn(&str) -> RequestBuilder, url: &str) -> RequestBuilder {
-    let credentials = if on_page_origin(url) { web_sys::RequestCredentials::SameOrigin } else { web_sys::RequestCredentials::Include };
+    let credentials = if on_page_origin(url) {
+        web_sys::RequestCredentials::SameOrigin
+    } else {
+        web_sys::RequestCredentials::Include
+    };
     method(url).credentials(credentials)
 }
 
@@ -250,7 +296,12 @@ impl Deadline {
     fn start(controller: &web_sys::AbortController) -> Option<Deadline> {
         let controller = controller.clone();
         let abort = Closure::<dyn FnMut()>::new(move || controller.abort());
-        let timer = web_sys::window()?.set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT.with(|t| t.get())).ok()?;
+        let timer = web_sys::window()?
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                abort.as_ref().unchecked_ref(),
+                TIMEOUT.with(|t| t.get()),
+            )
+            .ok()?;
         Some(Deadline { timer, _abort: abort })
     }
 }
@@ -265,14 +316,19 @@ impl Drop for Deadline {
 
 /// One call to the proxy; `body` is a JSON body (a POST's). The request itself is not
 /// generic, so its code exists once whatever `T` is read.
-async fn send<T: DeserializeOwned>(request: RequestBuilder, body: Option<String>) -> Result<T, ApiError> {
+async fn send<T: DeserializeOwned>(
+    request: RequestBuilder,
+    body: Option<String>,
+) -> Result<T, ApiError> {
     read(answer_text(request, body).await?)
 }
 
 /// A successful answer's body as `T`.
 fn read<T: DeserializeOwned>(text: String) -> Result<T, ApiError> {
     serde_json::from_str(&text).map_err(|e| {
-        web_sys::console::warn_1(&format!("coupon widget: unreadable answer from the proxy: {e}").into());
+        web_sys::console::warn_1(
+            &format!("coupon widget: unreadable answer from the proxy: {e}").into(),
+        );
         ApiError::local("BAD_RESPONSE", "数据异常，请稍后重试")
     })
 }
@@ -295,7 +351,13 @@ async fn answer_text(request: RequestBuilder, body: Option<String>) -> Result<St
     }
     .await;
     drop(deadline);
-    let (ok, text) = answer.map_err(|_| if signal.aborted() { ApiError::local("TIMEOUT", "请求超时，请稍后重试") } else { ApiError::network() })?;
+    let (ok, text) = answer.map_err(|_| {
+        if signal.aborted() {
+            ApiError::local("TIMEOUT", "请求超时，请稍后重试")
+        } else {
+            ApiError::network()
+        }
+    })?;
     outcome(ok, text)
 }
 
@@ -304,6 +366,9 @@ fn outcome(ok: bool, text: String) -> Result<String, ApiError> {
     if ok {
         Ok(text)
     } else {
-        Err(serde_json::from_str::<ErrorBody>(&text).map_or_else(|_| ApiError::local("BAD_RESPONSE", "服务暂时不可用，请稍后重试"), ApiError::from))
+        Err(serde_json::from_str::<ErrorBody>(&text).map_or_else(
+            |_| ApiError::local("BAD_RESPONSE", "服务暂时不可用，请稍后重试"),
+            ApiError::from,
+        ))
     }
 }

@@ -19,7 +19,9 @@ thread_local! {
 
 /// Takes note of the loader's function on a host element (anything else there is ignored).
 pub fn offer(host: &web_sys::Element) {
-    let offered = js_sys::Reflect::get(host, &CODES_PROPERTY.into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let offered = js_sys::Reflect::get(host, &CODES_PROPERTY.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     if let Some(f) = offered {
         LOADER.with(|l| *l.borrow_mut() = Some(f));
     }
@@ -39,7 +41,8 @@ pub async fn draw(text: &str) -> Option<Drawn> {
     let loading: js_sys::Promise = loader.call0(&JsValue::UNDEFINED).ok()?.dyn_into().ok()?;
     let module = wasm_bindgen_futures::JsFuture::from(loading).await.ok()?;
     let draw = |export: &str| -> Option<Drawing> {
-        let encode: js_sys::Function = js_sys::Reflect::get(&module, &export.into()).ok()?.dyn_into().ok()?;
+        let encode: js_sys::Function =
+            js_sys::Reflect::get(&module, &export.into()).ok()?.dyn_into().ok()?;
         let json = encode.call1(&module, &text.into()).ok()?.as_string()?;
         serde_json::from_str(&json).ok()
     };

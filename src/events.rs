@@ -76,7 +76,10 @@ pub struct Failure<'a> {
 
 /// Dispatches `name` from `from`, bubbling, with `detail` as a plain JS object.
 pub fn emit(from: &web_sys::EventTarget, name: &str, detail: &impl Serialize) {
-    let detail = serde_json::to_string(detail).ok().and_then(|text| js_sys::JSON::parse(&text).ok()).unwrap_or(JsValue::NULL);
+    let detail = serde_json::to_string(detail)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or(JsValue::NULL);
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);

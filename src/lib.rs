@@ -81,8 +81,12 @@ impl Options {
         if let Some(lang) = el.get_attribute("data-lang") {
             o.lang = Lang::from_tag(&lang);
         }
-        o.mini_program_link = el.get_attribute("data-mini-program-link").filter(|l| !l.trim().is_empty());
-        o.mini_program_appid = el.get_attribute("data-mini-program-appid").map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+        o.mini_program_link =
+            el.get_attribute("data-mini-program-link").filter(|l| !l.trim().is_empty());
+        o.mini_program_appid = el
+            .get_attribute("data-mini-program-appid")
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty());
         o.order = order_from_element(el);
         o
     }
@@ -92,13 +96,20 @@ impl Options {
         let text = if value.is_undefined() || value.is_null() {
             "{}".to_owned()
         } else {
-            js_sys::JSON::stringify(value).map_err(|_| "options are not JSON-serialisable".to_owned())?.as_string().unwrap_or_default()
+            js_sys::JSON::stringify(value)
+                .map_err(|_| "options are not JSON-serialisable".to_owned())?
+                .as_string()
+                .unwrap_or_default()
         };
-        let js: JsOptions = serde_json::from_str(&text).map_err(|e| format!("invalid options: {e}"))?;
+        let js: JsOptions =
+            serde_json::from_str(&text).map_err(|e| format!("invalid options: {e}"))?;
         let defaults = Options::default();
         Ok(Options {
             view: js.view.unwrap_or_default(),
-            api_base: js.api_base.map(|b| b.trim_end_matches('/').to_owned()).unwrap_or(defaults.api_base),
+            api_base: js
+                .api_base
+                .map(|b| b.trim_end_matches('/').to_owned())
+                .unwrap_or(defaults.api_base),
             lang: js.locale.as_deref().map_or(Lang::ZhCn, Lang::from_tag),
             mini_program_link: js.mini_program_link,
             mini_program_appid: js.mini_program_appid,
@@ -125,8 +136,15 @@ struct JsOptions {
 
 /// `data-order-total` (fen) and `data-order-items` (JSON array of `{unit_price, quantity}`).
 fn order_from_element(el: &web_sys::Element) -> Order {
-    let total = el.get_attribute("data-order-total").and_then(|t| t.trim().parse::<i64>().ok()).filter(|t| *t >= 0).unwrap_or(0);
-    let items = el.get_attribute("data-order-items").and_then(|i| serde_json::from_str::<Vec<OrderItem>>(&i).ok()).unwrap_or_default();
+    let total = el
+        .get_attribute("data-order-total")
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .filter(|t| *t >= 0)
+        .unwrap_or(0);
+    let items = el
+        .get_attribute("data-order-items")
+        .and_then(|i| serde_json::from_str::<Vec<OrderItem>>(&i).ok())
+        .unwrap_or_default();
     Order { total: coupon_rules::Fen(total), items }
 }
 
@@ -157,8 +175,13 @@ fn mount_into(el: web_sys::HtmlElement, options: Options) -> Mounted {
     let refreshes = RwSignal::new(0u32);
     let view = options.view;
     let unmount = leptos::mount::mount_to(el.clone(), move || match view {
-        View::Wallet => view! { <components::wallet::Wallet options=options refreshes=refreshes/> }.into_any(),
-        View::Picker => view! { <components::picker::Picker options=options order=order refreshes=refreshes/> }.into_any(),
+        View::Wallet => {
+            view! { <components::wallet::Wallet options=options refreshes=refreshes/> }.into_any()
+        }
+        View::Picker => {
+            view! { <components::picker::Picker options=options order=order refreshes=refreshes/> }
+                .into_any()
+        }
     });
     Mounted { order, refreshes, unmount, host: el, theme }
 }
@@ -202,8 +225,12 @@ impl WidgetHandle {
     /// ranking follows at once.
     #[wasm_bindgen(js_name = setOrder)]
     pub fn set_order(&self, order: JsValue) -> Result<(), JsError> {
-        let text = js_sys::JSON::stringify(&order).map_err(|_| JsError::new("order is not JSON-serialisable"))?.as_string().unwrap_or_default();
-        let order: Order = serde_json::from_str(&text).map_err(|e| JsError::new(&format!("invalid order: {e}")))?;
+        let text = js_sys::JSON::stringify(&order)
+            .map_err(|_| JsError::new("order is not JSON-serialisable"))?
+            .as_string()
+            .unwrap_or_default();
+        let order: Order = serde_json::from_str(&text)
+            .map_err(|e| JsError::new(&format!("invalid order: {e}")))?;
         if order.total.0 < 0 {
             return Err(JsError::new("invalid order: total must not be negative"));
         }
@@ -249,7 +276,9 @@ pub fn start() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let Ok(hosts) = document.query_selector_all("[data-coupon-widget]") else { return };
     for i in 0..hosts.length() {
-        let Some(el) = hosts.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) else { continue };
+        let Some(el) = hosts.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) else {
+            continue;
+        };
         if el.get_attribute("data-coupon-mounted").is_some() {
             continue;
         }
@@ -266,10 +295,15 @@ pub fn start() {
 fn follow_order_attributes(el: &web_sys::HtmlElement, order: RwSignal<Order>) {
     let host = el.clone();
     let on_change = Closure::<dyn FnMut()>::new(move || order.set(order_from_element(&host)));
-    let Ok(observer) = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()) else { return };
+    let Ok(observer) = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()) else {
+        return;
+    };
     let init = web_sys::MutationObserverInit::new();
     init.set_attributes(true);
-    init.set_attribute_filter(&js_sys::Array::of2(&"data-order-total".into(), &"data-order-items".into()));
+    init.set_attribute_filter(&js_sys::Array::of2(
+        &"data-order-total".into(),
+        &"data-order-items".into(),
+    ));
     if observer.observe_with_options(el, &init).is_ok() {
         // Lives as long as the page: declarative widgets are never unmounted.
         on_change.forget();

@@ -37,11 +37,22 @@ async fn a_page_is_read_with_the_api_types_and_sent_with_the_session_cookie() {
         truncated: false,
     };
     let fetch = FakeFetch::new(&respond(200, &serde_json::to_string(&page).unwrap()));
-    assert_eq!(api::list_coupons("https://shop.example/api/v1", Tab::Used, 40, 20).await.unwrap(), page);
+    assert_eq!(
+        api::list_coupons("https://shop.example/api/v1", Tab::Used, 40, 20).await.unwrap(),
+        page
+    );
     let request = fetch.request(0);
     assert_eq!(request.url(), "https://shop.example/api/v1/coupons?tab=used&offset=40&limit=20");
-    assert_eq!(request.credentials(), web_sys::RequestCredentials::Include, "the session cookie goes to another origin too");
-    assert_eq!(request.headers().get("accept").unwrap(), None, "a preload of the same URL (no headers) stays usable");
+    assert_eq!(
+        request.credentials(),
+        web_sys::RequestCredentials::Include,
+        "the session cookie goes to another origin too"
+    );
+    assert_eq!(
+        request.headers().get("accept").unwrap(),
+        None,
+        "a preload of the same URL (no headers) stays usable"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -55,7 +66,10 @@ async fn an_api_on_the_pages_own_origin_is_asked_with_the_default_credentials_mo
     for i in 0..2 {
         assert_eq!(fetch.request(i).credentials(), web_sys::RequestCredentials::SameOrigin);
     }
-    assert!(fetch.request(0).url().ends_with("/api/v1/coupons?tab=available&offset=0&limit=50"), "the URL a page preloads");
+    assert!(
+        fetch.request(0).url().ends_with("/api/v1/coupons?tab=available&offset=0&limit=50"),
+        "the URL a page preloads"
+    );
 }
 
 /// A host element as the loader leaves it: `couponWidgetFirstPage = { url, response }`.
@@ -79,23 +93,35 @@ async fn the_first_page_the_loader_started_is_taken_once_instead_of_asking_again
     })
     .unwrap();
     let url = api::coupons_url("/early/api/v1", Tab::Available, 0, api::PAGE_SIZE);
-    api::offer_early(&host_with_early_answer(&url, &js_sys::Promise::resolve(&wasm_bindgen::JsValue::from(response))));
+    api::offer_early(&host_with_early_answer(
+        &url,
+        &js_sys::Promise::resolve(&wasm_bindgen::JsValue::from(response)),
+    ));
     let fetch = FakeFetch::new(&respond(200, later));
     let page = api::list_coupons("/early/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap();
     assert_eq!(page.total, 7, "the loader's answer");
     assert_eq!(fetch.count(), 0, "nothing asked again");
     // A refresh asks the proxy.
-    assert_eq!(api::list_coupons("/early/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap().total, 8);
+    assert_eq!(
+        api::list_coupons("/early/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap().total,
+        8
+    );
     assert_eq!(fetch.count(), 1);
 }
 
 #[wasm_bindgen_test]
 async fn a_first_page_the_loader_could_not_fetch_is_asked_for_again() {
     let url = api::coupons_url("/failed/api/v1", Tab::Available, 0, api::PAGE_SIZE);
-    api::offer_early(&host_with_early_answer(&url, &js_sys::Promise::reject(&"network down".into())));
+    api::offer_early(&host_with_early_answer(
+        &url,
+        &js_sys::Promise::reject(&"network down".into()),
+    ));
     let page = r#"{"coupons":[],"total":3,"offset":0,"limit":50,"counts":{"available":3,"used":0,"expired":0},"stale":false}"#;
     let fetch = FakeFetch::new(&respond(200, page));
-    assert_eq!(api::list_coupons("/failed/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap().total, 3);
+    assert_eq!(
+        api::list_coupons("/failed/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap().total,
+        3
+    );
     assert_eq!(fetch.count(), 1);
 }
 
@@ -125,7 +151,10 @@ async fn the_picker_reads_every_page_of_usable_coupons_in_order() {
         serde_json::to_string(&pages).unwrap()
     ));
     let all = api::all_available("/pages/api/v1").await.unwrap();
-    assert_eq!(all.iter().map(|c| &c.id).collect::<Vec<_>>(), coupons.iter().map(|c| &c.id).collect::<Vec<_>>());
+    assert_eq!(
+        all.iter().map(|c| &c.id).collect::<Vec<_>>(),
+        coupons.iter().map(|c| &c.id).collect::<Vec<_>>()
+    );
     assert_eq!(fetch.count(), 3, "offsets 0, 50 and 100");
 }
 
@@ -133,7 +162,11 @@ async fn the_picker_reads_every_page_of_usable_coupons_in_order() {
 async fn two_views_asking_for_the_same_page_at_once_share_one_request() {
     let page = r#"{"coupons":[],"total":0,"offset":0,"limit":50,"counts":{"available":0,"used":0,"expired":0},"stale":false}"#;
     let fetch = FakeFetch::new(&respond(200, page));
-    let (a, b) = futures_util::future::join(api::list_coupons("/api/v1", Tab::Available, 0, 50), api::list_coupons("/api/v1", Tab::Available, 0, 50)).await;
+    let (a, b) = futures_util::future::join(
+        api::list_coupons("/api/v1", Tab::Available, 0, 50),
+        api::list_coupons("/api/v1", Tab::Available, 0, 50),
+    )
+    .await;
     assert_eq!(a.unwrap(), b.unwrap());
     assert_eq!(fetch.count(), 1, "one request for both");
     // Once answered, the next ask (a refresh) goes to the proxy again.
@@ -143,8 +176,17 @@ async fn two_views_asking_for_the_same_page_at_once_share_one_request() {
 
 #[wasm_bindgen_test]
 async fn a_claim_sends_the_sessions_csrf_token() {
-    let session = serde_json::to_string(&SessionInfo { csrf_token: "csrf-123".into(), expires_in: 60, mode: coupon_rules::api::Mode::Sandbox }).unwrap();
-    let fetch = FakeFetch::new(&format!("if (request.method === 'GET') {{ {} }} {}", respond(200, &session), respond(200, r#"{"coupon_id":"C9"}"#)));
+    let session = serde_json::to_string(&SessionInfo {
+        csrf_token: "csrf-123".into(),
+        expires_in: 60,
+        mode: coupon_rules::api::Mode::Sandbox,
+    })
+    .unwrap();
+    let fetch = FakeFetch::new(&format!(
+        "if (request.method === 'GET') {{ {} }} {}",
+        respond(200, &session),
+        respond(200, r#"{"coupon_id":"C9"}"#)
+    ));
     let claimed = api::claim("/api/v1", "S1", "key-12345678").await.unwrap();
     assert_eq!(claimed.coupon_id, "C9");
     let post = fetch.request(1);
@@ -155,14 +197,22 @@ async fn a_claim_sends_the_sessions_csrf_token() {
 
 #[wasm_bindgen_test]
 async fn failures_become_the_widgets_error_with_the_proxys_code_and_retry_rule() {
-    let _fetch =
-        FakeFetch::new(&respond(401, r#"{"error":{"code":"UNAUTHENTICATED","message":"请先登录","retryable":false,"login_url":"/api/v1/dev/login"}}"#));
+    let _fetch = FakeFetch::new(&respond(
+        401,
+        r#"{"error":{"code":"UNAUTHENTICATED","message":"请先登录","retryable":false,"login_url":"/api/v1/dev/login"}}"#,
+    ));
     let err = api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err();
-    assert_eq!((err.code.as_str(), err.retryable, err.login_url.as_deref()), ("UNAUTHENTICATED", false, Some("/api/v1/dev/login")));
+    assert_eq!(
+        (err.code.as_str(), err.retryable, err.login_url.as_deref()),
+        ("UNAUTHENTICATED", false, Some("/api/v1/dev/login"))
+    );
     drop(_fetch);
 
     let _fetch = FakeFetch::new(&respond(200, r#"{"coupons":"not a list"}"#));
-    assert_eq!(api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err().code, "BAD_RESPONSE");
+    assert_eq!(
+        api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err().code,
+        "BAD_RESPONSE"
+    );
     drop(_fetch);
 
     let _fetch = FakeFetch::new(&respond(502, "<html>bad gateway</html>"));

@@ -16,7 +16,8 @@ const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_00
 
 /// The coupon of seed 001 (商家券 detail), with its colour name replaced.
 fn seed_coupon(colour: &str) -> Coupon {
-    parse_merchant_coupon(SEED_001.replace("\"xxxxx\"", &format!("\"{colour}\"")).as_bytes()).unwrap()
+    parse_merchant_coupon(SEED_001.replace("\"xxxxx\"", &format!("\"{colour}\"")).as_bytes())
+        .unwrap()
 }
 
 fn at(s: &str) -> BeijingTime {
@@ -26,7 +27,8 @@ fn at(s: &str) -> BeijingTime {
 /// Mounts one card and returns its `<article>`.
 fn render(coupon: Coupon, now: BeijingTime) -> web_sys::Element {
     let host = host();
-    leptos::mount::mount_to(host.clone(), move || view! { <CouponCard coupon=coupon now=now/> }).forget();
+    leptos::mount::mount_to(host.clone(), move || view! { <CouponCard coupon=coupon now=now/> })
+        .forget();
     find(&host, "article.cw-card")
 }
 

@@ -31,7 +31,11 @@ fn coupon(kind: CouponKind) -> Coupon {
 
 fn render_in(c: Coupon, now: BeijingTime, lang: Lang) -> web_sys::Element {
     let host = host();
-    leptos::mount::mount_to(host.clone(), move || view! { <CouponCard coupon=c now=now lang=lang/> }).forget();
+    leptos::mount::mount_to(
+        host.clone(),
+        move || view! { <CouponCard coupon=c now=now lang=lang/> },
+    )
+    .forget();
     find(&host, "article.cw-card")
 }
 
@@ -46,7 +50,11 @@ fn every_kind_shows_its_value_and_condition() {
         (CouponKind::FixedAmount { amount: Fen(300), threshold: Fen(0) }, "¥3", "无门槛"),
         (CouponKind::Discount { pay_percent: 88, threshold: Fen(5_000) }, "8.8折", "满¥50可用"),
         (CouponKind::Exchange { price: Fen(100), threshold: Fen(3_000) }, "换购价¥1", "满¥30可用"),
-        (CouponKind::CutTo { price: Fen(80), max_item_price: Fen(1_000), threshold: Fen(0) }, "减至¥0.80", "单价¥10以内商品 · 无门槛"),
+        (
+            CouponKind::CutTo { price: Fen(80), max_item_price: Fen(1_000), threshold: Fen(0) },
+            "减至¥0.80",
+            "单价¥10以内商品 · 无门槛",
+        ),
         (CouponKind::Balance { balance: Fen(10_000) }, "余额¥100", "可抵扣订单金额"),
     ];
     for (kind, value, condition) in cases {
@@ -62,7 +70,11 @@ fn tags_for_single_item_merchant_funded_and_balance() {
     c.single_item = true;
     c.no_cash = true;
     let card = render(c);
-    let tags: Vec<String> = (0..3).map(|i| card.query_selector_all(".cw-tag").unwrap().item(i).unwrap().text_content().unwrap()).collect();
+    let tags: Vec<String> = (0..3)
+        .map(|i| {
+            card.query_selector_all(".cw-tag").unwrap().item(i).unwrap().text_content().unwrap()
+        })
+        .collect();
     assert_eq!(tags, ["单品券", "免充值", "消费金"]);
     assert_eq!(card.query_selector_all(".cw-tag").unwrap().length(), 3);
 }
@@ -77,10 +89,16 @@ fn a_coupon_close_to_expiry_says_so() {
 #[wasm_bindgen_test]
 fn outside_its_slot_a_coupon_says_when_it_next_works() {
     let mut c = coupon(CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(0) });
-    c.validity.coupon_window = Some(Window { begin: Some(at("2019-12-01T00:00:00+08:00")), end: Some(at("2020-01-31T00:00:00+08:00")) });
+    c.validity.coupon_window = Some(Window {
+        begin: Some(at("2019-12-01T00:00:00+08:00")),
+        end: Some(at("2020-01-31T00:00:00+08:00")),
+    });
     c.validity.weekly = Some(WeeklySlots {
         days: vec![Weekday::Mon, Weekday::Tue],
-        ranges: vec![DayRange { begin: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(), end: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap() }],
+        ranges: vec![DayRange {
+            begin: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+            end: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+        }],
     });
     let card = render_in(c.clone(), at("2019-12-30T08:00:00+08:00"), Lang::ZhCn);
     assert_eq!(text(&card, ".cw-badge--waiting"), "10:00后可用");
@@ -93,7 +111,11 @@ fn outside_its_slot_a_coupon_says_when_it_next_works() {
 
 #[wasm_bindgen_test]
 fn english_is_an_option() {
-    let card = render_in(coupon(CouponKind::Discount { pay_percent: 88, threshold: Fen(5_000) }), at("2019-12-30T14:00:00+08:00"), Lang::En);
+    let card = render_in(
+        coupon(CouponKind::Discount { pay_percent: 88, threshold: Fen(5_000) }),
+        at("2019-12-30T14:00:00+08:00"),
+        Lang::En,
+    );
     assert_eq!(text(&card, ".cw-card__value"), "12% off");
     assert_eq!(text(&card, ".cw-card__condition"), "Min. spend ¥50");
     assert_eq!(text(&card, ".cw-card__use").trim(), "Use now");

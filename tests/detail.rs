@@ -16,7 +16,12 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn a_coupon_used_elsewhere_shows_as_used_when_its_detail_opens() {
-    let listed = Coupon::new("SBXM000042", Source::Merchant, "满100减20", CouponKind::FixedAmount { amount: Fen(2_000), threshold: Fen(10_000) });
+    let listed = Coupon::new(
+        "SBXM000042",
+        Source::Merchant,
+        "满100减20",
+        CouponKind::FixedAmount { amount: Fen(2_000), threshold: Fen(10_000) },
+    );
     let mut fresh = listed.clone();
     fresh.state = CouponState::Used;
     let body = serde_json::to_string(&CouponDetail { coupon: fresh, stale: false }).unwrap();
@@ -38,13 +43,25 @@ async fn a_coupon_used_elsewhere_shows_as_used_when_its_detail_opens() {
     }
     let sheet = text(&host, "[role=dialog]");
     assert!(sheet.contains("此券已使用"), "{sheet}");
-    assert!(fetch.request(0).url().ends_with("/api/v1/coupons/merchant/SBXM000042"), "{}", fetch.request(0).url());
+    assert!(
+        fetch.request(0).url().ends_with("/api/v1/coupons/merchant/SBXM000042"),
+        "{}",
+        fetch.request(0).url()
+    );
 }
 
 #[wasm_bindgen_test]
 async fn the_detail_sheet_says_what_single_item_and_merchant_funded_mean() {
-    let _fetch = FakeFetch::new(&respond(404, r#"{"error":{"code":"NOT_FOUND","message":"m","retryable":false}}"#));
-    let mut c = Coupon::new("S1", Source::Stock, "单品券 满20减4", CouponKind::FixedAmount { amount: Fen(400), threshold: Fen(2_000) });
+    let _fetch = FakeFetch::new(&respond(
+        404,
+        r#"{"error":{"code":"NOT_FOUND","message":"m","retryable":false}}"#,
+    ));
+    let mut c = Coupon::new(
+        "S1",
+        Source::Stock,
+        "单品券 满20减4",
+        CouponKind::FixedAmount { amount: Fen(400), threshold: Fen(2_000) },
+    );
     c.single_item = true;
     c.no_cash = true;
     let host = host();
@@ -56,5 +73,8 @@ async fn the_detail_sheet_says_what_single_item_and_merchant_funded_mean() {
     click(&host, ".cw-card__open");
     tick().await;
     let notes = text(&host, "[role=dialog] .cw-detail__notes");
-    assert!(notes.contains("仅抵扣指定商品中的一件") && notes.contains("优惠由商家出资"), "{notes}");
+    assert!(
+        notes.contains("仅抵扣指定商品中的一件") && notes.contains("优惠由商家出资"),
+        "{notes}"
+    );
 }

@@ -16,8 +16,13 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn error(code: &str, upstream: Option<&str>, retryable: bool) -> String {
-    let info =
-        ErrorInfo { code: code.into(), message: "服务端的中文消息".into(), retryable, login_url: None, upstream_code: upstream.map(str::to_owned) };
+    let info = ErrorInfo {
+        code: code.into(),
+        message: "服务端的中文消息".into(),
+        retryable,
+        login_url: None,
+        upstream_code: upstream.map(str::to_owned),
+    };
     serde_json::to_string(&ErrorBody { error: info }).unwrap()
 }
 
@@ -46,7 +51,13 @@ async fn each_code_is_worded_in_the_pages_language_and_offers_retry_only_when_it
         ("USER_NOT_FOUND", Some("USER_NOT_EXISTS"), false, "未找到你的券", "No coupons found"),
         ("NOT_FOUND", Some("RESOURCE_NOT_EXISTS"), false, "券不存在", "no longer exists"),
         ("UPSTREAM_BUSY", Some("FREQUENCY_LIMITED"), true, "操作太频繁", "Too many requests"),
-        ("UPSTREAM_ERROR", Some("SYSTEM_ERROR"), true, "微信支付暂时出错", "WeChat Pay had a problem"),
+        (
+            "UPSTREAM_ERROR",
+            Some("SYSTEM_ERROR"),
+            true,
+            "微信支付暂时出错",
+            "WeChat Pay had a problem",
+        ),
         ("CLAIM_REJECTED", Some("RULELIMIT"), false, "已达到领取上限", "claim limit"),
         ("CLAIM_REJECTED", Some("NOT_ENOUGH"), false, "已被领完", "all been claimed"),
         ("CLAIM_REJECTED", Some("USER_ACCOUNT_ABNORMAL"), false, "账户异常", "cannot use coupons"),
@@ -57,11 +68,18 @@ async fn each_code_is_worded_in_the_pages_language_and_offers_retry_only_when_it
             let host = wallet_showing(502, &error(code, upstream, retryable), lang).await;
             let shown = text(&host, ".cw-error");
             assert!(shown.contains(words), "{code}/{upstream:?} in {lang:?}: {shown}");
-            assert!(!shown.contains("服务端的中文消息"), "the widget's own wording, not the server's: {shown}");
+            assert!(
+                !shown.contains("服务端的中文消息"),
+                "the widget's own wording, not the server's: {shown}"
+            );
             if let Some(raw) = upstream {
                 assert!(!shown.contains(raw), "no raw WeChat code: {shown}");
             }
-            assert_eq!(host.query_selector(".cw-error button").unwrap().is_some(), retryable, "{code}: 重试 only when it can help");
+            assert_eq!(
+                host.query_selector(".cw-error button").unwrap().is_some(),
+                retryable,
+                "{code}: 重试 only when it can help"
+            );
             host.remove();
         }
     }
@@ -71,9 +89,25 @@ async fn each_code_is_worded_in_the_pages_language_and_offers_retry_only_when_it
 async fn a_partial_list_names_the_missing_source_and_offers_retry() {
     let missing = vec![MissingSource {
         source: WalletSource::Balance,
-        error: ErrorInfo { code: "MERCHANT_SETUP".into(), message: "m".into(), retryable: false, login_url: None, upstream_code: Some("NOAUTH".into()) },
+        error: ErrorInfo {
+            code: "MERCHANT_SETUP".into(),
+            message: "m".into(),
+            retryable: false,
+            login_url: None,
+            upstream_code: Some("NOAUTH".into()),
+        },
     }];
-    let page = CouponPage { coupons: vec![], total: 0, offset: 0, limit: 20, counts: TabCounts::default(), stale: false, skipped: 0, missing, truncated: true };
+    let page = CouponPage {
+        coupons: vec![],
+        total: 0,
+        offset: 0,
+        limit: 20,
+        counts: TabCounts::default(),
+        stale: false,
+        skipped: 0,
+        missing,
+        truncated: true,
+    };
     let body = serde_json::to_string(&page).unwrap();
     let host = wallet_showing(200, &body, Lang::ZhCn).await;
     let notice = text(&host, ".cw-notice--partial");
@@ -89,31 +123,54 @@ async fn a_partial_list_names_the_missing_source_and_offers_retry() {
 #[wasm_bindgen_test]
 async fn the_login_link_goes_to_the_apis_origin_and_comes_back_to_this_page() {
     let unauthenticated = |login: &str| {
-        let info =
-            ErrorInfo { code: "UNAUTHENTICATED".into(), message: "请先登录".into(), retryable: false, login_url: Some(login.into()), upstream_code: None };
+        let info = ErrorInfo {
+            code: "UNAUTHENTICATED".into(),
+            message: "请先登录".into(),
+            retryable: false,
+            login_url: Some(login.into()),
+            upstream_code: None,
+        };
         serde_json::to_string(&ErrorBody { error: info }).unwrap()
     };
     let location = web_sys::window().unwrap().location();
-    let (origin, page) = (location.origin().unwrap(), format!("{}{}", location.pathname().unwrap(), location.search().unwrap()));
+    let (origin, page) = (
+        location.origin().unwrap(),
+        format!("{}{}", location.pathname().unwrap(), location.search().unwrap()),
+    );
     let encode = |s: &str| String::from(js_sys::encode_uri_component(s));
     let cases = [
         // The API on the page's origin: back by path.
-        ("/api/v1", "/api/v1/dev/login", format!("{origin}/api/v1/dev/login?redirect={}", encode(&page))),
+        (
+            "/api/v1",
+            "/api/v1/dev/login",
+            format!("{origin}/api/v1/dev/login?redirect={}", encode(&page)),
+        ),
         // On another origin (data-api-base): the login is there, and back by whole address.
         (
             "https://api.shop.example/api/v1",
             "/api/v1/oauth/login",
-            format!("https://api.shop.example/api/v1/oauth/login?redirect={}", encode(&format!("{origin}{page}"))),
+            format!(
+                "https://api.shop.example/api/v1/oauth/login?redirect={}",
+                encode(&format!("{origin}{page}"))
+            ),
         ),
         // A proxy told its --public-origin names it itself.
         (
             "https://api.shop.example/api/v1",
             "https://login.shop.example/api/v1/oauth/login",
-            format!("https://login.shop.example/api/v1/oauth/login?redirect={}", encode(&format!("{origin}{page}"))),
+            format!(
+                "https://login.shop.example/api/v1/oauth/login?redirect={}",
+                encode(&format!("{origin}{page}"))
+            ),
         ),
     ];
     for (base, login, expected) in cases {
-        let host = wallet_with(401, &unauthenticated(login), Options { api_base: base.into(), ..Options::default() }).await;
+        let host = wallet_with(
+            401,
+            &unauthenticated(login),
+            Options { api_base: base.into(), ..Options::default() },
+        )
+        .await;
         let href = find(&host, ".cw-error a").get_attribute("href").unwrap();
         assert_eq!(href, expected, "API at {base}, login at {login}");
         host.remove();

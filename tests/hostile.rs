@@ -28,7 +28,10 @@ fn hostile() -> Coupon {
     c.image_url = Some("data:image/svg+xml,<svg onload='window.__cwPwned=5'/>".into());
     c.goods = Some("A".repeat(5_000));
     c.kind = CouponKind::FixedAmount { amount: Fen(i64::MAX), threshold: Fen(i64::MAX) };
-    c.validity.irregular = vec![Window { begin: Some(BeijingTime::from_unix_millis(i64::MIN / 2)), end: Some(BeijingTime::from_unix_millis(i64::MAX / 2)) }];
+    c.validity.irregular = vec![Window {
+        begin: Some(BeijingTime::from_unix_millis(i64::MIN / 2)),
+        end: Some(BeijingTime::from_unix_millis(i64::MAX / 2)),
+    }];
     c
 }
 
@@ -62,7 +65,17 @@ fn long_and_right_to_left_strings_do_not_break_the_layout() {
     leptos::mount::mount_to(host.clone(), move || view! { <CouponCard coupon=c now=BeijingTime::from_unix_millis(1_577_690_000_000)/> }).forget();
     let card: web_sys::HtmlElement = find(&host, "article.cw-card").dyn_into().unwrap();
     let host_width = host.get_bounding_client_rect().width();
-    assert!(card.get_bounding_client_rect().width() <= host_width, "the card stays within its host");
-    assert!(card.scroll_width() as f64 <= card.get_bounding_client_rect().width() + 1.0, "nothing overflows sideways");
-    assert_eq!(text(&host, ".cw-card__value"), "¥92233720368547758.07", "an absurd amount is shown, not a crash");
+    assert!(
+        card.get_bounding_client_rect().width() <= host_width,
+        "the card stays within its host"
+    );
+    assert!(
+        card.scroll_width() as f64 <= card.get_bounding_client_rect().width() + 1.0,
+        "nothing overflows sideways"
+    );
+    assert_eq!(
+        text(&host, ".cw-card__value"),
+        "¥92233720368547758.07",
+        "an absurd amount is shown, not a crash"
+    );
 }

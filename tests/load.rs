@@ -11,14 +11,23 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 /// Leptos sets up its task executor when it mounts something; mount nothing once.
 fn start_executor() {
-    let el: web_sys::HtmlElement = web_sys::window().unwrap().document().unwrap().create_element("div").unwrap().unchecked_into();
+    let el: web_sys::HtmlElement = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .create_element("div")
+        .unwrap()
+        .unchecked_into();
     leptos::mount::mount_to(el, || ()).forget();
 }
 
@@ -41,7 +50,11 @@ async fn the_newest_load_wins_even_when_an_older_answer_comes_last() {
     assert_eq!(load.value.get_untracked(), Some(2));
     assert!(!load.pending.get_untracked());
     sleep(60).await;
-    assert_eq!(load.value.get_untracked(), Some(2), "the older answer arrived last and was dropped");
+    assert_eq!(
+        load.value.get_untracked(),
+        Some(2),
+        "the older answer arrived last and was dropped"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -26,7 +26,10 @@ fn every_class_carries_the_prefix() {
     let mut classes = Vec::new();
     for selector in css.split('{').filter_map(|chunk| chunk.rsplit('}').next()) {
         for part in selector.split('.').skip(1) {
-            let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
             if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
                 classes.push(name);
             }
@@ -48,6 +51,9 @@ fn colours_live_only_in_custom_properties() {
         if property.trim().starts_with('.') || value.is_empty() {
             continue;
         }
-        assert!(!value.contains('#') && !value.contains("rgb"), "a literal colour outside a custom property: {d}");
+        assert!(
+            !value.contains('#') && !value.contains("rgb"),
+            "a literal colour outside a custom property: {d}"
+        );
     }
 }

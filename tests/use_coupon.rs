@@ -62,12 +62,20 @@ async fn a_codes_module_that_fails_to_load_is_said_and_tried_again_on_retry() {
     tick().await;
     let sheet = find(&host, "[role=dialog]");
     assert!(sheet.query_selector("svg.cw-qr").unwrap().is_none());
-    assert!(text(&sheet, "[role=alert]").contains("二维码未能加载"), "the user is told: {}", sheet.inner_html());
+    assert!(
+        text(&sheet, "[role=alert]").contains("二维码未能加载"),
+        "the user is told: {}",
+        sheet.inner_html()
+    );
     assert_eq!(text(&sheet, ".cw-code"), "1234 4656 5767", "the code stays readable");
     click(&sheet, "[role=alert] button");
     tick().await;
     assert!(sheet.query_selector("[role=alert]").unwrap().is_none());
-    assert_eq!(decode_qr(&find(&sheet, "svg.cw-qr")).await, "123446565767", "the second load draws the code");
+    assert_eq!(
+        decode_qr(&find(&sheet, "svg.cw-qr")).await,
+        "123446565767",
+        "the second load draws the code"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -83,7 +91,11 @@ async fn a_sheet_takes_focus_closes_on_escape_and_gives_focus_back() {
     let init = web_sys::KeyboardEventInit::new();
     init.set_key("Escape");
     init.set_bubbles(true);
-    close.dispatch_event(&web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+    close
+        .dispatch_event(
+            &web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap(),
+        )
+        .unwrap();
     tick().await;
     assert!(host.query_selector("[role=dialog]").unwrap().is_none(), "Escape closes it");
     assert_eq!(active_element().as_ref(), Some(&use_button), "focus returns to the use button");
@@ -91,8 +103,17 @@ async fn a_sheet_takes_focus_closes_on_escape_and_gives_focus_back() {
 
 #[wasm_bindgen_test]
 async fn mini_program_outside_a_web_view_tells_the_host_and_offers_the_link() {
-    let options = Options { mini_program_link: Some("weixin://dl/business/?appid={appid}&path={path}".into()), ..Options::default() };
-    let host = render(seed(UseMethod::MiniProgram { appid: Some("wx23232232323".into()), path: Some("/path/index/index".into()) }), options);
+    let options = Options {
+        mini_program_link: Some("weixin://dl/business/?appid={appid}&path={path}".into()),
+        ..Options::default()
+    };
+    let host = render(
+        seed(UseMethod::MiniProgram {
+            appid: Some("wx23232232323".into()),
+            path: Some("/path/index/index".into()),
+        }),
+        options,
+    );
     let uses = record_events(&host, "cw:use");
     click(&host, ".cw-card__use");
     tick().await;
@@ -100,7 +121,10 @@ async fn mini_program_outside_a_web_view_tells_the_host_and_offers_the_link() {
     assert_eq!(uses.borrow()[0]["appid"], "wx23232232323");
     assert_eq!(uses.borrow()[0]["path"], "/path/index/index");
     let link = find(&host, "[role=dialog] a.cw-button");
-    assert_eq!(link.get_attribute("href").unwrap(), "weixin://dl/business/?appid=wx23232232323&path=%2Fpath%2Findex%2Findex");
+    assert_eq!(
+        link.get_attribute("href").unwrap(),
+        "weixin://dl/business/?appid=wx23232232323&path=%2Fpath%2Findex%2Findex"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -108,9 +132,10 @@ async fn mini_program_inside_a_web_view_navigates_through_the_js_sdk() {
     let window = web_sys::window().unwrap();
     let calls = js_sys::Array::new();
     let recorder = calls.clone();
-    let navigate = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |arg: JsValue| {
-        recorder.push(&js_sys::Reflect::get(&arg, &"url".into()).unwrap());
-    });
+    let navigate =
+        wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |arg: JsValue| {
+            recorder.push(&js_sys::Reflect::get(&arg, &"url".into()).unwrap());
+        });
     let mini = js_sys::Object::new();
     js_sys::Reflect::set(&mini, &"navigateTo".into(), navigate.as_ref()).unwrap();
     let wx = js_sys::Object::new();
@@ -121,12 +146,19 @@ async fn mini_program_inside_a_web_view_navigates_through_the_js_sdk() {
     // Another merchant's mini-program: not the host's, so no navigateTo (it would open a page
     // of the host's own mini-program); the sheet offers what it can.
     let other = render(
-        seed(UseMethod::MiniProgram { appid: Some("wx_other".into()), path: Some("/pages/use".into()) }),
+        seed(UseMethod::MiniProgram {
+            appid: Some("wx_other".into()),
+            path: Some("/pages/use".into()),
+        }),
         Options { mini_program_appid: Some("wx1".into()), ..Options::default() },
     );
     click(&other, ".cw-card__use");
     tick().await;
-    assert_eq!(calls.length(), 0, "another appid is never opened as a path of the host's mini-program");
+    assert_eq!(
+        calls.length(),
+        0,
+        "another appid is never opened as a path of the host's mini-program"
+    );
     assert!(other.query_selector("[role=dialog]").unwrap().is_some());
 
     let host = render(
@@ -185,7 +217,10 @@ async fn the_detail_sheet_shows_every_rule_and_the_entrances() {
     for raw_id in ["233554655", "233455656", "wx324345hgfhfghfg"] {
         assert!(!all.contains(raw_id), "ids become actions, never text: {raw_id} in {all}");
     }
-    assert!(sheet.query_selector(".cw-detail__image").unwrap().is_none(), "\"图片cdn地址\" is no https URL, so no image");
+    assert!(
+        sheet.query_selector(".cw-detail__image").unwrap().is_none(),
+        "\"图片cdn地址\" is no https URL, so no image"
+    );
     let button = find(&sheet, ".cw-detail__entrance .cw-button");
     assert_eq!(button.text_content().unwrap(), "欢迎选购");
     button.dyn_into::<web_sys::HtmlElement>().unwrap().click();
@@ -199,13 +234,20 @@ async fn the_detail_sheet_shows_every_rule_and_the_entrances() {
         .iter()
         .skip(1)
         .map(|e| {
-            let id = ["appid", "hall_id", "store_id"].iter().find_map(|k| e[*k].as_str()).unwrap_or_default();
+            let id = ["appid", "hall_id", "store_id"]
+                .iter()
+                .find_map(|k| e[*k].as_str())
+                .unwrap_or_default();
             (e["type"].as_str().unwrap().to_owned(), id.to_owned())
         })
         .collect();
     assert_eq!(
         told,
-        [("official_account".into(), "wx324345hgfhfghfg".into()), ("hall".into(), "233455656".into()), ("store".into(), "233554655".into())],
+        [
+            ("official_account".into(), "wx324345hgfhfghfg".into()),
+            ("hall".into(), "233455656".into()),
+            ("store".into(), "233554655".into())
+        ],
         "the host gets the ids to open"
     );
     assert!(entrances.borrow().iter().all(|e| e["coupon_id"] == "123446565767"));
@@ -214,7 +256,8 @@ async fn the_detail_sheet_shows_every_rule_and_the_entrances() {
 /// Draws the SVG into a canvas and decodes it as a camera would.
 async fn decode_qr(svg: &web_sys::Element) -> String {
     const PX: u32 = 400;
-    let markup = svg.outer_html().replacen("<svg ", &format!("<svg width=\"{PX}\" height=\"{PX}\" "), 1);
+    let markup =
+        svg.outer_html().replacen("<svg ", &format!("<svg width=\"{PX}\" height=\"{PX}\" "), 1);
     let parts = js_sys::Array::of1(&JsValue::from_str(&markup));
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("image/svg+xml");
@@ -227,13 +270,25 @@ async fn decode_qr(svg: &web_sys::Element) -> String {
     });
     img.set_src(&url);
     JsFuture::from(loaded).await.expect("the SVG loads as an image");
-    let canvas: web_sys::HtmlCanvasElement = support::document().create_element("canvas").unwrap().dyn_into().unwrap();
+    let canvas: web_sys::HtmlCanvasElement =
+        support::document().create_element("canvas").unwrap().dyn_into().unwrap();
     canvas.set_width(PX);
     canvas.set_height(PX);
-    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
-    ctx.draw_image_with_html_image_element_and_dw_and_dh(&img, 0.0, 0.0, f64::from(PX), f64::from(PX)).unwrap();
+    let ctx: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    ctx.draw_image_with_html_image_element_and_dw_and_dh(
+        &img,
+        0.0,
+        0.0,
+        f64::from(PX),
+        f64::from(PX),
+    )
+    .unwrap();
     let data = ctx.get_image_data(0.0, 0.0, f64::from(PX), f64::from(PX)).unwrap().data();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(PX as usize, PX as usize, |x, y| data[(y * PX as usize + x) * 4]);
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(PX as usize, PX as usize, |x, y| {
+            data[(y * PX as usize + x) * 4]
+        });
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code found");
     grids[0].decode().expect("it decodes").1

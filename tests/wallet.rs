@@ -53,7 +53,13 @@ async fn arrow_keys_move_between_tabs() {
         let init = web_sys::KeyboardEventInit::new();
         init.set_key(key);
         init.set_bubbles(true);
-        active_element().unwrap().dispatch_event(&web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+        active_element()
+            .unwrap()
+            .dispatch_event(
+                &web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
+                    .unwrap(),
+            )
+            .unwrap();
     };
     press("ArrowRight");
     tick().await;
@@ -65,6 +71,10 @@ async fn arrow_keys_move_between_tabs() {
     assert_eq!(active_element().unwrap().get_attribute("data-tab").as_deref(), Some("expired"));
     press("ArrowRight");
     tick().await;
-    assert_eq!(active_element().unwrap().get_attribute("data-tab").as_deref(), Some("available"), "wraps around");
+    assert_eq!(
+        active_element().unwrap().get_attribute("data-tab").as_deref(),
+        Some("available"),
+        "wraps around"
+    );
     assert_eq!(active_element().unwrap().get_attribute("aria-selected").as_deref(), Some("true"));
 }

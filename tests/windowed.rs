@@ -35,8 +35,13 @@ fn assert_screen_covered(list: &web_sys::Element) -> Vec<(usize, f64, f64)> {
         assert!((pair[1].1 - pair[0].2).abs() < 1.0, "no gap between drawn rows: {rows:?}");
     }
     let list_rect = list.get_bounding_client_rect();
-    let (visible_top, visible_bottom) = (list_rect.top().max(0.0), list_rect.bottom().min(viewport_height()));
-    assert!(rows[0].1 <= visible_top + 1.0, "the top of the screen is covered: first row at {}, screen from {visible_top}", rows[0].1);
+    let (visible_top, visible_bottom) =
+        (list_rect.top().max(0.0), list_rect.bottom().min(viewport_height()));
+    assert!(
+        rows[0].1 <= visible_top + 1.0,
+        "the top of the screen is covered: first row at {}, screen from {visible_top}",
+        rows[0].1
+    );
     assert!(
         rows[rows.len() - 1].2 >= visible_bottom - 1.0,
         "the bottom of the screen is covered: last row ends {}, screen to {visible_bottom}",
@@ -61,12 +66,18 @@ async fn ten_thousand_cards_draw_one_screenful_and_no_blanks_anywhere() {
     let rows = assert_screen_covered(&el);
     assert!(rows.len() < 25, "one screenful (plus overscan) is drawn, not 10,000: {}", rows.len());
     assert_eq!(rows[0].0, 0);
-    assert_eq!(find(&el, ".cw-window__row").get_attribute("aria-setsize").as_deref(), Some("10000"));
+    assert_eq!(
+        find(&el, ".cw-window__row").get_attribute("aria-setsize").as_deref(),
+        Some("10000")
+    );
     assert!(el.inner_html().contains(&first_id));
     // The list keeps the height of all its cards, so the scroll bar is honest.
     let height = el.get_bounding_client_rect().height();
     let row_height = rows[0].2 - rows[0].1;
-    assert!(height > 10_000.0 * row_height * 0.5, "list height {height} for rows of about {row_height}");
+    assert!(
+        height > 10_000.0 * row_height * 0.5,
+        "list height {height} for rows of about {row_height}"
+    );
 
     // The middle, then the very end.
     let top = el.get_bounding_client_rect().top() + web_sys::window().unwrap().scroll_y().unwrap();
@@ -75,7 +86,10 @@ async fn ten_thousand_cards_draw_one_screenful_and_no_blanks_anywhere() {
     let rows = assert_screen_covered(&el);
     assert!(rows.len() < 25, "{} rows drawn in the middle", rows.len());
     assert!((4_000..6_000).contains(&rows[0].0), "the middle of the list is drawn: {:?}", rows[0]);
-    assert!(!el.inner_html().contains(&format!("data-coupon-id=\"{first_id}\"")), "the first card left the page");
+    assert!(
+        !el.inner_html().contains(&format!("data-coupon-id=\"{first_id}\"")),
+        "the first card left the page"
+    );
 
     // A jump lands on estimated heights; measuring what it drew moves the end, so follow it.
     for _ in 0..5 {
@@ -83,7 +97,10 @@ async fn ten_thousand_cards_draw_one_screenful_and_no_blanks_anywhere() {
         settle().await;
     }
     let rows = assert_screen_covered(&el);
-    let (scroll, doc) = (web_sys::window().unwrap().scroll_y().unwrap(), support::document().document_element().unwrap().scroll_height());
+    let (scroll, doc) = (
+        web_sys::window().unwrap().scroll_y().unwrap(),
+        support::document().document_element().unwrap().scroll_height(),
+    );
     assert_eq!(
         rows[rows.len() - 1].0,
         9_999,
@@ -112,7 +129,11 @@ async fn a_list_that_grows_keeps_its_place_and_counts() {
     assert_screen_covered(&el);
     list.set(Vec::new());
     settle().await;
-    assert_eq!(el.query_selector_all(".cw-window__row").unwrap().length(), 0, "an emptied list draws nothing");
+    assert_eq!(
+        el.query_selector_all(".cw-window__row").unwrap().length(),
+        0,
+        "an emptied list draws nothing"
+    );
     host.remove();
 }
 
@@ -122,7 +143,11 @@ async fn the_pickers_sheet_draws_what_is_on_screen_of_a_thousand_coupons() {
     let now = coupon_widget::now();
     let coupons = sample::mixed_coupons(1_000, now);
     let order = RwSignal::new(Order { total: Fen(12_800), ..sample::order() });
-    leptos::mount::mount_to(host.clone(), move || view! { <CouponPicker coupons=coupons order=order/> }).forget();
+    leptos::mount::mount_to(
+        host.clone(),
+        move || view! { <CouponPicker coupons=coupons order=order/> },
+    )
+    .forget();
     tick().await;
     click(&host, ".cw-cell");
     settle().await;
@@ -130,7 +155,8 @@ async fn the_pickers_sheet_draws_what_is_on_screen_of_a_thousand_coupons() {
     let drawn = || host.query_selector_all(".cw-option[data-coupon-id]").unwrap().length();
     assert!(drawn() < 40, "a screenful of options, not 1,000: {}", drawn());
     let heading = text(&host, ".cw-options__heading");
-    let unusable: usize = heading.trim_start_matches("不可用优惠券（").trim_end_matches('）').parse().unwrap();
+    let unusable: usize =
+        heading.trim_start_matches("不可用优惠券（").trim_end_matches('）').parse().unwrap();
     let lists = host.query_selector_all(".cw-options__list").unwrap();
     let usable_list: web_sys::Element = lists.item(0).unwrap().dyn_into().unwrap();
     let unusable_list: web_sys::Element = lists.item(1).unwrap().dyn_into().unwrap();

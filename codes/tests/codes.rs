@@ -12,7 +12,8 @@ fn raster(d: &Drawing) -> Vec<Vec<bool>> {
         let (x, y) = xy.split_once(',').unwrap();
         let (w, rest) = rest.split_once('v').unwrap();
         let (h, back) = rest.split_once('h').unwrap();
-        let (x, y, w, h): (usize, usize, usize, usize) = (x.parse().unwrap(), y.parse().unwrap(), w.parse().unwrap(), h.parse().unwrap());
+        let (x, y, w, h): (usize, usize, usize, usize) =
+            (x.parse().unwrap(), y.parse().unwrap(), w.parse().unwrap(), h.parse().unwrap());
         assert_eq!(back, format!("-{w}"), "the rectangle returns to its left edge");
         for row in &mut grid[y..y + h] {
             row[x..x + w].iter_mut().for_each(|m| *m = true);
@@ -29,7 +30,13 @@ fn the_qr_code_decodes_to_the_coupon_code() {
     assert!(grid[..4].iter().all(|row| row.iter().all(|m| !m)), "the quiet zone is light");
     const SCALE: usize = 8;
     let px = d.width as usize * SCALE;
-    let mut image = rqrr::PreparedImage::prepare_from_greyscale(px, px, |x, y| if grid[y / SCALE][x / SCALE] { 0 } else { 255 });
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(px, px, |x, y| {
+        if grid[y / SCALE][x / SCALE] {
+            0
+        } else {
+            255
+        }
+    });
     let grids = image.detect_grids();
     assert_eq!(grids.len(), 1);
     assert_eq!(grids[0].decode().unwrap().1, "123446565767");
@@ -62,7 +69,11 @@ fn code128_table_and_checksum() {
         let modules: u32 = w.iter().sum();
         assert_eq!(modules, if value == 106 { 13 } else { 11 }, "symbol {value}");
         let bars: u32 = w.iter().step_by(2).sum();
-        assert_eq!(bars % 2, 0, "symbol {value}: Code 128 bars always cover an even number of modules");
+        assert_eq!(
+            bars % 2,
+            0,
+            "symbol {value}: Code 128 bars always cover an even number of modules"
+        );
         assert!(seen.insert(*p), "symbol {value} repeats");
     }
     // Start C, the six digit pairs, then (105 + 1·12 + 2·34 + 3·46 + 4·56 + 5·57 + 6·67) mod 103 = 101.

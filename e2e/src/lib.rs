@@ -36,20 +36,33 @@ pub async fn start_proxy() -> DemoProxy {
 }
 
 /// [`start_proxy`] with adjusted settings.
-pub async fn start_proxy_with(adjust: impl FnOnce(&mut coupon_proxy::config::Settings)) -> DemoProxy {
+pub async fn start_proxy_with(
+    adjust: impl FnOnce(&mut coupon_proxy::config::Settings),
+) -> DemoProxy {
     start(adjust, |router| router).await
 }
 
 /// The sandbox proxy on a free loopback port serving `dist/`, its settings adjusted and its
 /// router wrapped.
-async fn start(adjust: impl FnOnce(&mut coupon_proxy::config::Settings), wrap: impl FnOnce(axum::Router) -> axum::Router) -> DemoProxy {
+async fn start(
+    adjust: impl FnOnce(&mut coupon_proxy::config::Settings),
+    wrap: impl FnOnce(axum::Router) -> axum::Router,
+) -> DemoProxy {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
-    assert!(dist.join("index.html").exists(), "no widget build in {}: run `trunk build --release` first", dist.display());
-    let (mut settings, sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
+    assert!(
+        dist.join("index.html").exists(),
+        "no widget build in {}: run `trunk build --release` first",
+        dist.display()
+    );
+    let (mut settings, sandbox) =
+        coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
     settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     settings.static_dir = dist;
     adjust(&mut settings);
-    DemoProxy { running: coupon_proxy::start_with(settings, wrap).await.expect("proxy starts"), sandbox }
+    DemoProxy {
+        running: coupon_proxy::start_with(settings, wrap).await.expect("proxy starts"),
+        sandbox,
+    }
 }
 
 /// Which browser engine the tests drive: `CW_E2E_BROWSER=chromium` (the default: Android
@@ -90,11 +103,14 @@ pub async fn start_logged_proxy() -> (DemoProxy, RequestLog) {
     let proxy = start(
         |_| {},
         move |router| {
-            router.layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
-                let line = request.uri().path_and_query().map_or_else(String::new, |p| p.to_string());
-                writer.0.lock().unwrap().push(line);
-                next.run(request)
-            }))
+            router.layer(axum::middleware::from_fn(
+                move |request: axum::extract::Request, next: axum::middleware::Next| {
+                    let line =
+                        request.uri().path_and_query().map_or_else(String::new, |p| p.to_string());
+                    writer.0.lock().unwrap().push(line);
+                    next.run(request)
+                },
+            ))
         },
     )
     .await;
@@ -112,8 +128,12 @@ impl Browser {
         let engine = Engine::from_env();
         let port = free_port();
         let program = match engine {
-            Engine::Chromium => std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
-            Engine::WebKit => std::env::var("WEBKIT_WEBDRIVER").unwrap_or_else(|_| "WebKitWebDriver".into()),
+            Engine::Chromium => {
+                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into())
+            }
+            Engine::WebKit => {
+                std::env::var("WEBKIT_WEBDRIVER").unwrap_or_else(|_| "WebKitWebDriver".into())
+            }
         };
         let caps = capabilities(engine);
         let driver = tokio::process::Command::new(&program)
@@ -126,16 +146,27 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = String::new();
         for _ in 0..50 {
-            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(client) => {
                     if engine == Engine::WebKit {
                         // A phone-sized window, as chromium's --window-size gives.
                         client.set_window_size(390, 900).await.expect("the window resizes");
                     }
                     // The engine asked for is the one driven.
-                    let agent = client.execute("return navigator.userAgent", vec![]).await.expect("a user agent");
+                    let agent = client
+                        .execute("return navigator.userAgent", vec![])
+                        .await
+                        .expect("a user agent");
                     let agent = agent.as_str().unwrap_or_default();
-                    assert_eq!(agent.contains("Chrome/"), engine == Engine::Chromium, "{engine:?} asked for, {agent} running");
+                    assert_eq!(
+                        agent.contains("Chrome/"),
+                        engine == Engine::Chromium,
+                        "{engine:?} asked for, {agent} running"
+                    );
                     return Browser { client, driver };
                 }
                 Err(e) => last_error = e.to_string(),
@@ -147,7 +178,12 @@ impl Browser {
 
     /// Waits (up to 15 s) for an element to appear.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        self.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
     }
 
     /// How many elements match `css` now.
@@ -170,7 +206,9 @@ impl Browser {
     pub async fn wait_settled(&self) {
         for _ in 0..150 {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            if self.count(".cw-wallet__panel[aria-busy=false]").await == 1 && self.count(".cw-more__loading").await == 0 {
+            if self.count(".cw-wallet__panel[aria-busy=false]").await == 1
+                && self.count(".cw-more__loading").await == 0
+            {
                 return;
             }
         }
@@ -179,7 +217,10 @@ impl Browser {
 
     /// Scrolls the list's end into view, as a user reaching the bottom does.
     pub async fn scroll_to_end(&self) {
-        self.client.execute("document.querySelector('.cw-more').scrollIntoView()", vec![]).await.expect("scrolls");
+        self.client
+            .execute("document.querySelector('.cw-more').scrollIntoView()", vec![])
+            .await
+            .expect("scrolls");
     }
 
     /// Scrolls the page from top to bottom, half a screen per two frames (windowed lists draw
@@ -211,7 +252,8 @@ impl Browser {
               document.querySelectorAll(css).forEach(e => { if (!seen.includes(e.textContent)) seen.push(e.textContent); });
               return bottom ? seen : undefined;
             }; })()";
-        serde_json::from_value(self.scroll_through(collect, css.into()).await).expect("a list of texts")
+        serde_json::from_value(self.scroll_through(collect, css.into()).await)
+            .expect("a list of texts")
     }
 
     pub async fn close(self) {
@@ -245,5 +287,8 @@ fn capabilities(engine: Engine) -> serde_json::Map<String, serde_json::Value> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }

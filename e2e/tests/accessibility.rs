@@ -11,7 +11,8 @@ const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/axe/node_modules/axe-cor
 async fn audit(browser: &Browser, state: &str) -> Vec<String> {
     let loaded = browser.client.execute("return typeof axe === 'object'", vec![]).await.unwrap();
     if loaded != serde_json::Value::Bool(true) {
-        let source = std::fs::read_to_string(AXE).expect("axe-core is installed (scripts/bootstrap.sh)");
+        let source =
+            std::fs::read_to_string(AXE).expect("axe-core is installed (scripts/bootstrap.sh)");
         browser.client.execute(&source, vec![]).await.expect("axe-core loads into the page");
     }
     let script = "const [done] = arguments;
@@ -36,23 +37,40 @@ async fn sheet_title(browser: &Browser) -> Option<String> {
 
 async fn close_sheet(browser: &Browser) {
     browser.wait_for(".cw-sheet__close").await;
-    browser.client.execute("document.querySelector('.cw-sheet__close').click()", vec![]).await.unwrap();
+    browser
+        .client
+        .execute("document.querySelector('.cw-sheet__close').click()", vec![])
+        .await
+        .unwrap();
     browser.wait_for_count(".cw-sheet", 0).await;
 }
 
 /// Scrolls the widget in `scope` back to its top: the list draws only the cards near the
 /// screen, and axe scrolls the page as it checks contrast.
 async fn reveal(browser: &Browser, scope: &str) {
-    browser.client.execute(&format!("document.querySelector('{scope}').scrollIntoView()"), vec![]).await.unwrap();
+    browser
+        .client
+        .execute(&format!("document.querySelector('{scope}').scrollIntoView()"), vec![])
+        .await
+        .unwrap();
     browser.wait_for(&format!("{scope} .cw-card__open")).await;
 }
 
 /// Audits the page, then each sheet a user can open from the widgets in `scope`.
-async fn audit_with_sheets(browser: &Browser, scope: &str, lang: &str, violations: &mut Vec<String>) -> Vec<String> {
+async fn audit_with_sheets(
+    browser: &Browser,
+    scope: &str,
+    lang: &str,
+    violations: &mut Vec<String>,
+) -> Vec<String> {
     violations.extend(audit(browser, &format!("{lang}: page")).await);
     let mut sheets = Vec::new();
     reveal(browser, scope).await;
-    browser.client.execute(&format!("document.querySelector('{scope} .cw-card__open').click()"), vec![]).await.unwrap();
+    browser
+        .client
+        .execute(&format!("document.querySelector('{scope} .cw-card__open').click()"), vec![])
+        .await
+        .unwrap();
     let title = sheet_title(browser).await.expect("the detail sheet opens");
     violations.extend(audit(browser, &format!("{lang}: detail sheet {title}")).await);
     sheets.push(title);
@@ -81,19 +99,34 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
     let mut violations = Vec::new();
 
     // A user with nothing yet: the 领取 rows.
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     browser.wait_for("#wallet .cw-claim__button").await;
     browser.wait_for("#wallet .cw-empty").await;
     violations.extend(audit(&browser, "zh-CN: 领取").await);
 
     // The demo user: both views, and every sheet.
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_demo&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_demo&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     browser.wait_for("#wallet .cw-card__open").await;
     browser.wait_settled().await;
     let sheets = audit_with_sheets(&browser, "#wallet", "zh-CN", &mut violations).await;
-    assert!(sheets.len() >= 3, "the detail sheet and at least two use sheets were audited: {sheets:?}");
+    assert!(
+        sheets.len() >= 3,
+        "the detail sheet and at least two use sheets were audited: {sheets:?}"
+    );
     browser.wait_for("#picker .cw-cell").await;
-    browser.client.execute("document.querySelector('#picker .cw-cell').click()", vec![]).await.unwrap();
+    browser
+        .client
+        .execute("document.querySelector('#picker .cw-cell').click()", vec![])
+        .await
+        .unwrap();
     let title = sheet_title(&browser).await.expect("the picker's sheet opens");
     violations.extend(audit(&browser, &format!("zh-CN: picker sheet {title}")).await);
     close_sheet(&browser).await;
@@ -111,18 +144,33 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
           }
           done(true);
         }).catch(e => done(String(e)));";
-    assert_eq!(browser.client.execute_async(mount, vec![]).await.unwrap(), serde_json::Value::Bool(true));
+    assert_eq!(
+        browser.client.execute_async(mount, vec![]).await.unwrap(),
+        serde_json::Value::Bool(true)
+    );
     reveal(&browser, "#wallet-en").await;
     browser.wait_for("#picker-en .cw-cell").await;
     let sheets = audit_with_sheets(&browser, "#wallet-en", "en", &mut violations).await;
     // The detail sheet is titled with the coupon's own (Chinese) name; the use sheets speak English.
-    assert!(sheets.len() >= 3 && sheets[1..].iter().all(|t| t.is_ascii()), "English sheets: {sheets:?}");
-    browser.client.execute("document.querySelector('#picker-en .cw-cell').click()", vec![]).await.unwrap();
+    assert!(
+        sheets.len() >= 3 && sheets[1..].iter().all(|t| t.is_ascii()),
+        "English sheets: {sheets:?}"
+    );
+    browser
+        .client
+        .execute("document.querySelector('#picker-en .cw-cell').click()", vec![])
+        .await
+        .unwrap();
     let title = sheet_title(&browser).await.expect("the English picker's sheet opens");
     violations.extend(audit(&browser, &format!("en: picker sheet {title}")).await);
     close_sheet(&browser).await;
 
-    assert!(violations.is_empty(), "axe-core found {} violations:\n{}", violations.len(), violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "axe-core found {} violations:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
     browser.close().await;
     proxy.shutdown().await;
 }

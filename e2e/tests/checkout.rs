@@ -24,13 +24,19 @@ async fn open_pick_confirm_and_see_the_payable_amount() {
     browser.client.find(Locator::Css(".cw-cell")).await.unwrap().click().await.unwrap();
     let sheet = browser.wait_for("[role=dialog]").await;
     // The coupons that do not apply come last: scrolled down to, they are drawn, each saying why.
-    let scroll_sheet = |top: &str| format!("document.querySelector('.cw-sheet__panel').scrollTop = {top}");
+    let scroll_sheet =
+        |top: &str| format!("document.querySelector('.cw-sheet__panel').scrollTop = {top}");
     browser.client.execute(&scroll_sheet("1e9"), vec![]).await.unwrap();
     let reason = browser.wait_for("[role=dialog] .cw-option__reason").await;
     assert!(!reason.text().await.unwrap().is_empty(), "coupons that do not apply say why");
     // Back up, and pick the ¥20-off 商家券 (满100减20) instead.
     browser.client.execute(&scroll_sheet("0"), vec![]).await.unwrap();
-    browser.wait_for("[role=dialog] [data-coupon-id=SBXM000001] input").await.click().await.unwrap();
+    browser
+        .wait_for("[role=dialog] [data-coupon-id=SBXM000001] input")
+        .await
+        .click()
+        .await
+        .unwrap();
     sheet.find(Locator::Css(".cw-picker__confirm")).await.unwrap().click().await.unwrap();
     for _ in 0..50 {
         if payable.text().await.unwrap() == "¥108.00" {
@@ -40,14 +46,26 @@ async fn open_pick_confirm_and_see_the_payable_amount() {
     }
     assert_eq!(payable.text().await.unwrap(), "¥108.00", "¥128 − ¥20");
     let log = browser.wait_for("#events li").await.text().await.unwrap();
-    assert!(log.starts_with("cw:select") && log.contains("\"saving\":2000") && log.contains("\"confirmed\":true"), "{log}");
+    assert!(
+        log.starts_with("cw:select")
+            && log.contains("\"saving\":2000")
+            && log.contains("\"confirmed\":true"),
+        "{log}"
+    );
     // A smaller order re-ranks at once: under ¥100 the ¥20 coupon no longer applies.
     let amount = browser.client.find(Locator::Css("#amount")).await.unwrap();
     amount.clear().await.unwrap();
     amount.send_keys("60").await.unwrap();
     let mut value = String::new();
     for _ in 0..50 {
-        value = browser.client.find(Locator::Css(".cw-cell__value")).await.unwrap().text().await.unwrap();
+        value = browser
+            .client
+            .find(Locator::Css(".cw-cell__value"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         if value == "-¥60.00" {
             break;
         }
@@ -66,7 +84,11 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
     assert!(!html.contains("'unsafe-inline'") && !html.contains("'unsafe-eval'"), "and strict");
     // One inline script, the loader, allowed by its hash (the browser below enforces it: with a
     // wrong hash nothing would render). Every other <script> names a file.
-    let inline: Vec<&str> = html.split("<script").skip(1).filter(|tag| !tag.split('>').next().unwrap_or_default().contains("src=")).collect();
+    let inline: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .filter(|tag| !tag.split('>').next().unwrap_or_default().contains("src="))
+        .collect();
     assert_eq!(inline.len(), 1, "only the loader is inline");
     assert!(inline[0].contains("couponWidgetFirstPage"), "and it is the loader");
     // And the page works: both views render.
@@ -80,7 +102,11 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
     // Windowed lists size their spacers through CSSOM, which the CSP allows (a style
     // attribute in markup it would block): with 300 coupons the spacer below the drawn
     // cards really takes its height.
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     browser.wait_for("#wallet article.cw-card").await;
     browser.wait_settled().await;
     let heights = browser
@@ -93,9 +119,15 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
         .await
         .unwrap();
     let (declared, computed) = (heights[0].as_str().unwrap(), heights[1].as_str().unwrap());
-    assert!(declared.ends_with("px") && declared != "0px", "the list has cards below the screen: {declared}");
+    assert!(
+        declared.ends_with("px") && declared != "0px",
+        "the list has cards below the screen: {declared}"
+    );
     let px = |v: &str| v.trim_end_matches("px").parse::<f64>().unwrap();
-    assert!((px(declared) - px(computed)).abs() < 1.0, "the style applies under the CSP: {declared} vs {computed}");
+    assert!(
+        (px(declared) - px(computed)).abs() < 1.0,
+        "the style applies under the CSP: {declared} vs {computed}"
+    );
     browser.close().await;
     proxy.shutdown().await;
 }

@@ -7,20 +7,43 @@ use std::sync::atomic::Ordering;
 async fn a_double_tap_claims_once_and_the_coupon_joins_the_list_without_a_reload() {
     let proxy = start_proxy().await;
     let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     browser.wait_for("#wallet .cw-empty").await;
     let button = "#wallet .cw-claim[data-stock-id=SBX_STOCK_CLAIM_500] .cw-claim__button";
     browser.wait_for(button).await;
     // Two taps in the same instant.
-    browser.client.execute(&format!("const b = document.querySelector('{button}'); b.click(); b.click();"), vec![]).await.unwrap();
+    browser
+        .client
+        .execute(
+            &format!("const b = document.querySelector('{button}'); b.click(); b.click();"),
+            vec![],
+        )
+        .await
+        .unwrap();
     let message = browser.wait_for("#wallet .cw-claim__message").await;
     assert_eq!(message.text().await.unwrap(), "领取成功");
     browser.wait_for_count("#wallet article.cw-card", 1).await;
-    assert_eq!(browser.wait_for("#wallet .cw-tabs__tab[data-tab=available] .cw-tabs__count").await.text().await.unwrap(), "(1)");
+    assert_eq!(
+        browser
+            .wait_for("#wallet .cw-tabs__tab[data-tab=available] .cw-tabs__count")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "(1)"
+    );
     let log = browser.wait_for("#events li").await.text().await.unwrap();
     assert!(log.starts_with("cw:claim"), "{log}");
     let sandbox = &proxy.sandbox;
-    assert_eq!(sandbox.stats().send_coupon.load(Ordering::Relaxed), 1, "one issue request upstream");
+    assert_eq!(
+        sandbox.stats().send_coupon.load(Ordering::Relaxed),
+        1,
+        "one issue request upstream"
+    );
     // After a reload the wallet still holds exactly one.
     browser.client.refresh().await.unwrap();
     browser.wait_for("#wallet article.cw-card").await;
@@ -34,8 +57,17 @@ async fn a_double_tap_claims_once_and_the_coupon_joins_the_list_without_a_reload
 async fn a_sold_out_stock_says_so() {
     let proxy = start_proxy().await;
     let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr)).await.unwrap();
-    browser.wait_for("#wallet .cw-claim[data-stock-id=SBX_STOCK_SOLD_OUT] .cw-claim__button").await.click().await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
+        .await
+        .unwrap();
+    browser
+        .wait_for("#wallet .cw-claim[data-stock-id=SBX_STOCK_SOLD_OUT] .cw-claim__button")
+        .await
+        .click()
+        .await
+        .unwrap();
     let message = browser.wait_for("#wallet .cw-claim__message--error").await;
     assert_eq!(message.text().await.unwrap(), "来晚了，券已被领完");
     assert_eq!(browser.count("#wallet article.cw-card").await, 0);
@@ -46,9 +78,16 @@ async fn a_sold_out_stock_says_so() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retry_after_a_timeout_still_issues_exactly_one_coupon() {
     use coupon_sandbox::Faults;
-    let proxy = coupon_e2e::start_proxy_with(|s| s.upstream_timeout = std::time::Duration::from_millis(300)).await;
+    let proxy = coupon_e2e::start_proxy_with(|s| {
+        s.upstream_timeout = std::time::Duration::from_millis(300)
+    })
+    .await;
     let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     let sandbox = &proxy.sandbox;
     // The sandbox issues the coupon, but every answer arrives too late.
     sandbox.set_faults(Faults { latency_ms: 700, ..Faults::default() });
@@ -59,12 +98,17 @@ async fn a_retry_after_a_timeout_still_issues_exactly_one_coupon() {
     assert!(sandbox.stats().send_coupon.load(Ordering::Relaxed) >= 1, "upstream did issue it");
     sandbox.set_faults(Faults::default());
     browser.client.find(fantoccini::Locator::Css(button)).await.unwrap().click().await.unwrap();
-    let message = browser.wait_for("#wallet .cw-claim__message:not(.cw-claim__message--error)").await;
+    let message =
+        browser.wait_for("#wallet .cw-claim__message:not(.cw-claim__message--error)").await;
     assert_eq!(message.text().await.unwrap(), "领取成功");
     browser.client.refresh().await.unwrap();
     browser.wait_for("#wallet article.cw-card").await;
     browser.wait_settled().await;
-    assert_eq!(browser.count("#wallet article.cw-card").await, 1, "the retry reused the claim's key: one coupon");
+    assert_eq!(
+        browser.count("#wallet article.cw-card").await,
+        1,
+        "the retry reused the claim's key: one coupon"
+    );
     browser.close().await;
     proxy.shutdown().await;
 }

@@ -10,13 +10,24 @@ async fn the_demo_page_shows_the_users_coupons_from_the_sandbox() {
     let browser = Browser::launch().await;
     browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
     browser.wait_for("article.cw-card").await;
-    let listed: usize = browser.wait_for("#wallet .cw-list[data-count]").await.attr("data-count").await.unwrap().unwrap().parse().unwrap();
+    let listed: usize = browser
+        .wait_for("#wallet .cw-list[data-count]")
+        .await
+        .attr("data-count")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(listed >= 10, "the demo user's usable coupons are listed, got {listed}");
     let names: Vec<String> = futures_names(&browser).await;
     assert!(names.iter().any(|n| n == "满100减20"), "a 商家券 from the sandbox: {names:?}");
     assert!(names.iter().any(|n| n == "会员消费金"), "a 消费金 from the sandbox: {names:?}");
     let sandbox = &proxy.sandbox;
-    assert!(sandbox.stats().merchant_list.load(std::sync::atomic::Ordering::Relaxed) >= 1, "fetched upstream, not faked");
+    assert!(
+        sandbox.stats().merchant_list.load(std::sync::atomic::Ordering::Relaxed) >= 1,
+        "fetched upstream, not faked"
+    );
     browser.close().await;
     proxy.shutdown().await;
 }
@@ -25,7 +36,11 @@ async fn the_demo_page_shows_the_users_coupons_from_the_sandbox() {
 async fn the_documented_example_coupon_goes_through_the_whole_pipe() {
     let proxy = start_proxy().await;
     let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_seed&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_seed&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     // Seed 003's coupon is valid in 2019 only, so it is under 已过期, not 可用.
     let empty = browser.wait_for(".cw-empty").await;
     assert_eq!(empty.text().await.unwrap(), "暂无可用的券");
@@ -64,19 +79,41 @@ async fn the_page_downloads_each_file_once_and_asks_for_its_coupons_once() {
     browser.wait_for("#picker .cw-cell").await;
     browser.wait_settled().await;
     // The picker and the wallet share the first page, which the page asked for early.
-    assert_eq!(log.matching("/api/v1/coupons"), ["/api/v1/coupons?tab=available&offset=0&limit=50"], "as the proxy saw them");
+    assert_eq!(
+        log.matching("/api/v1/coupons"),
+        ["/api/v1/coupons?tab=available&offset=0&limit=50"],
+        "as the proxy saw them"
+    );
     // The wasm is the largest file by far: never downloaded twice.
-    assert_eq!(log.matching("/coupon-widget-").len(), 2, "the JS and the wasm, once each: {:?}", log.matching("/"));
+    assert_eq!(
+        log.matching("/coupon-widget-").len(),
+        2,
+        "the JS and the wasm, once each: {:?}",
+        log.matching("/")
+    );
     // The QR code and barcode encoders wait until a use sheet shows a code.
-    assert_eq!(log.matching("/coupon-codes-"), Vec::<String>::new(), "nothing of the codes module on the first screen");
+    assert_eq!(
+        log.matching("/coupon-codes-"),
+        Vec::<String>::new(),
+        "nothing of the codes module on the first screen"
+    );
     for _ in 0..2 {
         use_at_the_till(&browser, "满100减20").await;
         browser.wait_for(".cw-use--offline svg.cw-qr path").await;
         browser.wait_for(".cw-use--offline svg.cw-barcode path").await;
-        browser.client.execute("document.querySelector('.cw-sheet__close').click()", vec![]).await.unwrap();
+        browser
+            .client
+            .execute("document.querySelector('.cw-sheet__close').click()", vec![])
+            .await
+            .unwrap();
         browser.wait_for_count(".cw-sheet", 0).await;
     }
-    assert_eq!(log.matching("/coupon-codes-").len(), 2, "its JS and its wasm, once each, for both sheets: {:?}", log.matching("/"));
+    assert_eq!(
+        log.matching("/coupon-codes-").len(),
+        2,
+        "its JS and its wasm, once each, for both sheets: {:?}",
+        log.matching("/")
+    );
     browser.close().await;
     proxy.shutdown().await;
 }

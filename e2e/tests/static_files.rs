@@ -2,7 +2,9 @@
 //! the cache headers a merchant's CDN must keep, and the API's JSON compressed too.
 
 use coupon_e2e::start_proxy;
-use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
+use reqwest::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, COOKIE, SET_COOKIE, VARY,
+};
 use std::path::PathBuf;
 
 /// The widget's file in `dist/` whose name ends with `suffix`.
@@ -23,7 +25,13 @@ fn client() -> reqwest::Client {
 }
 
 fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
-    response.headers().get_all(name).iter().map(|v| v.to_str().unwrap().to_ascii_lowercase()).collect::<Vec<_>>().join(", ")
+    response
+        .headers()
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn unbrotli(bytes: &[u8]) -> Vec<u8> {
@@ -37,10 +45,15 @@ async fn the_wasm_travels_brotli_compressed_and_is_cached_for_a_year() {
     let proxy = start_proxy().await;
     let (name, original) = dist_file("_bg.wasm");
     let url = format!("http://{}/{name}", proxy.addr);
-    let response = client().get(&url).header(ACCEPT_ENCODING, "gzip, deflate, br").send().await.unwrap();
+    let response =
+        client().get(&url).header(ACCEPT_ENCODING, "gzip, deflate, br").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, CONTENT_ENCODING), "br");
-    assert_eq!(header(&response, CONTENT_TYPE), "application/wasm", "so that the browser compiles while it downloads");
+    assert_eq!(
+        header(&response, CONTENT_TYPE),
+        "application/wasm",
+        "so that the browser compiles while it downloads"
+    );
     assert_eq!(header(&response, CACHE_CONTROL), "public, max-age=31536000, immutable");
     assert!(header(&response, VARY).contains("accept-encoding"));
     let body = response.bytes().await.unwrap();
@@ -62,22 +75,40 @@ async fn hashed_scripts_are_immutable_and_the_page_is_revalidated() {
     let proxy = start_proxy().await;
     let (js, _) = dist_file("_bg.wasm");
     let js = js.replace("_bg.wasm", ".js");
-    let script = client().get(format!("http://{}/{js}", proxy.addr)).header(ACCEPT_ENCODING, "br").send().await.unwrap();
+    let script = client()
+        .get(format!("http://{}/{js}", proxy.addr))
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(header(&script, CONTENT_ENCODING), "br");
-    assert!(header(&script, CONTENT_TYPE).starts_with("text/javascript"), "{}", header(&script, CONTENT_TYPE));
+    assert!(
+        header(&script, CONTENT_TYPE).starts_with("text/javascript"),
+        "{}",
+        header(&script, CONTENT_TYPE)
+    );
     assert_eq!(header(&script, CACHE_CONTROL), "public, max-age=31536000, immutable");
 
     // The demo page and the unhashed demo.js change with every build: revalidated on use.
-    let page = client().get(format!("http://{}/", proxy.addr)).header(ACCEPT_ENCODING, "br").send().await.unwrap();
+    let page = client()
+        .get(format!("http://{}/", proxy.addr))
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(header(&page, CACHE_CONTROL), "no-cache");
     assert_eq!(header(&page, CONTENT_ENCODING), "br");
     let cookie = page.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     let page_csp = header(&page, reqwest::header::CONTENT_SECURITY_POLICY);
-    assert!(String::from_utf8(unbrotli(&page.bytes().await.unwrap())).unwrap().contains("data-coupon-widget"));
+    assert!(String::from_utf8(unbrotli(&page.bytes().await.unwrap()))
+        .unwrap()
+        .contains("data-coupon-widget"));
     // The page under its file name carries the same header policy as `/`.
     let by_name = client().get(format!("http://{}/index.html", proxy.addr)).send().await.unwrap();
     assert_eq!(page_csp, header(&by_name, reqwest::header::CONTENT_SECURITY_POLICY));
-    assert!(header(&by_name, reqwest::header::CONTENT_SECURITY_POLICY).contains("object-src 'none'"));
+    assert!(
+        header(&by_name, reqwest::header::CONTENT_SECURITY_POLICY).contains("object-src 'none'")
+    );
     let demo = client().get(format!("http://{}/demo.js", proxy.addr)).send().await.unwrap();
     assert_eq!(header(&demo, CACHE_CONTROL), "no-cache");
 
@@ -92,11 +123,20 @@ async fn hashed_scripts_are_immutable_and_the_page_is_revalidated() {
     assert_eq!(coupons.status(), 200);
     assert_eq!(header(&coupons, CONTENT_ENCODING), "br");
     assert_eq!(header(&coupons, CACHE_CONTROL), "no-store");
-    let page: serde_json::Value = serde_json::from_slice(&unbrotli(&coupons.bytes().await.unwrap())).unwrap();
+    let page: serde_json::Value =
+        serde_json::from_slice(&unbrotli(&coupons.bytes().await.unwrap())).unwrap();
     assert!(page["coupons"].as_array().is_some_and(|c| !c.is_empty()));
 
-    let missing = client().get(format!("http://{}/nothing-here-0123456789abcdef.js", proxy.addr)).send().await.unwrap();
+    let missing = client()
+        .get(format!("http://{}/nothing-here-0123456789abcdef.js", proxy.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
-    assert_ne!(header(&missing, CACHE_CONTROL), "public, max-age=31536000, immutable", "a name that is not a file is not cached for a year");
+    assert_ne!(
+        header(&missing, CACHE_CONTROL),
+        "public, max-age=31536000, immutable",
+        "a name that is not a file is not cached for a year"
+    );
     proxy.shutdown().await;
 }

@@ -25,7 +25,12 @@ async fn wait_for_loaded(browser: &Browser, n: usize) {
 }
 
 async fn tab_count(browser: &Browser, tab: &str) -> usize {
-    let label = browser.wait_for(&format!(".cw-tabs__tab[data-tab={tab}] .cw-tabs__count")).await.text().await.unwrap();
+    let label = browser
+        .wait_for(&format!(".cw-tabs__tab[data-tab={tab}] .cw-tabs__count"))
+        .await
+        .text()
+        .await
+        .unwrap();
     label.trim_matches(['(', ')']).parse().unwrap()
 }
 
@@ -35,7 +40,11 @@ const PAGE: usize = 50;
 async fn scrolling_loads_every_page_and_each_tab_holds_its_count() {
     let proxy = start_proxy().await;
     let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     for tab in ["available", "used", "expired"] {
         browser.wait_for(&format!(".cw-tabs__tab[data-tab={tab}]")).await.click().await.unwrap();
         browser.wait_for(&format!(".cw-list[data-tab={tab}]")).await;
@@ -55,8 +64,15 @@ async fn scrolling_loads_every_page_and_each_tab_holds_its_count() {
         assert_eq!(shown, expected, "{tab}: coupons loaded after scrolling equal the tab's count");
         assert!(expected <= PAGE || shown > PAGE, "more than one page was loaded");
         let drawn = browser.count(CARDS).await;
-        assert!(drawn > 0 && drawn <= shown.min(25), "{tab}: only the cards near the screen are drawn ({drawn} of {shown})");
-        let selected = browser.client.find(Locator::Css(&format!(".cw-tabs__tab[data-tab={tab}]"))).await.unwrap();
+        assert!(
+            drawn > 0 && drawn <= shown.min(25),
+            "{tab}: only the cards near the screen are drawn ({drawn} of {shown})"
+        );
+        let selected = browser
+            .client
+            .find(Locator::Css(&format!(".cw-tabs__tab[data-tab={tab}]")))
+            .await
+            .unwrap();
         assert_eq!(selected.attr("aria-selected").await.unwrap().as_deref(), Some("true"));
     }
     browser.close().await;
@@ -72,7 +88,11 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     })
     .await;
     let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     browser.wait_for(CARDS).await;
     // The first page may have pulled in the second already (the end of a short first screen
     // is visible); wait for the list to settle at whole pages (a fixed pause lost that race
@@ -92,9 +112,20 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     assert!(alert.text().await.unwrap().contains("稍后重试"), "a readable error");
     assert_eq!(loaded(&browser).await, before, "the pages already shown stay");
     proxy.sandbox.set_faults(Faults::default());
-    browser.client.find(Locator::Css(".cw-error--inline button")).await.unwrap().click().await.unwrap();
+    browser
+        .client
+        .find(Locator::Css(".cw-error--inline button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for_loaded(&browser, before + PAGE).await;
-    assert_eq!(browser.count(".cw-error--inline").await, 0, "the error is gone once the page loads");
+    assert_eq!(
+        browser.count(".cw-error--inline").await,
+        0,
+        "the error is gone once the page loads"
+    );
     browser.close().await;
     proxy.shutdown().await;
 }
@@ -103,7 +134,11 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
 async fn refresh_shows_a_coupon_that_arrived_since() {
     let proxy = start_proxy().await;
     let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
+        .await
+        .unwrap();
     assert_eq!(browser.wait_for(".cw-empty").await.text().await.unwrap(), "暂无可用的券");
     // A coupon is claimed elsewhere (here: the same session, straight through the API).
     let claimed = browser
@@ -140,13 +175,27 @@ async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
     browser.wait_settled().await;
     let before = loaded(&browser).await;
     proxy.sandbox.set_faults(Faults { system_error: 1_000, ..Faults::default() });
-    browser.client.find(Locator::Css("#wallet .cw-wallet__refresh")).await.unwrap().click().await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("#wallet .cw-wallet__refresh"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let alert = browser.wait_for("#wallet .cw-error--inline").await;
     assert!(alert.text().await.unwrap().contains("稍后重试"));
     assert_eq!(loaded(&browser).await, before, "the cards stay");
     assert!(browser.count("#wallet article.cw-card").await > 0, "and are drawn");
     proxy.sandbox.set_faults(Faults::default());
-    browser.client.find(Locator::Css("#wallet .cw-error--inline button")).await.unwrap().click().await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("#wallet .cw-error--inline button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     for _ in 0..100 {
         if browser.count("#wallet .cw-error--inline").await == 0 {
             break;

@@ -25,11 +25,13 @@ const BURST: usize = 50;
 
 #[tokio::main]
 async fn main() {
-    let (mut settings, _sandbox) = coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
+    let (mut settings, _sandbox) =
+        coupon_proxy::dev::sandbox_settings().await.expect("sandbox starts");
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.rate_limit_per_minute = u32::MAX; // measuring throughput, not the limiter
                                                // The merchant-wide upstream rate, when the benchmark measures it.
-    settings.upstream_rate_limit = std::env::var("CW_UPSTREAM_RATE_LIMIT").ok().and_then(|v| v.parse().ok());
+    settings.upstream_rate_limit =
+        std::env::var("CW_UPSTREAM_RATE_LIMIT").ok().and_then(|v| v.parse().ok());
     match std::env::args().nth(1).as_deref() {
         Some("uncached") => uncached(settings).await,
         _ => cached(settings).await,
@@ -40,9 +42,18 @@ async fn cached(mut settings: Settings) {
     settings.cache_ttl = Duration::from_secs(3_600);
     // The body of the cached path, fetched once through the proxy itself, sizes the fixed one.
     let probe = coupon_proxy::start(settings.clone()).await.expect("proxy starts");
-    let cookie = format!("cw_session={}", probe.app.sessions.create("o_sandbox_demo").await.unwrap());
+    let cookie =
+        format!("cw_session={}", probe.app.sessions.create("o_sandbox_demo").await.unwrap());
     let page = page_url(probe.addr);
-    let body = reqwest::Client::new().get(&page).header("cookie", &cookie).send().await.unwrap().bytes().await.unwrap();
+    let body = reqwest::Client::new()
+        .get(&page)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     probe.shutdown().await;
 
     let fixed = body.clone();
@@ -57,7 +68,8 @@ async fn cached(mut settings: Settings) {
     })
     .await
     .expect("proxy starts");
-    let cookie = format!("cw_session={}", running.app.sessions.create("o_sandbox_demo").await.unwrap());
+    let cookie =
+        format!("cw_session={}", running.app.sessions.create("o_sandbox_demo").await.unwrap());
     let page = page_url(running.addr);
     // Warm the cache: the benchmark measures the cached path.
     reqwest::Client::new().get(&page).header("cookie", &cookie).send().await.unwrap();
@@ -89,17 +101,24 @@ fn many_users_data() -> String {
 
 async fn uncached(mut settings: Settings) {
     let sb = Sandbox::new(&many_users_data()).expect("sandbox data loads");
-    let sb_addr = sandbox::spawn(sb.clone(), "127.0.0.1:0".parse().unwrap()).await.expect("sandbox binds");
+    let sb_addr =
+        sandbox::spawn(sb.clone(), "127.0.0.1:0".parse().unwrap()).await.expect("sandbox binds");
     settings.upstream = Some(format!("http://{sb_addr}"));
 
     // A burst of identical requests from one user, cold cache, the normal TTL: one fetch.
     let running = coupon_proxy::start(settings.clone()).await.expect("proxy starts");
-    let cookie = format!("cw_session={}", running.app.sessions.create("o_bench_burst").await.unwrap());
+    let cookie =
+        format!("cw_session={}", running.app.sessions.create("o_bench_burst").await.unwrap());
     let page = page_url(running.addr);
-    let lists = || sb.stats().merchant_list.load(Ordering::Relaxed) + sb.stats().stock_list.load(Ordering::Relaxed);
+    let lists = || {
+        sb.stats().merchant_list.load(Ordering::Relaxed)
+            + sb.stats().stock_list.load(Ordering::Relaxed)
+    };
     let before = lists();
     let client = reqwest::Client::new();
-    let sent: Vec<_> = (0..BURST).map(|_| tokio::spawn(client.get(&page).header("cookie", &cookie).send())).collect();
+    let sent: Vec<_> = (0..BURST)
+        .map(|_| tokio::spawn(client.get(&page).header("cookie", &cookie).send()))
+        .collect();
     let mut ok = 0;
     for answer in sent {
         ok += usize::from(matches!(answer.await, Ok(Ok(r)) if r.status().is_success()));
@@ -112,12 +131,23 @@ async fn uncached(mut settings: Settings) {
     let running = coupon_proxy::start(settings).await.expect("proxy starts");
     let mut cookies = Vec::with_capacity(USERS);
     for i in 0..USERS {
-        cookies.push(format!("cw_session={}", running.app.sessions.create(&format!("o_bench_{i}")).await.unwrap()));
+        cookies.push(format!(
+            "cw_session={}",
+            running.app.sessions.create(&format!("o_bench_{i}")).await.unwrap()
+        ));
     }
     let path = std::env::temp_dir().join(format!("cw-bench-cookies-{}", std::process::id()));
     std::fs::write(&path, cookies.join("\n") + "\n").expect("cookie file");
     let page = page_url(running.addr);
-    let body = client.get(&page).header("cookie", &cookies[0]).send().await.unwrap().bytes().await.unwrap();
+    let body = client
+        .get(&page)
+        .header("cookie", &cookies[0])
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let calls = lists();
     client.get(&page).header("cookie", &cookies[1]).send().await.unwrap();
     println!("CALLS {} upstream list calls per request", lists() - calls);

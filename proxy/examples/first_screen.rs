@@ -20,8 +20,11 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// (openid, label, budget for the first 4 cards in ms).
-const USERS: [(&str, &str, f64); 3] =
-    [("o_sandbox_demo", "demo user (~20 coupons)", 1000.0), ("o_sandbox_many", "300 coupons", 900.0), ("o_bench_1000", "1,000 coupons", 1000.0)];
+const USERS: [(&str, &str, f64); 3] = [
+    ("o_sandbox_demo", "demo user (~20 coupons)", 1000.0),
+    ("o_sandbox_many", "300 coupons", 900.0),
+    ("o_bench_1000", "1,000 coupons", 1000.0),
+];
 const BYTES_BUDGET: f64 = 260.0 * 1024.0;
 const SELECT_BUDGET_MS: f64 = 100.0;
 
@@ -92,7 +95,11 @@ async fn main() {
             missed.push(format!("{label}: cw:select {select_after:.0} ms after the picker's cell > {SELECT_BUDGET_MS:.0} ms"));
         }
         if bytes > BYTES_BUDGET {
-            missed.push(format!("{label}: {:.1} KB > {:.0} KB", bytes / 1024.0, BYTES_BUDGET / 1024.0));
+            missed.push(format!(
+                "{label}: {:.1} KB > {:.0} KB",
+                bytes / 1024.0,
+                BYTES_BUDGET / 1024.0
+            ));
         }
         transfers.push((label, samples.pop().expect("runs ≥ 1")));
     }
@@ -124,10 +131,15 @@ async fn main() {
 fn data_with_a_thousand_coupons() -> String {
     let mut data: Value = serde_json::from_str(sandbox::DATA).expect("sandbox data");
     let users = data["users"].as_array_mut().expect("users");
-    let many = users.iter().find(|u| u["openid"] == "o_sandbox_many").expect("the 300-coupon user").clone();
+    let many = users
+        .iter()
+        .find(|u| u["openid"] == "o_sandbox_many")
+        .expect("the 300-coupon user")
+        .clone();
     let mut user = many.clone();
     user["openid"] = "o_bench_1000".into();
-    let (merchant, stock) = (many["merchant_coupons"].as_array().unwrap(), many["stock_coupons"].as_array().unwrap());
+    let (merchant, stock) =
+        (many["merchant_coupons"].as_array().unwrap(), many["stock_coupons"].as_array().unwrap());
     let (mut m, mut s) = (Vec::new(), Vec::new());
     for copy in 0.. {
         if m.len() + s.len() >= 1_000 {
@@ -175,12 +187,14 @@ struct Driver {
 impl Driver {
     async fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let process = std::process::Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("chromedriver (scripts/bootstrap.sh)");
+        let process = std::process::Command::new(
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
+        )
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver (scripts/bootstrap.sh)");
         // Owned at once, so that chromedriver is stopped (Drop) on every way out.
         let mut d = Driver { process, http: reqwest::Client::new(), session: String::new() };
         let caps = json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
@@ -192,14 +206,21 @@ impl Driver {
         for _ in 0..50 {
             if let Ok(r) = d.http.post(format!("{base}/session")).json(&caps).send().await {
                 let v: Value = r.json().await.expect("a session answer");
-                let session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_owned();
+                let session = v["value"]["sessionId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("no session: {v}"))
+                    .to_owned();
                 d.session = format!("{base}/session/{session}");
                 d.cdp("Network.enable", json!({})).await;
                 d.cdp("Network.setCacheDisabled", json!({ "cacheDisabled": true })).await;
                 let conditions = json!({ "offline": false, "latency": 60, "downloadThroughput": 9_000_000 / 8, "uploadThroughput": 2_000_000 / 8 });
                 d.cdp("Network.emulateNetworkConditions", conditions).await;
                 d.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": 4 })).await;
-                d.cdp("Emulation.setDeviceMetricsOverride", json!({ "width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": true })).await;
+                d.cdp(
+                    "Emulation.setDeviceMetricsOverride",
+                    json!({ "width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": true }),
+                )
+                .await;
                 d.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": PROBE })).await;
                 return d;
             }
@@ -209,7 +230,13 @@ impl Driver {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let r = self.http.request(method, format!("{}{path}", self.session)).json(&body).send().await.expect("chromedriver answers");
+        let r = self
+            .http
+            .request(method, format!("{}{path}", self.session))
+            .json(&body)
+            .send()
+            .await
+            .expect("chromedriver answers");
         let v: Value = r.json().await.expect("JSON from chromedriver");
         if v["value"]["error"].is_string() {
             panic!("chromedriver {path}: {}", v["value"]);
@@ -218,11 +245,17 @@ impl Driver {
     }
 
     async fn cdp(&self, cmd: &str, params: Value) -> Value {
-        self.call(reqwest::Method::POST, "/goog/cdp/execute", json!({ "cmd": cmd, "params": params })).await
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            json!({ "cmd": cmd, "params": params }),
+        )
+        .await
     }
 
     async fn script(&self, script: &str) -> Value {
-        self.call(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] })).await
+        self.call(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] }))
+            .await
     }
 
     /// One navigation to the demo page as the user whose session `cookie` is.
@@ -231,7 +264,8 @@ impl Driver {
         let cookie = json!({ "name": coupon_proxy::session::COOKIE, "value": cookie, "url": format!("http://{proxy}/"), "httpOnly": true, "sameSite": "Lax" });
         self.cdp("Network.setCookie", cookie).await;
         self.call(reqwest::Method::POST, "/url", json!({ "url": "about:blank" })).await;
-        self.call(reqwest::Method::POST, "/url", json!({ "url": format!("http://{proxy}/") })).await;
+        self.call(reqwest::Method::POST, "/url", json!({ "url": format!("http://{proxy}/") }))
+            .await;
         for _ in 0..300 {
             let marks = self.script("const m = window.__cwFirstScreen || {}; return m.cards !== undefined && m.select !== undefined ? m : null").await;
             if !marks.is_null() {
@@ -243,7 +277,8 @@ impl Driver {
                            .filter(e => e.startTime <= {until}).map(e => [new URL(e.name).pathname + new URL(e.name).search, e.transferSize, Math.round(e.startTime), Math.round(e.responseEnd)])"
                     ))
                     .await;
-                let files: Vec<(String, u64, u64, u64)> = serde_json::from_value(files).expect("resource entries");
+                let files: Vec<(String, u64, u64, u64)> =
+                    serde_json::from_value(files).expect("resource entries");
                 let loader = self.script("return performance.getEntriesByType('mark').map(m => m.name + ' ' + Math.round(m.startTime)).join(', ')").await;
                 return Sample {
                     marks: loader.as_str().unwrap_or_default().to_owned(),
@@ -256,7 +291,10 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the first screen never appeared: {}", self.script("return document.body.innerHTML.slice(0, 2000)").await);
+        panic!(
+            "the first screen never appeared: {}",
+            self.script("return document.body.innerHTML.slice(0, 2000)").await
+        );
     }
 
     async fn stop(self) {

@@ -39,7 +39,13 @@ const MAX_PAGES: usize = 64;
 
 impl Wallet {
     pub fn new(coupons: Vec<Coupon>, skipped: usize) -> Wallet {
-        Wallet { coupons, skipped, missing: Vec::new(), truncated: false, pages: Mutex::new(HashMap::new()) }
+        Wallet {
+            coupons,
+            skipped,
+            missing: Vec::new(),
+            truncated: false,
+            pages: Mutex::new(HashMap::new()),
+        }
     }
 
     /// A body made earlier for `key` that is still right at `now`.
@@ -112,7 +118,9 @@ impl WalletCache {
         // Bounded by coupons held (about a kilobyte each), not by users.
         let local = moka::future::Cache::builder()
             .max_capacity(20_000)
-            .weigher(|_: &String, (_, w): &(i64, Arc<Wallet>)| u32::try_from(w.coupons.len() + 1).unwrap_or(u32::MAX))
+            .weigher(|_: &String, (_, w): &(i64, Arc<Wallet>)| {
+                u32::try_from(w.coupons.len() + 1).unwrap_or(u32::MAX)
+            })
             .time_to_live(stale_ttl.max(Duration::from_secs(1)))
             .build();
         WalletCache { ttl, stale_ttl, store, local, flights: Mutex::new(HashMap::new()) }
@@ -126,7 +134,11 @@ impl WalletCache {
 
     /// The fresh wallet of `openid`, if the store says there is one (`known`: the version
     /// already read from the store in this request, see `Sessions::reading_along`).
-    async fn fresh(&self, openid: &str, known: Option<Option<&[u8]>>) -> Result<Option<Arc<Wallet>>, StoreError> {
+    async fn fresh(
+        &self,
+        openid: &str,
+        known: Option<Option<&[u8]>>,
+    ) -> Result<Option<Arc<Wallet>>, StoreError> {
         let read;
         let version = match known {
             Some(version) => version,
@@ -136,24 +148,36 @@ impl WalletCache {
             }
         };
         let Some(version) = version else { return Ok(None) };
-        let version: i64 = std::str::from_utf8(version).ok().and_then(|v| v.parse().ok()).unwrap_or(-1);
+        let version: i64 =
+            std::str::from_utf8(version).ok().and_then(|v| v.parse().ok()).unwrap_or(-1);
         Ok(self.load(openid, Some(version)).await?.map(|(_, w)| w))
     }
 
     /// The stored wallet if it is no older than the stale window.
     async fn within_stale_window(&self, openid: &str) -> Result<Option<Arc<Wallet>>, StoreError> {
         let limit = i64::try_from(self.stale_ttl.as_millis()).unwrap_or(i64::MAX);
-        Ok(self.load(openid, None).await?.filter(|(fetched, _)| crate::api::now().unix_millis() - fetched <= limit).map(|(_, w)| w))
+        Ok(self
+            .load(openid, None)
+            .await?
+            .filter(|(fetched, _)| crate::api::now().unix_millis() - fetched <= limit)
+            .map(|(_, w)| w))
     }
 
     /// The stored wallet (of `version`, if given), through the local cache.
-    async fn load(&self, openid: &str, version: Option<i64>) -> Result<Option<(i64, Arc<Wallet>)>, StoreError> {
+    async fn load(
+        &self,
+        openid: &str,
+        version: Option<i64>,
+    ) -> Result<Option<(i64, Arc<Wallet>)>, StoreError> {
         if let Some((v, w)) = self.local.get(openid).await {
             if version.is_none_or(|want| want == v) {
                 return Ok(Some((v, w)));
             }
         }
-        let Some(body) = self.store.get(&key(&["wallet", &crate::store::user(openid)])).await? else { return Ok(None) };
+        let Some(body) = self.store.get(&key(&["wallet", &crate::store::user(openid)])).await?
+        else {
+            return Ok(None);
+        };
         let Ok(stored) = serde_json::from_slice::<Stored>(&body) else { return Ok(None) };
         if version.is_some_and(|want| want != stored.fetched) {
             return Ok(None);
@@ -168,9 +192,17 @@ impl WalletCache {
 
     async fn keep(&self, openid: &str, wallet: Wallet) -> Result<Arc<Wallet>, StoreError> {
         let fetched = crate::api::now().unix_millis();
-        let stored = Stored { fetched, coupons: wallet.coupons, skipped: wallet.skipped, missing: wallet.missing, truncated: wallet.truncated };
+        let stored = Stored {
+            fetched,
+            coupons: wallet.coupons,
+            skipped: wallet.skipped,
+            missing: wallet.missing,
+            truncated: wallet.truncated,
+        };
         let body = serde_json::to_vec(&stored).map_err(|e| StoreError(e.to_string()))?;
-        self.store.set(&key(&["wallet", &crate::store::user(openid)]), body, self.stale_ttl.max(self.ttl)).await?;
+        self.store
+            .set(&key(&["wallet", &crate::store::user(openid)]), body, self.stale_ttl.max(self.ttl))
+            .await?;
         // A wallet with a source refused for good (a partner's NOAUTH) is kept fresh briefly: not
         // asked again by every request. One missing a source for a passing reason (a timeout,
         // perhaps of a fetch that began before an invalidation) is asked again at once.
@@ -180,7 +212,9 @@ impl WalletCache {
             false => Duration::ZERO,
         };
         if !fresh_for.is_zero() {
-            self.store.set(&Self::freshness_key(openid), fetched.to_string().into_bytes(), fresh_for).await?;
+            self.store
+                .set(&Self::freshness_key(openid), fetched.to_string().into_bytes(), fresh_for)
+                .await?;
         }
         let mut wallet = Wallet::new(stored.coupons, stored.skipped);
         wallet.missing = stored.missing;
@@ -194,7 +228,12 @@ impl WalletCache {
     /// lock with an owner token in the store, and a local single flight in front of it); when
     /// the fetch fails, the last good one marked stale. `known`: the wallet's version as this
     /// request already read it from the store, if it did.
-    pub async fn get_or_fetch<F, Fut>(&self, openid: &str, known: Option<Option<&[u8]>>, fetch: F) -> Result<(Arc<Wallet>, Freshness), CacheError>
+    pub async fn get_or_fetch<F, Fut>(
+        &self,
+        openid: &str,
+        known: Option<Option<&[u8]>>,
+        fetch: F,
+    ) -> Result<(Arc<Wallet>, Freshness), CacheError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Wallet, UpstreamError>>,
@@ -210,7 +249,11 @@ impl WalletCache {
         result
     }
 
-    async fn fetch_once<F, Fut>(&self, openid: &str, fetch: F) -> Result<(Arc<Wallet>, Freshness), CacheError>
+    async fn fetch_once<F, Fut>(
+        &self,
+        openid: &str,
+        fetch: F,
+    ) -> Result<(Arc<Wallet>, Freshness), CacheError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Wallet, UpstreamError>>,
@@ -224,7 +267,9 @@ impl WalletCache {
                 crate::metrics::wallet_cache("hit");
                 return Ok((w, Freshness::Fresh));
             }
-            if self.store.set_if_absent(&lock, owner.clone().into_bytes(), LOCK_TTL).await? || waited_since.elapsed() > WAIT_FOR_OTHERS {
+            if self.store.set_if_absent(&lock, owner.clone().into_bytes(), LOCK_TTL).await?
+                || waited_since.elapsed() > WAIT_FOR_OTHERS
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -232,7 +277,11 @@ impl WalletCache {
         crate::metrics::wallet_cache("miss");
         let result = fetch().await;
         let answer = match result {
-            Ok(wallet) => self.keep(openid, wallet).await.map(|w| (w, Freshness::Fresh)).map_err(CacheError::from),
+            Ok(wallet) => self
+                .keep(openid, wallet)
+                .await
+                .map(|w| (w, Freshness::Fresh))
+                .map_err(CacheError::from),
             Err(e) => match self.within_stale_window(openid).await? {
                 Some(w) => {
                     crate::metrics::wallet_cache("stale");
@@ -258,12 +307,19 @@ impl WalletCache {
 }
 
 /// The lock that serialises work on `key`.
-pub fn single_flight(flights: &Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+pub fn single_flight(
+    flights: &Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    key: &str,
+) -> Arc<tokio::sync::Mutex<()>> {
     flights.lock().expect("flights lock").entry(key.to_owned()).or_default().clone()
 }
 
 /// Forgets `key`'s lock once nobody else is waiting on it, so the map does not grow.
-pub fn release(flights: &Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>, key: &str, flight: &Arc<tokio::sync::Mutex<()>>) {
+pub fn release(
+    flights: &Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    key: &str,
+    flight: &Arc<tokio::sync::Mutex<()>>,
+) {
     let mut map = flights.lock().expect("flights lock");
     // Held by: the map, this caller. Anyone else waiting keeps it alive.
     if Arc::strong_count(flight) <= 2 {

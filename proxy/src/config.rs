@@ -88,7 +88,11 @@ pub struct Options {
     pub merchant_key_file: Option<PathBuf>,
     /// PEM file of a WeChat Pay platform certificate (平台证书, `wechatpay_<serial>.pem`); its
     /// serial and validity are read from it; repeatable.
-    #[arg(long = "platform-cert-file", env = "COUPON_PROXY_PLATFORM_CERT_FILES", value_delimiter = ',')]
+    #[arg(
+        long = "platform-cert-file",
+        env = "COUPON_PROXY_PLATFORM_CERT_FILES",
+        value_delimiter = ','
+    )]
     pub platform_cert_files: Option<Vec<PathBuf>>,
     /// PEM file of the WeChat Pay public key (微信支付公钥, `pub_key.pem`).
     #[arg(long, env = "COUPON_PROXY_WECHATPAY_PUBLIC_KEY_FILE")]
@@ -142,7 +146,11 @@ pub struct Options {
     pub partner_mchids: Option<Vec<String>>,
     /// The goods a 单品券 stock covers, as `STOCK_ID=GOODS_ID|GOODS_ID`; repeatable. Without it
     /// such a coupon shows 仅限指定商品 and is never picked automatically.
-    #[arg(long = "single-item-goods", env = "COUPON_PROXY_SINGLE_ITEM_GOODS", value_delimiter = ',')]
+    #[arg(
+        long = "single-item-goods",
+        env = "COUPON_PROXY_SINGLE_ITEM_GOODS",
+        value_delimiter = ','
+    )]
     pub single_item_goods: Option<Vec<String>>,
     /// A claimable stock issued with a value the merchant sets, as `STOCK_ID=VALUE/MINIMUM` in fen
     /// (发放's coupon_value and coupon_minimum); repeatable.
@@ -221,8 +229,10 @@ impl Options {
     /// Fills what is unset here from the config file named by `config`, if any.
     pub fn with_file(self) -> Result<Options, String> {
         let Some(path) = &self.config else { return Ok(self) };
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
-        let file: Options = toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+        let file: Options =
+            toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))?;
         Ok(self.or(file))
     }
 
@@ -237,7 +247,9 @@ impl Options {
             merchant_serial: self.merchant_serial.or(f.merchant_serial),
             merchant_key_file: self.merchant_key_file.or(f.merchant_key_file),
             platform_cert_files: self.platform_cert_files.or(f.platform_cert_files),
-            wechatpay_public_key_file: self.wechatpay_public_key_file.or(f.wechatpay_public_key_file),
+            wechatpay_public_key_file: self
+                .wechatpay_public_key_file
+                .or(f.wechatpay_public_key_file),
             wechatpay_public_key_id: self.wechatpay_public_key_id.or(f.wechatpay_public_key_id),
             apiv3_key: self.apiv3_key.or(f.apiv3_key),
             certificate_refresh_secs: self.certificate_refresh_secs.or(f.certificate_refresh_secs),
@@ -285,8 +297,11 @@ pub fn claimable_stock(entry: &str) -> ClaimableStock {
 
 /// `STOCK_ID=GOODS_ID|GOODS_ID`.
 fn single_item_goods(entry: &str) -> Result<(String, Vec<String>), String> {
-    let (stock, goods) = entry.split_once('=').ok_or_else(|| format!("--single-item-goods {entry:?}: expected STOCK_ID=GOODS_ID|GOODS_ID"))?;
-    let goods: Vec<String> = goods.split('|').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect();
+    let (stock, goods) = entry.split_once('=').ok_or_else(|| {
+        format!("--single-item-goods {entry:?}: expected STOCK_ID=GOODS_ID|GOODS_ID")
+    })?;
+    let goods: Vec<String> =
+        goods.split('|').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect();
     if stock.trim().is_empty() || goods.is_empty() {
         return Err(format!("--single-item-goods {entry:?}: expected STOCK_ID=GOODS_ID|GOODS_ID"));
     }
@@ -298,7 +313,8 @@ fn claim_value(entry: &str) -> Result<(String, (u64, u64)), String> {
     let bad = || format!("--claim-value {entry:?}: expected STOCK_ID=VALUE/MINIMUM in fen");
     let (stock, amounts) = entry.split_once('=').ok_or_else(bad)?;
     let (value, minimum) = amounts.split_once('/').ok_or_else(bad)?;
-    let (value, minimum) = (value.trim().parse().map_err(|_| bad())?, minimum.trim().parse().map_err(|_| bad())?);
+    let (value, minimum) =
+        (value.trim().parse().map_err(|_| bad())?, minimum.trim().parse().map_err(|_| bad())?);
     Ok((stock.trim().to_owned(), (value, minimum)))
 }
 
@@ -418,8 +434,12 @@ pub struct DevUpstream {
 pub mod test_identities {
     pub const MCHIDS: [&str; 1] = ["1900000109"];
     pub const APPIDS: [&str; 1] = ["wx8888888888888888"];
-    pub const SERIALS: [&str; 4] =
-        ["TEST-ONLY-MERCHANT-SERIAL", "PUB_KEY_ID_TEST_ONLY_SANDBOX", "3F5A2C0E1B2D4F6071829304A5B6C7D8E9F0A1B2", "4B6C8D0E2F3A5B7C9D1E3F5A7B9C1D3E5F7A9B1C"];
+    pub const SERIALS: [&str; 4] = [
+        "TEST-ONLY-MERCHANT-SERIAL",
+        "PUB_KEY_ID_TEST_ONLY_SANDBOX",
+        "3F5A2C0E1B2D4F6071829304A5B6C7D8E9F0A1B2",
+        "4B6C8D0E2F3A5B7C9D1E3F5A7B9C1D3E5F7A9B1C",
+    ];
     /// The sandbox's merchant key pair, its public key, then its two platform certificates' keys.
     pub const KEY_FINGERPRINTS: [&str; 4] = [
         "4913fb3cac09bda40dc1dfed497b0be987e6819b579fda4aeea8782abf6cf853",
@@ -428,9 +448,11 @@ pub mod test_identities {
         "4587c4703f4d216a491292b54ee9e84f93647a969310c7fefeb0b4babbb1bfb0",
     ];
     /// SHA-256 of the sandbox's session secret, hex.
-    pub const SESSION_SECRET_SHA256: &str = "9bd1296e62aec12eabd16529258e2f74c1671a79574df8d46097644f662298ac";
+    pub const SESSION_SECRET_SHA256: &str =
+        "9bd1296e62aec12eabd16529258e2f74c1671a79574df8d46097644f662298ac";
     /// SHA-256 of the sandbox's APIv3 key, hex.
-    pub const APIV3_KEY_SHA256: &str = "b95b86ce4f8b6d332b0fac94ae52607de670281bc157b4d78f6a74f2dad47802";
+    pub const APIV3_KEY_SHA256: &str =
+        "b95b86ce4f8b6d332b0fac94ae52607de670281bc157b4d78f6a74f2dad47802";
 }
 
 pub use coupon_wechatpay::sha256_hex;
@@ -438,7 +460,9 @@ pub use coupon_wechatpay::sha256_hex;
 /// Refuses, in live mode, anything that is the public sandbox's.
 fn refuse_test_identities(s: &Settings) -> Result<(), String> {
     use test_identities as t;
-    let refuse = |what: &str| Err(format!("live mode refuses the sandbox's public test {what}: it is published in this repository"));
+    let refuse = |what: &str| {
+        Err(format!("live mode refuses the sandbox's public test {what}: it is published in this repository"))
+    };
     if t::MCHIDS.contains(&s.mchid.as_str()) {
         return refuse("merchant id");
     }
@@ -451,11 +475,15 @@ fn refuse_test_identities(s: &Settings) -> Result<(), String> {
     if s.platform_keys.keys().any(|(serial, _)| t::SERIALS.contains(&serial)) {
         return refuse("platform serial");
     }
-    let merchant = coupon_wechatpay::PrivateKey::from_pem(&s.merchant_key_pem).map_err(|e| format!("merchant key: {e}"))?;
+    let merchant = coupon_wechatpay::PrivateKey::from_pem(&s.merchant_key_pem)
+        .map_err(|e| format!("merchant key: {e}"))?;
     if t::KEY_FINGERPRINTS.contains(&merchant.fingerprint().as_str()) {
         return refuse("merchant key");
     }
-    if s.platform_keys.keys().any(|(_, key)| t::KEY_FINGERPRINTS.contains(&key.fingerprint().as_str())) {
+    if s.platform_keys
+        .keys()
+        .any(|(_, key)| t::KEY_FINGERPRINTS.contains(&key.fingerprint().as_str()))
+    {
         return refuse("platform key or certificate");
     }
     if sha256_hex(&s.session_secret) == t::SESSION_SECRET_SHA256 {
@@ -469,19 +497,37 @@ fn refuse_test_identities(s: &Settings) -> Result<(), String> {
 
 /// The keys WeChat Pay's answers are checked with, from every way of giving them: certificates,
 /// the public key with its id, the older key-and-serial pair, or (sandbox mode) the sandbox's.
-fn platform_keys(o: &Options, dev: Option<&DevUpstream>) -> Result<(KeySet, Option<ApiV3Key>), String> {
-    let read = |p: &PathBuf, what: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()));
+fn platform_keys(
+    o: &Options,
+    dev: Option<&DevUpstream>,
+) -> Result<(KeySet, Option<ApiV3Key>), String> {
+    let read = |p: &PathBuf, what: &str| {
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
+    };
     let mut keys = KeySet::default();
     for path in o.platform_cert_files.iter().flatten() {
-        let cert = Certificate::from_pem(&read(path, "platform certificate")?).map_err(|e| format!("--platform-cert-file {}: {e}", path.display()))?;
+        let cert = Certificate::from_pem(&read(path, "platform certificate")?)
+            .map_err(|e| format!("--platform-cert-file {}: {e}", path.display()))?;
         keys.add_certificate(cert);
     }
     match (&o.wechatpay_public_key_file, &o.wechatpay_public_key_id) {
         (Some(path), Some(id)) if id.starts_with(coupon_wechatpay::PUBLIC_KEY_ID_PREFIX) => {
-            keys.set_public_key(id, PublicKey::from_pem(&read(path, "WeChat Pay public key")?).map_err(|e| format!("--wechatpay-public-key-file: {e}"))?);
+            keys.set_public_key(
+                id,
+                PublicKey::from_pem(&read(path, "WeChat Pay public key")?)
+                    .map_err(|e| format!("--wechatpay-public-key-file: {e}"))?,
+            );
         }
-        (Some(_), Some(id)) => return Err(format!("--wechatpay-public-key-id {id:?}: a WeChat Pay public key id starts with PUB_KEY_ID_")),
-        (Some(_), None) | (None, Some(_)) => return Err("--wechatpay-public-key-file and --wechatpay-public-key-id go together".into()),
+        (Some(_), Some(id)) => {
+            return Err(format!(
+            "--wechatpay-public-key-id {id:?}: a WeChat Pay public key id starts with PUB_KEY_ID_"
+        ))
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(
+                "--wechatpay-public-key-file and --wechatpay-public-key-id go together".into()
+            )
+        }
         (None, None) => {}
     }
     match (&o.platform_key_file, &o.platform_serial) {
@@ -491,13 +537,24 @@ fn platform_keys(o: &Options, dev: Option<&DevUpstream>) -> Result<(KeySet, Opti
             // as a key answers under that serial are checked with.
             match Certificate::from_pem(&pem) {
                 Ok(cert) if cert.serial.eq_ignore_ascii_case(serial) => keys.add_certificate(cert),
-                _ => keys.add_key(serial, PublicKey::from_pem(&pem).map_err(|e| format!("platform key: {e}"))?),
+                _ => keys.add_key(
+                    serial,
+                    PublicKey::from_pem(&pem).map_err(|e| format!("platform key: {e}"))?,
+                ),
             }
         }
-        (Some(_), None) | (None, Some(_)) => return Err("--platform-key-file and --platform-serial go together".into()),
+        (Some(_), None) | (None, Some(_)) => {
+            return Err("--platform-key-file and --platform-serial go together".into())
+        }
         (None, None) => {}
     }
-    let apiv3 = o.apiv3_key.as_deref().or(dev.map(|d| d.apiv3_key.as_str())).map(ApiV3Key::new).transpose().map_err(|e| format!("--apiv3-key: {e}"))?;
+    let apiv3 = o
+        .apiv3_key
+        .as_deref()
+        .or(dev.map(|d| d.apiv3_key.as_str()))
+        .map(ApiV3Key::new)
+        .transpose()
+        .map_err(|e| format!("--apiv3-key: {e}"))?;
     if let Some(d) = dev.filter(|_| keys.keys().next().is_none()) {
         keys.set_public_key(&d.public_key_id, PublicKey::from_pem(&d.public_key_pem)?);
     }
@@ -506,11 +563,18 @@ fn platform_keys(o: &Options, dev: Option<&DevUpstream>) -> Result<(KeySet, Opti
 
 /// Refuses the platform key set that cannot work: nothing to verify with, the merchant's own
 /// key or serial in place of the platform's, or only certificates that have expired.
-fn check_platform_keys(keys: &KeySet, can_download: bool, merchant_key_pem: &str, merchant_serial: &str) -> Result<(), String> {
+fn check_platform_keys(
+    keys: &KeySet,
+    can_download: bool,
+    merchant_key_pem: &str,
+    merchant_serial: &str,
+) -> Result<(), String> {
     if keys.keys().next().is_none() && !can_download {
         return Err("no WeChat Pay platform key: give --wechatpay-public-key-file with --wechatpay-public-key-id, or --platform-cert-file, or --apiv3-key to download the certificates".into());
     }
-    let merchant = coupon_wechatpay::PrivateKey::from_pem(merchant_key_pem).map_err(|e| format!("merchant key: {e}"))?.fingerprint();
+    let merchant = coupon_wechatpay::PrivateKey::from_pem(merchant_key_pem)
+        .map_err(|e| format!("merchant key: {e}"))?
+        .fingerprint();
     for (serial, key) in keys.keys() {
         if key.fingerprint() == merchant {
             return Err(format!(
@@ -540,8 +604,15 @@ fn check_origins(option: &str, origins: &[String]) -> Result<(), String> {
         if origin == "*" {
             return bad("a wildcard cannot carry the session cookie; list the H5 origins (https://shop.example.com)");
         }
-        let Ok(url) = url::Url::parse(origin) else { return bad("not an origin (scheme://host[:port])") };
-        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.path() != "/" || url.query().is_some() || origin.ends_with('/') {
+        let Ok(url) = url::Url::parse(origin) else {
+            return bad("not an origin (scheme://host[:port])");
+        };
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host().is_none()
+            || url.path() != "/"
+            || url.query().is_some()
+            || origin.ends_with('/')
+        {
             return bad("an origin is scheme://host[:port], with no path");
         }
     }
@@ -598,7 +669,9 @@ fn check_transport(s: &Settings, allow_insecure_http: bool) -> Result<(), String
             return Err(format!("live mode refuses {option} {value}: not https (--allow-insecure-http is for testing on loopback only)"));
         }
         if !loopback(&url) {
-            return Err(format!("--allow-insecure-http is for loopback addresses only, not {option} {value}"));
+            return Err(format!(
+                "--allow-insecure-http is for loopback addresses only, not {option} {value}"
+            ));
         }
     }
     if !s.secure_cookie && !allow_insecure_http {
@@ -614,7 +687,12 @@ impl Settings {
         let mode = o.mode.unwrap_or_default();
         let allow_insecure_http = o.allow_insecure_http.unwrap_or(false);
         let read = |p: &Option<PathBuf>, what: &str| -> Result<Option<String>, String> {
-            p.as_ref().map(|p| std::fs::read_to_string(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))).transpose()
+            p.as_ref()
+                .map(|p| {
+                    std::fs::read_to_string(p)
+                        .map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
+                })
+                .transpose()
         };
         let merchant_key = read(&o.merchant_key_file, "merchant key")?;
         let dev = match (mode, dev) {
@@ -625,20 +703,33 @@ impl Settings {
             (Mode::Live, _) => None,
         };
         let d = dev.as_ref();
-        let need = |v: Option<String>, name: &str, from_dev: Option<&str>| -> Result<String, String> {
-            v.or_else(|| from_dev.map(str::to_owned)).ok_or_else(|| format!("live mode needs --{name}"))
-        };
-        let merchant_key_pem = need(merchant_key, "merchant-key-file", d.map(|d| d.merchant_key_pem.as_str()))?;
-        let session_secret = need(o.session_secret.clone(), "session-secret", d.map(|d| d.session_secret.as_str()))?;
+        let need =
+            |v: Option<String>, name: &str, from_dev: Option<&str>| -> Result<String, String> {
+                v.or_else(|| from_dev.map(str::to_owned))
+                    .ok_or_else(|| format!("live mode needs --{name}"))
+            };
+        let merchant_key_pem =
+            need(merchant_key, "merchant-key-file", d.map(|d| d.merchant_key_pem.as_str()))?;
+        let session_secret =
+            need(o.session_secret.clone(), "session-secret", d.map(|d| d.session_secret.as_str()))?;
         if mode == Mode::Live && session_secret.len() < 32 {
             return Err("--session-secret must be at least 32 characters".into());
         }
         if mode == Mode::Live && o.app_secret.is_none() {
             return Err("live mode needs --app-secret for WeChat OAuth".into());
         }
-        let merchant_serial = need(o.merchant_serial.clone(), "merchant-serial", d.map(|d| d.merchant_serial.as_str()))?;
+        let merchant_serial = need(
+            o.merchant_serial.clone(),
+            "merchant-serial",
+            d.map(|d| d.merchant_serial.as_str()),
+        )?;
         let (platform_keys, apiv3_key) = platform_keys(&o, d)?;
-        check_platform_keys(&platform_keys, apiv3_key.is_some(), &merchant_key_pem, &merchant_serial)?;
+        check_platform_keys(
+            &platform_keys,
+            apiv3_key.is_some(),
+            &merchant_key_pem,
+            &merchant_serial,
+        )?;
         let upstream_backup = match o.upstream_backup.as_deref() {
             Some("none" | "") => None,
             Some(url) => Some(url.trim_end_matches('/').to_owned()),
@@ -647,33 +738,57 @@ impl Settings {
         let settings = Settings {
             listen: o.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8787))),
             mode,
-            upstream: o.upstream.or_else(|| d.map(|d| d.base.clone())).or_else(|| (mode == Mode::Live).then(|| "https://api.mch.weixin.qq.com".to_owned())),
+            upstream: o.upstream.or_else(|| d.map(|d| d.base.clone())).or_else(|| {
+                (mode == Mode::Live).then(|| "https://api.mch.weixin.qq.com".to_owned())
+            }),
             merchant_key_pem,
             platform_keys,
             apiv3_key,
-            certificate_refresh: Duration::from_secs(o.certificate_refresh_secs.unwrap_or(4 * 3_600).max(60)),
+            certificate_refresh: Duration::from_secs(
+                o.certificate_refresh_secs.unwrap_or(4 * 3_600).max(60),
+            ),
             upstream_backup,
             mchid: need(o.mchid, "mchid", d.map(|d| d.mchid.as_str()))?,
             appid: need(o.appid, "appid", d.map(|d| d.appid.as_str()))?,
             merchant_serial,
-            oauth_api: o.oauth_api.unwrap_or_else(|| "https://api.weixin.qq.com".into()).trim_end_matches('/').to_owned(),
+            oauth_api: o
+                .oauth_api
+                .unwrap_or_else(|| "https://api.weixin.qq.com".into())
+                .trim_end_matches('/')
+                .to_owned(),
             app_secret: o.app_secret,
             session_secret: session_secret.into_bytes(),
             public_origin: o.public_origin.map(|s| s.trim_end_matches('/').to_owned()),
-            allowed_origins: o.allowed_origins.unwrap_or_default().into_iter().map(|s| s.trim_end_matches('/').to_owned()).collect(),
+            allowed_origins: o
+                .allowed_origins
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.trim_end_matches('/').to_owned())
+                .collect(),
             claimable_stocks: match o.claimable_stocks {
                 Some(list) => list.iter().map(|s| claimable_stock(s)).collect(),
                 None => d.map(|d| d.claimable_stocks.clone()).unwrap_or_default(),
             },
             partner_mchids: match o.partner_mchids {
-                Some(list) => list.into_iter().map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect(),
+                Some(list) => list
+                    .into_iter()
+                    .map(|m| m.trim().to_owned())
+                    .filter(|m| !m.is_empty())
+                    .collect(),
                 None => d.map(|d| d.partner_mchids.clone()).unwrap_or_default(),
             },
             single_item_goods: match o.single_item_goods {
-                Some(list) => list.iter().map(|e| single_item_goods(e)).collect::<Result<_, _>>()?,
+                Some(list) => {
+                    list.iter().map(|e| single_item_goods(e)).collect::<Result<_, _>>()?
+                }
                 None => d.map(|d| d.single_item_goods.clone()).unwrap_or_default(),
             },
-            claim_values: o.claim_values.unwrap_or_default().iter().map(|e| claim_value(e)).collect::<Result<_, _>>()?,
+            claim_values: o
+                .claim_values
+                .unwrap_or_default()
+                .iter()
+                .map(|e| claim_value(e))
+                .collect::<Result<_, _>>()?,
             static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from("dist")),
             metrics_listen: o.metrics_listen,
             redis_url: o.redis_url,
@@ -684,7 +799,10 @@ impl Settings {
             // process under 300 MB resident (scripts/bench.sh: 268 MB; 297 MB at 64 MiB).
             memory_cache_bytes: 48 << 20,
             // WeChat Pay limits each merchant's rate; live mode stays under it unless told (0: off).
-            upstream_rate_limit: o.upstream_rate_limit.or((mode == Mode::Live).then_some(100)).filter(|n| *n > 0),
+            upstream_rate_limit: o
+                .upstream_rate_limit
+                .or((mode == Mode::Live).then_some(100))
+                .filter(|n| *n > 0),
             upstream_timeout: Duration::from_millis(o.upstream_timeout_ms.unwrap_or(3_000)),
             max_upstream_pages: 100,
             cache_ttl: Duration::from_secs(o.cache_ttl_secs.unwrap_or(30)),
@@ -693,14 +811,18 @@ impl Settings {
             rate_limit_per_minute: o.rate_limit_per_minute.unwrap_or(120),
             secure_cookie: o.secure_cookie.unwrap_or(mode == Mode::Live),
             request_timeout: Duration::from_secs(o.request_timeout_secs.unwrap_or(30).max(1)),
-            header_read_timeout: Duration::from_secs(o.header_read_timeout_secs.unwrap_or(10).max(1)),
+            header_read_timeout: Duration::from_secs(
+                o.header_read_timeout_secs.unwrap_or(10).max(1),
+            ),
             max_connections: o.max_connections.unwrap_or(10_000).max(1),
             user_fetches_per_minute: o.user_fetches_per_minute.unwrap_or(60).max(1),
             setup_failure_ttl: Duration::from_secs(o.setup_failure_ttl_secs.unwrap_or(60)),
             client_ip_header: o
                 .client_ip_header
                 .as_deref()
-                .map(|h| h.parse().map_err(|_| format!("--client-ip-header {h:?} is not a header name")))
+                .map(|h| {
+                    h.parse().map_err(|_| format!("--client-ip-header {h:?} is not a header name"))
+                })
                 .transpose()?,
             dev_users: dev.map(|d| d.users),
         };

@@ -11,7 +11,9 @@ use std::net::SocketAddr;
 /// description for [`crate::config::Settings::resolve`].
 pub async fn spawn_sandbox(addr: SocketAddr) -> Result<(DevUpstream, SharedSandbox), String> {
     let sandbox = Sandbox::new(coupon_sandbox::DATA)?;
-    let bound = coupon_sandbox::spawn(sandbox.clone(), addr).await.map_err(|e| format!("sandbox bind: {e}"))?;
+    let bound = coupon_sandbox::spawn(sandbox.clone(), addr)
+        .await
+        .map_err(|e| format!("sandbox bind: {e}"))?;
     Ok((upstream(&format!("http://{bound}"), &sandbox), sandbox))
 }
 
@@ -30,7 +32,10 @@ pub fn upstream(base: &str, sandbox: &Sandbox) -> DevUpstream {
         users: sandbox.users().into_iter().map(|(user, label)| DevUser { user, label }).collect(),
         claimable_stocks: coupon_sandbox::claimable_stocks(),
         partner_mchids: coupon_sandbox::PARTNER_MCHIDS.iter().map(|m| (*m).to_owned()).collect(),
-        single_item_goods: coupon_sandbox::SINGLE_ITEM_GOODS.iter().map(|(s, g)| ((*s).to_owned(), g.iter().map(|g| (*g).to_owned()).collect())).collect(),
+        single_item_goods: coupon_sandbox::SINGLE_ITEM_GOODS
+            .iter()
+            .map(|(s, g)| ((*s).to_owned(), g.iter().map(|g| (*g).to_owned()).collect()))
+            .collect(),
     }
 }
 

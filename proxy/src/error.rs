@@ -44,7 +44,14 @@ pub enum ApiError {
 
 /// WeChat Pay codes that mean the merchant's own setup is wrong: the user can do nothing
 /// about them and retrying will not help; the log says exactly what.
-const SETUP_CODES: [&str; 6] = ["PARAM_ERROR", "INVALID_REQUEST", "NOAUTH", "APPID_MCHID_NOT_MATCH", "MCH_NOT_EXISTS", "SIGN_ERROR"];
+const SETUP_CODES: [&str; 6] = [
+    "PARAM_ERROR",
+    "INVALID_REQUEST",
+    "NOAUTH",
+    "APPID_MCHID_NOT_MATCH",
+    "MCH_NOT_EXISTS",
+    "SIGN_ERROR",
+];
 
 /// Whether `e` is WeChat Pay refusing the merchant's own setup (signed): the same for every user.
 pub fn is_setup_failure(e: &UpstreamError) -> bool {
@@ -53,7 +60,8 @@ pub fn is_setup_failure(e: &UpstreamError) -> bool {
 
 /// WeChat Pay's codes for a claim the user should read about (`RULE_LIMIT` is how some
 /// answers spell `RULELIMIT`).
-const CLAIM_CODES: [&str; 5] = ["NOT_ENOUGH", "RULELIMIT", "RULE_LIMIT", "USER_ACCOUNT_ABNORMAL", "RESOURCE_NOT_EXISTS"];
+const CLAIM_CODES: [&str; 5] =
+    ["NOT_ENOUGH", "RULELIMIT", "RULE_LIMIT", "USER_ACCOUNT_ABNORMAL", "RESOURCE_NOT_EXISTS"];
 
 /// The codes WeChat Pay documents for these APIs: an unsigned answer's code is shown (in logs,
 /// metrics and `upstream_code`) only when it is one of them.
@@ -86,7 +94,11 @@ impl ApiError {
     pub fn from_claim(e: UpstreamError) -> ApiError {
         match e {
             // Only a signed refusal is WeChat Pay's word about this user's claim.
-            UpstreamError::Rejected { code, signed: true, .. } if CLAIM_CODES.contains(&code.as_str()) => ApiError::ClaimRejected { upstream_code: code },
+            UpstreamError::Rejected { code, signed: true, .. }
+                if CLAIM_CODES.contains(&code.as_str()) =>
+            {
+                ApiError::ClaimRejected { upstream_code: code }
+            }
             other => ApiError::Upstream(other),
         }
     }
@@ -104,12 +116,22 @@ impl ApiError {
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", false, None),
             RateLimited => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", true, None),
             StockNotClaimable => (StatusCode::BAD_REQUEST, "STOCK_NOT_CLAIMABLE", false, None),
-            ClaimRejected { upstream_code } => (StatusCode::CONFLICT, "CLAIM_REJECTED", false, Some(upstream_code)),
-            StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", true, None),
+            ClaimRejected { upstream_code } => {
+                (StatusCode::CONFLICT, "CLAIM_REJECTED", false, Some(upstream_code))
+            }
+            StoreUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", true, None)
+            }
             Upstream(e) => match e {
-                UpstreamError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "UPSTREAM_TIMEOUT", true, None),
-                UpstreamError::Throttled => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, None),
-                UpstreamError::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE", true, None),
+                UpstreamError::Timeout => {
+                    (StatusCode::GATEWAY_TIMEOUT, "UPSTREAM_TIMEOUT", true, None)
+                }
+                UpstreamError::Throttled => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, None)
+                }
+                UpstreamError::Unreachable(_) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE", true, None)
+                }
                 // Unsigned: the code is reported, its status alone decides.
                 UpstreamError::Rejected { status, code, signed: false, .. } => {
                     let wechat = known_wechat_code(code);
@@ -122,17 +144,31 @@ impl ApiError {
                 UpstreamError::Rejected { status, code, signed: true, .. } => {
                     let wechat = Some(code.as_str()).filter(|c| !c.is_empty());
                     match code.as_str() {
-                        "FREQUENCY_LIMITED" => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat),
+                        "FREQUENCY_LIMITED" => {
+                            (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat)
+                        }
                         "SYSTEM_ERROR" => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat),
-                        "USER_NOT_EXISTS" => (StatusCode::NOT_FOUND, "USER_NOT_FOUND", false, wechat),
-                        "RESOURCE_NOT_EXISTS" => (StatusCode::NOT_FOUND, "NOT_FOUND", false, wechat),
-                        c if SETUP_CODES.contains(&c) => (StatusCode::BAD_GATEWAY, "MERCHANT_SETUP", false, wechat),
-                        _ if *status == 429 => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat),
-                        _ if *status >= 500 => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat),
+                        "USER_NOT_EXISTS" => {
+                            (StatusCode::NOT_FOUND, "USER_NOT_FOUND", false, wechat)
+                        }
+                        "RESOURCE_NOT_EXISTS" => {
+                            (StatusCode::NOT_FOUND, "NOT_FOUND", false, wechat)
+                        }
+                        c if SETUP_CODES.contains(&c) => {
+                            (StatusCode::BAD_GATEWAY, "MERCHANT_SETUP", false, wechat)
+                        }
+                        _ if *status == 429 => {
+                            (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat)
+                        }
+                        _ if *status >= 500 => {
+                            (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat)
+                        }
                         _ => (StatusCode::BAD_GATEWAY, "UPSTREAM_REJECTED", false, wechat),
                     }
                 }
-                UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) => (StatusCode::BAD_GATEWAY, "UPSTREAM_BAD_RESPONSE", true, None),
+                UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) => {
+                    (StatusCode::BAD_GATEWAY, "UPSTREAM_BAD_RESPONSE", true, None)
+                }
             },
         }
     }
@@ -144,7 +180,9 @@ impl ApiError {
     /// The body of this error, as the API writes it.
     pub fn info(&self) -> ErrorInfo {
         let (_, code, retryable, upstream_code) = self.parts();
-        let mut message = error_message(code, upstream_code, Lang::ZhCn).unwrap_or("请求失败，请稍后重试").to_owned();
+        let mut message = error_message(code, upstream_code, Lang::ZhCn)
+            .unwrap_or("请求失败，请稍后重试")
+            .to_owned();
         if let ApiError::InvalidParameter(detail) = self {
             message = format!("{message}：{detail}");
         }
@@ -155,7 +193,13 @@ impl ApiError {
             ApiError::Unauthenticated { login_url } => Some(login_url.clone()),
             _ => None,
         };
-        ErrorInfo { code: code.to_owned(), message, retryable, login_url, upstream_code: upstream_code.map(str::to_owned) }
+        ErrorInfo {
+            code: code.to_owned(),
+            message,
+            retryable,
+            login_url,
+            upstream_code: upstream_code.map(str::to_owned),
+        }
     }
 }
 

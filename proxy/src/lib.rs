@@ -90,11 +90,15 @@ async fn prepare_platform_keys(upstream: &upstream::Client) -> Result<(), String
 
 /// Downloads the certificates again every `every` (plus up to a tenth of jitter, so that
 /// instances spread out), for as long as the proxy runs.
-fn spawn_certificate_refresh(app: &SharedApp, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+fn spawn_certificate_refresh(
+    app: &SharedApp,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
     let app = Arc::downgrade(app);
     tokio::spawn(async move {
         loop {
-            let jitter = every.mul_f64(f64::from(coupon_wechatpay::nonce().as_bytes()[0] % 100) / 1_000.0);
+            let jitter =
+                every.mul_f64(f64::from(coupon_wechatpay::nonce().as_bytes()[0] % 100) / 1_000.0);
             tokio::time::sleep(every + jitter).await;
             let Some(app) = app.upgrade() else { return };
             if let Err(e) = app.upstream.download_certificates().await {
@@ -113,30 +117,50 @@ pub async fn start(settings: Settings) -> Result<Running, String> {
 
 /// [`start`] with extra routes or layers around the proxy's router (the benchmarks add a
 /// fixed-body route to compare against, on the same server).
-pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> axum::Router) -> Result<Running, String> {
+pub async fn start_with(
+    settings: Settings,
+    wrap: impl FnOnce(axum::Router) -> axum::Router,
+) -> Result<Running, String> {
     let base = settings.upstream.clone().ok_or("no upstream to talk to")?;
     crate::metrics::init();
     // State (sessions, counters) and the coupon cache: one Redis, or two bounded memories.
-    let (store, cache_store): (Arc<dyn store::Store>, Arc<dyn store::Store>) = match &settings.redis_url {
-        Some(url) => {
-            let prefix = settings.redis_prefix.as_deref().unwrap_or_default();
-            let (redis, topology) = store::redis::connect(url, settings.store_timeout, prefix).await.map_err(|e| format!("{e} (--redis-url)"))?;
-            tracing::info!(%topology, "state shared through {topology}");
-            (redis.clone(), redis)
-        }
-        None => {
-            (Arc::new(store::memory::MemoryStore::new(settings.memory_state_bytes)), Arc::new(store::memory::MemoryStore::new(settings.memory_cache_bytes)))
-        }
-    };
-    let sessions = session::Sessions::new(&settings.session_secret, settings.session_ttl, settings.rate_limit_per_minute, store.clone());
+    let (store, cache_store): (Arc<dyn store::Store>, Arc<dyn store::Store>) =
+        match &settings.redis_url {
+            Some(url) => {
+                let prefix = settings.redis_prefix.as_deref().unwrap_or_default();
+                let (redis, topology) = store::redis::connect(url, settings.store_timeout, prefix)
+                    .await
+                    .map_err(|e| format!("{e} (--redis-url)"))?;
+                tracing::info!(%topology, "state shared through {topology}");
+                (redis.clone(), redis)
+            }
+            None => (
+                Arc::new(store::memory::MemoryStore::new(settings.memory_state_bytes)),
+                Arc::new(store::memory::MemoryStore::new(settings.memory_cache_bytes)),
+            ),
+        };
+    let sessions = session::Sessions::new(
+        &settings.session_secret,
+        settings.session_ttl,
+        settings.rate_limit_per_minute,
+        store.clone(),
+    );
     // On one Redis, each request reads its session and its wallet's version in one round trip.
-    let sessions = if Arc::ptr_eq(&store, &cache_store) { sessions.reading_along(cache::WalletCache::freshness_key) } else { sessions };
-    let upstream = upstream::Client::new(&settings, base)?.with_rate_limit(store.clone(), settings.upstream_rate_limit);
+    let sessions = if Arc::ptr_eq(&store, &cache_store) {
+        sessions.reading_along(cache::WalletCache::freshness_key)
+    } else {
+        sessions
+    };
+    let upstream = upstream::Client::new(&settings, base)?
+        .with_rate_limit(store.clone(), settings.upstream_rate_limit);
     prepare_platform_keys(&upstream).await?;
     let app = Arc::new(App {
         upstream,
         wallets: cache::WalletCache::new(settings.cache_ttl, settings.stale_ttl, cache_store),
-        details: moka::future::Cache::builder().max_capacity(10_000).time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10))).build(),
+        details: moka::future::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10)))
+            .build(),
         sessions,
         store,
         claims: Mutex::new(HashMap::new()),
@@ -151,15 +175,24 @@ pub async fn start_with(settings: Settings, wrap: impl FnOnce(axum::Router) -> a
         Some(addr) => Some(crate::metrics::serve(addr).await?),
         None => None,
     };
-    let listener = tokio::net::TcpListener::bind(app.settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", app.settings.listen))?;
+    let listener = tokio::net::TcpListener::bind(app.settings.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", app.settings.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = wrap(api::router(app.clone()));
-    let limits = serve::ConnectionLimits { header_read_timeout: app.settings.header_read_timeout, max_connections: app.settings.max_connections };
+    let limits = serve::ConnectionLimits {
+        header_read_timeout: app.settings.header_read_timeout,
+        max_connections: app.settings.max_connections,
+    };
     let task = tokio::spawn(serve::serve(listener, router, limits, async {
         let _ = rx.await;
     }));
-    let refresh = app.upstream.platform().can_download().then(|| spawn_certificate_refresh(&app, app.settings.certificate_refresh));
+    let refresh = app
+        .upstream
+        .platform()
+        .can_download()
+        .then(|| spawn_certificate_refresh(&app, app.settings.certificate_refresh));
     tracing::info!(%addr, mode = ?app.settings.mode, "proxy listening");
     Ok(Running { addr, metrics_addr, app, shutdown: tx, task, refresh })
 }

@@ -9,13 +9,16 @@ use coupon_proxy::config::{Cli, Command, LogFormat, Mode, Settings};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
     match cli.log_format {
         // Every field (request id, route, status, latency, WeChat's Request-ID) as JSON.
         LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).init(),
         // Escape codes only for a person at a terminal, never into a file or a pipe.
-        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).init(),
+        LogFormat::Text => {
+            logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).init()
+        }
     }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -30,7 +33,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         #[cfg(feature = "sandbox")]
         Command::SandboxData => {
-            let data = serde_json::to_string_pretty(&coupon_sandbox::generate()).map_err(|e| e.to_string())?;
+            let data = serde_json::to_string_pretty(&coupon_sandbox::generate())
+                .map_err(|e| e.to_string())?;
             println!("{data}");
             Ok(())
         }
@@ -62,7 +66,8 @@ async fn dev_upstream(mode: Mode) -> Result<Option<coupon_proxy::config::DevUpst
     if mode != Mode::Sandbox {
         return Ok(None);
     }
-    let (dev, sandbox) = coupon_proxy::dev::spawn_sandbox(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let (dev, sandbox) =
+        coupon_proxy::dev::spawn_sandbox(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     std::mem::forget(sandbox); // serves for the life of the process
     Ok(Some(dev))
 }

@@ -32,9 +32,12 @@ pub fn init() {
 
 /// Serves `GET /metrics` on `addr`; returns the bound address.
 pub async fn serve(addr: SocketAddr) -> Result<SocketAddr, String> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let app = axum::Router::new().route("/metrics", axum::routing::get(|| async { handle().render() }));
+    let app =
+        axum::Router::new().route("/metrics", axum::routing::get(|| async { handle().render() }));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "metrics listener stopped");
@@ -45,19 +48,25 @@ pub async fn serve(addr: SocketAddr) -> Result<SocketAddr, String> {
 
 /// Counts every request by route (its pattern, never the raw path) and status, with its latency.
 pub async fn track(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!("cw_http_requests_total", "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!("cw_http_request_duration_seconds", "route" => route).record(started.elapsed().as_secs_f64());
+    metrics::counter!("cw_http_requests_total", "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("cw_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
     response
 }
 
 /// One upstream call: its API, how it ended (`ok`, WeChat's error code, `unsigned_<code>`,
 /// `bad_signature`, `probe_signature`, `clock_skew`, …: README's table) and how long it took.
 pub fn upstream_call(api: &'static str, outcome: &str, seconds: f64) {
-    metrics::counter!("cw_upstream_requests_total", "api" => api, "outcome" => outcome.to_owned()).increment(1);
+    metrics::counter!("cw_upstream_requests_total", "api" => api, "outcome" => outcome.to_owned())
+        .increment(1);
     metrics::histogram!("cw_upstream_request_duration_seconds", "api" => api).record(seconds);
 }
 
@@ -85,7 +94,8 @@ pub fn store_up(up: bool) {
 
 /// Seconds until a held platform certificate expires (negative: expired).
 pub fn platform_certificate_expiry(serial: &str, seconds: i64) {
-    metrics::gauge!("cw_platform_certificate_expiry_seconds", "serial" => serial.to_owned()).set(seconds as f64);
+    metrics::gauge!("cw_platform_certificate_expiry_seconds", "serial" => serial.to_owned())
+        .set(seconds as f64);
 }
 
 /// A download of the platform certificates: `ok`, `public_key_only` or `failed`.

@@ -25,7 +25,12 @@ pub struct ConnectionLimits {
 }
 
 /// Serves `router` on `listener` until `stop` resolves, then waits for the requests in flight.
-pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimits, stop: impl std::future::Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    stop: impl std::future::Future<Output = ()>,
+) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -48,7 +53,8 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
             },
             () = &mut stop => break,
         };
-        let service = TowerToHyperService::new(router.clone().layer(axum::Extension(ConnectInfo(peer))));
+        let service =
+            TowerToHyperService::new(router.clone().layer(axum::Extension(ConnectInfo(peer))));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(e) = connection.await {

@@ -95,10 +95,18 @@ struct ReadAlong {
 }
 
 impl Sessions {
-    pub fn new(secret: &[u8], ttl: Duration, rate_per_minute: u32, store: Arc<dyn Store>) -> Sessions {
+    pub fn new(
+        secret: &[u8],
+        ttl: Duration,
+        rate_per_minute: u32,
+        store: Arc<dyn Store>,
+    ) -> Sessions {
         // The cookie crate wants 64 bytes of key material: SHA-512 of the secret and the name.
         let key_for = |name: &str| {
-            let material = ring::digest::digest(&ring::digest::SHA512, &[secret, b"\x1f", name.as_bytes()].concat());
+            let material = ring::digest::digest(
+                &ring::digest::SHA512,
+                &[secret, b"\x1f", name.as_bytes()].concat(),
+            );
             cookie::Key::from(material.as_ref())
         };
         Sessions {
@@ -115,7 +123,8 @@ impl Sessions {
     /// Reads `key(openid)` with every session after the first on this instance (only for a key
     /// in the sessions' own store).
     pub fn reading_along(mut self, key: fn(&str) -> String) -> Sessions {
-        let openids = moka::sync::Cache::builder().max_capacity(100_000).time_to_idle(self.ttl).build();
+        let openids =
+            moka::sync::Cache::builder().max_capacity(100_000).time_to_idle(self.ttl).build();
         self.read_along = Some(ReadAlong { key, openids });
         self
     }
@@ -123,8 +132,13 @@ impl Sessions {
     /// Starts a session for `openid`; returns the cookie value.
     pub async fn create(&self, openid: &str) -> Result<String, ApiError> {
         let id = new_id(openid);
-        let record = Record { openid: openid.to_owned(), csrf: random_token(), expires_at: crate::api::now().unix_millis() + self.ttl.as_millis() as i64 };
-        let value = serde_json::to_vec(&record).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
+        let record = Record {
+            openid: openid.to_owned(),
+            csrf: random_token(),
+            expires_at: crate::api::now().unix_millis() + self.ttl.as_millis() as i64,
+        };
+        let value =
+            serde_json::to_vec(&record).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
         self.store.set(&key(&["session", &tagged(&id)]), value, self.ttl).await?;
         crate::metrics::session_started();
         Ok(self.sign(COOKIE, &id))
@@ -154,18 +168,32 @@ impl Sessions {
 
     /// The session a cookie names, counted against its rate limit (per minute, across every
     /// instance sharing the store).
-    pub async fn resolve(&self, cookie_value: Option<&str>, login_url: &str) -> Result<Session, ApiError> {
+    pub async fn resolve(
+        &self,
+        cookie_value: Option<&str>,
+        login_url: &str,
+    ) -> Result<Session, ApiError> {
         let unauthenticated = || ApiError::Unauthenticated { login_url: login_url.to_owned() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
         let id = self.verify(COOKIE, value).filter(|id| is_id(id)).ok_or_else(unauthenticated)?;
         let minute = (crate::api::now().unix_millis() / 60_000).to_string();
-        let known = self.read_along.as_ref().and_then(|r| r.openids.get(&id).map(|openid| ((r.key)(&openid), openid)));
+        let known = self
+            .read_along
+            .as_ref()
+            .and_then(|r| r.openids.get(&id).map(|openid| ((r.key)(&openid), openid)));
         let mut keys = vec![key(&["session", &tagged(&id)])];
         let known = known.map(|(along, openid)| {
             keys.push(along);
             openid
         });
-        let (mut values, count) = self.store.get_all_and_increment(&keys, &key(&["rate", &tagged(&id), &minute]), Duration::from_secs(120)).await?;
+        let (mut values, count) = self
+            .store
+            .get_all_and_increment(
+                &keys,
+                &key(&["rate", &tagged(&id), &minute]),
+                Duration::from_secs(120),
+            )
+            .await?;
         let along = if known.is_some() { values.pop() } else { None };
         let stored = values.pop().flatten().ok_or_else(unauthenticated)?;
         let record: Record = serde_json::from_slice(&stored).map_err(|_| unauthenticated())?;
@@ -184,7 +212,13 @@ impl Sessions {
             }
             (None, _) => None,
         };
-        Ok(Session { id, openid: record.openid, csrf: record.csrf, expires_in: Duration::from_millis(left as u64), read_along })
+        Ok(Session {
+            id,
+            openid: record.openid,
+            csrf: record.csrf,
+            expires_in: Duration::from_millis(left as u64),
+            read_along,
+        })
     }
 
     pub async fn destroy(&self, id: &str) -> Result<(), ApiError> {
@@ -198,7 +232,10 @@ impl Sessions {
 
     /// Marks an OAuth `state` used; false when it was used before (on any instance).
     pub async fn first_use_of_state(&self, state: &str) -> Result<bool, ApiError> {
-        Ok(self.store.set_if_absent(&key(&["oauth-state", state]), b"1".to_vec(), Duration::from_secs(600)).await?)
+        Ok(self
+            .store
+            .set_if_absent(&key(&["oauth-state", state]), b"1".to_vec(), Duration::from_secs(600))
+            .await?)
     }
 
     /// Keyed hash of `parts`, for idempotency keys that must not reveal or be forgeable from them.
@@ -228,27 +265,40 @@ pub fn random_token() -> String {
 /// The `Set-Cookie` value for cookie `name` (or its removal with `value = None`): HttpOnly,
 /// SameSite=Lax, for the whole site, `__Host-` prefixed when Secure, the value percent-encoded
 /// (a `;` in it can never add an attribute).
-pub fn set_cookie(name: &'static str, value: Option<&str>, secure: bool, max_age: Duration) -> String {
+pub fn set_cookie(
+    name: &'static str,
+    value: Option<&str>,
+    secure: bool,
+    max_age: Duration,
+) -> String {
     let max_age = if value.is_some() { max_age } else { Duration::ZERO };
     Cookie::build((cookie_name(name, secure), value.unwrap_or_default().to_owned()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure)
-        .max_age(cookie::time::Duration::seconds(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)))
+        .max_age(cookie::time::Duration::seconds(
+            i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX),
+        ))
         .build()
         .encoded()
         .to_string()
 }
 
 /// Cookie `name`'s value from a request's `Cookie` headers (under its wire name).
-pub fn cookie_value(headers: &axum::http::HeaderMap, name: &'static str, secure: bool) -> Option<String> {
+pub fn cookie_value(
+    headers: &axum::http::HeaderMap,
+    name: &'static str,
+    secure: bool,
+) -> Option<String> {
     let wire = cookie_name(name, secure);
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| Cookie::split_parse_encoded(v.to_owned()).filter_map(Result::ok).collect::<Vec<_>>())
+        .flat_map(|v| {
+            Cookie::split_parse_encoded(v.to_owned()).filter_map(Result::ok).collect::<Vec<_>>()
+        })
         .find(|c| c.name() == wire)
         .map(|c| c.value().to_owned())
 }
@@ -268,13 +318,19 @@ mod tests {
         let cookie = s.create("o_user").await.unwrap();
         assert_eq!(s.resolve(Some(&cookie), "/login").await.unwrap().openid, "o_user");
         let other = sessions(b"another secret, another server!!", Duration::from_secs(60), 100);
-        assert!(other.resolve(Some(&cookie), "/login").await.is_err(), "a cookie signed elsewhere is refused");
+        assert!(
+            other.resolve(Some(&cookie), "/login").await.is_err(),
+            "a cookie signed elsewhere is refused"
+        );
         let id = s.resolve(Some(&cookie), "/login").await.unwrap().id;
         let forged = format!("{}{}", if cookie.starts_with('A') { 'B' } else { 'A' }, &cookie[1..]);
         assert!(s.resolve(Some(&forged), "/login").await.is_err(), "a forged tag is refused");
         assert!(s.resolve(Some(&id), "/login").await.is_err(), "a bare id is refused");
         s.destroy(&id).await.unwrap();
-        assert!(s.resolve(Some(&cookie), "/login").await.is_err(), "a cookie replayed after logout is refused");
+        assert!(
+            s.resolve(Some(&cookie), "/login").await.is_err(),
+            "a cookie replayed after logout is refused"
+        );
     }
 
     /// A store that is down: every call fails.
@@ -292,7 +348,12 @@ mod tests {
         async fn set(&self, _: &str, _: Vec<u8>, _: Duration) -> crate::store::StoreResult<()> {
             down()
         }
-        async fn set_if_absent(&self, _: &str, _: Vec<u8>, _: Duration) -> crate::store::StoreResult<bool> {
+        async fn set_if_absent(
+            &self,
+            _: &str,
+            _: Vec<u8>,
+            _: Duration,
+        ) -> crate::store::StoreResult<bool> {
             down()
         }
         async fn delete(&self, _: &str) -> crate::store::StoreResult<()> {
@@ -328,24 +389,60 @@ mod tests {
     #[tokio::test]
     async fn an_id_not_of_the_servers_form_is_refused_before_the_store_is_asked() {
         // A store that fails every call: reaching it would be a 503, not a 401.
-        let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100, Arc::new(Down));
+        let s = Sessions::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(60),
+            100,
+            Arc::new(Down),
+        );
         let long = s.sign(COOKIE, &"x".repeat(60_000));
-        assert!(matches!(s.resolve(Some(&long), "/login").await, Err(ApiError::Unauthenticated { .. })));
+        assert!(matches!(
+            s.resolve(Some(&long), "/login").await,
+            Err(ApiError::Unauthenticated { .. })
+        ));
         let token_shaped = s.sign(COOKIE, &new_id("o_user"));
-        for wrong in [random_token(), format!("{}{}", "G".repeat(8), random_token()), format!("{}{}", user_tag("o"), "x".repeat(25))] {
-            assert!(matches!(s.resolve(Some(&s.sign(COOKIE, &wrong)), "/login").await, Err(ApiError::Unauthenticated { .. })), "{wrong}");
+        for wrong in [
+            random_token(),
+            format!("{}{}", "G".repeat(8), random_token()),
+            format!("{}{}", user_tag("o"), "x".repeat(25)),
+        ] {
+            assert!(
+                matches!(
+                    s.resolve(Some(&s.sign(COOKIE, &wrong)), "/login").await,
+                    Err(ApiError::Unauthenticated { .. })
+                ),
+                "{wrong}"
+            );
         }
-        assert!(matches!(s.resolve(Some(&token_shaped), "/login").await, Err(ApiError::StoreUnavailable(_))), "a well-formed id does reach it");
+        assert!(
+            matches!(
+                s.resolve(Some(&token_shaped), "/login").await,
+                Err(ApiError::StoreUnavailable(_))
+            ),
+            "a well-formed id does reach it"
+        );
     }
 
     #[test]
     fn a_cookie_value_cannot_add_attributes() {
-        let set = set_cookie(LOGIN_COOKIE, Some("state|1|/shop;Domain=evil.example"), true, Duration::from_secs(60));
+        let set = set_cookie(
+            LOGIN_COOKIE,
+            Some("state|1|/shop;Domain=evil.example"),
+            true,
+            Duration::from_secs(60),
+        );
         assert!(set.starts_with("__Host-cw_login=") && !set.contains("Domain="), "{set}");
         let mut headers = axum::http::HeaderMap::new();
         headers.insert(axum::http::header::COOKIE, set.split(';').next().unwrap().parse().unwrap());
-        assert_eq!(cookie_value(&headers, LOGIN_COOKIE, true).as_deref(), Some("state|1|/shop;Domain=evil.example"));
-        assert_eq!(cookie_value(&headers, LOGIN_COOKIE, false), None, "the plain name is another cookie");
+        assert_eq!(
+            cookie_value(&headers, LOGIN_COOKIE, true).as_deref(),
+            Some("state|1|/shop;Domain=evil.example")
+        );
+        assert_eq!(
+            cookie_value(&headers, LOGIN_COOKIE, false),
+            None,
+            "the plain name is another cookie"
+        );
     }
 
     #[tokio::test]
@@ -359,18 +456,51 @@ mod tests {
     #[tokio::test]
     async fn a_key_read_along_is_the_sessions_own_users_and_follows_the_store() {
         let store = Arc::new(MemoryStore::new(1 << 20));
-        let s = Sessions::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100, store.clone())
-            .reading_along(|openid| key(&["along", &crate::store::user(openid)]));
+        let s = Sessions::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(60),
+            100,
+            store.clone(),
+        )
+        .reading_along(|openid| key(&["along", &crate::store::user(openid)]));
         let cookie = s.create("o_user").await.unwrap();
-        store.set(&key(&["along", &crate::store::user("o_user")]), b"v1".to_vec(), Duration::from_secs(60)).await.unwrap();
-        store.set(&key(&["along", &crate::store::user("o_other")]), b"not hers".to_vec(), Duration::from_secs(60)).await.unwrap();
-        assert_eq!(s.resolve(Some(&cookie), "/").await.unwrap().read_along, None, "the first request learns the openid");
-        assert_eq!(s.resolve(Some(&cookie), "/").await.unwrap().read_along, Some(Some(b"v1".to_vec())));
+        store
+            .set(
+                &key(&["along", &crate::store::user("o_user")]),
+                b"v1".to_vec(),
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap();
+        store
+            .set(
+                &key(&["along", &crate::store::user("o_other")]),
+                b"not hers".to_vec(),
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s.resolve(Some(&cookie), "/").await.unwrap().read_along,
+            None,
+            "the first request learns the openid"
+        );
+        assert_eq!(
+            s.resolve(Some(&cookie), "/").await.unwrap().read_along,
+            Some(Some(b"v1".to_vec()))
+        );
         store.delete(&key(&["along", &crate::store::user("o_user")])).await.unwrap();
-        assert_eq!(s.resolve(Some(&cookie), "/").await.unwrap().read_along, Some(None), "read afresh on every request");
+        assert_eq!(
+            s.resolve(Some(&cookie), "/").await.unwrap().read_along,
+            Some(None),
+            "read afresh on every request"
+        );
         let id = s.resolve(Some(&cookie), "/").await.unwrap().id;
         s.destroy(&id).await.unwrap();
-        assert!(s.resolve(Some(&cookie), "/").await.is_err(), "the session is still read from the store");
+        assert!(
+            s.resolve(Some(&cookie), "/").await.is_err(),
+            "the session is still read from the store"
+        );
     }
 
     #[tokio::test]

@@ -13,7 +13,12 @@ fn kind_of(coupon: &Value) -> &str {
 }
 
 fn ids(body: &Value) -> Vec<String> {
-    body["coupons"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    body["coupons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -40,7 +45,8 @@ async fn the_list_merges_merchant_stock_and_balance_coupons_with_tab_counts() {
     for k in ["fixed_amount", "discount", "exchange", "cut_to", "balance"] {
         assert!(kinds.contains(k), "{k} in {kinds:?}");
     }
-    let sources: HashSet<&str> = body["coupons"].as_array().unwrap().iter().map(|c| c["source"].as_str().unwrap()).collect();
+    let sources: HashSet<&str> =
+        body["coupons"].as_array().unwrap().iter().map(|c| c["source"].as_str().unwrap()).collect();
     assert_eq!(sources, HashSet::from(["merchant", "stock"]));
     let counts = &body["counts"];
     assert_eq!(body["total"], counts["available"]);
@@ -113,7 +119,9 @@ async fn a_burst_of_identical_requests_makes_one_upstream_fetch() {
     let mut tasks = Vec::new();
     for _ in 0..20 {
         let (http, url, me) = (p.http.clone(), p.url("/coupons"), me.clone());
-        tasks.push(tokio::spawn(async move { http.get(url).header("cookie", me).send().await.unwrap().status().as_u16() }));
+        tasks.push(tokio::spawn(async move {
+            http.get(url).header("cookie", me).send().await.unwrap().status().as_u16()
+        }));
     }
     for t in tasks {
         assert_eq!(t.await.unwrap(), 200);
@@ -184,7 +192,14 @@ async fn claims_need_the_csrf_token_and_a_claimable_stock() {
     let (status, _) = p.post(&me, Some("wrong-token"), "/claims", &body).await;
     assert_eq!(status, 403);
     let csrf = p.csrf(&me).await;
-    let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_FV_NORMAL", "client_key": "tap-0001" })).await;
+    let (status, r) = p
+        .post(
+            &me,
+            Some(&csrf),
+            "/claims",
+            &json!({ "stock_id": "SBX_FV_NORMAL", "client_key": "tap-0001" }),
+        )
+        .await;
     assert_eq!((status, code(&r)), (400, "STOCK_NOT_CLAIMABLE"));
     let (status, r) =
         p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "tap-0001", "openid": "o_sandbox_many" })).await;
@@ -200,9 +215,17 @@ async fn a_double_tap_issues_exactly_one_coupon_and_it_joins_the_list() {
     let body = json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "double-tap-1" });
     let mut tasks = Vec::new();
     for _ in 0..8 {
-        let (http, url, me, csrf, body) = (p.http.clone(), p.url("/claims"), me.clone(), csrf.clone(), body.clone());
+        let (http, url, me, csrf, body) =
+            (p.http.clone(), p.url("/claims"), me.clone(), csrf.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
-            let r = http.post(url).header("cookie", me).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
+            let r = http
+                .post(url)
+                .header("cookie", me)
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }));
     }
@@ -214,11 +237,25 @@ async fn a_double_tap_issues_exactly_one_coupon_and_it_joins_the_list() {
     }
     assert_eq!(coupon_ids.len(), 1, "every tap got the same coupon");
     let (_, list) = p.get(&me, "/coupons").await;
-    assert_eq!(ids(&list), coupon_ids.into_iter().collect::<Vec<_>>(), "exactly one coupon in the wallet");
+    assert_eq!(
+        ids(&list),
+        coupon_ids.into_iter().collect::<Vec<_>>(),
+        "exactly one coupon in the wallet"
+    );
     // A new intent (a new key) claims another.
-    let (status, second) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "double-tap-2" })).await;
+    let (status, second) = p
+        .post(
+            &me,
+            Some(&csrf),
+            "/claims",
+            &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "double-tap-2" }),
+        )
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(second["coupon"]["stock_id"], "SBX_STOCK_CLAIM_500", "the new coupon comes back for the list");
+    assert_eq!(
+        second["coupon"]["stock_id"], "SBX_STOCK_CLAIM_500",
+        "the new coupon comes back for the list"
+    );
 }
 
 #[tokio::test]
@@ -226,7 +263,14 @@ async fn claim_refusals_are_readable() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;
     let csrf = p.csrf(&me).await;
-    let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "sold-out-1" })).await;
+    let (status, r) = p
+        .post(
+            &me,
+            Some(&csrf),
+            "/claims",
+            &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "sold-out-1" }),
+        )
+        .await;
     assert_eq!((status, code(&r)), (409, "CLAIM_REJECTED"));
     assert_eq!(r["error"]["upstream_code"], "NOT_ENOUGH");
     assert_eq!(r["error"]["message"], "来晚了，券已被领完");
@@ -234,7 +278,14 @@ async fn claim_refusals_are_readable() {
         let (status, _) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": format!("limit-{i:04}") })).await;
         assert_eq!(status, 200);
     }
-    let (status, r) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "limit-0004" })).await;
+    let (status, r) = p
+        .post(
+            &me,
+            Some(&csrf),
+            "/claims",
+            &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "limit-0004" }),
+        )
+        .await;
     assert_eq!((status, r["error"]["upstream_code"].as_str()), (409, Some("RULELIMIT")));
     assert_eq!(r["error"]["message"], "已达到领取上限");
 }
@@ -275,9 +326,23 @@ async fn logout_kills_the_cookie_for_good() {
 async fn only_allowed_origins_may_call() {
     let p = TestProxy::with(|s| s.allowed_origins = vec!["https://shop.example".into()]).await;
     let me = p.login("o_sandbox_demo").await;
-    let r = p.http.get(p.url("/coupons")).header("cookie", &me).header("origin", "https://evil.example").send().await.unwrap();
+    let r = p
+        .http
+        .get(p.url("/coupons"))
+        .header("cookie", &me)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
-    let r = p.http.get(p.url("/coupons")).header("cookie", &me).header("origin", "https://shop.example").send().await.unwrap();
+    let r = p
+        .http
+        .get(p.url("/coupons"))
+        .header("cookie", &me)
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["access-control-allow-origin"], "https://shop.example");
     assert_eq!(r.headers()["access-control-allow-credentials"], "true");
@@ -299,7 +364,8 @@ async fn upstream_down_is_a_readable_retryable_error() {
         s.upstream = Some("http://127.0.0.1:9".into());
     })
     .await;
-    let cookie = format!("cw_session={}", p.running.app.sessions.create("o_sandbox_demo").await.unwrap());
+    let cookie =
+        format!("cw_session={}", p.running.app.sessions.create("o_sandbox_demo").await.unwrap());
     let (status, body) = p.get(&cookie, "/coupons").await;
     assert_eq!((status, code(&body)), (503, "UPSTREAM_UNAVAILABLE"), "{body}");
     assert_eq!(body["error"]["retryable"], true);
@@ -321,8 +387,18 @@ async fn what_the_proxy_serves_carries_its_security_headers() {
     let csp = h["content-security-policy"].to_str().unwrap();
     // Scripts are the page's meta policy's (it carries the inline loader's hash; see
     // e2e/tests/checkout.rs); the header rules the rest.
-    assert!(csp.contains("style-src 'self'") && csp.contains("object-src 'none'") && csp.contains("frame-ancestors 'self'"), "{csp}");
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src") && !csp.contains("default-src"), "{csp}");
+    assert!(
+        csp.contains("style-src 'self'")
+            && csp.contains("object-src 'none'")
+            && csp.contains("frame-ancestors 'self'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("unsafe-inline")
+            && !csp.contains("script-src")
+            && !csp.contains("default-src"),
+        "{csp}"
+    );
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
     assert!(h.contains_key("x-request-id"), "every answer names its request");
@@ -344,7 +420,12 @@ async fn what_the_proxy_serves_carries_its_security_headers() {
 async fn unknown_or_malformed_query_parameters_are_refused_with_their_name() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;
-    for (query, named) in [("colour=red", "colour"), ("offset=minus-one", "offset"), ("tab=trash", "tab"), ("limit=51", "limit")] {
+    for (query, named) in [
+        ("colour=red", "colour"),
+        ("offset=minus-one", "offset"),
+        ("tab=trash", "tab"),
+        ("limit=51", "limit"),
+    ] {
         let (status, body) = p.get(&me, &format!("/coupons?{query}")).await;
         assert_eq!((status, code(&body)), (400, "INVALID_PARAMETER"), "{query}");
         assert!(body["error"]["message"].as_str().unwrap().contains(named), "{query}: {body}");
@@ -364,7 +445,15 @@ async fn metrics_are_served_on_their_own_address_only() {
     let _ = p.get(&me, "/coupons").await; // from the cache
     let _ = p.http.get(p.url("/health")).send().await.unwrap();
     let metrics_addr = p.running.metrics_addr.expect("a metrics listener");
-    let text = p.http.get(format!("http://{metrics_addr}/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = p
+        .http
+        .get(format!("http://{metrics_addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for expected in [
         "cw_http_requests_total{route=\"/api/v1/coupons\",status=\"200\"}",
         "cw_http_request_duration_seconds_bucket{route=\"/api/v1/coupons\"",

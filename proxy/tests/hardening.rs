@@ -27,7 +27,10 @@ async fn a_client_holding_half_a_request_header_is_dropped() {
     let p = TestProxy::with(|s| s.header_read_timeout = Duration::from_secs(1)).await;
     let mut slow = TcpStream::connect(p.running.addr).await.unwrap();
     slow.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").await.unwrap();
-    assert!(closed_within(&mut slow, Duration::from_secs(5)).await, "a half-written request is closed after the header timeout");
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(5)).await,
+        "a half-written request is closed after the header timeout"
+    );
 }
 
 #[tokio::test]
@@ -49,7 +52,10 @@ async fn connections_past_the_limit_wait_until_one_closes() {
     let mut status = [0u8; 12];
     holder.read_exact(&mut status).await.unwrap();
     let quick = reqwest::Client::builder().timeout(Duration::from_millis(500)).build().unwrap();
-    assert!(quick.get(p.url("/health")).send().await.is_err(), "the one connection allowed is taken");
+    assert!(
+        quick.get(p.url("/health")).send().await.is_err(),
+        "the one connection allowed is taken"
+    );
     drop(holder);
     let r = reqwest::Client::new().get(p.url("/health")).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -85,12 +91,20 @@ async fn a_failing_partner_source_does_not_multiply_upstream_calls() {
     let me = p.login("o_sandbox_demo").await;
     let (status, first) = p.get(&me, "/coupons").await;
     assert_eq!(status, 200);
-    assert_eq!(first["missing"].as_array().map(Vec::len), Some(2), "代金券 and 消费金 are reported missing: {first}");
+    assert_eq!(
+        first["missing"].as_array().map(Vec::len),
+        Some(2),
+        "代金券 and 消费金 are reported missing: {first}"
+    );
     let one_fetch = list_calls(&p);
     for _ in 0..9 {
         assert_eq!(p.get(&me, "/coupons").await.0, 200);
     }
-    assert_eq!(list_calls(&p), one_fetch, "a partial wallet is cached briefly: 10 requests, one fetch");
+    assert_eq!(
+        list_calls(&p),
+        one_fetch,
+        "a partial wallet is cached briefly: 10 requests, one fetch"
+    );
 
     // Once the partial wallet is no longer fresh, the refused query is not asked again for a
     // minute: only the source that works is read.
@@ -115,7 +129,11 @@ async fn one_users_upstream_fetches_are_limited_across_sessions() {
         assert_eq!(p.get(me, "/coupons").await.0, 200);
     }
     let (status, body) = p.get(&b, "/coupons").await;
-    assert_eq!((status, code(&body)), (503, "UPSTREAM_BUSY"), "the fourth fetch in a minute, from either session: {body}");
+    assert_eq!(
+        (status, code(&body)),
+        (503, "UPSTREAM_BUSY"),
+        "the fourth fetch in a minute, from either session: {body}"
+    );
 }
 
 #[tokio::test]
@@ -126,10 +144,19 @@ async fn a_missing_route_and_a_wrong_method_get_their_own_answers() {
     for path in ["/oauth/login", "/nothing-here"] {
         let (status, body) = p.get(&me, path).await;
         assert_eq!((status, code(&body)), (404, "NOT_FOUND"), "{path}");
-        assert!(body["error"]["message"].as_str().unwrap().contains("接口不存在"), "not a coupon's message: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("接口不存在"),
+            "not a coupon's message: {body}"
+        );
     }
     for method in ["TRACE", "PUT", "DELETE"] {
-        let r = p.http.request(method.parse().unwrap(), p.url("/coupons")).header("cookie", &me).send().await.unwrap();
+        let r = p
+            .http
+            .request(method.parse().unwrap(), p.url("/coupons"))
+            .header("cookie", &me)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 405, "{method}");
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(code(&body), "METHOD_NOT_ALLOWED");

@@ -7,7 +7,10 @@ use coupon_sandbox::Faults;
 
 #[test]
 fn help_explains_every_option() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coupon-proxy")).arg("--help").output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coupon-proxy"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     for option in [
         "--config",
@@ -43,7 +46,9 @@ async fn shutdown_lets_a_request_in_flight_finish() {
     let me = p.login("o_sandbox_demo").await;
     p.faults(Faults { latency_ms: 400, ..Faults::default() });
     let (http, url) = (p.http.clone(), p.url("/coupons"));
-    let in_flight = tokio::spawn(async move { http.get(url).header("cookie", me).send().await.map(|r| r.status().as_u16()) });
+    let in_flight = tokio::spawn(async move {
+        http.get(url).header("cookie", me).send().await.map(|r| r.status().as_u16())
+    });
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let addr = p.running.addr;
     p.running.shutdown().await;

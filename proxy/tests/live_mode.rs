@@ -108,22 +108,41 @@ fn client() -> reqwest::Client {
 
 fn query_param(url: &str, name: &str) -> String {
     let query = url.split_once('?').unwrap().1.split('#').next().unwrap();
-    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap()
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
 }
 
 /// Starts an OAuth login in a browser (a cookie jar of its own): WeChat's URL and the
 /// pre-login cookie.
 async fn start_login(base: &str, http: &reqwest::Client, redirect: &str) -> (String, String) {
     // A front end that rewrites Host (to the upstream's own name) changes nothing.
-    let r = http.get(format!("{base}/oauth/login?redirect={redirect}")).header("host", "proxy.internal:8787").send().await.unwrap();
+    let r = http
+        .get(format!("{base}/oauth/login?redirect={redirect}"))
+        .header("host", "proxy.internal:8787")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set.starts_with("__Host-cw_login=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    assert!(
+        set.starts_with("__Host-cw_login=")
+            && set.contains("HttpOnly")
+            && set.contains("SameSite=Lax"),
+        "{set}"
+    );
     (to, set.split(';').next().unwrap().to_owned())
 }
 
-async fn callback(base: &str, http: &reqwest::Client, cookie: Option<&str>, code: &str, state: &str) -> reqwest::Response {
+async fn callback(
+    base: &str,
+    http: &reqwest::Client,
+    cookie: Option<&str>,
+    code: &str,
+    state: &str,
+) -> reqwest::Response {
     let mut r = http.get(format!("{base}/oauth/callback?code={code}&state={}", urlencode(state)));
     if let Some(c) = cookie {
         r = r.header("cookie", c);
@@ -142,18 +161,34 @@ async fn the_openid_comes_from_wechat_oauth_and_nowhere_else() {
         let r = http.get(format!("{base}{dev}")).send().await.unwrap();
         assert_eq!(r.status(), 404, "{dev}: no development routes in live mode");
         let body: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "NOT_FOUND", "the router itself answers: the route does not exist");
+        assert_eq!(
+            body["error"]["code"], "NOT_FOUND",
+            "the router itself answers: the route does not exist"
+        );
     }
 
     let r = http.get(format!("{base}/coupons")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["login_url"], format!("{PUBLIC_ORIGIN}/api/v1/oauth/login"), "the login link is on the public origin");
+    assert_eq!(
+        body["error"]["login_url"],
+        format!("{PUBLIC_ORIGIN}/api/v1/oauth/login"),
+        "the login link is on the public origin"
+    );
 
     let (to, login_cookie) = start_login(&base, &http, "/shop/checkout").await;
-    assert!(to.starts_with("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wxlive000000000001&"), "{to}");
+    assert!(
+        to.starts_with(
+            "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wxlive000000000001&"
+        ),
+        "{to}"
+    );
     assert!(to.contains("scope=snsapi_base") && to.ends_with("#wechat_redirect"), "{to}");
-    assert_eq!(query_param(&to, "redirect_uri"), format!("{PUBLIC_ORIGIN}/api/v1/oauth/callback"), "the public origin, not the request's Host");
+    assert_eq!(
+        query_param(&to, "redirect_uri"),
+        format!("{PUBLIC_ORIGIN}/api/v1/oauth/callback"),
+        "the public origin, not the request's Host"
+    );
     let state = query_param(&to, "state");
 
     // A state that is not this browser's, or a code WeChat does not accept, starts no session.
@@ -161,7 +196,11 @@ async fn the_openid_comes_from_wechat_oauth_and_nowhere_else() {
     assert_eq!(r.status(), 400);
     let r = callback(&base, &http, Some(&login_cookie), "bad-code", &state).await;
     assert_eq!(r.status(), 400);
-    assert!(r.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("__Host-cw_session=")));
+    assert!(r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .all(|c| !c.to_str().unwrap().starts_with("__Host-cw_session=")));
 
     // A new login (the refused code used up the state), completed.
     let (to, login_cookie) = start_login(&base, &http, "/shop/checkout").await;
@@ -169,10 +208,20 @@ async fn the_openid_comes_from_wechat_oauth_and_nowhere_else() {
     let r = callback(&base, &http, Some(&login_cookie), "good-code", &state).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/shop/checkout");
-    let cookies: Vec<String> = r.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).collect();
-    let session = cookies.iter().find(|c| c.starts_with("__Host-cw_session=")).expect("a session cookie, __Host- as it is Secure");
-    assert!(session.contains("HttpOnly") && session.contains("Secure"), "live cookies are Secure: {session}");
-    assert!(cookies.iter().any(|c| c.starts_with("__Host-cw_login=") && c.contains("Max-Age=0")), "the pre-login cookie is cleared: {cookies:?}");
+    let cookies: Vec<String> =
+        r.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-cw_session="))
+        .expect("a session cookie, __Host- as it is Secure");
+    assert!(
+        session.contains("HttpOnly") && session.contains("Secure"),
+        "live cookies are Secure: {session}"
+    );
+    assert!(
+        cookies.iter().any(|c| c.starts_with("__Host-cw_login=") && c.contains("Max-Age=0")),
+        "the pre-login cookie is cleared: {cookies:?}"
+    );
     let session = session.split(';').next().unwrap().to_owned();
     let r = http.get(format!("{base}/session")).header("cookie", session).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -205,7 +254,11 @@ async fn a_state_works_once() {
     let (to, cookie) = start_login(&base, &http, "/").await;
     let state = query_param(&to, "state");
     assert_eq!(callback(&base, &http, Some(&cookie), "good-code", &state).await.status(), 303);
-    assert_eq!(callback(&base, &http, Some(&cookie), "good-code", &state).await.status(), 400, "replayed in the same browser");
+    assert_eq!(
+        callback(&base, &http, Some(&cookie), "good-code", &state).await.status(),
+        400,
+        "replayed in the same browser"
+    );
     proxy.shutdown().await;
 }
 
@@ -243,22 +296,38 @@ fn live_mode_refuses_the_sandbox_appid() {
 
 #[test]
 fn live_mode_refuses_the_sandbox_merchant_serial() {
-    refused(live_with("mserial", |_, o| o.merchant_serial = Some(id::MERCHANT_SERIAL.into())), "merchant certificate serial");
+    refused(
+        live_with("mserial", |_, o| o.merchant_serial = Some(id::MERCHANT_SERIAL.into())),
+        "merchant certificate serial",
+    );
 }
 
 #[test]
 fn live_mode_refuses_the_sandbox_platform_serial() {
-    refused(live_with("pserial", |_, o| o.platform_serial = Some(id::PLATFORM_SERIAL.into())), "platform serial");
+    refused(
+        live_with("pserial", |_, o| o.platform_serial = Some(id::PLATFORM_SERIAL.into())),
+        "platform serial",
+    );
 }
 
 #[test]
 fn live_mode_refuses_the_sandbox_merchant_key() {
-    refused(live_with("mkey", |_, o| o.merchant_key_file = sandbox_file("test-only-merchant-private.pem")), "merchant key");
+    refused(
+        live_with("mkey", |_, o| {
+            o.merchant_key_file = sandbox_file("test-only-merchant-private.pem")
+        }),
+        "merchant key",
+    );
 }
 
 #[test]
 fn live_mode_refuses_the_sandbox_platform_key() {
-    refused(live_with("pkey", |_, o| o.platform_key_file = sandbox_file("test-only-platform-public.pem")), "platform key");
+    refused(
+        live_with("pkey", |_, o| {
+            o.platform_key_file = sandbox_file("test-only-platform-public.pem")
+        }),
+        "platform key",
+    );
 }
 
 #[test]
@@ -284,7 +353,10 @@ fn live_mode_refuses_a_certificate_of_the_sandbox_platform_key() {
 
 #[test]
 fn live_mode_refuses_the_sandbox_session_secret() {
-    refused(live_with("secret", |_, o| o.session_secret = Some(id::SESSION_SECRET.into())), "session secret");
+    refused(
+        live_with("secret", |_, o| o.session_secret = Some(id::SESSION_SECRET.into())),
+        "session secret",
+    );
 }
 
 #[test]
@@ -296,10 +368,17 @@ fn the_refused_identities_are_the_sandboxs_own() {
     assert!(id::PLATFORM_CERT_SERIALS.iter().all(|s| t::SERIALS.contains(s)));
     let merchant = PrivateKey::from_pem(id::MERCHANT_KEY).unwrap().fingerprint();
     assert_eq!(merchant, PublicKey::from_pem(id::MERCHANT_PUBLIC).unwrap().fingerprint());
-    let certificates = id::PLATFORM_CERT_KEYS.map(|k| PrivateKey::from_pem(k).unwrap().fingerprint());
+    let certificates =
+        id::PLATFORM_CERT_KEYS.map(|k| PrivateKey::from_pem(k).unwrap().fingerprint());
     let platform = PublicKey::from_pem(id::PLATFORM_PUBLIC).unwrap().fingerprint();
-    assert_eq!(t::KEY_FINGERPRINTS, [merchant, platform, certificates[0].clone(), certificates[1].clone()]);
-    assert_eq!(t::SESSION_SECRET_SHA256, coupon_proxy::config::sha256_hex(id::SESSION_SECRET.as_bytes()));
+    assert_eq!(
+        t::KEY_FINGERPRINTS,
+        [merchant, platform, certificates[0].clone(), certificates[1].clone()]
+    );
+    assert_eq!(
+        t::SESSION_SECRET_SHA256,
+        coupon_proxy::config::sha256_hex(id::SESSION_SECRET.as_bytes())
+    );
     assert_eq!(t::APIV3_KEY_SHA256, coupon_proxy::config::sha256_hex(id::APIV3_KEY.as_bytes()));
 }
 
@@ -314,10 +393,18 @@ fn urlencode(s: &str) -> String {
 }
 
 /// A certificate of the live test's platform key, with the serial and validity given.
-fn live_certificate(keys: &LiveKeys, name: &str, serial: &str, from_days: i64, to_days: i64) -> PathBuf {
+fn live_certificate(
+    keys: &LiveKeys,
+    name: &str,
+    serial: &str,
+    from_days: i64,
+    to_days: i64,
+) -> PathBuf {
     let now = coupon_wechatpay::unix_now();
     let key = std::fs::read_to_string(keys.path("platform.pem")).unwrap();
-    let pem = coupon_sandbox::certificate(&key, serial, now + from_days * 86_400, now + to_days * 86_400).unwrap();
+    let pem =
+        coupon_sandbox::certificate(&key, serial, now + from_days * 86_400, now + to_days * 86_400)
+            .unwrap();
     let path = keys.path(name);
     std::fs::write(&path, pem).unwrap();
     path
@@ -330,18 +417,28 @@ fn refused_because(result: Result<(), String>, why: &str) {
 
 #[test]
 fn a_platform_key_that_is_the_merchants_own_is_refused() {
-    refused_because(live_with("own-key", |k, o| o.platform_key_file = Some(k.path("merchant-public.pem"))), "merchant's own key");
+    refused_because(
+        live_with("own-key", |k, o| o.platform_key_file = Some(k.path("merchant-public.pem"))),
+        "merchant's own key",
+    );
 }
 
 #[test]
 fn a_platform_serial_that_is_the_merchant_serial_is_refused() {
-    refused_because(live_with("own-serial", |_, o| o.platform_serial = o.merchant_serial.clone()), "merchant's own certificate serial");
+    refused_because(
+        live_with("own-serial", |_, o| o.platform_serial = o.merchant_serial.clone()),
+        "merchant's own certificate serial",
+    );
 }
 
 #[test]
 fn an_apiv3_key_that_is_not_32_bytes_is_refused() {
-    refused_because(live_with("apiv3", |_, o| o.apiv3_key = Some("thirty-one-bytes-is-not-enough!".into())), "must be 32 bytes");
-    live_with("apiv3-ok", |_, o| o.apiv3_key = Some("0123456789abcdef0123456789abcdef".into())).unwrap();
+    refused_because(
+        live_with("apiv3", |_, o| o.apiv3_key = Some("thirty-one-bytes-is-not-enough!".into())),
+        "must be 32 bytes",
+    );
+    live_with("apiv3-ok", |_, o| o.apiv3_key = Some("0123456789abcdef0123456789abcdef".into()))
+        .unwrap();
 }
 
 #[test]
@@ -350,7 +447,10 @@ fn an_expired_certificate_as_the_only_key_is_refused() {
         (o.platform_key_file, o.platform_serial) = (None, None);
         o.platform_cert_files = Some(vec![live_certificate(k, "old.pem", "0A1B2C3D", -400, -1)]);
     };
-    refused_because(live_with("expired", only_expired), "every platform certificate has expired (0A1B2C3D)");
+    refused_because(
+        live_with("expired", only_expired),
+        "every platform certificate has expired (0A1B2C3D)",
+    );
     // With the APIv3 key the proxy downloads the current one instead.
     live_with("expired-apiv3", |k, o| {
         only_expired(k, o);
@@ -361,7 +461,10 @@ fn an_expired_certificate_as_the_only_key_is_refused() {
 
 #[test]
 fn no_platform_key_at_all_is_refused_with_the_ways_to_give_one() {
-    refused_because(live_with("none", |_, o| (o.platform_key_file, o.platform_serial) = (None, None)), "--wechatpay-public-key-file");
+    refused_because(
+        live_with("none", |_, o| (o.platform_key_file, o.platform_serial) = (None, None)),
+        "--wechatpay-public-key-file",
+    );
 }
 
 #[test]
@@ -369,18 +472,30 @@ fn certificates_and_the_public_key_are_read_with_their_serials() {
     let keys = LiveKeys::new("readable");
     let mut o = keys.options();
     (o.platform_key_file, o.platform_serial) = (None, None);
-    o.platform_cert_files = Some(vec![live_certificate(&keys, "a.pem", "5157F09EFDC096DE", -10, 300), live_certificate(&keys, "b.pem", "7A0C", -1, 1_800)]);
+    o.platform_cert_files = Some(vec![
+        live_certificate(&keys, "a.pem", "5157F09EFDC096DE", -10, 300),
+        live_certificate(&keys, "b.pem", "7A0C", -1, 1_800),
+    ]);
     o.wechatpay_public_key_file = Some(keys.path("platform-public.pem"));
     o.wechatpay_public_key_id = Some("PUB_KEY_ID_0112233445566778899".into());
     let settings = Settings::resolve(o.clone(), None).unwrap();
     let now = coupon_wechatpay::unix_now();
-    let serials: Vec<&str> = settings.platform_keys.certificates().map(|c| c.serial.as_str()).collect();
+    let serials: Vec<&str> =
+        settings.platform_keys.certificates().map(|c| c.serial.as_str()).collect();
     assert_eq!(serials, ["5157F09EFDC096DE", "7A0C"]);
-    assert_eq!(settings.platform_keys.preferred_serial(now), Some("PUB_KEY_ID_0112233445566778899"), "the public key first");
+    assert_eq!(
+        settings.platform_keys.preferred_serial(now),
+        Some("PUB_KEY_ID_0112233445566778899"),
+        "the public key first"
+    );
     o.wechatpay_public_key_file = None;
     o.wechatpay_public_key_id = None;
     let settings = Settings::resolve(o.clone(), None).unwrap();
-    assert_eq!(settings.platform_keys.preferred_serial(now), Some("7A0C"), "else the newest valid certificate");
+    assert_eq!(
+        settings.platform_keys.preferred_serial(now),
+        Some("7A0C"),
+        "else the newest valid certificate"
+    );
     o.wechatpay_public_key_file = Some(keys.path("platform-public.pem"));
     o.wechatpay_public_key_id = Some("0112233445566778899".into());
     refused_because(Settings::resolve(o, None).map(|_| ()), "starts with PUB_KEY_ID_");
@@ -393,7 +508,10 @@ async fn a_live_proxy_that_cannot_download_its_only_keys_does_not_start() {
     (o.platform_key_file, o.platform_serial) = (None, None);
     o.apiv3_key = Some("0123456789abcdef0123456789abcdef".into());
     o.upstream_backup = Some("none".into());
-    let err = coupon_proxy::start(Settings::resolve(o, None).unwrap()).await.err().expect("no key, no start");
+    let err = coupon_proxy::start(Settings::resolve(o, None).unwrap())
+        .await
+        .err()
+        .expect("no key, no start");
     assert!(err.contains("cannot download the platform certificates"), "{err}");
 }
 
@@ -404,29 +522,48 @@ async fn a_redirect_cannot_add_cookie_attributes_and_a_new_login_ends_the_old_se
     let base = format!("http://{}/api/v1", proxy.addr);
     let http = client();
     let (to, cookie) = start_login(&base, &http, "/shop%3BDomain%3Devil.example").await;
-    let r = http.get(format!("{base}/oauth/login?redirect=/shop%3BDomain%3Devil.example")).send().await.unwrap();
+    let r = http
+        .get(format!("{base}/oauth/login?redirect=/shop%3BDomain%3Devil.example"))
+        .send()
+        .await
+        .unwrap();
     let set = r.headers()["set-cookie"].to_str().unwrap();
     assert!(!set.contains("Domain"), "{set}");
     let state = query_param(&to, "state");
     let r = callback(&base, &http, Some(&cookie), "good-code", &state).await;
     assert_eq!(r.headers()["location"], "/", "a redirect with `;` is not kept");
-    let first = r.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).find(|c| c.starts_with("__Host-cw_session=")).unwrap();
+    let first = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-cw_session="))
+        .unwrap();
     let first = first.split(';').next().unwrap().to_owned();
-    assert_eq!(http.get(format!("{base}/session")).header("cookie", &first).send().await.unwrap().status(), 200);
+    assert_eq!(
+        http.get(format!("{base}/session")).header("cookie", &first).send().await.unwrap().status(),
+        200
+    );
 
     // The same browser logs in again: its first session is over.
     let (to, login) = start_login(&base, &http, "/").await;
     let both = format!("{first}; {login}");
     let r = callback(&base, &http, Some(&both), "good-code", &query_param(&to, "state")).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(http.get(format!("{base}/session")).header("cookie", &first).send().await.unwrap().status(), 401);
+    assert_eq!(
+        http.get(format!("{base}/session")).header("cookie", &first).send().await.unwrap().status(),
+        401
+    );
     proxy.shutdown().await;
 }
 
 #[test]
 fn live_mode_refuses_insecure_transport_unless_told_and_then_on_loopback_only() {
     let plain = |o: &mut Options| o.allow_insecure_http = None;
-    refused_because(live_with("http-upstream", |_, o| plain(o)), "live mode refuses --upstream http://127.0.0.1:9");
+    refused_because(
+        live_with("http-upstream", |_, o| plain(o)),
+        "live mode refuses --upstream http://127.0.0.1:9",
+    );
     refused_because(
         live_with("cookie", |_, o| {
             plain(o);
@@ -435,8 +572,16 @@ fn live_mode_refuses_insecure_transport_unless_told_and_then_on_loopback_only() 
         }),
         "refuses --secure-cookie false",
     );
-    refused_because(live_with("http-origin", |_, o| o.allowed_origins = Some(vec!["http://shop.example.com".into()])), "loopback addresses only");
-    refused_because(live_with("remote", |_, o| o.upstream = Some("http://10.1.2.3:8080".into())), "loopback addresses only");
+    refused_because(
+        live_with("http-origin", |_, o| {
+            o.allowed_origins = Some(vec!["http://shop.example.com".into()])
+        }),
+        "loopback addresses only",
+    );
+    refused_because(
+        live_with("remote", |_, o| o.upstream = Some("http://10.1.2.3:8080".into())),
+        "loopback addresses only",
+    );
     live_with("https", |_, o| {
         plain(o);
         o.upstream = Some("https://api.mch.weixin.qq.com".into());
@@ -447,21 +592,52 @@ fn live_mode_refuses_insecure_transport_unless_told_and_then_on_loopback_only() 
 
 #[test]
 fn origins_are_checked_at_start_up_and_a_wildcard_is_refused_not_a_panic() {
-    refused_because(live_with("star", |_, o| o.allowed_origins = Some(vec!["*".into()])), "wildcard");
-    refused_because(live_with("path", |_, o| o.allowed_origins = Some(vec!["https://shop.example.com/h5".into()])), "no path");
-    refused_because(live_with("junk", |_, o| o.allowed_origins = Some(vec!["shop".into()])), "not an origin");
+    refused_because(
+        live_with("star", |_, o| o.allowed_origins = Some(vec!["*".into()])),
+        "wildcard",
+    );
+    refused_because(
+        live_with("path", |_, o| {
+            o.allowed_origins = Some(vec!["https://shop.example.com/h5".into()])
+        }),
+        "no path",
+    );
+    refused_because(
+        live_with("junk", |_, o| o.allowed_origins = Some(vec!["shop".into()])),
+        "not an origin",
+    );
 }
 
 #[test]
 fn live_mode_needs_the_public_origin_and_allowed_origins_on_its_site() {
-    refused_because(live_with("no-public", |_, o| o.public_origin = None), "live mode needs --public-origin");
-    refused_because(live_with("public-path", |_, o| o.public_origin = Some("https://api.shop.example.com/api".into())), "no path");
-    refused_because(live_with("public-http", |_, o| o.public_origin = Some("http://api.shop.example.com".into())), "loopback addresses only");
+    refused_because(
+        live_with("no-public", |_, o| o.public_origin = None),
+        "live mode needs --public-origin",
+    );
+    refused_because(
+        live_with("public-path", |_, o| {
+            o.public_origin = Some("https://api.shop.example.com/api".into())
+        }),
+        "no path",
+    );
+    refused_because(
+        live_with("public-http", |_, o| {
+            o.public_origin = Some("http://api.shop.example.com".into())
+        }),
+        "loopback addresses only",
+    );
     let origins = |public: &str, allowed: &[&str]| {
-        let (public, allowed) = (public.to_owned(), allowed.iter().map(|a| a.to_string()).collect());
-        live_with("site", move |_, o| (o.public_origin, o.allowed_origins) = (Some(public), Some(allowed)))
+        let (public, allowed) =
+            (public.to_owned(), allowed.iter().map(|a| a.to_string()).collect());
+        live_with("site", move |_, o| {
+            (o.public_origin, o.allowed_origins) = (Some(public), Some(allowed))
+        })
     };
-    origins("https://api.shop.example.com", &["https://shop.example.com", "https://h5.example.com:8443"]).unwrap();
+    origins(
+        "https://api.shop.example.com",
+        &["https://shop.example.com", "https://h5.example.com:8443"],
+    )
+    .unwrap();
     origins("https://api.example.com.cn", &["https://h5.example.com.cn"]).unwrap();
     for (public, allowed) in [
         ("https://api.shop.example.com", "https://shop.example.net"),
@@ -478,7 +654,11 @@ fn live_mode_needs_the_public_origin_and_allowed_origins_on_its_site() {
 #[tokio::test]
 async fn after_login_the_browser_returns_to_a_page_on_an_allowed_origin_only() {
     let keys = LiveKeys::new("return");
-    let options = Options { oauth_api: Some(fake_wechat_oauth().await), allowed_origins: Some(vec!["https://h5.example.com".into()]), ..keys.options() };
+    let options = Options {
+        oauth_api: Some(fake_wechat_oauth().await),
+        allowed_origins: Some(vec!["https://h5.example.com".into()]),
+        ..keys.options()
+    };
     let proxy = coupon_proxy::start(Settings::resolve(options, None).unwrap()).await.unwrap();
     let base = format!("http://{}/api/v1", proxy.addr);
     let http = client();
@@ -490,7 +670,8 @@ async fn after_login_the_browser_returns_to_a_page_on_an_allowed_origin_only() {
         ("javascript:alert(1)", "/"),
     ] {
         let (to, cookie) = start_login(&base, &http, &urlencode(asked)).await;
-        let r = callback(&base, &http, Some(&cookie), "good-code", &query_param(&to, "state")).await;
+        let r =
+            callback(&base, &http, Some(&cookie), "good-code", &query_param(&to, "state")).await;
         assert_eq!(r.headers()["location"], back, "{asked}");
     }
     proxy.shutdown().await;
@@ -511,11 +692,20 @@ async fn oauth_requests_are_throttled_per_client() {
     proxy.shutdown().await;
 
     // Behind a reverse proxy every client has its address: told by the header it appends.
-    let options = Options { oauth_api: Some(fake_wechat_oauth().await), client_ip_header: Some("x-forwarded-for".into()), ..keys.options() };
+    let options = Options {
+        oauth_api: Some(fake_wechat_oauth().await),
+        client_ip_header: Some("x-forwarded-for".into()),
+        ..keys.options()
+    };
     let proxy = coupon_proxy::start(Settings::resolve(options, None).unwrap()).await.unwrap();
     let url = format!("http://{}/api/v1/oauth/callback?code=x&state=y", proxy.addr);
     for client in 0..40 {
-        let r = http.get(&url).header("x-forwarded-for", format!("203.0.113.7, 198.51.100.{client}")).send().await.unwrap();
+        let r = http
+            .get(&url)
+            .header("x-forwarded-for", format!("203.0.113.7, 198.51.100.{client}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "client {client} is not throttled for the others");
     }
     proxy.shutdown().await;

@@ -23,7 +23,9 @@ fn output_lines(extra: &[&str]) -> Vec<String> {
             std::thread::spawn(move || {
                 use std::io::{Read, Write};
                 let mut s = std::net::TcpStream::connect(addr)?;
-                s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+                s.write_all(
+                    b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                )?;
                 s.read_to_end(&mut Vec::new())
             });
         }

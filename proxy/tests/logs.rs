@@ -11,9 +11,16 @@ use serde_json::json;
 async fn logs_hold_no_secrets_and_no_full_openids() {
     let captured = CapturedLogs::default();
     let sink = captured.clone();
-    tracing_subscriber::fmt().with_env_filter("debug").with_ansi(false).with_writer(move || sink.clone()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter("debug")
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .init();
 
-    let p = TestProxy::with(|s| s.session_secret = b"a-session-secret-that-must-never-be-logged".to_vec()).await;
+    let p = TestProxy::with(|s| {
+        s.session_secret = b"a-session-secret-that-must-never-be-logged".to_vec()
+    })
+    .await;
     let me = p.login("o_sandbox_demo").await;
     let csrf = p.csrf(&me).await;
     p.get(&me, "/coupons").await;
@@ -21,7 +28,13 @@ async fn logs_hold_no_secrets_and_no_full_openids() {
     p.get(&me, "/coupons/merchant/SBXM000001").await;
     p.get(&me, "/coupons/merchant/SBXM000002").await;
     p.get(&me, "/coupons/merchant/SBXM000003").await;
-    p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "log-test-1" })).await;
+    p.post(
+        &me,
+        Some(&csrf),
+        "/claims",
+        &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "log-test-1" }),
+    )
+    .await;
     let hostile_id = "<img src=x onerror=alert(1)>";
     let r = p.http.get(p.url("/health")).header("x-request-id", hostile_id).send().await.unwrap();
     assert_ne!(r.headers()["x-request-id"], hostile_id, "a hostile request id is replaced");
@@ -30,7 +43,8 @@ async fn logs_hold_no_secrets_and_no_full_openids() {
 
     let logs = captured.text();
     assert!(logs.contains("retrying upstream call"), "the run did log its failures:\n{logs}");
-    let key_body: String = coupon_sandbox::identity::MERCHANT_KEY.lines().nth(1).unwrap().to_owned();
+    let key_body: String =
+        coupon_sandbox::identity::MERCHANT_KEY.lines().nth(1).unwrap().to_owned();
     assert!(logs.contains("lb-7f3a-01"), "the kept id is in the logs");
     for secret in [
         "SBXM000001",

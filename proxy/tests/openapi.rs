@@ -19,22 +19,35 @@ struct Spec {
 
 impl Spec {
     fn load() -> Spec {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
-        Spec { doc: serde_yaml::from_str(&text).expect("openapi.yaml is YAML"), covered: BTreeSet::new() }
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
+        Spec {
+            doc: serde_yaml::from_str(&text).expect("openapi.yaml is YAML"),
+            covered: BTreeSet::new(),
+        }
     }
 
     fn resolve(&self, pointer: &str) -> Value {
-        self.doc.pointer(pointer.trim_start_matches('#')).unwrap_or_else(|| panic!("{pointer} is not in openapi.yaml")).clone()
+        self.doc
+            .pointer(pointer.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{pointer} is not in openapi.yaml"))
+            .clone()
     }
 
     /// The schema of the JSON answer `method path` gives with `status`.
     fn response_schema(&self, method: &str, path: &str, status: u16) -> (Value, String) {
-        let at = format!("#/paths/{}/{method}/responses/{status}", path.replace('~', "~0").replace('/', "~1"));
+        let at = format!(
+            "#/paths/{}/{method}/responses/{status}",
+            path.replace('~', "~0").replace('/', "~1")
+        );
         let mut response = self.resolve(&at);
         if let Some(r) = response.get("$ref").and_then(Value::as_str) {
             response = self.resolve(r);
         }
-        let schema = response.pointer("/content/application~1json/schema").unwrap_or_else(|| panic!("{at} documents no JSON body")).clone();
+        let schema = response
+            .pointer("/content/application~1json/schema")
+            .unwrap_or_else(|| panic!("{at} documents no JSON body"))
+            .clone();
         (schema, at)
     }
 
@@ -58,7 +71,11 @@ impl Spec {
             return self.check(&self.resolve(r), r, value, path);
         }
         if value.is_null() {
-            return if schema["nullable"] == true { Ok(()) } else { Err(format!("{path}: null where the schema allows none")) };
+            return if schema["nullable"] == true {
+                Ok(())
+            } else {
+                Err(format!("{path}: null where the schema allows none"))
+            };
         }
         if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
             for (i, s) in all.iter().enumerate() {
@@ -78,7 +95,8 @@ impl Spec {
                     }
                 }
             });
-            return matched.ok_or_else(|| format!("{path}: matches no alternative ({})", reasons.join("; ")));
+            return matched
+                .ok_or_else(|| format!("{path}: matches no alternative ({})", reasons.join("; ")));
         }
         let kind = schema.get("type").and_then(Value::as_str);
         let fits = match kind {
@@ -93,13 +111,16 @@ impl Spec {
         if !fits {
             return Err(format!("{path}: {value} is not of type {}", kind.unwrap_or_default()));
         }
-        if let (Some(allowed), Some(s)) = (schema.get("enum").and_then(Value::as_array), value.as_str()) {
+        if let (Some(allowed), Some(s)) =
+            (schema.get("enum").and_then(Value::as_array), value.as_str())
+        {
             if !allowed.iter().any(|a| a == s) {
                 return Err(format!("{path}: {s:?} is not one of {allowed:?}"));
             }
         }
         if schema["format"] == "date-time" {
-            chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap_or_default()).map_err(|e| format!("{path}: {value} is not date-time: {e}"))?;
+            chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap_or_default())
+                .map_err(|e| format!("{path}: {value} is not date-time: {e}"))?;
         }
         if let (Some(items), Some(elements)) = (schema.get("items"), value.as_array()) {
             for (i, element) in elements.iter().enumerate() {
@@ -108,7 +129,8 @@ impl Spec {
         }
         let describes_members = schema.get("properties").is_some() || kind == Some("object");
         if let Some(object) = value.as_object().filter(|_| describes_members) {
-            let properties = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+            let properties =
+                schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
             for required in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
                 let name = required.as_str().unwrap_or_default();
                 if !object.contains_key(name) {
@@ -116,7 +138,9 @@ impl Spec {
                 }
             }
             for (key, member) in object {
-                let property = properties.get(key).ok_or_else(|| format!("{path}.{key}: written but not documented at {at}"))?;
+                let property = properties
+                    .get(key)
+                    .ok_or_else(|| format!("{path}.{key}: written but not documented at {at}"))?;
                 let pointer = format!("{at}/properties/{key}");
                 self.check(property, &pointer, member, &format!("{path}.{key}"))?;
                 self.covered.insert(pointer);
@@ -140,7 +164,9 @@ impl Spec {
                         walk(child, &here, out);
                     }
                 }
-                Value::Array(items) => items.iter().enumerate().for_each(|(i, c)| walk(c, &format!("{at}/{i}"), out)),
+                Value::Array(items) => {
+                    items.iter().enumerate().for_each(|(i, c)| walk(c, &format!("{at}/{i}"), out))
+                }
                 _ => {}
             }
         }
@@ -151,7 +177,8 @@ impl Spec {
 }
 
 #[tokio::test]
-async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_property_is_written() {
+async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_property_is_written()
+{
     let mut spec = Spec::load();
     let p = TestProxy::start().await;
 
@@ -177,7 +204,16 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     }
     let (_, page) = p.get(&me, "/coupons?limit=50").await;
     for c in page["coupons"].as_array().unwrap().iter().take(5) {
-        let (status, body) = p.get(&me, &format!("/coupons/{}/{}", c["source"].as_str().unwrap(), c["id"].as_str().unwrap())).await;
+        let (status, body) = p
+            .get(
+                &me,
+                &format!(
+                    "/coupons/{}/{}",
+                    c["source"].as_str().unwrap(),
+                    c["id"].as_str().unwrap()
+                ),
+            )
+            .await;
         spec.check_response("get", "/coupons/{source}/{id}", status, &body);
     }
     let (status, body) = p.get(&me, "/coupons/merchant/NO_SUCH_CODE").await;
@@ -186,7 +222,10 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     let csrf = p.csrf(&me).await;
     let (_, claimable) = p.get(&me, "/claimable").await;
     for stock in claimable["stocks"].as_array().unwrap() {
-        let request = ClaimRequest { stock_id: stock["stock_id"].as_str().unwrap().to_owned(), client_key: "openapi-test-key-1".into() };
+        let request = ClaimRequest {
+            stock_id: stock["stock_id"].as_str().unwrap().to_owned(),
+            client_key: "openapi-test-key-1".into(),
+        };
         let request = serde_json::to_value(&request).unwrap();
         spec.check_schema("ClaimRequest", &request);
         let (status, body) = p.post(&me, Some(&csrf), "/claims", &request).await;
@@ -199,7 +238,13 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     let now = coupon_proxy::api::now();
     let missing = vec![MissingSource {
         source: WalletSource::Balance,
-        error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected { status: 403, code: "NOAUTH".into(), message: String::new(), signed: true }).info(),
+        error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected {
+            status: 403,
+            code: "NOAUTH".into(),
+            message: String::new(),
+            signed: true,
+        })
+        .info(),
     }];
     let every = CouponPage {
         coupons: coupon_rules::sample::every_variant(now),
@@ -215,5 +260,8 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     spec.check_schema("CouponPage", &serde_json::to_value(&every).unwrap());
 
     let never_written: Vec<String> = spec.declared().difference(&spec.covered).cloned().collect();
-    assert!(never_written.is_empty(), "documented in openapi.yaml but never written: {never_written:#?}");
+    assert!(
+        never_written.is_empty(),
+        "documented in openapi.yaml but never written: {never_written:#?}"
+    );
 }

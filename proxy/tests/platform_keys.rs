@@ -46,7 +46,10 @@ async fn a_certificate_rotation_mid_run_is_survived_with_no_failed_request_and_n
     .await;
     p.sandbox().set_platform(platform(KeyMode::Certificates, Rotation::Before));
     let upstream = &p.running.app.upstream;
-    assert_eq!(upstream.platform().preferred_serial().as_deref(), Some(id::PLATFORM_CERT_SERIALS[0]));
+    assert_eq!(
+        upstream.platform().preferred_serial().as_deref(),
+        Some(id::PLATFORM_CERT_SERIALS[0])
+    );
     let me = p.login("o_sandbox_demo").await;
 
     let p = Arc::new(p);
@@ -72,14 +75,22 @@ async fn a_certificate_rotation_mid_run_is_survived_with_no_failed_request_and_n
     assert!(failed.is_empty(), "{} of {} reads failed: {failed:?}", failed.len(), results.len());
     assert!(results.len() >= 8, "the reads ran through every stage: {}", results.len());
     // The successor is held and preferred, so the retired serial is never named again.
-    assert_eq!(p.running.app.upstream.platform().preferred_serial().as_deref(), Some(id::PLATFORM_CERT_SERIALS[1]));
+    assert_eq!(
+        p.running.app.upstream.platform().preferred_serial().as_deref(),
+        Some(id::PLATFORM_CERT_SERIALS[1])
+    );
     read_whole_wallet(&p, &me).await.unwrap();
-    assert_eq!(p.sandbox().stats().certificates.load(Relaxed), 2, "the start-up download, then one for the new serial");
+    assert_eq!(
+        p.sandbox().stats().certificates.load(Relaxed),
+        2,
+        "the start-up download, then one for the new serial"
+    );
 }
 
 #[tokio::test]
 async fn a_migrating_merchant_with_certificate_and_public_key_gets_every_answer_verified() {
-    let cert_pem = coupon_sandbox::Sandbox::new(coupon_sandbox::DATA).unwrap().certificate_pem(0).to_owned();
+    let cert_pem =
+        coupon_sandbox::Sandbox::new(coupon_sandbox::DATA).unwrap().certificate_pem(0).to_owned();
     let p = TestProxy::with(|s| {
         uncached(s);
         let mut keys = KeySet::default();
@@ -96,7 +107,11 @@ async fn a_migrating_merchant_with_certificate_and_public_key_gets_every_answer_
     for _ in 0..3 {
         read_whole_wallet(&p, &me).await.unwrap();
     }
-    assert_eq!(p.running.app.upstream.platform().preferred_serial().as_deref(), Some(id::PLATFORM_SERIAL), "the public key is named");
+    assert_eq!(
+        p.running.app.upstream.platform().preferred_serial().as_deref(),
+        Some(id::PLATFORM_SERIAL),
+        "the public key is named"
+    );
 }
 
 #[tokio::test]
@@ -125,8 +140,12 @@ async fn a_merchant_on_the_public_key_only_starts_though_the_certificate_downloa
     sandbox.set_platform(sandbox_start);
     s.listen = "127.0.0.1:0".parse().unwrap();
     s.static_dir = std::env::temp_dir();
-    let running = coupon_proxy::start(s).await.expect("the 404 means public key only, not a failure");
-    assert_eq!(running.app.upstream.platform().preferred_serial().as_deref(), Some(id::PLATFORM_SERIAL));
+    let running =
+        coupon_proxy::start(s).await.expect("the 404 means public key only, not a failure");
+    assert_eq!(
+        running.app.upstream.platform().preferred_serial().as_deref(),
+        Some(id::PLATFORM_SERIAL)
+    );
     assert_eq!(sandbox.stats().certificates.load(Relaxed), 1);
     running.shutdown().await;
 }
@@ -137,14 +156,19 @@ fn captured_logs() -> CapturedLogs {
     LOGS.get_or_init(|| {
         let logs = CapturedLogs::default();
         let sink = logs.clone();
-        tracing_subscriber::fmt().with_env_filter("info").with_ansi(false).with_writer(move || sink.clone()).init();
+        tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .init();
         logs
     })
     .clone()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_wrong_merchant_key_is_wechats_sign_error_with_its_request_id_logged_not_a_bad_signature() {
+async fn a_wrong_merchant_key_is_wechats_sign_error_with_its_request_id_logged_not_a_bad_signature()
+{
     let logs = captured_logs();
     let p = TestProxy::with(|s| {
         uncached(s);
@@ -158,11 +182,26 @@ async fn a_wrong_merchant_key_is_wechats_sign_error_with_its_request_id_logged_n
     assert_eq!(body["error"]["upstream_code"], "SIGN_ERROR");
     assert_eq!(body["error"]["retryable"], false);
 
-    let metrics = p.http.get(format!("http://{}/metrics", p.running.metrics_addr.unwrap())).send().await.unwrap().text().await.unwrap();
+    let metrics = p
+        .http
+        .get(format!("http://{}/metrics", p.running.metrics_addr.unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("outcome=\"unsigned_SIGN_ERROR\""), "{metrics}");
     let logs = logs.text();
-    let failure = logs.lines().find(|l| l.contains("upstream call failed") && l.contains("SIGN_ERROR")).unwrap_or_else(|| panic!("no failure logged:\n{logs}"));
-    let field = failure.split("wechatpay_request_id=").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_default();
+    let failure = logs
+        .lines()
+        .find(|l| l.contains("upstream call failed") && l.contains("SIGN_ERROR"))
+        .unwrap_or_else(|| panic!("no failure logged:\n{logs}"));
+    let field = failure
+        .split("wechatpay_request_id=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_default();
     let request_id = field.trim_matches('"');
     assert_eq!(request_id.len(), 32, "WeChat's Request-ID is logged: {failure}");
     assert!(!failure.contains("unverifiable") && !failure.contains("bad_signature"), "{failure}");
@@ -178,12 +217,24 @@ async fn a_probe_signature_is_refused_labelled_as_a_probe_and_the_call_retried()
     let me = p.login("o_sandbox_demo").await;
     p.faults(Faults { probe_signature: 1, ..Faults::default() });
     read_whole_wallet(&p, &me).await.expect("the probe answer is refused, the retry's believed");
-    let metrics = p.http.get(format!("http://{}/metrics", p.running.metrics_addr.unwrap())).send().await.unwrap().text().await.unwrap();
+    let metrics = p
+        .http
+        .get(format!("http://{}/metrics", p.running.metrics_addr.unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("outcome=\"probe_signature\""), "{metrics}");
 
     p.faults(Faults { probe_signature: 100, ..Faults::default() });
     let (status, body) = p.get(&me, "/coupons").await;
-    assert_eq!((status, code(&body)), (502, "UPSTREAM_BAD_RESPONSE"), "probes only: nothing is believed");
+    assert_eq!(
+        (status, code(&body)),
+        (502, "UPSTREAM_BAD_RESPONSE"),
+        "probes only: nothing is believed"
+    );
 }
 
 #[tokio::test]
@@ -201,11 +252,25 @@ async fn an_unreachable_primary_is_retried_once_on_the_backup_domain() {
 #[tokio::test]
 async fn held_certificates_report_their_remaining_life_in_the_metrics() {
     let p = TestProxy::with(|s| s.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
-    let metrics = p.http.get(format!("http://{}/metrics", p.running.metrics_addr.unwrap())).send().await.unwrap().text().await.unwrap();
+    let metrics = p
+        .http
+        .get(format!("http://{}/metrics", p.running.metrics_addr.unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let line = metrics
         .lines()
-        .find(|l| l.starts_with("cw_platform_certificate_expiry_seconds") && l.contains(id::PLATFORM_CERT_SERIALS[0]))
+        .find(|l| {
+            l.starts_with("cw_platform_certificate_expiry_seconds")
+                && l.contains(id::PLATFORM_CERT_SERIALS[0])
+        })
         .unwrap_or_else(|| panic!("{metrics}"));
     let seconds: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
-    assert!((199.0 * 86_400.0..=200.0 * 86_400.0).contains(&seconds), "the sandbox's first certificate has 200 days left: {line}");
+    assert!(
+        (199.0 * 86_400.0..=200.0 * 86_400.0).contains(&seconds),
+        "the sandbox's first certificate has 200 days left: {line}"
+    );
 }

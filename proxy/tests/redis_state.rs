@@ -29,7 +29,9 @@ struct Redis {
 fn free_port(cluster: bool) -> u16 {
     loop {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        if !cluster || (port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok()) {
+        if !cluster
+            || (port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok())
+        {
             return port;
         }
     }
@@ -58,9 +60,16 @@ impl Redis {
     }
 
     fn new(cluster: bool, nodes: usize) -> Redis {
-        let dir = std::env::temp_dir().join(format!("cw-redis-{}", coupon_proxy::session::random_token()));
+        let dir = std::env::temp_dir()
+            .join(format!("cw-redis-{}", coupon_proxy::session::random_token()));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut r = Redis { ports: (0..nodes).map(|_| free_port(cluster)).collect(), dir, cluster, formed: false, children: Vec::new() };
+        let mut r = Redis {
+            ports: (0..nodes).map(|_| free_port(cluster)).collect(),
+            dir,
+            cluster,
+            formed: false,
+            children: Vec::new(),
+        };
         r.resume();
         r
     }
@@ -73,9 +82,28 @@ impl Redis {
     /// Starts (again) on the same ports, and waits until each answers.
     fn resume(&mut self) {
         for port in self.ports.clone() {
-            let mut args: Vec<String> = ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"].map(String::from).into();
+            let mut args: Vec<String> = [
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ]
+            .map(String::from)
+            .into();
             if self.cluster {
-                args.extend(["--cluster-enabled", "yes", "--cluster-config-file", &format!("nodes-{port}.conf")].map(String::from));
+                args.extend(
+                    [
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        &format!("nodes-{port}.conf"),
+                    ]
+                    .map(String::from),
+                );
             }
             let child = Command::new("redis-server")
                 .args(&args)
@@ -97,7 +125,10 @@ impl Redis {
 
     fn wait_until_served(&self) {
         let ok = |port: &u16| {
-            let out = Command::new("redis-cli").args(["-p", &port.to_string(), "cluster", "info"]).output().unwrap();
+            let out = Command::new("redis-cli")
+                .args(["-p", &port.to_string(), "cluster", "info"])
+                .output()
+                .unwrap();
             String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok")
         };
         for _ in 0..200 {
@@ -138,9 +169,16 @@ async fn behaves_as_a_store(store: Arc<dyn Store>) {
     assert_eq!(store.get(&k).await.unwrap(), None, "expired");
 
     assert!(store.set_if_absent(&k, b"owner-a".to_vec(), Duration::from_secs(5)).await.unwrap());
-    assert!(!store.set_if_absent(&k, b"owner-b".to_vec(), Duration::from_secs(5)).await.unwrap(), "single use");
+    assert!(
+        !store.set_if_absent(&k, b"owner-b".to_vec(), Duration::from_secs(5)).await.unwrap(),
+        "single use"
+    );
     store.delete_if_equal(&k, b"owner-b").await.unwrap();
-    assert_eq!(store.get(&k).await.unwrap().as_deref(), Some(&b"owner-a"[..]), "only the owner releases");
+    assert_eq!(
+        store.get(&k).await.unwrap().as_deref(),
+        Some(&b"owner-a"[..]),
+        "only the owner releases"
+    );
     store.delete_if_equal(&k, b"owner-a").await.unwrap();
     assert_eq!(store.get(&k).await.unwrap(), None);
 
@@ -148,7 +186,9 @@ async fn behaves_as_a_store(store: Arc<dyn Store>) {
     let hits: Vec<_> = (0..100)
         .map(|_| {
             let (store, counter) = (store.clone(), counter.clone());
-            tokio::spawn(async move { store.increment(&counter, Duration::from_secs(5)).await.unwrap() })
+            tokio::spawn(
+                async move { store.increment(&counter, Duration::from_secs(5)).await.unwrap() },
+            )
         })
         .collect();
     let mut seen = Vec::new();
@@ -180,14 +220,23 @@ async fn a_redis_cluster_keeps_the_contract() {
 #[tokio::test]
 async fn the_topology_is_found_at_start_up() {
     let (one, cluster) = (Redis::start(), Redis::cluster());
-    let topology = |url: String| async move { coupon_proxy::store::redis::connect(&url, Duration::from_millis(500), "").await.map(|(_, t)| t) };
+    let topology = |url: String| async move {
+        coupon_proxy::store::redis::connect(&url, Duration::from_millis(500), "")
+            .await
+            .map(|(_, t)| t)
+    };
     assert!(matches!(topology(one.url()).await, Ok(Topology::Standalone { .. })));
     assert_eq!(topology(cluster.url()).await, Ok(Topology::Cluster { masters: 3 }));
-    let seeds = format!("redis://127.0.0.1:{}/,redis://127.0.0.1:{}/", cluster.ports[1], cluster.ports[2]);
+    let seeds =
+        format!("redis://127.0.0.1:{}/,redis://127.0.0.1:{}/", cluster.ports[1], cluster.ports[2]);
     assert_eq!(topology(seeds).await, Ok(Topology::Cluster { masters: 3 }), "several seeds");
     let wrong = format!("{},{}", one.url(), cluster.url());
     assert!(topology(wrong).await.unwrap_err().0.contains("not a cluster"));
-    let braces = coupon_proxy::store::redis::connect(&one.url(), Duration::from_millis(500), "shop{1}:").await.err().unwrap();
+    let braces =
+        coupon_proxy::store::redis::connect(&one.url(), Duration::from_millis(500), "shop{1}:")
+            .await
+            .err()
+            .unwrap();
     assert!(braces.0.contains("hash tag"), "{braces:?}");
 }
 
@@ -198,14 +247,24 @@ async fn on_a_cluster_a_requests_reads_are_one_round_trip_because_a_users_keys_s
     let store = redis_store(&r).await;
     // What a request reads (its session, its user's wallet version) and counts (its rate), as
     // session.rs and cache.rs name them: one pipeline, on one node.
-    let id = format!("{{{}}}{}", coupon_proxy::store::user_tag("o_user"), coupon_proxy::session::random_token());
+    let id = format!(
+        "{{{}}}{}",
+        coupon_proxy::store::user_tag("o_user"),
+        coupon_proxy::session::random_token()
+    );
     let keys = [key(&["session", &id]), key(&["wallet-fresh", &user("o_user")])];
     store.set(&keys[1], b"7".to_vec(), Duration::from_secs(5)).await.unwrap();
-    let (values, count) = store.get_all_and_increment(&keys, &key(&["rate", &id, "1"]), Duration::from_secs(5)).await.unwrap();
+    let (values, count) = store
+        .get_all_and_increment(&keys, &key(&["rate", &id, "1"]), Duration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!((values, count), (vec![None, Some(b"7".to_vec())], 1));
     // Untagged, the same keys fall in different slots and Redis refuses the read outright.
     let untagged = [key(&["session", "plain-id"]), key(&["wallet-fresh", "o_user"])];
-    assert!(store.get_all_and_increment(&untagged, &key(&["rate", "plain-id", "1"]), Duration::from_secs(5)).await.is_err());
+    assert!(store
+        .get_all_and_increment(&untagged, &key(&["rate", "plain-id", "1"]), Duration::from_secs(5))
+        .await
+        .is_err());
 }
 
 /// Two proxies on one Redis and one sandbox.
@@ -224,7 +283,8 @@ async fn pair(redis: &Redis, adjust: impl Fn(&mut coupon_proxy::config::Settings
     adjust(&mut settings);
     let a = coupon_proxy::start(settings.clone()).await.unwrap();
     let b = coupon_proxy::start(settings).await.unwrap();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     Pair { a, b, sandbox, http }
 }
 
@@ -234,7 +294,8 @@ impl Pair {
     }
 
     async fn login(&self, on: &coupon_proxy::Running, user: &str) -> String {
-        let r = self.http.get(Self::url(on, &format!("/dev/login?user={user}"))).send().await.unwrap();
+        let r =
+            self.http.get(Self::url(on, &format!("/dev/login?user={user}"))).send().await.unwrap();
         r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
     }
 
@@ -243,16 +304,33 @@ impl Pair {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn post(&self, on: &coupon_proxy::Running, cookie: &str, path: &str, body: &Value) -> (u16, Value) {
+    async fn post(
+        &self,
+        on: &coupon_proxy::Running,
+        cookie: &str,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
         let (_, session) = self.get(on, cookie, "/session").await;
         let csrf = session["csrf_token"].as_str().unwrap_or_default().to_owned();
-        let r = self.http.post(Self::url(on, path)).header("cookie", cookie).header("x-csrf-token", csrf).json(body).send().await.unwrap();
+        let r = self
+            .http
+            .post(Self::url(on, path))
+            .header("cookie", cookie)
+            .header("x-csrf-token", csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
     fn calls(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;
-        (self.sandbox.stats().merchant_list.load(Relaxed), self.sandbox.stats().stock_list.load(Relaxed))
+        (
+            self.sandbox.stats().merchant_list.load(Relaxed),
+            self.sandbox.stats().stock_list.load(Relaxed),
+        )
     }
 }
 
@@ -273,7 +351,11 @@ async fn a_rate_limit_counts_across_both_instances(r: Redis) {
         assert_eq!(p.get(on, &me, "/claimable").await.0, 200);
     }
     let (status, body) = p.get(&p.a, &me, "/claimable").await;
-    assert_eq!((status, code(&body)), (429, "RATE_LIMITED"), "six requests in a minute, three on each");
+    assert_eq!(
+        (status, code(&body)),
+        (429, "RATE_LIMITED"),
+        "six requests in a minute, three on each"
+    );
 }
 
 async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query(r: Redis) {
@@ -282,8 +364,14 @@ async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query(r
     let before = p.calls();
     let burst: Vec<_> = (0..100)
         .map(|i| {
-            let (http, url, me) = (p.http.clone(), Pair::url(if i % 2 == 0 { &p.a } else { &p.b }, "/coupons"), me.clone());
-            tokio::spawn(async move { http.get(url).header("cookie", me).send().await.unwrap().status().as_u16() })
+            let (http, url, me) = (
+                p.http.clone(),
+                Pair::url(if i % 2 == 0 { &p.a } else { &p.b }, "/coupons"),
+                me.clone(),
+            );
+            tokio::spawn(async move {
+                http.get(url).header("cookie", me).send().await.unwrap().status().as_u16()
+            })
         })
         .collect();
     for b in burst {
@@ -294,7 +382,9 @@ async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query(r
     assert_eq!(after.1 - before.1, 10, "each 代金券/消费金 query once (five each)");
 }
 
-async fn a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more(r: Redis) {
+async fn a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more(
+    r: Redis,
+) {
     let p = pair(&r, |s| s.upstream_timeout = Duration::from_millis(300)).await;
     let me = p.login(&p.a, "o_sandbox_empty").await;
     assert_eq!(p.get(&p.b, &me, "/coupons").await.1["total"], 0, "B has cached the empty wallet");
@@ -322,15 +412,20 @@ async fn a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themse
         let (status, body) = p.get(on, &me, "/coupons").await;
         assert_eq!((status, code(&body)), (503, "SERVICE_UNAVAILABLE"), "{body}");
         assert_eq!(body["error"]["retryable"], true);
-        let health: Value = p.http.get(Pair::url(on, "/health")).send().await.unwrap().json().await.unwrap();
-        assert_eq!((health["status"].as_str(), health["store"]["available"].as_bool()), (Some("degraded"), Some(false)));
+        let health: Value =
+            p.http.get(Pair::url(on, "/health")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(
+            (health["status"].as_str(), health["store"]["available"].as_bool()),
+            (Some("degraded"), Some(false))
+        );
     }
     r.resume();
     // Sessions lived only in Redis (no persistence): a new login, then everything works again.
     for on in [&p.a, &p.b] {
         let mut recovered = false;
         for _ in 0..100 {
-            let health: Value = p.http.get(Pair::url(on, "/health")).send().await.unwrap().json().await.unwrap();
+            let health: Value =
+                p.http.get(Pair::url(on, "/health")).send().await.unwrap().json().await.unwrap();
             if health["status"] == "ok" {
                 recovered = true;
                 break;

@@ -50,7 +50,10 @@ async fn status_sended_returns_usable_and_used_returns_usable_plus_used() {
         .await
         .unwrap();
     assert!(used.coupons.iter().any(|c| c.state == CouponState::Used));
-    assert_eq!(used.coupons.len(), sended.coupons.len() + used.coupons.iter().filter(|c| c.state == CouponState::Used).count());
+    assert_eq!(
+        used.coupons.len(),
+        sended.coupons.len() + used.coupons.iter().filter(|c| c.state == CouponState::Used).count()
+    );
 }
 
 #[tokio::test]
@@ -86,7 +89,10 @@ async fn the_creator_mchid_wins_over_available_mchid() {
         )
         .await
         .unwrap();
-    assert!(both.coupons.iter().any(|c| c.state == CouponState::Used), "creator semantics: used ones too");
+    assert!(
+        both.coupons.iter().any(|c| c.state == CouponState::Used),
+        "creator semantics: used ones too"
+    );
 }
 
 #[tokio::test]
@@ -105,25 +111,72 @@ async fn multiuse_returns_only_balances_and_the_plain_list_none() {
         .unwrap();
     assert!(!balances.coupons.is_empty());
     assert!(balances.coupons.iter().all(|c| matches!(c.kind, CouponKind::Balance { .. })));
-    let plain = c.stock_coupons(DEMO, id::APPID, &stock(|s| s.creator_mchid = Some(id::MCHID.into()))).await.unwrap();
+    let plain = c
+        .stock_coupons(DEMO, id::APPID, &stock(|s| s.creator_mchid = Some(id::MCHID.into())))
+        .await
+        .unwrap();
     assert!(plain.coupons.iter().all(|c| !matches!(c.kind, CouponKind::Balance { .. })));
 }
 
 #[tokio::test]
 async fn merchant_coupon_filters_and_paging() {
     let c = client().await;
-    let all = c.merchant_coupons("o_sandbox_many", id::APPID, &MerchantQuery { limit: 50, ..Default::default() }).await.unwrap();
+    let all = c
+        .merchant_coupons(
+            "o_sandbox_many",
+            id::APPID,
+            &MerchantQuery { limit: 50, ..Default::default() },
+        )
+        .await
+        .unwrap();
     assert_eq!(all.coupons.len(), 50);
     assert!(all.total_count > 50);
-    let second = c.merchant_coupons("o_sandbox_many", id::APPID, &MerchantQuery { offset: 50, limit: 50, ..Default::default() }).await.unwrap();
+    let second = c
+        .merchant_coupons(
+            "o_sandbox_many",
+            id::APPID,
+            &MerchantQuery { offset: 50, limit: 50, ..Default::default() },
+        )
+        .await
+        .unwrap();
     assert_ne!(all.coupons[0].id, second.coupons[0].id);
-    let used = c.merchant_coupons("o_sandbox_many", id::APPID, &MerchantQuery { coupon_state: Some("USED"), limit: 50, ..Default::default() }).await.unwrap();
+    let used = c
+        .merchant_coupons(
+            "o_sandbox_many",
+            id::APPID,
+            &MerchantQuery { coupon_state: Some("USED"), limit: 50, ..Default::default() },
+        )
+        .await
+        .unwrap();
     assert!(used.coupons.iter().all(|c| c.state == CouponState::Used));
-    let by_stock =
-        c.merchant_coupons(DEMO, id::APPID, &MerchantQuery { stock_id: Some("SBX_BF_DISCOUNT".into()), limit: 50, ..Default::default() }).await.unwrap();
-    assert!(!by_stock.coupons.is_empty() && by_stock.coupons.iter().all(|c| c.stock_id == "SBX_BF_DISCOUNT"));
-    let other_creator =
-        c.merchant_coupons(DEMO, id::APPID, &MerchantQuery { creator_merchant: Some("1234567890".into()), limit: 50, ..Default::default() }).await.unwrap();
+    let by_stock = c
+        .merchant_coupons(
+            DEMO,
+            id::APPID,
+            &MerchantQuery {
+                stock_id: Some("SBX_BF_DISCOUNT".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        !by_stock.coupons.is_empty()
+            && by_stock.coupons.iter().all(|c| c.stock_id == "SBX_BF_DISCOUNT")
+    );
+    let other_creator = c
+        .merchant_coupons(
+            DEMO,
+            id::APPID,
+            &MerchantQuery {
+                creator_merchant: Some("1234567890".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert!(other_creator.coupons.is_empty());
 }
 
@@ -136,22 +189,66 @@ async fn the_error_table_with_its_statuses() {
             other => panic!("expected a rejection, got {other:?}"),
         }
     }
-    assert_eq!(rejected(c.get(&format!("/v3/marketing/busifavor/users/{DEMO}/coupons?appid={}&limit=0", id::APPID)).await), (400, "PARAM_ERROR".into()));
-    assert_eq!(rejected(c.get(&format!("/v3/marketing/busifavor/users/{DEMO}/coupons?appid=wx_other")).await), (400, "APPID_MCHID_NOT_MATCH".into()));
-    assert_eq!(rejected(c.get(&format!("/v3/marketing/busifavor/users/o_nobody/coupons?appid={}", id::APPID)).await), (404, "USER_NOT_EXISTS".into()));
-    assert_eq!(rejected(c.merchant_coupon(DEMO, id::APPID, "NO_SUCH_CODE").await), (404, "RESOURCE_NOT_EXISTS".into()));
-    assert_eq!(rejected(c.get(&format!("/v3/marketing/favor/users/{DEMO}/coupons?appid={}", id::APPID)).await), (400, "PARAM_ERROR".into()));
+    assert_eq!(
+        rejected(
+            c.get(&format!(
+                "/v3/marketing/busifavor/users/{DEMO}/coupons?appid={}&limit=0",
+                id::APPID
+            ))
+            .await
+        ),
+        (400, "PARAM_ERROR".into())
+    );
+    assert_eq!(
+        rejected(
+            c.get(&format!("/v3/marketing/busifavor/users/{DEMO}/coupons?appid=wx_other")).await
+        ),
+        (400, "APPID_MCHID_NOT_MATCH".into())
+    );
+    assert_eq!(
+        rejected(
+            c.get(&format!("/v3/marketing/busifavor/users/o_nobody/coupons?appid={}", id::APPID))
+                .await
+        ),
+        (404, "USER_NOT_EXISTS".into())
+    );
+    assert_eq!(
+        rejected(c.merchant_coupon(DEMO, id::APPID, "NO_SUCH_CODE").await),
+        (404, "RESOURCE_NOT_EXISTS".into())
+    );
+    assert_eq!(
+        rejected(
+            c.get(&format!("/v3/marketing/favor/users/{DEMO}/coupons?appid={}", id::APPID)).await
+        ),
+        (400, "PARAM_ERROR".into())
+    );
 }
 
 #[tokio::test]
 async fn issuing_is_idempotent_on_out_request_no() {
     let c = client().await;
-    let first = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0001", None).await.unwrap();
-    let again = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0001", None).await.unwrap();
+    let first = c
+        .send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0001", None)
+        .await
+        .unwrap();
+    let again = c
+        .send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0001", None)
+        .await
+        .unwrap();
     assert_eq!(first, again);
-    let other = c.send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0002", None).await.unwrap();
+    let other = c
+        .send_stock_coupon("o_sandbox_empty", id::APPID, "SBX_STOCK_CLAIM_500", "REQ-0002", None)
+        .await
+        .unwrap();
     assert_ne!(first, other);
-    let held = c.stock_coupons("o_sandbox_empty", id::APPID, &stock(|s| s.creator_mchid = Some(id::MCHID.into()))).await.unwrap();
+    let held = c
+        .stock_coupons(
+            "o_sandbox_empty",
+            id::APPID,
+            &stock(|s| s.creator_mchid = Some(id::MCHID.into())),
+        )
+        .await
+        .unwrap();
     assert_eq!(held.coupons.len(), 2);
 }
 
@@ -162,25 +259,47 @@ async fn a_request_signed_with_another_key_is_refused() {
     let mut settings = sandbox_settings().await;
     settings.merchant_key_pem = id::PLATFORM_KEY.into(); // the wrong private key
     let c = Client::new(&settings, format!("http://{addr}")).unwrap();
-    let r = c.merchant_coupons(DEMO, id::APPID, &MerchantQuery { limit: 10, ..Default::default() }).await;
-    assert!(matches!(r, Err(UpstreamError::Rejected { status: 401, ref code, .. }) if code == "SIGN_ERROR"), "{r:?}");
+    let r = c
+        .merchant_coupons(DEMO, id::APPID, &MerchantQuery { limit: 10, ..Default::default() })
+        .await;
+    assert!(
+        matches!(r, Err(UpstreamError::Rejected { status: 401, ref code, .. }) if code == "SIGN_ERROR"),
+        "{r:?}"
+    );
     assert_eq!(sb.stats().rejected_signatures.load(std::sync::atomic::Ordering::Relaxed), 1);
 }
 
 #[test]
 fn the_committed_data_file_is_what_the_generator_makes() {
     let committed: serde_json::Value = serde_json::from_str(sandbox::DATA).unwrap();
-    assert_eq!(committed, sandbox::generate(), "regenerate: cargo run -p coupon-proxy -- sandbox-data > sandbox/data.json");
+    assert_eq!(
+        committed,
+        sandbox::generate(),
+        "regenerate: cargo run -p coupon-proxy -- sandbox-data > sandbox/data.json"
+    );
 }
 
 #[test]
 fn the_data_set_covers_every_kind_state_colour_slot_and_use_method() {
     let data: serde_json::Value = serde_json::from_str(sandbox::DATA).unwrap();
-    let merchant: Vec<&serde_json::Value> = data["users"].as_array().unwrap().iter().flat_map(|u| u["merchant_coupons"].as_array().unwrap()).collect();
-    let stock: Vec<&serde_json::Value> = data["users"].as_array().unwrap().iter().flat_map(|u| u["stock_coupons"].as_array().unwrap()).collect();
+    let merchant: Vec<&serde_json::Value> = data["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["merchant_coupons"].as_array().unwrap())
+        .collect();
+    let stock: Vec<&serde_json::Value> = data["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["stock_coupons"].as_array().unwrap())
+        .collect();
     assert!(merchant.len() + stock.len() >= 300);
     let values = |list: &[&serde_json::Value], ptr: &str| -> std::collections::HashSet<String> {
-        list.iter().filter_map(|c| c.pointer(ptr)).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect()
+        list.iter()
+            .filter_map(|c| c.pointer(ptr))
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect()
     };
     for t in ["NORMAL", "DISCOUNT", "EXCHANGE"] {
         assert!(values(&merchant, "/stock_type").contains(t), "{t}");
@@ -193,8 +312,12 @@ fn the_data_set_covers_every_kind_state_colour_slot_and_use_method() {
     }
     let colours = values(&merchant, "/display_pattern_info/background_color");
     assert!(coupon_rules::palette::names().all(|n| colours.contains(n)));
-    assert!(merchant.iter().any(|c| c.pointer("/coupon_use_rule/coupon_available_time/available_week").is_some()));
-    assert!(merchant.iter().any(|c| c.pointer("/coupon_use_rule/coupon_available_time/irregulary_avaliable_time").is_some()));
+    assert!(merchant
+        .iter()
+        .any(|c| c.pointer("/coupon_use_rule/coupon_available_time/available_week").is_some()));
+    assert!(merchant.iter().any(|c| c
+        .pointer("/coupon_use_rule/coupon_available_time/irregulary_avaliable_time")
+        .is_some()));
     assert!(values(&stock, "/coupon_type").contains("CUT_TO"));
     assert!(values(&stock, "/business_type").contains("MULTIUSE"));
 }

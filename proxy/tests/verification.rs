@@ -55,7 +55,11 @@ async fn fake_upstream(trick: Trick) -> String {
             h.insert("wechatpay-timestamp", ts.to_string().parse().unwrap());
             h.insert("wechatpay-nonce", n.parse().unwrap());
             h.insert("wechatpay-signature", signature.parse().unwrap());
-            let serial = if matches!(trick, Trick::WrongSerial) { "SOMEONE_ELSE" } else { id::PLATFORM_SERIAL };
+            let serial = if matches!(trick, Trick::WrongSerial) {
+                "SOMEONE_ELSE"
+            } else {
+                id::PLATFORM_SERIAL
+            };
             h.insert("wechatpay-serial", serial.parse().unwrap());
         }
         (axum::http::StatusCode::OK, h, sent)
@@ -79,12 +83,17 @@ async fn an_honest_response_verifies() {
 
 #[tokio::test]
 async fn a_tampered_body_is_rejected() {
-    assert_eq!(call(Trick::TamperedBody).await, Err(UpstreamError::BadSignature(Unverified::Forged)));
+    assert_eq!(
+        call(Trick::TamperedBody).await,
+        Err(UpstreamError::BadSignature(Unverified::Forged))
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_serial_is_rejected() {
-    assert!(matches!(call(Trick::WrongSerial).await, Err(UpstreamError::BadSignature(e @ Unverified::UnknownSerial(_))) if e.to_string().contains("Serial")));
+    assert!(
+        matches!(call(Trick::WrongSerial).await, Err(UpstreamError::BadSignature(e @ Unverified::UnknownSerial(_))) if e.to_string().contains("Serial"))
+    );
 }
 
 #[tokio::test]
@@ -96,7 +105,10 @@ async fn a_stale_timestamp_is_rejected() {
 
 #[tokio::test]
 async fn a_timestamp_at_the_edge_of_the_integers_is_clock_skew_not_a_panic() {
-    assert!(matches!(call(Trick::ExtremeTimestamp).await, Err(UpstreamError::BadSignature(Unverified::ClockSkew { .. }))));
+    assert!(matches!(
+        call(Trick::ExtremeTimestamp).await,
+        Err(UpstreamError::BadSignature(Unverified::ClockSkew { .. }))
+    ));
 }
 
 #[tokio::test]
@@ -119,5 +131,13 @@ async fn a_signature_type_not_implemented_is_refused_not_assumed_rsa() {
 #[tokio::test]
 async fn an_unsigned_error_is_wechats_refusal_with_its_code_kept() {
     let e = call(Trick::UnsignedError).await.unwrap_err();
-    assert_eq!(e, UpstreamError::Rejected { status: 401, code: "SIGN_ERROR".into(), message: "签名错误".into(), signed: false });
+    assert_eq!(
+        e,
+        UpstreamError::Rejected {
+            status: 401,
+            code: "SIGN_ERROR".into(),
+            message: "签名错误".into(),
+            signed: false
+        }
+    );
 }

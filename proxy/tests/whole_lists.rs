@@ -9,11 +9,19 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 
 fn ids(body: &Value) -> Vec<String> {
-    body["coupons"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    body["coupons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn codes(p: &TestProxy, api: &str, code: &str, times: u32) {
-    p.faults(Faults { codes: vec![CodeFault::documented(Some(api), code, times)], ..Faults::default() });
+    p.faults(Faults {
+        codes: vec![CodeFault::documented(Some(api), code, times)],
+        ..Faults::default()
+    });
 }
 
 #[tokio::test]
@@ -23,7 +31,10 @@ async fn the_document_examples_reach_the_wallet_including_document_000s_partner_
     let (_, expired) = p.get(&me, "/coupons?tab=expired&limit=50").await;
     let ids = ids(&expired);
     assert!(ids.contains(&"123446565767".to_owned()), "documents 001/003's 商家券: {ids:?}");
-    assert!(ids.contains(&"98674556".to_owned()), "document 000's 消费金, created by merchant 9800064: {ids:?}");
+    assert!(
+        ids.contains(&"98674556".to_owned()),
+        "document 000's 消费金, created by merchant 9800064: {ids:?}"
+    );
     let c = expired["coupons"].as_array().unwrap().iter().find(|c| c["id"] == "98674556").unwrap();
     assert_eq!(c["reconciliation"]["stock_creator_mchid"], "9800064");
     assert_eq!(c["reconciliation"]["out_request_no"], "example_out_request_no");
@@ -35,18 +46,30 @@ async fn expired_stock_coupons_and_balances_reach_the_expired_tab_and_nothing_is
     let me = p.login("o_sandbox_demo").await;
     let (_, expired) = p.get(&me, "/coupons?tab=expired&limit=50").await;
     let ids = ids(&expired);
-    assert!(ids.contains(&"SBXS000008".to_owned()) && ids.contains(&"SBXS000009".to_owned()), "expired 代金券 and 消费金: {ids:?}");
+    assert!(
+        ids.contains(&"SBXS000008".to_owned()) && ids.contains(&"SBXS000009".to_owned()),
+        "expired 代金券 and 消费金: {ids:?}"
+    );
     let mut all = Vec::new();
     for tab in ["available", "used", "expired"] {
         let (_, page) = p.get(&me, &format!("/coupons?tab={tab}&limit=50")).await;
         all.extend(super_ids(&page));
     }
     let unique: HashSet<_> = all.iter().collect();
-    assert_eq!(unique.len(), all.len(), "coupons found by creator and as usable here are listed once");
+    assert_eq!(
+        unique.len(),
+        all.len(),
+        "coupons found by creator and as usable here are listed once"
+    );
 }
 
 fn super_ids(body: &Value) -> Vec<(String, String)> {
-    body["coupons"].as_array().unwrap().iter().map(|c| (c["source"].as_str().unwrap().to_owned(), c["id"].as_str().unwrap().to_owned())).collect()
+    body["coupons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["source"].as_str().unwrap().to_owned(), c["id"].as_str().unwrap().to_owned()))
+        .collect()
 }
 
 #[tokio::test]
@@ -64,14 +87,26 @@ async fn one_failing_source_is_named_and_the_others_are_served() {
     assert_eq!(body["missing"][0]["source"], "balance");
     assert_eq!(body["missing"][0]["error"]["code"], "MERCHANT_SETUP");
     assert_eq!(body["missing"][0]["error"]["upstream_code"], "NOAUTH");
-    let kinds: HashSet<&str> = body["coupons"].as_array().unwrap().iter().filter_map(|c| c["kind"].as_object()?.keys().next().map(String::as_str)).collect();
-    assert!(kinds.contains("fixed_amount") && kinds.contains("cut_to") && !kinds.contains("balance"), "{kinds:?}");
+    let kinds: HashSet<&str> = body["coupons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["kind"].as_object()?.keys().next().map(String::as_str))
+        .collect();
+    assert!(
+        kinds.contains("fixed_amount") && kinds.contains("cut_to") && !kinds.contains("balance"),
+        "{kinds:?}"
+    );
     // Soon after (the partial wallet and the refusal are kept briefly) it asks again: back.
     p.faults(Faults::default());
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let (_, whole) = p.get(&me, "/coupons?limit=50").await;
     assert_eq!(whole["missing"], json!([]));
-    assert!(whole["coupons"].as_array().unwrap().iter().any(|c| c["kind"].get("balance").is_some()));
+    assert!(whole["coupons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["kind"].get("balance").is_some()));
 }
 
 #[tokio::test]
@@ -80,7 +115,9 @@ async fn every_page_is_read_and_a_cap_is_reported_never_silent() {
     let me = p.login("o_sandbox_many").await;
     let (_, body) = p.get(&me, "/coupons").await;
     let counts = &body["counts"];
-    let total = counts["available"].as_u64().unwrap() + counts["used"].as_u64().unwrap() + counts["expired"].as_u64().unwrap();
+    let total = counts["available"].as_u64().unwrap()
+        + counts["used"].as_u64().unwrap()
+        + counts["expired"].as_u64().unwrap();
     assert_eq!(total, 300, "240 商家券 over five upstream pages and 60 代金券");
     assert_eq!(body["truncated"], false);
 
@@ -104,21 +141,48 @@ async fn the_detail_is_read_fresh_so_a_coupon_used_elsewhere_shows_as_used() {
     assert_eq!(detail["coupon"]["reconciliation"]["send_request_no"], "SBXSENDSBXM000001");
     let before = p.calls("merchant_detail");
     let _ = p.get(&me, "/coupons/merchant/SBXM000001").await;
-    assert_eq!(p.calls("merchant_detail"), before, "kept briefly: a second look costs no upstream call");
+    assert_eq!(
+        p.calls("merchant_detail"),
+        before,
+        "kept briefly: a second look costs no upstream call"
+    );
 }
 
 #[tokio::test]
 async fn a_system_error_with_http_400_is_retried_with_the_same_parameters() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;
-    p.faults(Faults { codes: vec![CodeFault { api: Some("merchant_list".into()), code: "SYSTEM_ERROR".into(), status: 400, times: 1 }], ..Faults::default() });
+    p.faults(Faults {
+        codes: vec![CodeFault {
+            api: Some("merchant_list".into()),
+            code: "SYSTEM_ERROR".into(),
+            status: 400,
+            times: 1,
+        }],
+        ..Faults::default()
+    });
     let (status, body) = p.get(&me, "/coupons").await;
     assert_eq!((status, body["missing"].clone()), (200, json!([])), "{body}");
     assert_eq!(p.calls("merchant_list"), 2, "refused once, retried once");
 
     let csrf = p.csrf(&me).await;
-    p.faults(Faults { codes: vec![CodeFault { api: Some("send_coupon".into()), code: "SYSTEM_ERROR".into(), status: 400, times: 1 }], ..Faults::default() });
-    let (status, body) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "retry-400-key" })).await;
+    p.faults(Faults {
+        codes: vec![CodeFault {
+            api: Some("send_coupon".into()),
+            code: "SYSTEM_ERROR".into(),
+            status: 400,
+            times: 1,
+        }],
+        ..Faults::default()
+    });
+    let (status, body) = p
+        .post(
+            &me,
+            Some(&csrf),
+            "/claims",
+            &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "retry-400-key" }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(p.calls("send_coupon"), 2);
 }
@@ -152,7 +216,11 @@ async fn each_wechat_error_code_gets_its_own_answer() {
             _ => p.get(&me, "/coupons/merchant/NOT_CACHED_{i}".replace("{i}", &i.to_string()).as_str()).await,
         };
         assert_eq!(
-            (got, body["error"]["code"].as_str().unwrap_or_default(), body["error"]["retryable"].as_bool()),
+            (
+                got,
+                body["error"]["code"].as_str().unwrap_or_default(),
+                body["error"]["retryable"].as_bool()
+            ),
             (status, code, Some(retryable)),
             "{wechat}: {body}"
         );
@@ -172,9 +240,19 @@ async fn a_stock_issued_at_a_value_the_merchant_sets_is_claimed_with_it() {
     .await;
     let me = p.login("o_sandbox_empty").await;
     let csrf = p.csrf(&me).await;
-    let (status, body) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "valued-claim-1" })).await;
+    let (status, body) = p
+        .post(
+            &me,
+            Some(&csrf),
+            "/claims",
+            &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "valued-claim-1" }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["coupon"]["kind"], json!({ "fixed_amount": { "amount": 800, "threshold": 4000 } }));
+    assert_eq!(
+        body["coupon"]["kind"],
+        json!({ "fixed_amount": { "amount": 800, "threshold": 4000 } })
+    );
 }
 
 #[tokio::test]
@@ -182,9 +260,15 @@ async fn single_item_coupons_carry_the_goods_the_merchant_configured() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;
     let (_, body) = p.get(&me, "/coupons?limit=50").await;
-    let single = body["coupons"].as_array().unwrap().iter().find(|c| c["id"] == "SBXS000003").expect("the demo's 单品券");
+    let single = body["coupons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "SBXS000003")
+        .expect("the demo's 单品券");
     assert_eq!(single["single_item"], true);
     assert_eq!(single["goods_ids"], json!(["SBX-COFFEE"]));
-    let whole_order = body["coupons"].as_array().unwrap().iter().find(|c| c["id"] == "SBXS000001").unwrap();
+    let whole_order =
+        body["coupons"].as_array().unwrap().iter().find(|c| c["id"] == "SBXS000001").unwrap();
     assert_eq!(whole_order["goods_ids"], json!([]), "only 单品券 carry goods");
 }

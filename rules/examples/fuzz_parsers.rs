@@ -10,7 +10,10 @@
 //! Inputs that panic or take over 100 ms are written to `rules/fuzz/crashes/`, and the run
 //! exits non-zero.
 
-use coupon_rules::wire::{parse_claim_response, parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list};
+use coupon_rules::wire::{
+    parse_claim_response, parse_merchant_coupon, parse_merchant_coupon_list,
+    parse_stock_coupon_list,
+};
 use coupon_rules::{from_json, Error};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -135,8 +138,11 @@ fn check(body: &[u8], outcomes: &mut BTreeMap<&'static str, u64>) -> Result<(), 
 fn main() {
     let seconds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(30);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let mut corpus: Vec<Vec<u8>> =
-        std::fs::read_dir(dir.join("corpus")).expect("rules/fuzz/corpus exists").filter_map(|e| e.ok()).filter_map(|e| std::fs::read(e.path()).ok()).collect();
+    let mut corpus: Vec<Vec<u8>> = std::fs::read_dir(dir.join("corpus"))
+        .expect("rules/fuzz/corpus exists")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .collect();
     corpus.sort();
     let mut rng = Rng(0x5eed_c0de_0a11_u64.wrapping_add(seconds));
     let mut outcomes = BTreeMap::new();

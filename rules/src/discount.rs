@@ -83,7 +83,11 @@ pub fn evaluate_given(coupon: &Coupon, order: &Order, availability: Availability
     if !availability.is_usable() {
         return Outcome::NotApplicable(Reason::NotUsable { availability });
     }
-    let saving = if coupon.single_item { single_item_saving(coupon, order) } else { saving(&coupon.kind, order) };
+    let saving = if coupon.single_item {
+        single_item_saving(coupon, order)
+    } else {
+        saving(&coupon.kind, order)
+    };
     match saving.map(|s| s.min(order.total)) {
         Ok(s) if s > Fen::ZERO => Outcome::Applies { saving: s },
         Ok(_) => Outcome::NotApplicable(Reason::NoSaving),
@@ -100,14 +104,20 @@ fn saving(kind: &CouponKind, order: &Order) -> Result<Fen, Reason> {
     match kind {
         CouponKind::FixedAmount { amount, .. } => Ok(*amount),
         CouponKind::Discount { pay_percent, .. } => {
-            let off = i128::from(total.0) * i128::from(100 - i64::from((*pay_percent).min(100))) / 100;
+            let off =
+                i128::from(total.0) * i128::from(100 - i64::from((*pay_percent).min(100))) / 100;
             Ok(Fen(off as i64))
         }
-        CouponKind::Exchange { price, .. } => best_item(order, |unit| unit.saturating_sub(*price)).ok_or(Reason::NoEligibleItem { max_item_price: None }),
-        CouponKind::CutTo { price, max_item_price, .. } => {
-            best_item(order, |unit| if unit <= *max_item_price { unit.saturating_sub(*price) } else { Fen::ZERO })
-                .ok_or(Reason::NoEligibleItem { max_item_price: Some(*max_item_price) })
-        }
+        CouponKind::Exchange { price, .. } => best_item(order, |unit| unit.saturating_sub(*price))
+            .ok_or(Reason::NoEligibleItem { max_item_price: None }),
+        CouponKind::CutTo { price, max_item_price, .. } => best_item(order, |unit| {
+            if unit <= *max_item_price {
+                unit.saturating_sub(*price)
+            } else {
+                Fen::ZERO
+            }
+        })
+        .ok_or(Reason::NoEligibleItem { max_item_price: Some(*max_item_price) }),
         CouponKind::Balance { balance } if *balance <= Fen::ZERO => Err(Reason::EmptyBalance),
         CouponKind::Balance { balance } => Ok(*balance),
         CouponKind::Unknown { .. } => Err(Reason::UnsupportedKind),
@@ -125,7 +135,12 @@ fn single_item_saving(coupon: &Coupon, order: &Order) -> Result<Fen, Reason> {
     }
     let covered = Order {
         total: order.total,
-        items: order.items.iter().filter(|i| i.goods_id.as_ref().is_some_and(|g| coupon.goods_ids.contains(g))).cloned().collect(),
+        items: order
+            .items
+            .iter()
+            .filter(|i| i.goods_id.as_ref().is_some_and(|g| coupon.goods_ids.contains(g)))
+            .cloned()
+            .collect(),
     };
     if covered.items.iter().all(|i| i.quantity == 0) {
         return Err(Reason::NoCoveredItem);
@@ -133,21 +148,32 @@ fn single_item_saving(coupon: &Coupon, order: &Order) -> Result<Fen, Reason> {
     let per_unit = |unit: Fen| -> Fen {
         match &coupon.kind {
             CouponKind::FixedAmount { amount, .. } => (*amount).min(unit),
-            CouponKind::Discount { pay_percent, .. } => Fen((i128::from(unit.0) * i128::from(100 - i64::from((*pay_percent).min(100))) / 100) as i64),
+            CouponKind::Discount { pay_percent, .. } => Fen((i128::from(unit.0)
+                * i128::from(100 - i64::from((*pay_percent).min(100)))
+                / 100) as i64),
             CouponKind::Exchange { price, .. } => unit.saturating_sub(*price),
-            CouponKind::CutTo { price, max_item_price, .. } if unit <= *max_item_price => unit.saturating_sub(*price),
+            CouponKind::CutTo { price, max_item_price, .. } if unit <= *max_item_price => {
+                unit.saturating_sub(*price)
+            }
             _ => Fen::ZERO,
         }
     };
     match &coupon.kind {
         CouponKind::Balance { .. } => saving(&coupon.kind, order),
         CouponKind::Unknown { .. } => Err(Reason::UnsupportedKind),
-        CouponKind::CutTo { max_item_price, .. } => best_item(&covered, per_unit).ok_or(Reason::NoEligibleItem { max_item_price: Some(*max_item_price) }),
+        CouponKind::CutTo { max_item_price, .. } => best_item(&covered, per_unit)
+            .ok_or(Reason::NoEligibleItem { max_item_price: Some(*max_item_price) }),
         _ => best_item(&covered, per_unit).ok_or(Reason::NoSaving),
     }
 }
 
 /// The largest positive saving one unit of any item line gives.
 fn best_item(order: &Order, per_unit: impl Fn(Fen) -> Fen) -> Option<Fen> {
-    order.items.iter().filter(|i| i.quantity > 0).map(|i| per_unit(i.unit_price)).filter(|s| *s > Fen::ZERO).max()
+    order
+        .items
+        .iter()
+        .filter(|i| i.quantity > 0)
+        .map(|i| per_unit(i.unit_price))
+        .filter(|s| *s > Fen::ZERO)
+        .max()
 }

@@ -29,9 +29,15 @@ impl Error {
     /// The same error, seen from `prefix` (an array element, an enclosing object).
     pub fn under(self, prefix: &str) -> Self {
         match self {
-            Error::Field { field, detail } if field == "(body)" => Error::Field { field: prefix.to_owned(), detail },
-            Error::Field { field, detail } if field.starts_with('[') => Error::Field { field: format!("{prefix}{field}"), detail },
-            Error::Field { field, detail } => Error::Field { field: format!("{prefix}.{field}"), detail },
+            Error::Field { field, detail } if field == "(body)" => {
+                Error::Field { field: prefix.to_owned(), detail }
+            }
+            Error::Field { field, detail } if field.starts_with('[') => {
+                Error::Field { field: format!("{prefix}{field}"), detail }
+            }
+            Error::Field { field, detail } => {
+                Error::Field { field: format!("{prefix}.{field}"), detail }
+            }
             other => other,
         }
     }
@@ -52,7 +58,8 @@ impl From<serde_path_to_error::Error<serde_json::Error>> for Error {
         }
         let mut field = if path == "." { String::new() } else { path };
         // A missing field is reported at its parent; name the field itself.
-        if let Some(name) = detail.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
+        if let Some(name) = detail.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`'))
+        {
             field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
         }
         Error::Field { field: if field.is_empty() { "(body)".to_owned() } else { field }, detail }

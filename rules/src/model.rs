@@ -82,7 +82,12 @@ pub struct Reconciliation {
 impl Coupon {
     /// A usable coupon with no time rules, no merchant details and the default colour: the
     /// starting point for building one by hand (tests, benchmarks, fixtures).
-    pub fn new(id: impl Into<String>, source: Source, name: impl Into<String>, kind: CouponKind) -> Coupon {
+    pub fn new(
+        id: impl Into<String>,
+        source: Source,
+        name: impl Into<String>,
+        kind: CouponKind,
+    ) -> Coupon {
         Coupon {
             id: id.into(),
             source,
@@ -115,7 +120,9 @@ pub fn https_url(url: &str) -> Option<&str> {
     let ok = url.len() > 8
         && url.len() <= 2048
         && url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\'));
+        && !url.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\')
+        });
     ok.then_some(url)
 }
 
@@ -259,6 +266,7 @@ mod second_of_day {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         let secs = u32::deserialize(d)?;
-        NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).ok_or_else(|| de::Error::custom(format!("not a second of the day: {secs}")))
+        NaiveTime::from_num_seconds_from_midnight_opt(secs, 0)
+            .ok_or_else(|| de::Error::custom(format!("not a second of the day: {secs}")))
     }
 }

@@ -6,7 +6,9 @@ use std::fmt;
 
 /// An amount in fen (1/100 yuan). Signed so that differences are representable, but every
 /// amount the rules produce is clamped to be non-negative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 

@@ -27,8 +27,8 @@ const PALETTE: [(&str, &str); 15] = [
 /// Every palette name WeChat publishes, in order (for sandbox data and tests).
 pub fn names() -> impl Iterator<Item = &'static str> {
     [
-        "Color010", "Color020", "Color030", "Color040", "Color050", "Color060", "Color070", "Color080", "Color081", "Color082", "Color090", "Color100",
-        "Color101", "Color102",
+        "Color010", "Color020", "Color030", "Color040", "Color050", "Color060", "Color070",
+        "Color080", "Color081", "Color082", "Color090", "Color100", "Color101", "Color102",
     ]
     .into_iter()
 }
@@ -37,7 +37,10 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub fn resolve(name: Option<&str>) -> &'static str {
     let Some(name) = name else { return DEFAULT_BACKGROUND };
     let name = name.trim();
-    PALETTE.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or(DEFAULT_BACKGROUND, |(_, hex)| hex)
+    PALETTE
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map_or(DEFAULT_BACKGROUND, |(_, hex)| hex)
 }
 
 #[cfg(test)]
@@ -50,6 +53,9 @@ mod tests {
         assert_eq!(resolve(Some("color102")), "#5e6671");
         assert_eq!(resolve(Some("xxxxx")), DEFAULT_BACKGROUND);
         assert_eq!(resolve(None), DEFAULT_BACKGROUND);
-        assert_eq!(names().map(|n| resolve(Some(n))).collect::<std::collections::HashSet<_>>().len(), 14);
+        assert_eq!(
+            names().map(|n| resolve(Some(n))).collect::<std::collections::HashSet<_>>().len(),
+            14
+        );
     }
 }

@@ -59,7 +59,12 @@ pub fn rank(coupons: &[Coupon], order: &Order, now: BeijingTime) -> Ranking {
             Outcome::NotApplicable(reason) => not_applicable.push(NotApplicable { index, reason }),
         }
     }
-    applicable.sort_by(|(a, a_end), (b, b_end)| b.saving.cmp(&a.saving).then(a_end.cmp(b_end)).then_with(|| coupons[a.index].id.cmp(&coupons[b.index].id)));
+    applicable.sort_by(|(a, a_end), (b, b_end)| {
+        b.saving
+            .cmp(&a.saving)
+            .then(a_end.cmp(b_end))
+            .then_with(|| coupons[a.index].id.cmp(&coupons[b.index].id))
+    });
     not_applicable.sort_by_key(|n| closeness(&n.reason, order.total));
     let applicable: Vec<Applicable> = applicable.into_iter().map(|(a, _)| a).collect();
     Ranking { best: applicable.first().map(|a| a.index), applicable, not_applicable, next_change }
@@ -70,8 +75,13 @@ fn closeness(reason: &Reason, total: Fen) -> (u8, i64) {
     use crate::validity::Availability as A;
     match reason {
         Reason::BelowThreshold { threshold } => (0, threshold.0 - total.0),
-        Reason::NoEligibleItem { .. } | Reason::NoCoveredItem | Reason::SingleItemUnknown | Reason::NoSaving => (1, 0),
-        Reason::NotUsable { availability: A::OutsideSlot { next: Some(t) } | A::NotStarted { from: t } } => (2, t.unix_millis()),
+        Reason::NoEligibleItem { .. }
+        | Reason::NoCoveredItem
+        | Reason::SingleItemUnknown
+        | Reason::NoSaving => (1, 0),
+        Reason::NotUsable {
+            availability: A::OutsideSlot { next: Some(t) } | A::NotStarted { from: t },
+        } => (2, t.unix_millis()),
         Reason::EmptyBalance | Reason::UnsupportedKind => (3, 0),
         Reason::NotUsable { .. } => (4, 0),
     }

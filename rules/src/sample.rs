@@ -25,15 +25,26 @@ pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
     ];
     let methods = [
         UseMethod::Offline,
-        UseMethod::MiniProgram { appid: Some("wx1234567890abcdef".into()), path: Some("/pages/use".into()) },
+        UseMethod::MiniProgram {
+            appid: Some("wx1234567890abcdef".into()),
+            path: Some("/pages/use".into()),
+        },
         UseMethod::PaymentCode,
         UseMethod::SelfConsume,
         UseMethod::Unknown { raw: "TELEPORT".into() },
     ];
-    let states = [CouponState::Available, CouponState::Used, CouponState::Expired, CouponState::Unknown("FROZEN".into())];
+    let states = [
+        CouponState::Available,
+        CouponState::Used,
+        CouponState::Expired,
+        CouponState::Unknown("FROZEN".into()),
+    ];
     let day = 86_400_000;
     let time = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("a time of day");
-    let window = |from: i64, to: i64| Window { begin: Some(now.plus_millis(from * day)), end: Some(now.plus_millis(to * day)) };
+    let window = |from: i64, to: i64| Window {
+        begin: Some(now.plus_millis(from * day)),
+        end: Some(now.plus_millis(to * day)),
+    };
     kinds
         .into_iter()
         .enumerate()
@@ -42,7 +53,10 @@ pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
             let mut c = Coupon::new(format!("V{i:03}"), source, format!("券 {i}"), kind);
             c.stock_id = format!("S{i}");
             c.state = states[i % states.len()].clone();
-            c.merchant = Merchant { name: Some("示例商户".into()), logo_url: Some("https://img.example/logo.png".into()) };
+            c.merchant = Merchant {
+                name: Some("示例商户".into()),
+                logo_url: Some("https://img.example/logo.png".into()),
+            };
             c.description = Some("全场通用".into());
             c.image_url = Some("https://img.example/coupon.png".into());
             c.goods = Some("指定商品".into());
@@ -52,7 +66,10 @@ pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
                 stock_window: Some(window(-30, 30)),
                 coupon_window: Some(window(-1, 7)),
                 days_after_receive: Some(7),
-                weekly: Some(WeeklySlots { days: vec![Weekday::Tue, Weekday::Sat, Weekday::Sun], ranges: vec![DayRange { begin: time(10), end: time(18) }] }),
+                weekly: Some(WeeklySlots {
+                    days: vec![Weekday::Tue, Weekday::Sat, Weekday::Sun],
+                    ranges: vec![DayRange { begin: time(10), end: time(18) }],
+                }),
                 irregular: vec![window(2, 3)],
             };
             c.use_method = methods[i % methods.len()].clone();
@@ -84,14 +101,20 @@ pub fn every_variant(now: BeijingTime) -> Vec<Coupon> {
 
 /// A ¥128 order with two item lines (so 换购 and 减至 have something to act on).
 pub fn order() -> Order {
-    Order { total: Fen(12_800), items: vec![OrderItem::new(Fen(900), 2), OrderItem::new(Fen(11_000), 1)] }
+    Order {
+        total: Fen(12_800),
+        items: vec![OrderItem::new(Fen(900), 2), OrderItem::new(Fen(11_000), 1)],
+    }
 }
 
 /// A deterministic mix of every kind, with windows, weekly slots and irregular periods.
 fn coupon(i: usize, now: BeijingTime) -> Coupon {
     let day = 86_400_000;
     let kind = match i % 6 {
-        0 => CouponKind::FixedAmount { amount: Fen(100 + (i as i64 % 50) * 100), threshold: Fen((i as i64 % 30) * 1_000) },
+        0 => CouponKind::FixedAmount {
+            amount: Fen(100 + (i as i64 % 50) * 100),
+            threshold: Fen((i as i64 % 30) * 1_000),
+        },
         1 => CouponKind::Discount { pay_percent: 70 + (i % 29) as u8, threshold: Fen(5_000) },
         2 => CouponKind::Exchange { price: Fen(100), threshold: Fen(3_000) },
         3 => CouponKind::CutTo { price: Fen(80), max_item_price: Fen(1_000), threshold: Fen(0) },
@@ -99,7 +122,10 @@ fn coupon(i: usize, now: BeijingTime) -> Coupon {
         _ => CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(20_000) },
     };
     let mut validity = Validity {
-        stock_window: Some(Window { begin: Some(now.plus_millis(-((i % 20) as i64) * day)), end: Some(now.plus_millis(((i % 40) as i64 - 5) * day)) }),
+        stock_window: Some(Window {
+            begin: Some(now.plus_millis(-((i % 20) as i64) * day)),
+            end: Some(now.plus_millis(((i % 40) as i64 - 5) * day)),
+        }),
         ..Validity::default()
     };
     if i.is_multiple_of(3) {
@@ -107,10 +133,12 @@ fn coupon(i: usize, now: BeijingTime) -> Coupon {
         let mut days = vec![day(i), day(i + 3)];
         days.sort_by_key(Weekday::num_days_from_monday);
         let time = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("a time of day");
-        validity.weekly = Some(WeeklySlots { days, ranges: vec![DayRange { begin: time(10), end: time(18) }] });
+        validity.weekly =
+            Some(WeeklySlots { days, ranges: vec![DayRange { begin: time(10), end: time(18) }] });
     }
     if i.is_multiple_of(11) {
-        validity.irregular = vec![Window { begin: Some(now.plus_millis(day)), end: Some(now.plus_millis(2 * day)) }];
+        validity.irregular =
+            vec![Window { begin: Some(now.plus_millis(day)), end: Some(now.plus_millis(2 * day)) }];
     }
     let source = if i.is_multiple_of(2) { Source::Merchant } else { Source::Stock };
     let mut c = Coupon::new(format!("C{i:06}"), source, format!("券 {i}"), kind);

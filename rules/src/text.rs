@@ -39,8 +39,12 @@ impl Lang {
 pub fn value(kind: &CouponKind, lang: Lang) -> String {
     match (kind, lang) {
         (CouponKind::FixedAmount { amount, .. }, _) => amount.to_string(),
-        (CouponKind::Discount { pay_percent, .. }, Lang::ZhCn) => format!("{}折", tenths(*pay_percent)),
-        (CouponKind::Discount { pay_percent, .. }, Lang::En) => format!("{}% off", 100 - u32::from(*pay_percent).min(100)),
+        (CouponKind::Discount { pay_percent, .. }, Lang::ZhCn) => {
+            format!("{}折", tenths(*pay_percent))
+        }
+        (CouponKind::Discount { pay_percent, .. }, Lang::En) => {
+            format!("{}% off", 100 - u32::from(*pay_percent).min(100))
+        }
         (CouponKind::Exchange { price, .. }, Lang::ZhCn) => format!("换购价{price}"),
         (CouponKind::Exchange { price, .. }, Lang::En) => format!("Buy for {price}"),
         (CouponKind::CutTo { price, .. }, Lang::ZhCn) => format!("减至{price}"),
@@ -72,9 +76,15 @@ pub fn condition(kind: &CouponKind, lang: Lang) -> String {
         lang.pick("无门槛", "No minimum spend").to_owned()
     };
     match (kind, lang) {
-        (CouponKind::CutTo { max_item_price, .. }, Lang::ZhCn) => format!("单价{max_item_price}以内商品 · {base}"),
-        (CouponKind::CutTo { max_item_price, .. }, Lang::En) => format!("Items up to {max_item_price} · {base}"),
-        (CouponKind::Balance { .. }, _) => lang.pick("可抵扣订单金额", "Spend on any order").to_owned(),
+        (CouponKind::CutTo { max_item_price, .. }, Lang::ZhCn) => {
+            format!("单价{max_item_price}以内商品 · {base}")
+        }
+        (CouponKind::CutTo { max_item_price, .. }, Lang::En) => {
+            format!("Items up to {max_item_price} · {base}")
+        }
+        (CouponKind::Balance { .. }, _) => {
+            lang.pick("可抵扣订单金额", "Spend on any order").to_owned()
+        }
         _ => base,
     }
 }
@@ -114,7 +124,8 @@ fn day_name(d: Weekday, lang: Lang) -> &'static str {
 /// 每周二、周三 10:00–18:00 / 每周一至周五 / 每天 09:00–12:00、14:00–18:00.
 pub fn weekly(slots: &WeeklySlots, lang: Lang) -> String {
     let days = day_list(&slots.days, lang);
-    let ranges: Vec<String> = slots.ranges.iter().map(|r| format!("{}–{}", hh_mm(r.begin), hh_mm(r.end))).collect();
+    let ranges: Vec<String> =
+        slots.ranges.iter().map(|r| format!("{}–{}", hh_mm(r.begin), hh_mm(r.end))).collect();
     let sep = lang.pick("、", ", ");
     if ranges.is_empty() {
         days
@@ -141,7 +152,12 @@ fn day_list(days: &[Weekday], lang: Lang) -> String {
     for (first, last) in runs {
         let len = last.num_days_from_monday() - first.num_days_from_monday() + 1;
         if len >= 3 {
-            parts.push(format!("{}{}{}", day_name(first, lang), lang.pick("至", "–"), day_name(last, lang)));
+            parts.push(format!(
+                "{}{}{}",
+                day_name(first, lang),
+                lang.pick("至", "–"),
+                day_name(last, lang)
+            ));
         } else {
             let mut d = first;
             for _ in 0..len {
@@ -158,7 +174,9 @@ fn day_list(days: &[Weekday], lang: Lang) -> String {
 
 /// An irregular period: `2025.05.20 10:00 – 2025.05.21 18:00`.
 pub fn period(w: &Window) -> String {
-    let at = |t: Option<BeijingTime>| t.map_or_else(|| "…".to_owned(), |t| format!("{} {}", t.date_dotted(), t.hh_mm()));
+    let at = |t: Option<BeijingTime>| {
+        t.map_or_else(|| "…".to_owned(), |t| format!("{} {}", t.date_dotted(), t.hh_mm()))
+    };
     format!("{} – {}", at(w.begin), at(w.end))
 }
 
@@ -174,9 +192,13 @@ pub fn reason(r: &Reason, c: &Coupon, now: BeijingTime, lang: Lang) -> String {
             Lang::ZhCn => format!("无单价{max}以内的商品"),
             Lang::En => format!("No item priced up to {max}"),
         },
-        Reason::NoEligibleItem { max_item_price: None } => lang.pick("无可换购的商品", "No item to exchange").to_owned(),
+        Reason::NoEligibleItem { max_item_price: None } => {
+            lang.pick("无可换购的商品", "No item to exchange").to_owned()
+        }
         Reason::SingleItemUnknown => lang.pick("仅限指定商品", "Selected goods only").to_owned(),
-        Reason::NoCoveredItem => lang.pick("本单无指定商品", "No covered goods in this order").to_owned(),
+        Reason::NoCoveredItem => {
+            lang.pick("本单无指定商品", "No covered goods in this order").to_owned()
+        }
         Reason::EmptyBalance => lang.pick("余额不足", "No balance left").to_owned(),
         Reason::NoSaving => lang.pick("本单无优惠", "No saving on this order").to_owned(),
         Reason::UnsupportedKind => lang.pick("暂不支持此券", "Not supported yet").to_owned(),
@@ -190,18 +212,33 @@ pub fn availability_reason(a: &Availability, c: &Coupon, now: BeijingTime, lang:
         Availability::Used { .. } => lang.pick("已使用", "Used").to_owned(),
         Availability::Expired { .. } => lang.pick("已过期", "Expired").to_owned(),
         Availability::Unavailable => lang.pick("暂不可用", "Unavailable").to_owned(),
-        Availability::OutsideSlot { next: None } => lang.pick("有效期内已无可用时段", "No usable time left").to_owned(),
-        Availability::NotStarted { from: next } | Availability::OutsideSlot { next: Some(next) } => {
-            let today_closed = c.validity.weekly.as_ref().is_some_and(|w| !w.days.is_empty() && !w.days.contains(&now.weekday()));
-            if today_closed && c.validity.irregular.is_empty() && matches!(a, Availability::OutsideSlot { .. }) {
-                let days = c.validity.weekly.as_ref().map(|w| day_list(&w.days, lang)).unwrap_or_default();
+        Availability::OutsideSlot { next: None } => {
+            lang.pick("有效期内已无可用时段", "No usable time left").to_owned()
+        }
+        Availability::NotStarted { from: next }
+        | Availability::OutsideSlot { next: Some(next) } => {
+            let today_closed = c
+                .validity
+                .weekly
+                .as_ref()
+                .is_some_and(|w| !w.days.is_empty() && !w.days.contains(&now.weekday()));
+            if today_closed
+                && c.validity.irregular.is_empty()
+                && matches!(a, Availability::OutsideSlot { .. })
+            {
+                let days =
+                    c.validity.weekly.as_ref().map(|w| day_list(&w.days, lang)).unwrap_or_default();
                 let days = days.strip_prefix('每').unwrap_or(&days).to_owned();
                 return match lang {
                     Lang::ZhCn => format!("仅{days}可用"),
                     Lang::En => format!("{days} only"),
                 };
             }
-            let when = if next.date() == now.date() { next.hh_mm() } else { format!("{} {}", next.month_day(), next.hh_mm()) };
+            let when = if next.date() == now.date() {
+                next.hh_mm()
+            } else {
+                format!("{} {}", next.month_day(), next.hh_mm())
+            };
             match lang {
                 Lang::ZhCn => format!("{when}后可用"),
                 Lang::En => format!("Usable from {when}"),
@@ -215,17 +252,26 @@ pub fn availability_reason(a: &Availability, c: &Coupon, now: BeijingTime, lang:
 pub fn rule_notes(c: &Coupon, lang: Lang) -> Vec<&'static str> {
     let mut notes = Vec::new();
     if c.single_item {
-        notes.push(lang.pick("单品券：仅抵扣指定商品中的一件，不抵扣整单", "Single item: takes off one unit of the covered goods, not the whole order"));
+        notes.push(lang.pick(
+            "单品券：仅抵扣指定商品中的一件，不抵扣整单",
+            "Single item: takes off one unit of the covered goods, not the whole order",
+        ));
     }
     if c.no_cash {
-        notes.push(lang.pick("免充值：优惠由商家出资，直接从实付金额中扣减", "Merchant-funded: the saving comes straight off what you pay"));
+        notes.push(lang.pick(
+            "免充值：优惠由商家出资，直接从实付金额中扣减",
+            "Merchant-funded: the saving comes straight off what you pay",
+        ));
     }
     notes
 }
 
 /// The message of a `NOT_FOUND` for an address that is no route of the API (not a coupon).
 pub fn no_such_route(lang: Lang) -> &'static str {
-    lang.pick("接口不存在，请检查 api-base 的设置", "No such API address; check the api-base setting")
+    lang.pick(
+        "接口不存在，请检查 api-base 的设置",
+        "No such API address; check the api-base setting",
+    )
 }
 
 /// What the user reads for a failure of the proxy's API, by its stable `code` and, when
@@ -233,33 +279,64 @@ pub fn no_such_route(lang: Lang) -> &'static str {
 pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Option<&'static str> {
     let (zh, en) = match (code, upstream_code) {
         (_, Some("NOT_ENOUGH")) => ("来晚了，券已被领完", "Too late: they have all been claimed"),
-        (_, Some("RULELIMIT" | "RULE_LIMIT")) => ("已达到领取上限", "You have reached the claim limit"),
-        (_, Some("USER_ACCOUNT_ABNORMAL")) => {
-            ("账户异常，暂时无法领取或使用，请联系微信支付客服", "Your account cannot use coupons right now; contact WeChat Pay support")
+        (_, Some("RULELIMIT" | "RULE_LIMIT")) => {
+            ("已达到领取上限", "You have reached the claim limit")
         }
-        (_, Some("FREQUENCY_LIMITED")) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
-        (_, Some("USER_NOT_EXISTS")) => ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account"),
+        (_, Some("USER_ACCOUNT_ABNORMAL")) => (
+            "账户异常，暂时无法领取或使用，请联系微信支付客服",
+            "Your account cannot use coupons right now; contact WeChat Pay support",
+        ),
+        (_, Some("FREQUENCY_LIMITED")) => {
+            ("操作太频繁，请稍后再试", "Too many requests, try again shortly")
+        }
+        (_, Some("USER_NOT_EXISTS")) => {
+            ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account")
+        }
         (_, Some("RESOURCE_NOT_EXISTS")) => ("券不存在或已失效", "This coupon no longer exists"),
-        ("MERCHANT_SETUP", _) => ("商家服务配置有误，暂时无法查看，请联系商家", "The shop's coupon service is not set up right; please contact the shop"),
+        ("MERCHANT_SETUP", _) => (
+            "商家服务配置有误，暂时无法查看，请联系商家",
+            "The shop's coupon service is not set up right; please contact the shop",
+        ),
         ("UNAUTHENTICATED", _) => ("请先登录", "Please log in"),
-        ("CSRF_FAILED", _) => ("请求已失效，请刷新页面后重试", "This page is out of date; refresh and try again"),
-        ("ORIGIN_NOT_ALLOWED", _) => ("当前页面无权访问", "This page may not use the coupon service"),
+        ("CSRF_FAILED", _) => {
+            ("请求已失效，请刷新页面后重试", "This page is out of date; refresh and try again")
+        }
+        ("ORIGIN_NOT_ALLOWED", _) => {
+            ("当前页面无权访问", "This page may not use the coupon service")
+        }
         ("INVALID_PARAMETER", _) => ("请求参数有误", "The request was not valid"),
         ("BODY_TOO_LARGE", _) => ("请求内容过大", "The request was too large"),
         ("NOT_FOUND", _) => ("券不存在或已失效", "This coupon no longer exists"),
-        ("METHOD_NOT_ALLOWED", _) => ("请求方式有误", "The request used a method this address does not take"),
-        ("USER_NOT_FOUND", _) => ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account"),
+        ("METHOD_NOT_ALLOWED", _) => {
+            ("请求方式有误", "The request used a method this address does not take")
+        }
+        ("USER_NOT_FOUND", _) => {
+            ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account")
+        }
         ("RATE_LIMITED", _) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
         ("STOCK_NOT_CLAIMABLE", _) => ("该券不可领取", "This coupon cannot be claimed here"),
         ("CLAIM_REJECTED", _) => ("领取失败，请稍后再试", "Could not claim it, try again later"),
-        ("SERVICE_UNAVAILABLE", _) => ("服务暂时不可用，请稍后重试", "The service is temporarily unavailable; try again later"),
-        ("UPSTREAM_TIMEOUT", _) => ("微信支付响应超时，请稍后重试", "WeChat Pay did not answer in time; try again"),
-        ("UPSTREAM_UNAVAILABLE", _) => ("暂时无法连接微信支付，请稍后重试", "WeChat Pay cannot be reached; try again"),
+        ("SERVICE_UNAVAILABLE", _) => (
+            "服务暂时不可用，请稍后重试",
+            "The service is temporarily unavailable; try again later",
+        ),
+        ("UPSTREAM_TIMEOUT", _) => {
+            ("微信支付响应超时，请稍后重试", "WeChat Pay did not answer in time; try again")
+        }
+        ("UPSTREAM_UNAVAILABLE", _) => {
+            ("暂时无法连接微信支付，请稍后重试", "WeChat Pay cannot be reached; try again")
+        }
         ("UPSTREAM_BUSY", _) => ("微信支付繁忙，请稍后重试", "WeChat Pay is busy; try again"),
-        ("UPSTREAM_ERROR", _) => ("微信支付暂时出错，请稍后重试", "WeChat Pay had a problem; try again"),
+        ("UPSTREAM_ERROR", _) => {
+            ("微信支付暂时出错，请稍后重试", "WeChat Pay had a problem; try again")
+        }
         ("UPSTREAM_REJECTED", _) => ("微信支付拒绝了请求", "WeChat Pay refused the request"),
-        ("UPSTREAM_BAD_RESPONSE", _) => ("微信支付返回异常，请稍后重试", "WeChat Pay sent an unreadable answer; try again"),
-        ("NETWORK", _) => ("网络异常，请检查网络后重试", "Network problem; check your connection and try again"),
+        ("UPSTREAM_BAD_RESPONSE", _) => {
+            ("微信支付返回异常，请稍后重试", "WeChat Pay sent an unreadable answer; try again")
+        }
+        ("NETWORK", _) => {
+            ("网络异常，请检查网络后重试", "Network problem; check your connection and try again")
+        }
         ("TIMEOUT", _) => ("请求超时，请稍后重试", "The request timed out; try again"),
         ("BAD_RESPONSE", _) => ("数据异常，请稍后重试", "Unexpected data; try again"),
         _ => return None,

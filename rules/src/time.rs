@@ -5,7 +5,10 @@
 //! It is a thin newtype over chrono's `DateTime<FixedOffset>` pinned to +08:00: chrono does
 //! the calendar, RFC 3339 and arithmetic; the newtype only guarantees the offset.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeDelta, Timelike};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeDelta,
+    Timelike,
+};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -19,7 +22,10 @@ pub fn cst() -> FixedOffset {
 /// The first and last instants whose +08:00 wall clock chrono represents, worked out once:
 /// the ranking moves instants millions of times (building them per call made it 5× slower).
 static BOUNDS: std::sync::LazyLock<(BeijingTime, BeijingTime)> = std::sync::LazyLock::new(|| {
-    let first = BeijingTime::at(NaiveDate::MIN.succ_opt().expect("the day after the first date"), NaiveTime::MIN);
+    let first = BeijingTime::at(
+        NaiveDate::MIN.succ_opt().expect("the day after the first date"),
+        NaiveTime::MIN,
+    );
     (first, BeijingTime::at(NaiveDate::MAX, NaiveTime::MIN))
 });
 
@@ -54,7 +60,8 @@ impl BeijingTime {
 
     /// From milliseconds since the Unix epoch (a browser's `Date.now()`), clamped to the range.
     pub fn from_unix_millis(ms: i64) -> Self {
-        DateTime::from_timestamp_millis(ms).map_or_else(|| if ms < 0 { Self::min() } else { Self::max() }, Self::clamped)
+        DateTime::from_timestamp_millis(ms)
+            .map_or_else(|| if ms < 0 { Self::min() } else { Self::max() }, Self::clamped)
     }
 
     pub fn unix_millis(self) -> i64 {
@@ -122,15 +129,19 @@ impl BeijingTime {
     }
 
     pub fn plus_days(self, days: i64) -> Self {
-        self.plus(TimeDelta::try_days(days).unwrap_or(if days < 0 { TimeDelta::MIN } else { TimeDelta::MAX }))
+        self.plus(TimeDelta::try_days(days).unwrap_or(if days < 0 {
+            TimeDelta::MIN
+        } else {
+            TimeDelta::MAX
+        }))
     }
 
     /// Parses RFC 3339 with chrono (`2015-05-20T13:29:35.120+08:00`; any offset, `Z`); the
     /// instant is kept on the +08:00 wall clock.
     pub fn parse_rfc3339(s: &str) -> Result<Self, String> {
-        DateTime::parse_from_rfc3339(s.trim())
-            .map(Self::clamped)
-            .map_err(|e| format!("not an RFC 3339 time ({e}): {:?}", s.chars().take(40).collect::<String>()))
+        DateTime::parse_from_rfc3339(s.trim()).map(Self::clamped).map_err(|e| {
+            format!("not an RFC 3339 time ({e}): {:?}", s.chars().take(40).collect::<String>())
+        })
     }
 
     /// `2015-05-20T13:29:35.120+08:00`: the stable wire form of the proxy's API.
@@ -208,7 +219,10 @@ mod tests {
     fn midnight_in_beijing_is_the_start_of_the_day_not_utc_midnight() {
         let late = BeijingTime::parse_rfc3339("2024-03-01T00:30:00+08:00").unwrap();
         assert_eq!(late.date(), NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
-        assert_eq!(BeijingTime::start_of(late.date()).to_rfc3339(), "2024-03-01T00:00:00.000+08:00");
+        assert_eq!(
+            BeijingTime::start_of(late.date()).to_rfc3339(),
+            "2024-03-01T00:00:00.000+08:00"
+        );
         assert_eq!(late.time().num_seconds_from_midnight(), 1800);
     }
 
@@ -232,11 +246,25 @@ mod tests {
         assert_eq!(BeijingTime::max().plus_days(1), BeijingTime::max());
         assert_eq!(BeijingTime::min().plus_millis(-1), BeijingTime::min());
         assert_eq!(BeijingTime::from_unix_millis(i64::MAX), BeijingTime::max());
-        assert_eq!(BeijingTime::from_unix_millis(8_210_298_412_799_999), BeijingTime::max(), "a UTC instant near chrono's end");
+        assert_eq!(
+            BeijingTime::from_unix_millis(8_210_298_412_799_999),
+            BeijingTime::max(),
+            "a UTC instant near chrono's end"
+        );
         // Reading the wall clock at either end never overflows.
         let past_the_end = BeijingTime::at(NaiveDate::MIN, NaiveTime::MIN);
-        assert_eq!(past_the_end, BeijingTime::min(), "before chrono's first UTC instant: the first");
-        for t in [BeijingTime::min(), BeijingTime::max(), BeijingTime::max().plus_millis(-1), BeijingTime::max().plus_days(-1), past_the_end] {
+        assert_eq!(
+            past_the_end,
+            BeijingTime::min(),
+            "before chrono's first UTC instant: the first"
+        );
+        for t in [
+            BeijingTime::min(),
+            BeijingTime::max(),
+            BeijingTime::max().plus_millis(-1),
+            BeijingTime::max().plus_days(-1),
+            past_the_end,
+        ] {
             let _ = (t.date_dotted(), t.hh_mm(), t.weekday(), t.to_rfc3339());
         }
         let far = BeijingTime::parse_rfc3339("+262142-12-31T23:59:59Z");

@@ -128,7 +128,10 @@ pub fn availability_within(c: &Coupon, span: Span, now: BeijingTime) -> Availabi
 
 /// 即将过期: still usable or about to be, and its last valid instant is within `within_ms`.
 pub fn is_expiring_soon(c: &Coupon, now: BeijingTime, within_ms: i64) -> bool {
-    c.state == CouponState::Available && span(c).end.is_some_and(|end| now < end && end.unix_millis() - now.unix_millis() <= within_ms)
+    c.state == CouponState::Available
+        && span(c)
+            .end
+            .is_some_and(|end| now < end && end.unix_millis() - now.unix_millis() <= within_ms)
 }
 
 fn has_slot_rules(v: &Validity) -> bool {
@@ -139,17 +142,28 @@ fn has_slot_rules(v: &Validity) -> bool {
 /// wall-clock times and only the answer becomes an instant: converting every slot of eight
 /// days for each of 10,000 coupons was most of the ranking's time (rank_bench: 2.6 ms → see
 /// BENCHMARKS.md).
-fn slots_on(week: &WeeklySlots, day: NaiveDate) -> impl Iterator<Item = (NaiveDateTime, NaiveDateTime)> + '_ {
-    const WHOLE_DAY: [DayRange; 1] = [DayRange { begin: NaiveTime::MIN, end: NaiveTime::from_hms_opt(23, 59, 59).expect("a time of day") }];
+fn slots_on(
+    week: &WeeklySlots,
+    day: NaiveDate,
+) -> impl Iterator<Item = (NaiveDateTime, NaiveDateTime)> + '_ {
+    const WHOLE_DAY: [DayRange; 1] = [DayRange {
+        begin: NaiveTime::MIN,
+        end: NaiveTime::from_hms_opt(23, 59, 59).expect("a time of day"),
+    }];
     let open = week.days.is_empty() || week.days.contains(&day.weekday());
     let ranges: &[DayRange] = if week.ranges.is_empty() { &WHOLE_DAY } else { &week.ranges };
     // `end` is inclusive to the second, as WeChat states it.
-    let end = move |r: &DayRange| day.and_time(r.end).checked_add_signed(TimeDelta::seconds(1)).unwrap_or(NaiveDateTime::MAX);
+    let end = move |r: &DayRange| {
+        day.and_time(r.end).checked_add_signed(TimeDelta::seconds(1)).unwrap_or(NaiveDateTime::MAX)
+    };
     ranges.iter().filter(move |_| open).map(move |r| (day.and_time(r.begin), end(r)))
 }
 
 fn irregular_bounds(w: &Window) -> (BeijingTime, BeijingTime) {
-    (w.begin.unwrap_or_else(BeijingTime::min), w.end.map_or_else(BeijingTime::max, |e| e.plus_millis(1)))
+    (
+        w.begin.unwrap_or_else(BeijingTime::min),
+        w.end.map_or_else(BeijingTime::max, |e| e.plus_millis(1)),
+    )
 }
 
 /// `date` plus `days`, held at the last date chrono knows.
@@ -162,7 +176,12 @@ fn plus_days(date: NaiveDate, days: u64) -> NaiveDate {
 /// holds the answer.
 fn next_weekly(week: &WeeklySlots, from: BeijingTime) -> Option<BeijingTime> {
     let local = from.wall_clock();
-    let first = (0..8).find_map(|d| slots_on(week, plus_days(local.date(), d)).filter(|(_, end)| *end > local).map(|(begin, _)| begin).min())?;
+    let first = (0..8).find_map(|d| {
+        slots_on(week, plus_days(local.date(), d))
+            .filter(|(_, end)| *end > local)
+            .map(|(begin, _)| begin)
+            .min()
+    })?;
     Some(if first <= local { from } else { BeijingTime::from_wall_clock(first) })
 }
 
@@ -174,7 +193,13 @@ pub(crate) fn next_usable(v: &Validity, span: Span, t: BeijingTime) -> Option<Be
         return before_end(from).then_some(from);
     }
     let weekly = v.weekly.as_ref().and_then(|week| next_weekly(week, from));
-    let irregular = v.irregular.iter().map(irregular_bounds).filter(|(_, end)| *end > from).map(|(begin, _)| begin.max(from)).min();
+    let irregular = v
+        .irregular
+        .iter()
+        .map(irregular_bounds)
+        .filter(|(_, end)| *end > from)
+        .map(|(begin, _)| begin.max(from))
+        .min();
     // Any later candidate is past the span's end if the first is.
     min_opt(weekly, irregular).filter(|x| before_end(*x))
 }
@@ -186,8 +211,19 @@ fn usable_until(v: &Validity, span: Span, now: BeijingTime) -> Option<BeijingTim
         return span.end;
     }
     let local = now.wall_clock();
-    let weekly = v.weekly.as_ref().and_then(|week| slots_on(week, local.date()).filter(|(b, e)| *b <= local && local < *e).map(|(_, e)| e).max());
-    let irregular = v.irregular.iter().map(irregular_bounds).filter(|(b, e)| *b <= now && now < *e).map(|(_, e)| e).max();
+    let weekly = v.weekly.as_ref().and_then(|week| {
+        slots_on(week, local.date())
+            .filter(|(b, e)| *b <= local && local < *e)
+            .map(|(_, e)| e)
+            .max()
+    });
+    let irregular = v
+        .irregular
+        .iter()
+        .map(irregular_bounds)
+        .filter(|(b, e)| *b <= now && now < *e)
+        .map(|(_, e)| e)
+        .max();
     min_opt(max_opt(weekly.map(BeijingTime::from_wall_clock), irregular), span.end)
 }
 

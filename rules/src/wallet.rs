@@ -36,8 +36,12 @@ impl Tab {
 pub fn tab(c: &Coupon, now: BeijingTime) -> Tab {
     match availability(c, now) {
         Availability::Used { .. } => Tab::Used,
-        Availability::Expired { .. } | Availability::Unavailable | Availability::OutsideSlot { next: None } => Tab::Expired,
-        Availability::Usable { .. } | Availability::NotStarted { .. } | Availability::OutsideSlot { next: Some(_) } => Tab::Available,
+        Availability::Expired { .. }
+        | Availability::Unavailable
+        | Availability::OutsideSlot { next: None } => Tab::Expired,
+        Availability::Usable { .. }
+        | Availability::NotStarted { .. }
+        | Availability::OutsideSlot { next: Some(_) } => Tab::Available,
     }
 }
 
@@ -54,8 +58,11 @@ pub struct TabCounts {
 pub fn sort_tab(coupons: &mut [&Coupon], tab: Tab, now: BeijingTime) {
     let end = |c: &Coupon| span(c).end.map_or(i64::MAX, BeijingTime::unix_millis);
     match tab {
-        Tab::Available => coupons.sort_by_cached_key(|c| (!availability(c, now).is_usable(), end(c), c.id.clone())),
-        Tab::Used => coupons.sort_by_cached_key(|c| (std::cmp::Reverse(c.used_at.map_or(i64::MIN, BeijingTime::unix_millis)), c.id.clone())),
+        Tab::Available => coupons
+            .sort_by_cached_key(|c| (!availability(c, now).is_usable(), end(c), c.id.clone())),
+        Tab::Used => coupons.sort_by_cached_key(|c| {
+            (std::cmp::Reverse(c.used_at.map_or(i64::MIN, BeijingTime::unix_millis)), c.id.clone())
+        }),
         Tab::Expired => coupons.sort_by_cached_key(|c| (std::cmp::Reverse(end(c)), c.id.clone())),
     }
 }

@@ -64,7 +64,11 @@ fn a_body_the_proxy_did_not_write_names_its_field() {
         missing: vec![],
         truncated: false,
     };
-    let text = serde_json::to_string(&page).unwrap().replacen(r#""pay_percent":88"#, r#""pay_percent":"88""#, 1);
+    let text = serde_json::to_string(&page).unwrap().replacen(
+        r#""pay_percent":88"#,
+        r#""pay_percent":"88""#,
+        1,
+    );
     let err = from_json::<CouponPage>(text.as_bytes()).unwrap_err();
     assert_eq!(err.field(), Some("coupons[1].kind.discount.pay_percent"), "{err}");
 }

@@ -4,7 +4,9 @@ mod common;
 use common::*;
 use coupon_rules::model::{CouponKind, CouponState, Window};
 use coupon_rules::validity::availability;
-use coupon_rules::wire::{parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list};
+use coupon_rules::wire::{
+    parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list,
+};
 use coupon_rules::{evaluate, BeijingTime, Fen, Order, OrderItem, Outcome};
 use proptest::prelude::*;
 
@@ -12,10 +14,17 @@ const BASE: i64 = 1_747_000_000_000; // May 2025
 
 fn any_kind() -> impl Strategy<Value = CouponKind> {
     prop_oneof![
-        (0i64..1_000_000, 0i64..1_000_000).prop_map(|(a, t)| CouponKind::FixedAmount { amount: Fen(a), threshold: Fen(t) }),
-        (1u8..100, 0i64..1_000_000).prop_map(|(p, t)| CouponKind::Discount { pay_percent: p, threshold: Fen(t) }),
-        (0i64..100_000, 0i64..1_000_000).prop_map(|(p, t)| CouponKind::Exchange { price: Fen(p), threshold: Fen(t) }),
-        (0i64..100_000, 0i64..100_000).prop_map(|(p, m)| CouponKind::CutTo { price: Fen(p), max_item_price: Fen(m), threshold: Fen(0) }),
+        (0i64..1_000_000, 0i64..1_000_000)
+            .prop_map(|(a, t)| CouponKind::FixedAmount { amount: Fen(a), threshold: Fen(t) }),
+        (1u8..100, 0i64..1_000_000)
+            .prop_map(|(p, t)| CouponKind::Discount { pay_percent: p, threshold: Fen(t) }),
+        (0i64..100_000, 0i64..1_000_000)
+            .prop_map(|(p, t)| CouponKind::Exchange { price: Fen(p), threshold: Fen(t) }),
+        (0i64..100_000, 0i64..100_000).prop_map(|(p, m)| CouponKind::CutTo {
+            price: Fen(p),
+            max_item_price: Fen(m),
+            threshold: Fen(0)
+        }),
         (0i64..1_000_000).prop_map(|b| CouponKind::Balance { balance: Fen(b) }),
     ]
 }
@@ -24,7 +33,13 @@ fn any_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
     let slots = proptest::collection::vec((0u32..86_400, 0u32..7_200), 0..3);
     let days = proptest::collection::vec(0u8..7, 0..4);
     let single = proptest::option::of(proptest::collection::vec(goods_id(), 0..3));
-    (any_kind(), proptest::option::of((0i64..30, 1i64..40)), proptest::option::of((days, slots)), proptest::collection::vec((0i64..40, 0i64..48), 0..2), single)
+    (
+        any_kind(),
+        proptest::option::of((0i64..30, 1i64..40)),
+        proptest::option::of((days, slots)),
+        proptest::collection::vec((0i64..40, 0i64..48), 0..2),
+        single,
+    )
         .prop_map(|(kind, win, week, irregular, single)| {
             let mut c = coupon("p", kind);
             if let Some(goods_ids) = single {
@@ -33,14 +48,21 @@ fn any_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
             }
             let day = |d: i64| BeijingTime::from_unix_millis(BASE + d * 86_400_000);
             if let Some((start, len)) = win {
-                c.validity.stock_window = Some(Window { begin: Some(day(start)), end: Some(day(start + len)) });
+                c.validity.stock_window =
+                    Some(Window { begin: Some(day(start)), end: Some(day(start + len)) });
             }
             if let Some((days, slots)) = week {
-                let ranges: Vec<(u32, u32)> = slots.into_iter().map(|(b, l)| (b, (b + l).min(86_399))).collect();
+                let ranges: Vec<(u32, u32)> =
+                    slots.into_iter().map(|(b, l)| (b, (b + l).min(86_399))).collect();
                 c.validity.weekly = weekly(&days, &ranges);
             }
-            c.validity.irregular =
-                irregular.into_iter().map(|(d, hours)| Window { begin: Some(day(d)), end: Some(day(d).plus_millis(hours * 3_600_000)) }).collect();
+            c.validity.irregular = irregular
+                .into_iter()
+                .map(|(d, hours)| Window {
+                    begin: Some(day(d)),
+                    end: Some(day(d).plus_millis(hours * 3_600_000)),
+                })
+                .collect();
             c
         })
 }
@@ -50,10 +72,17 @@ fn goods_id() -> impl Strategy<Value = String> {
 }
 
 fn any_order() -> impl Strategy<Value = Order> {
-    (0i64..2_000_000, proptest::collection::vec((0i64..200_000, 0u32..3, proptest::option::of(goods_id())), 0..4)).prop_map(|(total, items)| Order {
-        total: Fen(total),
-        items: items.into_iter().map(|(p, q, goods_id)| OrderItem { goods_id, ..OrderItem::new(Fen(p), q) }).collect(),
-    })
+    (
+        0i64..2_000_000,
+        proptest::collection::vec((0i64..200_000, 0u32..3, proptest::option::of(goods_id())), 0..4),
+    )
+        .prop_map(|(total, items)| Order {
+            total: Fen(total),
+            items: items
+                .into_iter()
+                .map(|(p, q, goods_id)| OrderItem { goods_id, ..OrderItem::new(Fen(p), q) })
+                .collect(),
+        })
 }
 
 /// The most a coupon's own rules let it take off `order`, worked out independently of the
@@ -70,10 +99,16 @@ fn allowed(c: &coupon_rules::Coupon, order: &Order) -> i64 {
     let by_kind = match &c.kind {
         CouponKind::FixedAmount { amount, .. } if c.single_item => amount.0.min(best_unit),
         CouponKind::FixedAmount { amount, .. } => amount.0,
-        CouponKind::Discount { pay_percent, .. } if c.single_item => best_unit * i64::from(100 - pay_percent) / 100,
-        CouponKind::Discount { pay_percent, .. } => order.total.0 * i64::from(100 - pay_percent) / 100,
+        CouponKind::Discount { pay_percent, .. } if c.single_item => {
+            best_unit * i64::from(100 - pay_percent) / 100
+        }
+        CouponKind::Discount { pay_percent, .. } => {
+            order.total.0 * i64::from(100 - pay_percent) / 100
+        }
         CouponKind::Exchange { price, .. } => best_unit - price.0,
-        CouponKind::CutTo { price, max_item_price, .. } => units.iter().filter(|u| **u <= max_item_price.0).map(|u| u - price.0).max().unwrap_or(0),
+        CouponKind::CutTo { price, max_item_price, .. } => {
+            units.iter().filter(|u| **u <= max_item_price.0).map(|u| u - price.0).max().unwrap_or(0)
+        }
         CouponKind::Balance { balance } => balance.0,
         CouponKind::Unknown { .. } => 0,
     };
@@ -155,20 +190,47 @@ fn any_text() -> impl Strategy<Value = String> {
 /// [`any_coupon`] with every other field varied too.
 fn any_full_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
     use coupon_rules::model::{CustomEntrance, MiniProgramEntrance, Source, UseMethod};
-    let texts = (any_text(), any_text(), any_text(), proptest::option::of(any_text()), proptest::option::of(any_text()));
-    let state = prop_oneof![Just(CouponState::Available), Just(CouponState::Used), Just(CouponState::Expired), any_text().prop_map(CouponState::Unknown)];
+    let texts = (
+        any_text(),
+        any_text(),
+        any_text(),
+        proptest::option::of(any_text()),
+        proptest::option::of(any_text()),
+    );
+    let state = prop_oneof![
+        Just(CouponState::Available),
+        Just(CouponState::Used),
+        Just(CouponState::Expired),
+        any_text().prop_map(CouponState::Unknown)
+    ];
     let method = prop_oneof![
         Just(UseMethod::Offline),
         Just(UseMethod::PaymentCode),
         Just(UseMethod::SelfConsume),
-        (proptest::option::of(any_text()), proptest::option::of(any_text())).prop_map(|(appid, path)| UseMethod::MiniProgram { appid, path }),
+        (proptest::option::of(any_text()), proptest::option::of(any_text()))
+            .prop_map(|(appid, path)| UseMethod::MiniProgram { appid, path }),
         any_text().prop_map(|raw| UseMethod::Unknown { raw }),
     ];
-    let entrance = proptest::option::of((proptest::option::of((any_text(), proptest::option::of(any_text()))), proptest::option::of(any_text())));
-    let times =
-        (proptest::option::of(0i64..4_000_000_000_000), proptest::option::of(-100i64..100), proptest::option::of(1u16..366), any::<bool>(), any::<bool>());
+    let entrance = proptest::option::of((
+        proptest::option::of((any_text(), proptest::option::of(any_text()))),
+        proptest::option::of(any_text()),
+    ));
+    let times = (
+        proptest::option::of(0i64..4_000_000_000_000),
+        proptest::option::of(-100i64..100),
+        proptest::option::of(1u16..366),
+        any::<bool>(),
+        any::<bool>(),
+    );
     (any_coupon(), texts, state, method, entrance, times).prop_map(
-        |(mut c, (id, name, stock, desc, goods), state, method, entrance, (received, used, days, single, no_cash))| {
+        |(
+            mut c,
+            (id, name, stock, desc, goods),
+            state,
+            method,
+            entrance,
+            (received, used, days, single, no_cash),
+        )| {
             c.id = id;
             c.name = name;
             c.stock_id = stock;
@@ -178,7 +240,12 @@ fn any_full_coupon() -> impl Strategy<Value = coupon_rules::Coupon> {
             c.state = state;
             c.use_method = method;
             c.entrance = entrance.map(|(mini, official)| CustomEntrance {
-                mini_program: mini.map(|(appid, path)| MiniProgramEntrance { appid, path, entrance_words: Some("去看看".into()), guiding_words: None }),
+                mini_program: mini.map(|(appid, path)| MiniProgramEntrance {
+                    appid,
+                    path,
+                    entrance_words: Some("去看看".into()),
+                    guiding_words: None,
+                }),
                 official_account_appid: official,
                 hall_id: None,
                 store_id: Some("S1".into()),

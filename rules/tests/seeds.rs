@@ -3,7 +3,9 @@
 use chrono::NaiveTime;
 use coupon_rules::model::*;
 use coupon_rules::time::Weekday;
-use coupon_rules::wire::{parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list};
+use coupon_rules::wire::{
+    parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list,
+};
 use coupon_rules::{Error, Fen};
 
 const DETAIL_001: &[u8] = include_bytes!("fixtures/busifavor_detail_001.json");
@@ -21,7 +23,11 @@ fn merchant_coupon_detail_from_seed_001_reads_every_field() {
     assert_eq!(c.state, CouponState::Available);
     assert_eq!(c.merchant.name.as_deref(), Some("微信支付"));
     assert_eq!(c.merchant.logo_url.as_deref(), Some("https://xxx"));
-    assert_eq!(c.background, coupon_rules::palette::DEFAULT_BACKGROUND, "\"xxxxx\" is not a palette name");
+    assert_eq!(
+        c.background,
+        coupon_rules::palette::DEFAULT_BACKGROUND,
+        "\"xxxxx\" is not a palette name"
+    );
     assert_eq!(c.description.as_deref(), Some("xxx门店可用"));
     assert_eq!(c.image_url, None, "\"图片cdn地址\" is not an https URL");
     assert_eq!(c.goods.as_deref(), Some("xxx商品可用"));
@@ -30,16 +36,25 @@ fn merchant_coupon_detail_from_seed_001_reads_every_field() {
     assert_eq!(v.weekly.as_ref().unwrap().days, vec![Weekday::Mon, Weekday::Tue]);
     assert_eq!(
         v.weekly.as_ref().unwrap().ranges,
-        vec![DayRange { begin: NaiveTime::from_hms_opt(1, 0, 0).unwrap(), end: NaiveTime::from_hms_opt(23, 59, 59).unwrap() }]
+        vec![DayRange {
+            begin: NaiveTime::from_hms_opt(1, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(23, 59, 59).unwrap()
+        }]
     );
     assert_eq!(v.irregular.len(), 1, "read under WeChat's spelling irregulary_avaliable_time");
     assert_eq!(v.coupon_window.unwrap().end.unwrap().to_rfc3339(), "2019-12-31T13:29:35.120+08:00");
     assert_eq!(c.use_method, UseMethod::Offline);
     let e = c.entrance.unwrap();
     let mp = e.mini_program.unwrap();
-    assert_eq!((mp.appid.as_str(), mp.entrance_words.as_deref(), mp.guiding_words.as_deref()), ("wx234545656765876", Some("欢迎选购"), Some("获取更多优惠")));
+    assert_eq!(
+        (mp.appid.as_str(), mp.entrance_words.as_deref(), mp.guiding_words.as_deref()),
+        ("wx234545656765876", Some("欢迎选购"), Some("获取更多优惠"))
+    );
     assert_eq!(e.official_account_appid.as_deref(), Some("wx324345hgfhfghfg"));
-    assert_eq!((e.hall_id.as_deref(), e.store_id.as_deref()), (Some("233455656"), Some("233554655")));
+    assert_eq!(
+        (e.hall_id.as_deref(), e.store_id.as_deref()),
+        (Some("233455656"), Some("233554655"))
+    );
     assert_eq!(c.received_at.unwrap().to_rfc3339(), "2019-12-30T13:29:35.120+08:00");
     assert!(c.used_at.is_some());
 }
@@ -60,7 +75,11 @@ fn stock_coupon_list_from_seed_000_is_a_multiuse_balance() {
     let c = &page.coupons[0];
     assert_eq!(c.id, "98674556");
     assert_eq!(c.source, Source::Stock);
-    assert_eq!(c.kind, CouponKind::Balance { balance: Fen(10000) }, "business_type MULTIUSE wins over coupon_type");
+    assert_eq!(
+        c.kind,
+        CouponKind::Balance { balance: Fen(10000) },
+        "business_type MULTIUSE wins over coupon_type"
+    );
     assert_eq!(c.state, CouponState::Expired);
     assert!(!c.no_cash && !c.single_item);
     assert_eq!(c.use_method, UseMethod::PaymentCode);
@@ -92,7 +111,10 @@ fn stock_coupon_kinds_normal_and_cut_to() {
 
 #[test]
 fn unknown_enum_values_are_kept_not_rejected() {
-    let body = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"SENDED\"", "\"FROZEN\"").replace("\"OFF_LINE\"", "\"TELEPORT\"");
+    let body = String::from_utf8(DETAIL_001.to_vec())
+        .unwrap()
+        .replace("\"SENDED\"", "\"FROZEN\"")
+        .replace("\"OFF_LINE\"", "\"TELEPORT\"");
     let c = parse_merchant_coupon(body.as_bytes()).unwrap();
     assert_eq!(c.state, CouponState::Unknown("FROZEN".into()));
     assert_eq!(c.use_method, UseMethod::Unknown { raw: "TELEPORT".into() });
@@ -100,22 +122,36 @@ fn unknown_enum_values_are_kept_not_rejected() {
 
 #[test]
 fn errors_name_the_field() {
-    let missing_code = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"coupon_code\"", "\"kupon_code\"");
-    assert_eq!(parse_merchant_coupon(missing_code.as_bytes()).unwrap_err().field(), Some("coupon_code"));
+    let missing_code = String::from_utf8(DETAIL_001.to_vec())
+        .unwrap()
+        .replace("\"coupon_code\"", "\"kupon_code\"");
+    assert_eq!(
+        parse_merchant_coupon(missing_code.as_bytes()).unwrap_err().field(),
+        Some("coupon_code")
+    );
 
-    let bad_amount = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"discount_amount\": 5", "\"discount_amount\": \"five\"");
+    let bad_amount = String::from_utf8(DETAIL_001.to_vec())
+        .unwrap()
+        .replace("\"discount_amount\": 5", "\"discount_amount\": \"five\"");
     let err = parse_merchant_coupon(bad_amount.as_bytes()).unwrap_err();
     assert_eq!(err.field(), Some("coupon_use_rule.fixed_normal_coupon.discount_amount"));
     assert!(err.to_string().contains("\"five\""), "{err}");
 
     let bad_day = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"2\"\n", "\"9\"\n");
     let err = parse_merchant_coupon(bad_day.as_bytes()).unwrap_err();
-    assert_eq!(err.field(), Some("coupon_use_rule.coupon_available_time.available_week.week_day[1]"));
+    assert_eq!(
+        err.field(),
+        Some("coupon_use_rule.coupon_available_time.available_week.week_day[1]")
+    );
 
     assert!(matches!(parse_merchant_coupon(b"upstream exploded"), Err(Error::NotJson { .. })));
     assert_eq!(parse_merchant_coupon(b"[1,2]").unwrap_err().field(), Some("(body)"));
     // JSON syntax is never repaired: the documents' missing commas are typos, not wire data.
-    let missing_comma = String::from_utf8(DETAIL_001.to_vec()).unwrap().replacen("\"stock_name\": \"商家券\",", "\"stock_name\": \"商家券\"", 1);
+    let missing_comma = String::from_utf8(DETAIL_001.to_vec()).unwrap().replacen(
+        "\"stock_name\": \"商家券\",",
+        "\"stock_name\": \"商家券\"",
+        1,
+    );
     assert!(matches!(parse_merchant_coupon(missing_comma.as_bytes()), Err(Error::NotJson { .. })));
 }
 
@@ -141,7 +177,9 @@ fn only_https_urls_survive() {
         ("https://a b", false),
         ("https://x\" onerror=\"y", false),
     ] {
-        let body = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"https://xxx\"", &serde_json::to_string(url).unwrap());
+        let body = String::from_utf8(DETAIL_001.to_vec())
+            .unwrap()
+            .replace("\"https://xxx\"", &serde_json::to_string(url).unwrap());
         let c = parse_merchant_coupon(body.as_bytes()).unwrap();
         assert_eq!(c.merchant.logo_url.is_some(), kept, "{url}");
     }

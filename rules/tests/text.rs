@@ -13,16 +13,40 @@ fn values_by_kind() {
     assert_eq!(zh(CouponKind::Discount { pay_percent: 88, threshold: Fen(0) }), "8.8折");
     assert_eq!(zh(CouponKind::Discount { pay_percent: 80, threshold: Fen(0) }), "8折");
     assert_eq!(zh(CouponKind::Exchange { price: Fen(100), threshold: Fen(0) }), "换购价¥1");
-    assert_eq!(zh(CouponKind::CutTo { price: Fen(80), max_item_price: Fen(100), threshold: Fen(0) }), "减至¥0.80");
+    assert_eq!(
+        zh(CouponKind::CutTo { price: Fen(80), max_item_price: Fen(100), threshold: Fen(0) }),
+        "减至¥0.80"
+    );
     assert_eq!(zh(CouponKind::Balance { balance: Fen(10_000) }), "余额¥100");
-    assert_eq!(text::value(&CouponKind::Discount { pay_percent: 88, threshold: Fen(0) }, Lang::En), "12% off");
+    assert_eq!(
+        text::value(&CouponKind::Discount { pay_percent: 88, threshold: Fen(0) }, Lang::En),
+        "12% off"
+    );
 }
 
 #[test]
 fn conditions() {
-    assert_eq!(text::condition(&CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(10_000) }, Lang::ZhCn), "满¥100可用");
-    assert_eq!(text::condition(&CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(0) }, Lang::ZhCn), "无门槛");
-    assert_eq!(text::condition(&CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(10_000) }, Lang::En), "Min. spend ¥100");
+    assert_eq!(
+        text::condition(
+            &CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(10_000) },
+            Lang::ZhCn
+        ),
+        "满¥100可用"
+    );
+    assert_eq!(
+        text::condition(
+            &CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(0) },
+            Lang::ZhCn
+        ),
+        "无门槛"
+    );
+    assert_eq!(
+        text::condition(
+            &CouponKind::FixedAmount { amount: Fen(500), threshold: Fen(10_000) },
+            Lang::En
+        ),
+        "Min. spend ¥100"
+    );
 }
 
 #[test]
@@ -45,7 +69,10 @@ fn weekly_slots_in_words() {
     assert_eq!(text::weekly(&workdays, Lang::ZhCn), "每周一至周五");
     let weekend = weekly(&[6, 0], &[(9 * 3600, 12 * 3600), (14 * 3600, 86_399)]).unwrap();
     assert_eq!(text::weekly(&weekend, Lang::ZhCn), "每周六、周日 09:00–12:00、14:00–23:59");
-    assert_eq!(text::weekly(&weekly(&[], &[(3600, 7200)]).unwrap(), Lang::ZhCn), "每天 01:00–02:00");
+    assert_eq!(
+        text::weekly(&weekly(&[], &[(3600, 7200)]).unwrap(), Lang::ZhCn),
+        "每天 01:00–02:00"
+    );
 }
 
 fn reason_of(c: &coupon_rules::Coupon, total: i64, now: &str, lang: Lang) -> String {
@@ -57,7 +84,10 @@ fn reason_of(c: &coupon_rules::Coupon, total: i64, now: &str, lang: Lang) -> Str
 
 #[test]
 fn reasons() {
-    assert_eq!(reason_of(&fixed("a", 500, 10_000), 5_000, "2025-05-20 12:00", Lang::ZhCn), "未满¥100");
+    assert_eq!(
+        reason_of(&fixed("a", 500, 10_000), 5_000, "2025-05-20 12:00", Lang::ZhCn),
+        "未满¥100"
+    );
     let mut tuesday = fixed("t", 500, 0);
     tuesday.validity.weekly = weekly(&[2], &[(36_000, 64_800)]);
     assert_eq!(reason_of(&tuesday, 5_000, "2025-05-21 12:00", Lang::ZhCn), "仅周二可用");
@@ -112,9 +142,15 @@ fn every_error_code_is_worded_in_both_languages() {
         "BAD_RESPONSE",
     ];
     for code in codes {
-        let zh = text::error_message(code, None, Lang::ZhCn).unwrap_or_else(|| panic!("{code} has no zh-CN wording"));
-        let en = text::error_message(code, None, Lang::En).unwrap_or_else(|| panic!("{code} has no English wording"));
+        let zh = text::error_message(code, None, Lang::ZhCn)
+            .unwrap_or_else(|| panic!("{code} has no zh-CN wording"));
+        let en = text::error_message(code, None, Lang::En)
+            .unwrap_or_else(|| panic!("{code} has no English wording"));
         assert!(!zh.is_ascii() && en.is_ascii(), "{code}: {zh} / {en}");
     }
-    assert_eq!(text::error_message("NO_SUCH_CODE", None, Lang::En), None, "unknown codes keep the server's message");
+    assert_eq!(
+        text::error_message("NO_SUCH_CODE", None, Lang::En),
+        None,
+        "unknown codes keep the server's message"
+    );
 }

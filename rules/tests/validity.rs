@@ -10,7 +10,10 @@ use coupon_rules::Availability;
 fn absolute_window_not_started_usable_expired() {
     let mut c = fixed("a", 500, 0);
     c.validity.stock_window = window("2025-05-20 00:00", "2025-05-31 23:59");
-    assert_eq!(availability(&c, at("2025-05-19 12:00")), Availability::NotStarted { from: at("2025-05-20 00:00") });
+    assert_eq!(
+        availability(&c, at("2025-05-19 12:00")),
+        Availability::NotStarted { from: at("2025-05-20 00:00") }
+    );
     assert!(availability(&c, at("2025-05-25 12:00")).is_usable());
     assert!(availability(&c, at("2025-05-31 23:59")).is_usable(), "the end is inclusive");
     assert!(matches!(availability(&c, at("2025-06-01 00:00")), Availability::Expired { .. }));
@@ -25,7 +28,11 @@ fn the_coupons_own_window_is_authoritative() {
     c.received_at = Some(at("2025-05-20 09:00"));
     let s = span(&c);
     assert_eq!(s.start, Some(at("2025-05-20 09:00")));
-    assert_eq!(s.expires_at(), Some(at("2025-05-22 09:00")), "WeChat already applied the stock's rules");
+    assert_eq!(
+        s.expires_at(),
+        Some(at("2025-05-22 09:00")),
+        "WeChat already applied the stock's rules"
+    );
     // Seed 001 itself: a 2015 stock window, a 2019 coupon window; the coupon's own wins.
     c.validity.stock_window = window("2015-05-20 13:29", "2015-05-20 13:29");
     c.validity.coupon_window = window("2019-12-30 13:29", "2019-12-31 13:29");
@@ -67,10 +74,22 @@ fn weekly_slots_tuesday_ten_to_six() {
     let mut c = fixed("a", 500, 0);
     c.validity.weekly = weekly(&[2], &[(36_000, 64_800)]);
     assert!(availability(&c, at("2025-05-20 10:00")).is_usable());
-    assert_eq!(availability(&c, at("2025-05-20 12:00")), Availability::Usable { until: Some(at("2025-05-20 18:00").plus_millis(1000)) });
-    assert_eq!(availability(&c, at("2025-05-20 09:30")), Availability::OutsideSlot { next: Some(at("2025-05-20 10:00")) });
-    assert_eq!(availability(&c, at("2025-05-20 18:01")), Availability::OutsideSlot { next: Some(at("2025-05-27 10:00")) });
-    assert_eq!(availability(&c, at("2025-05-21 12:00")), Availability::OutsideSlot { next: Some(at("2025-05-27 10:00")) });
+    assert_eq!(
+        availability(&c, at("2025-05-20 12:00")),
+        Availability::Usable { until: Some(at("2025-05-20 18:00").plus_millis(1000)) }
+    );
+    assert_eq!(
+        availability(&c, at("2025-05-20 09:30")),
+        Availability::OutsideSlot { next: Some(at("2025-05-20 10:00")) }
+    );
+    assert_eq!(
+        availability(&c, at("2025-05-20 18:01")),
+        Availability::OutsideSlot { next: Some(at("2025-05-27 10:00")) }
+    );
+    assert_eq!(
+        availability(&c, at("2025-05-21 12:00")),
+        Availability::OutsideSlot { next: Some(at("2025-05-27 10:00")) }
+    );
 }
 
 #[test]
@@ -79,28 +98,42 @@ fn slot_seconds_follow_wechats_convention() {
     let mut c = fixed("a", 500, 0);
     c.validity.weekly = weekly(&[], &[(1, 86_399)]);
     let midnight = at("2025-05-20 00:00");
-    assert_eq!(availability(&c, midnight), Availability::OutsideSlot { next: Some(midnight.plus_millis(1000)) });
+    assert_eq!(
+        availability(&c, midnight),
+        Availability::OutsideSlot { next: Some(midnight.plus_millis(1000)) }
+    );
     assert!(availability(&c, at("2025-05-20 23:59").plus_millis(59_999)).is_usable());
 }
 
 #[test]
 fn up_to_three_ranges_a_day() {
     let mut c = fixed("a", 500, 0);
-    c.validity.weekly = weekly(&[0, 6], &[(7 * 3600, 9 * 3600), (11 * 3600, 13 * 3600), (17 * 3600, 20 * 3600)]);
+    c.validity.weekly =
+        weekly(&[0, 6], &[(7 * 3600, 9 * 3600), (11 * 3600, 13 * 3600), (17 * 3600, 20 * 3600)]);
     let sat = at("2025-05-24 10:00"); // Saturday
-    assert_eq!(availability(&c, sat), Availability::OutsideSlot { next: Some(at("2025-05-24 11:00")) });
+    assert_eq!(
+        availability(&c, sat),
+        Availability::OutsideSlot { next: Some(at("2025-05-24 11:00")) }
+    );
     assert!(availability(&c, at("2025-05-25 18:00")).is_usable()); // Sunday
-    assert_eq!(availability(&c, at("2025-05-26 18:00")), Availability::OutsideSlot { next: Some(at("2025-05-31 07:00")) });
+    assert_eq!(
+        availability(&c, at("2025-05-26 18:00")),
+        Availability::OutsideSlot { next: Some(at("2025-05-31 07:00")) }
+    );
 }
 
 #[test]
 fn irregular_periods_open_the_coupon_outside_weekly_slots() {
     let mut c = fixed("a", 500, 0);
     c.validity.weekly = weekly(&[2], &[]);
-    c.validity.irregular = vec![Window { begin: Some(at("2025-05-22 12:00")), end: Some(at("2025-05-22 14:00")) }];
+    c.validity.irregular =
+        vec![Window { begin: Some(at("2025-05-22 12:00")), end: Some(at("2025-05-22 14:00")) }];
     assert!(availability(&c, at("2025-05-20 03:00")).is_usable(), "all of Tuesday");
     assert!(availability(&c, at("2025-05-22 13:00")).is_usable(), "the irregular period");
-    assert_eq!(availability(&c, at("2025-05-21 13:00")), Availability::OutsideSlot { next: Some(at("2025-05-22 12:00")) });
+    assert_eq!(
+        availability(&c, at("2025-05-21 13:00")),
+        Availability::OutsideSlot { next: Some(at("2025-05-22 12:00")) }
+    );
 }
 
 #[test]
@@ -116,7 +149,10 @@ fn state_wins_over_time() {
     let mut c = fixed("a", 500, 0);
     c.state = CouponState::Used;
     c.used_at = Some(at("2025-05-01 10:00"));
-    assert_eq!(availability(&c, at("2025-05-02 10:00")), Availability::Used { at: Some(at("2025-05-01 10:00")) });
+    assert_eq!(
+        availability(&c, at("2025-05-02 10:00")),
+        Availability::Used { at: Some(at("2025-05-01 10:00")) }
+    );
     c.state = CouponState::Expired;
     assert!(matches!(availability(&c, at("2025-05-02 10:00")), Availability::Expired { .. }));
     c.state = CouponState::Unknown("FROZEN".into());
@@ -130,7 +166,10 @@ fn expiring_soon_is_three_days_by_default() {
     assert!(!is_expiring_soon(&c, at("2025-05-28 00:00"), DEFAULT_EXPIRING_SOON_MS));
     assert!(is_expiring_soon(&c, at("2025-05-29 00:00"), DEFAULT_EXPIRING_SOON_MS));
     assert!(is_expiring_soon(&c, at("2025-05-25 00:00"), 7 * 86_400_000));
-    assert!(!is_expiring_soon(&c, at("2025-06-01 00:00"), DEFAULT_EXPIRING_SOON_MS), "already expired");
+    assert!(
+        !is_expiring_soon(&c, at("2025-06-01 00:00"), DEFAULT_EXPIRING_SOON_MS),
+        "already expired"
+    );
 }
 
 #[test]
@@ -151,7 +190,11 @@ fn wallet_tabs_and_order() {
     let all = vec![later, used, waiting, gone, soon];
     let (available, counts) = select(&all, Tab::Available, now);
     let ids: Vec<&str> = available.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["soon", "later"], "usable first, soonest expiry first; the Wednesday-only one has no slot left");
+    assert_eq!(
+        ids,
+        ["soon", "later"],
+        "usable first, soonest expiry first; the Wednesday-only one has no slot left"
+    );
     assert_eq!((counts.available, counts.used, counts.expired), (2, 1, 2));
 }
 

@@ -16,7 +16,8 @@ const SEED_DETAIL_001: &str = include_str!("../../rules/tests/fixtures/busifavor
 const SEED_FAVOR_000: &str = include_str!("../../rules/tests/fixtures/favor_list_000.json");
 
 pub fn generate() -> Value {
-    let anchor = BeijingTime::parse_rfc3339(&format!("{ANCHOR}T00:00:00+08:00")).expect("anchor date");
+    let anchor =
+        BeijingTime::parse_rfc3339(&format!("{ANCHOR}T00:00:00+08:00")).expect("anchor date");
     let t = |offset_ms: i64| anchor.plus_millis(offset_ms).to_rfc3339();
     json!({
         "anchor": ANCHOR,
@@ -34,7 +35,8 @@ pub fn generate() -> Value {
 }
 
 fn seed_detail() -> Value {
-    let mut v: Value = serde_json::from_str(SEED_DETAIL_001).expect("seed 001 (punctuation mended) is JSON");
+    let mut v: Value =
+        serde_json::from_str(SEED_DETAIL_001).expect("seed 001 (punctuation mended) is JSON");
     v["_creator_merchant"] = json!(id::MCHID);
     v
 }
@@ -66,15 +68,20 @@ fn merchant(t: &impl Fn(i64) -> String, m: M<'_>) -> Value {
     let (stock_type, a, b) = m.kind;
     let mut rule = json!({ "use_method": m.method });
     match stock_type {
-        "NORMAL" => rule["fixed_normal_coupon"] = json!({ "discount_amount": a, "transaction_minimum": b }),
-        "DISCOUNT" => rule["discount_coupon"] = json!({ "discount_percent": a, "transaction_minimum": b }),
+        "NORMAL" => {
+            rule["fixed_normal_coupon"] = json!({ "discount_amount": a, "transaction_minimum": b })
+        }
+        "DISCOUNT" => {
+            rule["discount_coupon"] = json!({ "discount_percent": a, "transaction_minimum": b })
+        }
         _ => rule["exchange_coupon"] = json!({ "exchange_price": a, "transaction_minimum": b }),
     }
     if m.method == "MINI_PROGRAMS" {
         rule["mini_programs_appid"] = json!("wx1234567890abcdef");
         rule["mini_programs_path"] = json!(format!("/pages/coupon/use?code={}", m.code));
     }
-    let mut available = json!({ "available_begin_time": t(m.window.0), "available_end_time": t(m.window.1) });
+    let mut available =
+        json!({ "available_begin_time": t(m.window.0), "available_end_time": t(m.window.1) });
     if let Some((days, ranges)) = &m.week {
         available["available_week"] = json!({
             "week_day": days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
@@ -82,7 +89,11 @@ fn merchant(t: &impl Fn(i64) -> String, m: M<'_>) -> Value {
         });
     }
     if !m.irregular.is_empty() {
-        available["irregulary_avaliable_time"] = json!(m.irregular.iter().map(|(b, e)| json!({ "begin_time": t(*b), "end_time": t(*e) })).collect::<Vec<_>>());
+        available["irregulary_avaliable_time"] = json!(m
+            .irregular
+            .iter()
+            .map(|(b, e)| json!({ "begin_time": t(*b), "end_time": t(*e) }))
+            .collect::<Vec<_>>());
     }
     rule["coupon_available_time"] = available;
     let mut c = json!({
@@ -128,12 +139,62 @@ fn demo_merchant(t: &impl Fn(i64) -> String) -> Vec<Value> {
     let colours: Vec<&str> = coupon_rules::palette::names().collect();
     let current = (-10 * DAY, 30 * DAY);
     // (name, merchant, kind, state, window, weekly slot, irregular, use method, description)
-    type Row<'a> = (&'a str, &'a str, (&'a str, i64, i64), &'a str, (i64, i64), Option<(Vec<u8>, Vec<(u32, u32)>)>, Vec<(i64, i64)>, &'a str, &'a str);
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        (&'a str, i64, i64),
+        &'a str,
+        (i64, i64),
+        Option<(Vec<u8>, Vec<(u32, u32)>)>,
+        Vec<(i64, i64)>,
+        &'a str,
+        &'a str,
+    );
     let rows: Vec<Row<'_>> = vec![
-        ("满100减20", "喜茶 HEYTEA", ("NORMAL", 2000, 10000), "SENDED", current, None, vec![], "OFF_LINE", "全国门店可用，不与其他优惠同享"),
-        ("无门槛5元券", "瑞幸咖啡", ("NORMAL", 500, 0), "SENDED", current, None, vec![], "MINI_PROGRAMS", "小程序下单可用"),
-        ("全场8.8折", "优衣库", ("DISCOUNT", 88, 5000), "SENDED", current, None, vec![], "PAYMENT_CODE", "付款码支付自动抵扣"),
-        ("1元换购饮品", "奈雪的茶", ("EXCHANGE", 100, 3000), "SENDED", current, None, vec![], "OFF_LINE", "每单限换购一杯"),
+        (
+            "满100减20",
+            "喜茶 HEYTEA",
+            ("NORMAL", 2000, 10000),
+            "SENDED",
+            current,
+            None,
+            vec![],
+            "OFF_LINE",
+            "全国门店可用，不与其他优惠同享",
+        ),
+        (
+            "无门槛5元券",
+            "瑞幸咖啡",
+            ("NORMAL", 500, 0),
+            "SENDED",
+            current,
+            None,
+            vec![],
+            "MINI_PROGRAMS",
+            "小程序下单可用",
+        ),
+        (
+            "全场8.8折",
+            "优衣库",
+            ("DISCOUNT", 88, 5000),
+            "SENDED",
+            current,
+            None,
+            vec![],
+            "PAYMENT_CODE",
+            "付款码支付自动抵扣",
+        ),
+        (
+            "1元换购饮品",
+            "奈雪的茶",
+            ("EXCHANGE", 100, 3000),
+            "SENDED",
+            current,
+            None,
+            vec![],
+            "OFF_LINE",
+            "每单限换购一杯",
+        ),
         (
             "周二会员日 满50减10",
             "盒马鲜生",
@@ -156,7 +217,17 @@ fn demo_merchant(t: &impl Fn(i64) -> String) -> Vec<Value> {
             "MINI_PROGRAMS",
             "工作日午市与晚市",
         ),
-        ("周末早鸟 7折", "星巴克", ("DISCOUNT", 70, 3000), "SENDED", current, Some((vec![0, 6], vec![(25200, 36000)])), vec![], "OFF_LINE", "周末 07:00–10:00"),
+        (
+            "周末早鸟 7折",
+            "星巴克",
+            ("DISCOUNT", 70, 3000),
+            "SENDED",
+            current,
+            Some((vec![0, 6], vec![(25200, 36000)])),
+            vec![],
+            "OFF_LINE",
+            "周末 07:00–10:00",
+        ),
         (
             "双11狂欢券",
             "京东到家",
@@ -168,33 +239,98 @@ fn demo_merchant(t: &impl Fn(i64) -> String) -> Vec<Value> {
             "PAYMENT_CODE",
             "仅限活动时段",
         ),
-        ("即将过期 满30减8", "肯德基", ("NORMAL", 800, 3000), "SENDED", (-20 * DAY, 2 * DAY), None, vec![], "OFF_LINE", "请尽快使用"),
-        ("下周开抢 满200减50", "永辉超市", ("NORMAL", 5000, 20000), "SENDED", (5 * DAY, 35 * DAY), None, vec![], "OFF_LINE", "活动开始后可用"),
-        ("自助核销券", "全家 FamilyMart", ("NORMAL", 300, 1500), "SENDED", current, None, vec![], "SELF_CONSUME", "自助核销暂未开放"),
-        ("已用 满60减15", "海底捞", ("NORMAL", 1500, 6000), "USED", (-30 * DAY, 10 * DAY), None, vec![], "OFF_LINE", "已核销"),
-        ("已用 9折券", "名创优品", ("DISCOUNT", 90, 0), "USED", (-30 * DAY, 10 * DAY), None, vec![], "MINI_PROGRAMS", "已核销"),
-        ("已过期 满40减10", "必胜客", ("NORMAL", 1000, 4000), "EXPIRED", (-60 * DAY, -5 * DAY), None, vec![], "OFF_LINE", "已过期"),
+        (
+            "即将过期 满30减8",
+            "肯德基",
+            ("NORMAL", 800, 3000),
+            "SENDED",
+            (-20 * DAY, 2 * DAY),
+            None,
+            vec![],
+            "OFF_LINE",
+            "请尽快使用",
+        ),
+        (
+            "下周开抢 满200减50",
+            "永辉超市",
+            ("NORMAL", 5000, 20000),
+            "SENDED",
+            (5 * DAY, 35 * DAY),
+            None,
+            vec![],
+            "OFF_LINE",
+            "活动开始后可用",
+        ),
+        (
+            "自助核销券",
+            "全家 FamilyMart",
+            ("NORMAL", 300, 1500),
+            "SENDED",
+            current,
+            None,
+            vec![],
+            "SELF_CONSUME",
+            "自助核销暂未开放",
+        ),
+        (
+            "已用 满60减15",
+            "海底捞",
+            ("NORMAL", 1500, 6000),
+            "USED",
+            (-30 * DAY, 10 * DAY),
+            None,
+            vec![],
+            "OFF_LINE",
+            "已核销",
+        ),
+        (
+            "已用 9折券",
+            "名创优品",
+            ("DISCOUNT", 90, 0),
+            "USED",
+            (-30 * DAY, 10 * DAY),
+            None,
+            vec![],
+            "MINI_PROGRAMS",
+            "已核销",
+        ),
+        (
+            "已过期 满40减10",
+            "必胜客",
+            ("NORMAL", 1000, 4000),
+            "EXPIRED",
+            (-60 * DAY, -5 * DAY),
+            None,
+            vec![],
+            "OFF_LINE",
+            "已过期",
+        ),
     ];
     rows.into_iter()
         .enumerate()
-        .map(|(i, (name, merchant_name, kind, state, window, week, irregular, method, description))| {
-            merchant(
-                t,
-                M {
-                    code: format!("SBXM{:06}", i + 1),
-                    name,
-                    merchant: merchant_name,
-                    colour: colours[i % colours.len()],
-                    kind,
-                    state,
-                    window,
-                    week,
-                    irregular,
-                    method,
-                    description,
-                },
-            )
-        })
+        .map(
+            |(
+                i,
+                (name, merchant_name, kind, state, window, week, irregular, method, description),
+            )| {
+                merchant(
+                    t,
+                    M {
+                        code: format!("SBXM{:06}", i + 1),
+                        name,
+                        merchant: merchant_name,
+                        colour: colours[i % colours.len()],
+                        kind,
+                        state,
+                        window,
+                        week,
+                        irregular,
+                        method,
+                        description,
+                    },
+                )
+            },
+        )
         .collect()
 }
 
@@ -234,7 +370,9 @@ fn stock(
             c["business_type"] = json!("MULTIUSE");
             c["available_balance"] = json!(a);
         }
-        _ => c["normal_coupon_information"] = json!({ "coupon_amount": a, "transaction_minimum": b }),
+        _ => {
+            c["normal_coupon_information"] = json!({ "coupon_amount": a, "transaction_minimum": b })
+        }
     }
     c
 }
@@ -242,22 +380,127 @@ fn stock(
 fn demo_stock(t: &impl Fn(i64) -> String) -> Vec<Value> {
     let now = (-3 * DAY, 20 * DAY);
     vec![
-        stock(t, "SBXS000001".into(), "微信支付代金券 满50减5", "NORMAL", 500, 5000, "SENDED", now, false, false),
-        stock(t, "SBXS000002".into(), "免充值立减3元", "NORMAL", 300, 0, "SENDED", now, true, false),
-        stock(t, "SBXS000003".into(), "单品券 满20减4", "NORMAL", 400, 2000, "SENDED", now, false, true),
-        stock(t, "SBXS000004".into(), "爆款减至0.8元", "CUT_TO", 1000, 80, "SENDED", now, false, true),
-        stock(t, "SBXS000005".into(), "已用 满30减6", "NORMAL", 600, 3000, "USED", now, false, false),
-        stock(t, "SBXS000006".into(), "会员消费金", "MULTIUSE", 10000, 0, "SENDED", (-3 * DAY, 60 * DAY), false, false),
-        stock(t, "SBXS000007".into(), "节日消费金", "MULTIUSE", 3050, 0, "SENDED", (-3 * DAY, 2 * DAY), false, false),
-        stock(t, "SBXS000008".into(), "已过期 满20减2", "NORMAL", 200, 2000, "EXPIRED", (-40 * DAY, -10 * DAY), false, false),
-        stock(t, "SBXS000009".into(), "过期消费金", "MULTIUSE", 1200, 0, "EXPIRED", (-40 * DAY, -2 * DAY), false, false),
+        stock(
+            t,
+            "SBXS000001".into(),
+            "微信支付代金券 满50减5",
+            "NORMAL",
+            500,
+            5000,
+            "SENDED",
+            now,
+            false,
+            false,
+        ),
+        stock(
+            t,
+            "SBXS000002".into(),
+            "免充值立减3元",
+            "NORMAL",
+            300,
+            0,
+            "SENDED",
+            now,
+            true,
+            false,
+        ),
+        stock(
+            t,
+            "SBXS000003".into(),
+            "单品券 满20减4",
+            "NORMAL",
+            400,
+            2000,
+            "SENDED",
+            now,
+            false,
+            true,
+        ),
+        stock(
+            t,
+            "SBXS000004".into(),
+            "爆款减至0.8元",
+            "CUT_TO",
+            1000,
+            80,
+            "SENDED",
+            now,
+            false,
+            true,
+        ),
+        stock(
+            t,
+            "SBXS000005".into(),
+            "已用 满30减6",
+            "NORMAL",
+            600,
+            3000,
+            "USED",
+            now,
+            false,
+            false,
+        ),
+        stock(
+            t,
+            "SBXS000006".into(),
+            "会员消费金",
+            "MULTIUSE",
+            10000,
+            0,
+            "SENDED",
+            (-3 * DAY, 60 * DAY),
+            false,
+            false,
+        ),
+        stock(
+            t,
+            "SBXS000007".into(),
+            "节日消费金",
+            "MULTIUSE",
+            3050,
+            0,
+            "SENDED",
+            (-3 * DAY, 2 * DAY),
+            false,
+            false,
+        ),
+        stock(
+            t,
+            "SBXS000008".into(),
+            "已过期 满20减2",
+            "NORMAL",
+            200,
+            2000,
+            "EXPIRED",
+            (-40 * DAY, -10 * DAY),
+            false,
+            false,
+        ),
+        stock(
+            t,
+            "SBXS000009".into(),
+            "过期消费金",
+            "MULTIUSE",
+            1200,
+            0,
+            "EXPIRED",
+            (-40 * DAY, -2 * DAY),
+            false,
+            false,
+        ),
     ]
 }
 
 /// A deterministic spread of coupons (a linear congruential sequence, no randomness).
 fn many(t: &impl Fn(i64) -> String, n: usize) -> Vec<Value> {
     let colours: Vec<&str> = coupon_rules::palette::names().chain(["Color999"]).collect();
-    let kinds = [("NORMAL", 500, 5000), ("NORMAL", 1000, 0), ("DISCOUNT", 85, 3000), ("EXCHANGE", 990, 2000), ("NORMAL", 2000, 15000)];
+    let kinds = [
+        ("NORMAL", 500, 5000),
+        ("NORMAL", 1000, 0),
+        ("DISCOUNT", 85, 3000),
+        ("EXCHANGE", 990, 2000),
+        ("NORMAL", 2000, 15000),
+    ];
     let methods = ["OFF_LINE", "MINI_PROGRAMS", "PAYMENT_CODE", "SELF_CONSUME"];
     let states = ["SENDED", "SENDED", "SENDED", "SENDED", "USED", "EXPIRED"];
     let merchants = ["喜茶 HEYTEA", "瑞幸咖啡", "盒马鲜生", "麦当劳", "星巴克", "全家 FamilyMart"];

@@ -16,7 +16,8 @@ pub use store::{Store, CLAIMABLE_STOCKS};
 pub const PARTNER_MCHIDS: [&str; 1] = ["9800064"];
 
 /// The sandbox's 单品券 stocks and the goods ids they cover (the demo page's goods).
-pub const SINGLE_ITEM_GOODS: [(&str, &[&str]); 2] = [("SBX_FV_NORMAL", &["SBX-COFFEE"]), ("SBX_FV_CUT_TO", &["SBX-COFFEE", "SBX-BAGEL"])];
+pub const SINGLE_ITEM_GOODS: [(&str, &[&str]); 2] =
+    [("SBX_FV_NORMAL", &["SBX-COFFEE"]), ("SBX_FV_CUT_TO", &["SBX-COFFEE", "SBX-BAGEL"])];
 
 /// The stocks sandbox mode offers to claim, with their names from the data set.
 pub fn claimable_stocks() -> Vec<ClaimableStock> {
@@ -24,7 +25,13 @@ pub fn claimable_stocks() -> Vec<ClaimableStock> {
     CLAIMABLE_STOCKS
         .iter()
         .map(|id| {
-            let name = data["stocks"].as_array().into_iter().flatten().find(|s| s["stock_id"] == *id).and_then(|s| s["name"].as_str()).unwrap_or(id);
+            let name = data["stocks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|s| s["stock_id"] == *id)
+                .and_then(|s| s["name"].as_str())
+                .unwrap_or(id);
             ClaimableStock { stock_id: (*id).to_owned(), name: name.to_owned() }
         })
         .collect()
@@ -48,9 +55,12 @@ pub mod identity {
     pub const PLATFORM_KEY: &str = include_str!("../keys/test-only-platform-private.pem");
     pub const PLATFORM_PUBLIC: &str = include_str!("../keys/test-only-platform-public.pem");
     /// The two platform certificates' serials and keys: the first, then its successor.
-    pub const PLATFORM_CERT_SERIALS: [&str; 2] = ["3F5A2C0E1B2D4F6071829304A5B6C7D8E9F0A1B2", "4B6C8D0E2F3A5B7C9D1E3F5A7B9C1D3E5F7A9B1C"];
-    pub const PLATFORM_CERT_KEYS: [&str; 2] =
-        [include_str!("../keys/test-only-platform-cert-1-private.pem"), include_str!("../keys/test-only-platform-cert-2-private.pem")];
+    pub const PLATFORM_CERT_SERIALS: [&str; 2] =
+        ["3F5A2C0E1B2D4F6071829304A5B6C7D8E9F0A1B2", "4B6C8D0E2F3A5B7C9D1E3F5A7B9C1D3E5F7A9B1C"];
+    pub const PLATFORM_CERT_KEYS: [&str; 2] = [
+        include_str!("../keys/test-only-platform-cert-1-private.pem"),
+        include_str!("../keys/test-only-platform-cert-2-private.pem"),
+    ];
     /// The merchant's APIv3 key (32 bytes), which encrypts certificates and notifications.
     pub const APIV3_KEY: &str = "TestOnlySandboxApiV3Key000000001";
 }
@@ -134,7 +144,10 @@ pub type SharedSandbox = Arc<Sandbox>;
 impl Sandbox {
     pub fn new(data: &str) -> Result<SharedSandbox, String> {
         Ok(Arc::new(Sandbox {
-            store: Store::load(data, coupon_rules::BeijingTime::from_unix_millis(wechatpay::unix_now() * 1000))?,
+            store: Store::load(
+                data,
+                coupon_rules::BeijingTime::from_unix_millis(wechatpay::unix_now() * 1000),
+            )?,
             faults: Mutex::new(Faults::default()),
             stats: Stats::default(),
             platform: platform::Platform::new(wechatpay::unix_now())?,
@@ -177,7 +190,10 @@ impl Sandbox {
     /// A code fault for a call to `api`, used up by one.
     fn take_code(&self, api: &str) -> Option<Answer> {
         let mut f = self.faults.lock().expect("faults lock");
-        let fault = f.codes.iter_mut().find(|c| c.times > 0 && c.api.as_deref().is_none_or(|a| a == api))?;
+        let fault = f
+            .codes
+            .iter_mut()
+            .find(|c| c.times > 0 && c.api.as_deref().is_none_or(|a| a == api))?;
         fault.times -= 1;
         Some(wx_error(fault.status, &fault.code, &format!("沙箱注入的错误：{}", fault.code)))
     }
@@ -220,7 +236,10 @@ pub fn router(sandbox: SharedSandbox) -> Router {
 }
 
 /// Binds the sandbox on `addr` (port 0 for any) and serves it in the background.
-pub async fn spawn(sandbox: SharedSandbox, addr: std::net::SocketAddr) -> std::io::Result<std::net::SocketAddr> {
+pub async fn spawn(
+    sandbox: SharedSandbox,
+    addr: std::net::SocketAddr,
+) -> std::io::Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     tokio::spawn(async move {
@@ -240,7 +259,10 @@ async fn get_faults(State(s): State<SharedSandbox>) -> Json<Faults> {
     Json(s.faults.lock().expect("faults lock").clone())
 }
 
-async fn set_platform(State(s): State<SharedSandbox>, Json(p): Json<PlatformState>) -> Json<PlatformState> {
+async fn set_platform(
+    State(s): State<SharedSandbox>,
+    Json(p): Json<PlatformState>,
+) -> Json<PlatformState> {
     s.set_platform(p);
     Json(p)
 }
@@ -263,10 +285,19 @@ async fn get_stats(State(s): State<SharedSandbox>) -> Json<serde_json::Value> {
 pub struct Answer(pub StatusCode, pub serde_json::Value);
 
 pub fn wx_error(status: u16, code: &str, message: &str) -> Answer {
-    Answer(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), serde_json::json!({ "code": code, "message": message }))
+    Answer(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        serde_json::json!({ "code": code, "message": message }),
+    )
 }
 
-async fn wechat(State(s): State<SharedSandbox>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn wechat(
+    State(s): State<SharedSandbox>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (latency, fault) = s.take_fault();
     let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     let request_serial = headers.get("wechatpay-serial").and_then(|v| v.to_str().ok());
@@ -310,9 +341,17 @@ async fn wechat(State(s): State<SharedSandbox>, method: Method, uri: Uri, header
     sign(&s, answer.0, bytes, request_serial, signature)
 }
 
-fn authenticate(s: &Sandbox, method: &Method, path_and_query: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), Answer> {
+fn authenticate(
+    s: &Sandbox,
+    method: &Method,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Answer> {
     let fail = |m: &str| Err(wx_error(401, "SIGN_ERROR", m));
-    let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(Authorization::parse) else {
+    let Some(auth) =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(Authorization::parse)
+    else {
         return fail("缺少或无法解析Authorization");
     };
     if auth.mchid != id::MCHID {
@@ -339,14 +378,22 @@ enum Signature {
     Probe,
 }
 
-fn sign(s: &Sandbox, status: StatusCode, body: Vec<u8>, request_serial: Option<&str>, kind: Signature) -> Response {
+fn sign(
+    s: &Sandbox,
+    status: StatusCode,
+    body: Vec<u8>,
+    request_serial: Option<&str>,
+    kind: Signature,
+) -> Response {
     let (serial, key) = s.platform.signer(request_serial);
     let timestamp = wechatpay::unix_now().to_string();
     let nonce = wechatpay::nonce();
     let signature = match kind {
         Signature::Honest => key.sign(&wechatpay::response_message(&timestamp, &nonce, &body)),
         Signature::Corrupt => key.sign(b"something else entirely"),
-        Signature::Probe => format!("{}{}", wechatpay::PROBE_SIGNATURE_PREFIX, key.sign(nonce.as_bytes())),
+        Signature::Probe => {
+            format!("{}{}", wechatpay::PROBE_SIGNATURE_PREFIX, key.sign(nonce.as_bytes()))
+        }
     };
     let mut response = respond(status, body);
     let h = response.headers_mut();

@@ -66,11 +66,23 @@ const DAY: i64 = 86_400;
 /// A self-signed X.509 certificate of `key_pem` (PKCS#8 RSA) with serial `serial_hex` and
 /// validity `not_before..not_after` (Unix seconds), PEM: what WeChat's platform certificates
 /// are to a verifier. Tests use it for certificates of any age.
-pub fn certificate(key_pem: &str, serial_hex: &str, not_before: i64, not_after: i64) -> Result<String, String> {
-    let key = rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(key_pem, &rcgen::PKCS_RSA_SHA256).map_err(|e| format!("certificate key: {e}"))?;
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
-    params.distinguished_name.push(rcgen::DnType::CommonName, "Tenpay.com Root CA (sandbox, test only)");
-    let serial: Vec<u8> = (0..serial_hex.len()).step_by(2).filter_map(|i| u8::from_str_radix(serial_hex.get(i..i + 2)?, 16).ok()).collect();
+pub fn certificate(
+    key_pem: &str,
+    serial_hex: &str,
+    not_before: i64,
+    not_after: i64,
+) -> Result<String, String> {
+    let key = rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(key_pem, &rcgen::PKCS_RSA_SHA256)
+        .map_err(|e| format!("certificate key: {e}"))?;
+    let mut params =
+        rcgen::CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Tenpay.com Root CA (sandbox, test only)");
+    let serial: Vec<u8> = (0..serial_hex.len())
+        .step_by(2)
+        .filter_map(|i| u8::from_str_radix(serial_hex.get(i..i + 2)?, 16).ok())
+        .collect();
     params.serial_number = Some(rcgen::SerialNumber::from(serial));
     let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).map_err(|e| e.to_string());
     params.not_before = at(not_before)?;
@@ -80,15 +92,35 @@ pub fn certificate(key_pem: &str, serial_hex: &str, not_before: i64, not_after: 
 
 impl Platform {
     pub fn new(now: i64) -> Result<Platform, String> {
-        let cert = |serial: &'static str, key_pem: &str, not_before: i64, not_after: i64| -> Result<PlatformCert, String> {
+        let cert = |serial: &'static str,
+                    key_pem: &str,
+                    not_before: i64,
+                    not_after: i64|
+         -> Result<PlatformCert, String> {
             let pem = certificate(key_pem, serial, not_before, not_after)?;
-            Ok(PlatformCert { serial, pem, key: PrivateKey::from_pem(key_pem)?, not_before, not_after })
+            Ok(PlatformCert {
+                serial,
+                pem,
+                key: PrivateKey::from_pem(key_pem)?,
+                not_before,
+                not_after,
+            })
         };
         Ok(Platform {
             public_key: PrivateKey::from_pem(id::PLATFORM_KEY)?,
             certificates: [
-                cert(id::PLATFORM_CERT_SERIALS[0], id::PLATFORM_CERT_KEYS[0], now - 400 * DAY, now + 200 * DAY)?,
-                cert(id::PLATFORM_CERT_SERIALS[1], id::PLATFORM_CERT_KEYS[1], now - DAY, now + 5 * 365 * DAY)?,
+                cert(
+                    id::PLATFORM_CERT_SERIALS[0],
+                    id::PLATFORM_CERT_KEYS[0],
+                    now - 400 * DAY,
+                    now + 200 * DAY,
+                )?,
+                cert(
+                    id::PLATFORM_CERT_SERIALS[1],
+                    id::PLATFORM_CERT_KEYS[1],
+                    now - DAY,
+                    now + 5 * 365 * DAY,
+                )?,
             ],
             apiv3: ApiV3Key::new(id::APIV3_KEY)?,
             state: Mutex::new(PlatformState::default()),
@@ -132,8 +164,15 @@ impl Platform {
 
     /// A request naming the retired certificate is refused, as WeChat refuses a dead serial.
     pub fn refusal(&self, request_serial: Option<&str>) -> Option<Answer> {
-        let retired = self.state().rotation == Rotation::Retired && request_serial == Some(self.certificates[0].serial);
-        retired.then(|| wx_error(400, "PARAM_ERROR", "Wechatpay-Serial 对应的平台证书已过期，请下载新的平台证书"))
+        let retired = self.state().rotation == Rotation::Retired
+            && request_serial == Some(self.certificates[0].serial);
+        retired.then(|| {
+            wx_error(
+                400,
+                "PARAM_ERROR",
+                "Wechatpay-Serial 对应的平台证书已过期，请下载新的平台证书",
+            )
+        })
     }
 
     /// `GET /v3/certificates`: the listed certificates, newest first, each encrypted with the
@@ -145,7 +184,9 @@ impl Platform {
         }
         let listed: &[&PlatformCert] = match state.rotation {
             Rotation::Before => &[&self.certificates[0]],
-            Rotation::Listed | Rotation::Switched => &[&self.certificates[1], &self.certificates[0]],
+            Rotation::Listed | Rotation::Switched => {
+                &[&self.certificates[1], &self.certificates[0]]
+            }
             Rotation::Retired => &[&self.certificates[1]],
         };
         let time = |t: i64| coupon_rules::BeijingTime::from_unix_millis(t * 1000).to_rfc3339();
@@ -158,6 +199,9 @@ impl Platform {
                 encrypt_certificate: self.apiv3.seal("certificate", c.pem.as_bytes()),
             })
             .collect();
-        Answer(axum::http::StatusCode::OK, serde_json::to_value(CertificateList { data }).unwrap_or_default())
+        Answer(
+            axum::http::StatusCode::OK,
+            serde_json::to_value(CertificateList { data }).unwrap_or_default(),
+        )
     }
 }

@@ -69,15 +69,20 @@ impl Store {
     /// Loads a data file, shifting its times by whole weeks from its anchor to `today`
     /// (weekday slots stay on their weekdays).
     pub fn load(text: &str, today: BeijingTime) -> Result<Store, String> {
-        let file: DataFile = serde_json::from_str(text).map_err(|e| format!("sandbox data: {e}"))?;
-        let anchor = BeijingTime::parse_rfc3339(&format!("{}T00:00:00+08:00", file.anchor)).map_err(|e| format!("sandbox data anchor: {e}"))?;
+        let file: DataFile =
+            serde_json::from_str(text).map_err(|e| format!("sandbox data: {e}"))?;
+        let anchor = BeijingTime::parse_rfc3339(&format!("{}T00:00:00+08:00", file.anchor))
+            .map_err(|e| format!("sandbox data anchor: {e}"))?;
         let weeks = (today.date() - anchor.date()).num_days().div_euclid(7);
         let shift_ms = weeks * 7 * 86_400_000;
         let mut users = HashMap::new();
         let mut order = Vec::new();
         for mut u in file.users {
             if u.shift_times && shift_ms != 0 {
-                u.merchant_coupons.iter_mut().chain(u.stock_coupons.iter_mut()).for_each(|c| shift_times(c, shift_ms));
+                u.merchant_coupons
+                    .iter_mut()
+                    .chain(u.stock_coupons.iter_mut())
+                    .for_each(|c| shift_times(c, shift_ms));
             }
             order.push(u.openid.clone());
             users.insert(u.openid.clone(), u);
@@ -98,8 +103,11 @@ impl Store {
     pub fn use_merchant_coupon(&self, openid: &str, code: &str) -> bool {
         let now = (self.now)().to_rfc3339();
         let mut d = self.data.lock().expect("sandbox data lock");
-        let Some(c) = d.users.get_mut(openid).and_then(|u| u.merchant_coupons.iter_mut().find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code)))
-        else {
+        let Some(c) = d.users.get_mut(openid).and_then(|u| {
+            u.merchant_coupons
+                .iter_mut()
+                .find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code))
+        }) else {
             return false;
         };
         c["coupon_state"] = json!("USED");
@@ -110,20 +118,38 @@ impl Store {
 
     pub fn users(&self) -> Vec<(String, String)> {
         let d = self.data.lock().expect("sandbox data lock");
-        d.order.iter().filter_map(|o| d.users.get(o)).map(|u| (u.openid.clone(), u.label.clone())).collect()
+        d.order
+            .iter()
+            .filter_map(|o| d.users.get(o))
+            .map(|u| (u.openid.clone(), u.label.clone()))
+            .collect()
     }
 
     pub fn handle(&self, stats: &Stats, method: &Method, uri: &Uri, body: &[u8]) -> Answer {
         count(stats, method, uri);
-        let segments: Vec<String> =
-            uri.path().trim_start_matches('/').split('/').map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
+        let segments: Vec<String> = uri
+            .path()
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let query: HashMap<String, String> = axum::extract::Query::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
+        let query: HashMap<String, String> =
+            axum::extract::Query::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
         match (method.as_str(), seg.as_slice()) {
-            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons"]) => self.merchant_list(openid, &query),
-            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons", code, "appids", appid]) => self.merchant_detail(openid, code, appid),
-            ("GET", ["v3", "marketing", "favor", "users", openid, "coupons"]) => self.stock_list(openid, &query),
-            ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => self.send_coupon(openid, body),
+            ("GET", ["v3", "marketing", "busifavor", "users", openid, "coupons"]) => {
+                self.merchant_list(openid, &query)
+            }
+            (
+                "GET",
+                ["v3", "marketing", "busifavor", "users", openid, "coupons", code, "appids", appid],
+            ) => self.merchant_detail(openid, code, appid),
+            ("GET", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
+                self.stock_list(openid, &query)
+            }
+            ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
+                self.send_coupon(openid, body)
+            }
             _ => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
         }
     }
@@ -138,13 +164,19 @@ impl Store {
             return wx_error(400, "PARAM_ERROR", "coupon_state取值错误");
         }
         let d = self.data.lock().expect("sandbox data lock");
-        let Some(user) = d.users.get(openid) else { return wx_error(404, "USER_NOT_EXISTS", "openid不正确") };
-        let field_is = |c: &Value, field: &str, want: Option<&String>| want.is_none_or(|w| c.get(field).and_then(Value::as_str) == Some(w.as_str()));
+        let Some(user) = d.users.get(openid) else {
+            return wx_error(404, "USER_NOT_EXISTS", "openid不正确");
+        };
+        let field_is = |c: &Value, field: &str, want: Option<&String>| {
+            want.is_none_or(|w| c.get(field).and_then(Value::as_str) == Some(w.as_str()))
+        };
         let matching: Vec<&Value> = user
             .merchant_coupons
             .iter()
             .filter(|c| field_is(c, "stock_id", q.get("stock_id")))
-            .filter(|c| state.is_none_or(|s| c.get("coupon_state").and_then(Value::as_str) == Some(s)))
+            .filter(|c| {
+                state.is_none_or(|s| c.get("coupon_state").and_then(Value::as_str) == Some(s))
+            })
             .filter(|c| field_is(c, "_creator_merchant", q.get("creator_merchant")))
             .filter(|c| field_is(c, "belong_merchant", q.get("belong_merchant")))
             .filter(|c| field_is(c, "_sender_merchant", q.get("sender_merchant")))
@@ -157,8 +189,14 @@ impl Store {
             return wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系");
         }
         let d = self.data.lock().expect("sandbox data lock");
-        let Some(user) = d.users.get(openid) else { return wx_error(404, "USER_NOT_EXISTS", "openid不正确") };
-        match user.merchant_coupons.iter().find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code)) {
+        let Some(user) = d.users.get(openid) else {
+            return wx_error(404, "USER_NOT_EXISTS", "openid不正确");
+        };
+        match user
+            .merchant_coupons
+            .iter()
+            .find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code))
+        {
             Some(c) => Answer(StatusCode::OK, public(c)),
             None => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
         }
@@ -182,7 +220,11 @@ impl Store {
         let available = q.get("available_mchid");
         let sender = q.get("sender_mchid");
         if creator.is_none() && available.is_none() && sender.is_none() {
-            return wx_error(400, "PARAM_ERROR", "creator_mchid、sender_mchid、available_mchid至少填一个");
+            return wx_error(
+                400,
+                "PARAM_ERROR",
+                "creator_mchid、sender_mchid、available_mchid至少填一个",
+            );
         }
         // Another merchant's stocks only when it has authorised this one, as WeChat Pay answers.
         if creator.is_some_and(|c| c != id::MCHID && !crate::PARTNER_MCHIDS.contains(&c.as_str())) {
@@ -190,12 +232,17 @@ impl Store {
         }
         let now = (self.now)();
         let d = self.data.lock().expect("sandbox data lock");
-        let Some(user) = d.users.get(openid) else { return wx_error(404, "USER_NOT_EXISTS", "openid不正确") };
+        let Some(user) = d.users.get(openid) else {
+            return wx_error(404, "USER_NOT_EXISTS", "openid不正确");
+        };
         let str_of = |c: &Value, f: &str| c.get(f).and_then(Value::as_str).map(str::to_owned);
         let matching: Vec<&Value> = user
             .stock_coupons
             .iter()
-            .filter(|c| (str_of(c, "business_type").as_deref() == Some("MULTIUSE")) == business_type.is_some())
+            .filter(|c| {
+                (str_of(c, "business_type").as_deref() == Some("MULTIUSE"))
+                    == business_type.is_some()
+            })
             .filter(|c| q.get("stock_id").is_none_or(|s| str_of(c, "stock_id").as_ref() == Some(s)))
             .filter(|c| sender.is_none_or(|s| str_of(c, "_sender_mchid").as_ref() == Some(s)))
             .filter(|c| {
@@ -225,12 +272,23 @@ impl Store {
     }
 
     fn send_coupon(&self, openid: &str, body: &[u8]) -> Answer {
-        let Ok(req) = serde_json::from_slice::<Value>(body) else { return wx_error(400, "PARAM_ERROR", "请求体不是合法的JSON") };
-        let field = |k: &str| req.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-        let (Some(stock_id), Some(out_request_no), Some(appid), Some(creator)) =
-            (field("stock_id"), field("out_request_no"), field("appid"), field("stock_creator_mchid"))
-        else {
-            return wx_error(400, "PARAM_ERROR", "stock_id、out_request_no、appid、stock_creator_mchid为必填");
+        let Ok(req) = serde_json::from_slice::<Value>(body) else {
+            return wx_error(400, "PARAM_ERROR", "请求体不是合法的JSON");
+        };
+        let field = |k: &str| {
+            req.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+        };
+        let (Some(stock_id), Some(out_request_no), Some(appid), Some(creator)) = (
+            field("stock_id"),
+            field("out_request_no"),
+            field("appid"),
+            field("stock_creator_mchid"),
+        ) else {
+            return wx_error(
+                400,
+                "PARAM_ERROR",
+                "stock_id、out_request_no、appid、stock_creator_mchid为必填",
+            );
         };
         if appid != id::APPID {
             return wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系");
@@ -247,12 +305,18 @@ impl Store {
                 wx_error(400, "RESOURCE_ALREADY_EXISTS", "out_request_no已被使用")
             };
         }
-        let Some(stock) = d.stocks.get(&stock_id).cloned() else { return wx_error(404, "RESOURCE_NOT_EXISTS", "批次不存在") };
+        let Some(stock) = d.stocks.get(&stock_id).cloned() else {
+            return wx_error(404, "RESOURCE_NOT_EXISTS", "批次不存在");
+        };
         if stock.remaining == 0 {
             return wx_error(400, "NOT_ENOUGH", "批次预算不足");
         }
-        let held =
-            d.users.get(openid).map_or(0, |u| u.stock_coupons.iter().filter(|c| c.get("stock_id").and_then(Value::as_str) == Some(stock_id.as_str())).count());
+        let held = d.users.get(openid).map_or(0, |u| {
+            u.stock_coupons
+                .iter()
+                .filter(|c| c.get("stock_id").and_then(Value::as_str) == Some(stock_id.as_str()))
+                .count()
+        });
         if held >= stock.max_per_user as usize {
             return wx_error(403, "RULELIMIT", "用户领取已达上限");
         }
@@ -287,7 +351,10 @@ impl Store {
             stock_coupons: Vec::new(),
         });
         user.stock_coupons.insert(0, coupon);
-        d.claims.insert(out_request_no, Claim { openid: openid.to_owned(), stock_id, coupon_id: coupon_id.clone() });
+        d.claims.insert(
+            out_request_no,
+            Claim { openid: openid.to_owned(), stock_id, coupon_id: coupon_id.clone() },
+        );
         Answer(StatusCode::OK, json!({ "coupon_id": coupon_id }))
     }
 }
@@ -319,7 +386,9 @@ pub fn count(stats: &Stats, method: &Method, uri: &Uri) {
 fn check_appid(appid: Option<&String>) -> Result<(), Answer> {
     match appid {
         None => Err(wx_error(400, "PARAM_ERROR", "appid为必填")),
-        Some(a) if a != id::APPID => Err(wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系")),
+        Some(a) if a != id::APPID => {
+            Err(wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系"))
+        }
         Some(_) => Ok(()),
     }
 }
@@ -330,7 +399,9 @@ fn list_request(q: &HashMap<String, String>, max_limit: u64) -> Result<(u64, u64
     let num = |k: &str, default: u64| -> Result<u64, Answer> {
         match q.get(k) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| wx_error(400, "PARAM_ERROR", &format!("{k}必须为非负整数"))),
+            Some(v) => {
+                v.parse().map_err(|_| wx_error(400, "PARAM_ERROR", &format!("{k}必须为非负整数")))
+            }
         }
     };
     let (offset, limit) = (num("offset", 0)?, num("limit", 20)?);
@@ -341,20 +412,32 @@ fn list_request(q: &HashMap<String, String>, max_limit: u64) -> Result<(u64, u64
 }
 
 fn page(matching: &[&Value], offset: u64, limit: u64) -> Answer {
-    let data: Vec<Value> = matching.iter().skip(offset as usize).take(limit as usize).map(|c| public(c)).collect();
-    Answer(StatusCode::OK, json!({ "data": data, "total_count": matching.len(), "offset": offset, "limit": limit }))
+    let data: Vec<Value> =
+        matching.iter().skip(offset as usize).take(limit as usize).map(|c| public(c)).collect();
+    Answer(
+        StatusCode::OK,
+        json!({ "data": data, "total_count": matching.len(), "offset": offset, "limit": limit }),
+    )
 }
 
 /// A coupon as WeChat would send it: the sandbox's bookkeeping fields (`_…`) removed.
 fn public(c: &Value) -> Value {
     match c {
-        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with('_'))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
 
 fn not_past(c: &Value, now: BeijingTime) -> bool {
-    c.get("available_end_time").and_then(Value::as_str).and_then(|s| BeijingTime::parse_rfc3339(s).ok()).is_none_or(|end| end >= now)
+    c.get("available_end_time")
+        .and_then(Value::as_str)
+        .and_then(|s| BeijingTime::parse_rfc3339(s).ok())
+        .is_none_or(|end| end >= now)
 }
 
 fn shift_times(v: &mut Value, ms: i64) {

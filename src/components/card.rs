@@ -6,25 +6,38 @@ use super::sheet::Sheet;
 use super::use_coupon::{request_use, UseSheetBody};
 use crate::i18n::{t, use_button};
 use coupon_rules::model::{CouponKind, UseMethod};
-use coupon_rules::validity::{availability, is_expiring_soon, Availability, DEFAULT_EXPIRING_SOON_MS};
+use coupon_rules::validity::{
+    availability, is_expiring_soon, Availability, DEFAULT_EXPIRING_SOON_MS,
+};
 use coupon_rules::{text, BeijingTime, Coupon, Lang};
 use leptos::prelude::*;
 
 /// The card's colour class: the palette's hex without `#`; anything else gets the default.
 pub fn colour_class(hex: &str) -> String {
     let known = coupon_rules::palette::names().map(|n| coupon_rules::palette::resolve(Some(n)));
-    let hex = if known.into_iter().any(|k| k.eq_ignore_ascii_case(hex)) { hex } else { coupon_rules::palette::DEFAULT_BACKGROUND };
+    let hex = if known.into_iter().any(|k| k.eq_ignore_ascii_case(hex)) {
+        hex
+    } else {
+        coupon_rules::palette::DEFAULT_BACKGROUND
+    };
     format!("cw-bg-{}", hex.trim_start_matches('#').to_ascii_lowercase())
 }
 
 /// `compact`: for lists where the card is one choice among others (the checkout picker): no
 /// use button, no detail sheet.
 #[component]
-pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang, #[prop(optional)] compact: bool) -> impl IntoView {
+pub fn CouponCard(
+    coupon: Coupon,
+    now: BeijingTime,
+    #[prop(optional)] lang: Lang,
+    #[prop(optional)] compact: bool,
+) -> impl IntoView {
     let state = availability(&coupon, now);
     let state_class = match state {
         Availability::Used { .. } => "cw-card--used",
-        Availability::Expired { .. } | Availability::Unavailable | Availability::OutsideSlot { next: None } => "cw-card--expired",
+        Availability::Expired { .. }
+        | Availability::Unavailable
+        | Availability::OutsideSlot { next: None } => "cw-card--expired",
         Availability::Usable { .. } => "cw-card--usable",
         Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => "cw-card--waiting",
     };
@@ -38,9 +51,10 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
         Availability::Usable { .. } if is_expiring_soon(&coupon, now, DEFAULT_EXPIRING_SOON_MS) => {
             Some(("cw-badge cw-badge--expiring", text::expiring_soon(lang).to_owned()))
         }
-        Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => {
-            Some(("cw-badge cw-badge--waiting", text::availability_reason(&state, &coupon, now, lang)))
-        }
+        Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => Some((
+            "cw-badge cw-badge--waiting",
+            text::availability_reason(&state, &coupon, now, lang),
+        )),
         _ => None,
     };
     // Only a used coupon has a use time worth showing (upstream may send one regardless).
@@ -59,9 +73,14 @@ pub fn CouponCard(coupon: Coupon, now: BeijingTime, #[prop(optional)] lang: Lang
     if matches!(coupon.kind, CouponKind::Balance { .. }) {
         tags.push(t(lang, "消费金", "Balance"));
     }
-    let usable_method = !matches!(coupon.use_method, UseMethod::SelfConsume | UseMethod::Unknown { .. });
+    let usable_method =
+        !matches!(coupon.use_method, UseMethod::SelfConsume | UseMethod::Unknown { .. });
     let can_use = usable_method && state.is_usable();
-    let merchant_name = coupon.merchant.name.clone().unwrap_or_else(|| t(lang, "微信支付", "WeChat Pay").to_owned());
+    let merchant_name = coupon
+        .merchant
+        .name
+        .clone()
+        .unwrap_or_else(|| t(lang, "微信支付", "WeChat Pay").to_owned());
     let open = RwSignal::new(None::<Open>);
     let for_use = coupon.clone();
     let for_sheet = StoredValue::new(coupon.clone());

@@ -58,7 +58,14 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
                 key.set_value(None); // the next tap is a new claim
                 message.set(Some((true, t(lang, "领取成功", "Claimed").to_owned())));
                 if let Some(el) = &target {
-                    emit(el, "cw:claim", &events::Claim { stock_id: &stock_for_events, coupon_id: &claimed.coupon_id });
+                    emit(
+                        el,
+                        "cw:claim",
+                        &events::Claim {
+                            stock_id: &stock_for_events,
+                            coupon_id: &claimed.coupon_id,
+                        },
+                    );
                 }
                 if let Some(coupon) = claimed.coupon {
                     on_claimed.run(coupon);
@@ -70,7 +77,16 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
                     key.set_value(None);
                 }
                 if let Some(el) = &target {
-                    emit(el, "cw:error", &events::Failure { code: &e.code, message: &e.message, retryable: e.retryable, stock_id: Some(&stock_for_events) });
+                    emit(
+                        el,
+                        "cw:error",
+                        &events::Failure {
+                            code: &e.code,
+                            message: &e.message,
+                            retryable: e.retryable,
+                            stock_id: Some(&stock_for_events),
+                        },
+                    );
                 }
                 message.set(Some((false, e.text(lang))));
             }

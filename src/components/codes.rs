@@ -16,7 +16,8 @@ pub fn Codes(text: String, lang: Lang) -> impl IntoView {
     let text = StoredValue::new(text);
     let load = move || drawn.start(async move { codes::draw(&text.get_value()).await });
     load();
-    move || match (drawn.pending.get(), drawn.value.get()) {
+    move || {
+        match (drawn.pending.get(), drawn.value.get()) {
         (false, Some(Some(Drawn { qr, barcode }))) => view! {
             {qr.map(|d| svg(d, "cw-qr", t(lang, "券码二维码", "Coupon QR code"), false))}
             {barcode.map(|d| svg(d, "cw-barcode", t(lang, "券码条形码", "Coupon barcode"), true))}
@@ -31,6 +32,7 @@ pub fn Codes(text: String, lang: Lang) -> impl IntoView {
         .into_any(),
         _ => view! { <div class="cw-qr cw-qr--pending" role="img" aria-busy="true" aria-label=t(lang, "正在生成二维码", "Drawing the QR code")></div> }
             .into_any(),
+    }
     }
 }
 

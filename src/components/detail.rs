@@ -20,10 +20,15 @@ pub fn DetailBody(coupon: Coupon, lang: Lang) -> impl IntoView {
     let s = span(&coupon);
     let rows: Vec<(&'static str, String)> = [
         (t(lang, "有效期", "Valid"), Some(text::validity(&coupon, lang))),
-        (t(lang, "可用时段", "Time slots"), coupon.validity.weekly.as_ref().map(|w| text::weekly(w, lang))),
+        (
+            t(lang, "可用时段", "Time slots"),
+            coupon.validity.weekly.as_ref().map(|w| text::weekly(w, lang)),
+        ),
         (
             t(lang, "特定时段", "Also usable"),
-            (!coupon.validity.irregular.is_empty()).then(|| coupon.validity.irregular.iter().map(text::period).collect::<Vec<_>>().join("；")),
+            (!coupon.validity.irregular.is_empty()).then(|| {
+                coupon.validity.irregular.iter().map(text::period).collect::<Vec<_>>().join("；")
+            }),
         ),
         (
             t(lang, "领取后有效", "After claiming"),
@@ -78,7 +83,10 @@ pub fn DetailSheet(coupon: Coupon, lang: Lang) -> impl IntoView {
     }
     let listed = coupon.state.clone();
     move || {
-        let shown = fresh.value.with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|d| d.coupon.clone())).unwrap_or_else(|| coupon.clone());
+        let shown = fresh
+            .value
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|d| d.coupon.clone()))
+            .unwrap_or_else(|| coupon.clone());
         let used_elsewhere = (shown.state == CouponState::Used && listed != CouponState::Used)
             .then(|| view! { <p class="cw-notice" role="status">{t(lang, "此券已使用", "This coupon has been used")}</p> });
         view! { {used_elsewhere} <DetailBody coupon=shown lang=lang/> }
@@ -94,7 +102,11 @@ fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
     let entrance = coupon.entrance.clone().unwrap_or_default();
     let id = coupon.id.clone();
     // `open`: the mini-program path to navigate to in its own web-view, and a link otherwise.
-    let button = move |label: String, guiding: String, plain: bool, detail: events::Entrance, open: (Option<String>, Option<String>)| {
+    let button = move |label: String,
+                       guiding: String,
+                       plain: bool,
+                       detail: events::Entrance,
+                       open: (Option<String>, Option<String>)| {
         let (path, href) = open;
         let tap = move |e: web_sys::MouseEvent| {
             let Some(target) = e.target() else { return };
@@ -117,10 +129,19 @@ fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
     let mut views = Vec::new();
     if let Some(m) = entrance.mini_program {
         let own = is_host(Some(&m.appid), options.mini_program_appid.as_deref());
-        let link = (!own).then(|| mini_program_link(options.mini_program_link.as_deref(), &m.appid, m.path.as_deref())).flatten();
+        let link = (!own)
+            .then(|| {
+                mini_program_link(options.mini_program_link.as_deref(), &m.appid, m.path.as_deref())
+            })
+            .flatten();
         let open = (own.then(|| m.path.clone()).flatten(), link);
-        let detail =
-            events::Entrance { kind: "mini_program", coupon_id: coupon_id.clone(), appid: Some(m.appid.clone()), path: m.path.clone(), ..Default::default() };
+        let detail = events::Entrance {
+            kind: "mini_program",
+            coupon_id: coupon_id.clone(),
+            appid: Some(m.appid.clone()),
+            path: m.path.clone(),
+            ..Default::default()
+        };
         views.push(button(
             m.entrance_words.clone().unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned()),
             m.guiding_words.clone().unwrap_or_default(),
@@ -130,7 +151,12 @@ fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
         ));
     }
     if let Some(appid) = entrance.official_account_appid {
-        let detail = events::Entrance { kind: "official_account", coupon_id: coupon_id.clone(), appid: Some(appid), ..Default::default() };
+        let detail = events::Entrance {
+            kind: "official_account",
+            coupon_id: coupon_id.clone(),
+            appid: Some(appid),
+            ..Default::default()
+        };
         views.push(button(
             t(lang, "公众号", "Official account").to_owned(),
             t(lang, "关注商家公众号", "Follow the merchant").to_owned(),
@@ -140,7 +166,12 @@ fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
         ));
     }
     if let Some(hall) = entrance.hall_id {
-        let detail = events::Entrance { kind: "hall", coupon_id: coupon_id.clone(), hall_id: Some(hall), ..Default::default() };
+        let detail = events::Entrance {
+            kind: "hall",
+            coupon_id: coupon_id.clone(),
+            hall_id: Some(hall),
+            ..Default::default()
+        };
         views.push(button(
             t(lang, "去营销馆", "More offers").to_owned(),
             t(lang, "商家营销馆", "The merchant's offers").to_owned(),
@@ -150,8 +181,19 @@ fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
         ));
     }
     if let Some(store) = entrance.store_id {
-        let detail = events::Entrance { kind: "store", coupon_id, store_id: Some(store), ..Default::default() };
-        views.push(button(t(lang, "查看门店", "See the store").to_owned(), t(lang, "适用门店", "Where to use it").to_owned(), true, detail, (None, None)));
+        let detail = events::Entrance {
+            kind: "store",
+            coupon_id,
+            store_id: Some(store),
+            ..Default::default()
+        };
+        views.push(button(
+            t(lang, "查看门店", "See the store").to_owned(),
+            t(lang, "适用门店", "Where to use it").to_owned(),
+            true,
+            detail,
+            (None, None),
+        ));
     }
     views
 }

@@ -29,7 +29,11 @@ impl<T: Send + Sync + 'static> Default for Load<T> {
 
 impl<T: Send + Sync + 'static> Load<T> {
     pub fn new() -> Self {
-        Load { value: RwSignal::new(None), pending: RwSignal::new(false), started: StoredValue::new(0) }
+        Load {
+            value: RwSignal::new(None),
+            pending: RwSignal::new(false),
+            started: StoredValue::new(0),
+        }
     }
 
     /// Starts loading; what `answer` yields replaces the value unless a newer load started.

@@ -54,7 +54,11 @@ pub fn Picker(options: Options, order: RwSignal<Order>, refreshes: RwSignal<u32>
 
 /// The picker over coupons already loaded: the summary cell and its sheet.
 #[component]
-pub fn CouponPicker(coupons: Vec<Coupon>, order: RwSignal<Order>, #[prop(optional)] lang: Lang) -> impl IntoView {
+pub fn CouponPicker(
+    coupons: Vec<Coupon>,
+    order: RwSignal<Order>,
+    #[prop(optional)] lang: Lang,
+) -> impl IntoView {
     let coupons = StoredValue::new(coupons);
     let now = RwSignal::new(crate::now());
     let ranking = Memo::new(move |_| coupons.with_value(|c| rank(c, &order.get(), now.get())));
@@ -67,7 +71,9 @@ pub fn CouponPicker(coupons: Vec<Coupon>, order: RwSignal<Order>, #[prop(optiona
         ranking.with(|r| match c {
             Choice::Best => r.applicable.first().cloned(),
             Choice::Nothing => None,
-            Choice::Coupon(i) => r.applicable.iter().find(|a| a.index == i).or(r.applicable.first()).cloned(),
+            Choice::Coupon(i) => {
+                r.applicable.iter().find(|a| a.index == i).or(r.applicable.first()).cloned()
+            }
         })
     };
     let selected = Memo::new(move |_| pick(choice.get()));
@@ -154,7 +160,8 @@ fn Options(
 ) -> impl IntoView {
     let group = format!("cw-pick-{}", js_sys::Math::random().to_bits());
     let group_none = group.clone();
-    let is_selected = move |index: usize| selected.with(|s| s.as_ref().is_some_and(|a| a.index == index));
+    let is_selected =
+        move |index: usize| selected.with(|s| s.as_ref().is_some_and(|a| a.index == index));
     let applicable = Memo::new(move |_| ranking.with(|r| r.applicable.clone()));
     let others = Memo::new(move |_| ranking.with(|r| r.not_applicable.clone()));
     let option = move |a: Applicable| {
@@ -220,10 +227,19 @@ fn rerank_at_next_change(ranking: Memo<Ranking>, now: RwSignal<coupon_rules::Bei
         clear();
         let Some(at) = ranking.with(|r| r.next_change) else { return };
         // setTimeout takes at most i32::MAX ms (~24.8 days): a later change re-arms from there.
-        let wait = (at.unix_millis() - crate::now().unix_millis()).clamp(0, i64::from(i32::MAX) - 1) as i32 + 1;
-        let tick = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || now.set(crate::now()));
+        let wait = (at.unix_millis() - crate::now().unix_millis()).clamp(0, i64::from(i32::MAX) - 1)
+            as i32
+            + 1;
+        let tick =
+            wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || now.set(crate::now()));
         use wasm_bindgen::JsCast;
-        if let Some(id) = web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), wait).ok()) {
+        if let Some(id) = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                wait,
+            )
+            .ok()
+        }) {
             timer.set_value(Some((id, tick)));
         }
     });

@@ -8,9 +8,17 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 #[component]
-pub fn Sheet(title: String, lang: Lang, on_close: Callback<()>, children: Children) -> impl IntoView {
+pub fn Sheet(
+    title: String,
+    lang: Lang,
+    on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
     let close_button = NodeRef::<html::Button>::new();
-    let opener = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let opener = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     Effect::new(move |_| {
         if let Some(b) = close_button.get() {
             let _ = b.focus();

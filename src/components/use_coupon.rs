@@ -13,16 +13,31 @@ use wasm_bindgen::{JsCast, JsValue};
 /// web-view (`host_appid`), navigates there with the JS-SDK. Returns whether the widget should
 /// open its own use sheet.
 pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget, host_appid: Option<&str>) -> bool {
-    let mut detail = Use { method: "", coupon_id: &coupon.id, source: coupon.source, stock_id: &coupon.stock_id, code: None, appid: None, path: None };
+    let mut detail = Use {
+        method: "",
+        coupon_id: &coupon.id,
+        source: coupon.source,
+        stock_id: &coupon.stock_id,
+        code: None,
+        appid: None,
+        path: None,
+    };
     match &coupon.use_method {
         UseMethod::Offline => (detail.method, detail.code) = ("offline", Some(coupon.id.as_str())),
-        UseMethod::MiniProgram { appid, path } => (detail.method, detail.appid, detail.path) = ("mini_program", appid.as_deref(), path.as_deref()),
+        UseMethod::MiniProgram { appid, path } => {
+            (detail.method, detail.appid, detail.path) =
+                ("mini_program", appid.as_deref(), path.as_deref())
+        }
         UseMethod::PaymentCode => detail.method = "payment_code",
         UseMethod::SelfConsume | UseMethod::Unknown { .. } => return false,
     }
     emit(from, "cw:use", &detail);
     match &coupon.use_method {
-        UseMethod::MiniProgram { appid, path: Some(path) } if is_host(appid.as_deref(), host_appid) => !navigate_in_mini_program(path),
+        UseMethod::MiniProgram { appid, path: Some(path) }
+            if is_host(appid.as_deref(), host_appid) =>
+        {
+            !navigate_in_mini_program(path)
+        }
         _ => true,
     }
 }
@@ -34,22 +49,40 @@ pub fn is_host(appid: Option<&str>, host_appid: Option<&str>) -> bool {
 
 /// The merchant's link template with the mini-program's appid and path filled in; only
 /// `weixin://` and `https://` links are used.
-pub fn mini_program_link(template: Option<&str>, appid: &str, path: Option<&str>) -> Option<String> {
+pub fn mini_program_link(
+    template: Option<&str>,
+    appid: &str,
+    path: Option<&str>,
+) -> Option<String> {
     let encode = |s: &str| js_sys::encode_uri_component(s).as_string().unwrap_or_default();
     template
-        .map(|t| t.replace("{appid}", &encode(appid)).replace("{path}", &encode(path.unwrap_or(""))))
+        .map(|t| {
+            t.replace("{appid}", &encode(appid)).replace("{path}", &encode(path.unwrap_or("")))
+        })
         .filter(|l| l.starts_with("weixin://") || l.starts_with("https://"))
 }
 
 /// `wx.miniProgram.navigateTo` when the page runs in a mini-program web-view.
 pub fn navigate_in_mini_program(path: &str) -> bool {
     let Some(window) = web_sys::window() else { return false };
-    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null());
-    if get(&window, "__wxjs_environment").and_then(|v| v.as_string()).as_deref() != Some("miniprogram") {
+    let get = |target: &JsValue, key: &str| {
+        js_sys::Reflect::get(target, &JsValue::from_str(key))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    if get(&window, "__wxjs_environment").and_then(|v| v.as_string()).as_deref()
+        != Some("miniprogram")
+    {
         return false;
     }
-    let Some(mini) = get(&window, "wx").and_then(|wx| get(&wx, "miniProgram")) else { return false };
-    let Some(navigate) = get(&mini, "navigateTo").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { return false };
+    let Some(mini) = get(&window, "wx").and_then(|wx| get(&wx, "miniProgram")) else {
+        return false;
+    };
+    let Some(navigate) =
+        get(&mini, "navigateTo").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return false;
+    };
     let arg = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&arg, &JsValue::from_str("url"), &JsValue::from_str(path));
     navigate.call1(&mini, &arg).is_ok()
@@ -93,5 +126,10 @@ pub fn UseSheetBody(coupon: Coupon, lang: Lang) -> impl IntoView {
 
 /// `123446565767` → `1234 4656 5767`, easier to read out.
 pub fn grouped(code: &str) -> String {
-    code.chars().collect::<Vec<_>>().chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+    code.chars()
+        .collect::<Vec<_>>()
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -22,7 +22,10 @@ use crate::api::PAGE_SIZE;
 pub const CARD_ESTIMATE_PX: f64 = 150.0;
 
 #[component]
-pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32>>) -> impl IntoView {
+pub fn Wallet(
+    options: Options,
+    #[prop(optional)] refreshes: Option<RwSignal<u32>>,
+) -> impl IntoView {
     provide_context(options.clone());
     let lang = options.lang;
     let base = StoredValue::new(options.api_base.clone());
@@ -64,7 +67,9 @@ pub fn Wallet(options: Options, #[prop(optional)] refreshes: Option<RwSignal<u32
     // While a tab or a refresh loads, the cards already shown stay, dimmed and marked busy.
     let pending = move || first.pending.get() && first.value.with(Option::is_some);
     let section = NodeRef::<html::Section>::new();
-    report_failures(section, move || first.value.with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned())));
+    report_failures(section, move || {
+        first.value.with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned()))
+    });
     view! {
         <section class="cw-wallet" node_ref=section aria-label=t(lang, "我的代金券", "My coupons")>
             <ClaimBar lang=lang on_claimed=on_claimed/>
@@ -152,7 +157,14 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
     let shown = Memo::new(move |_| {
         let mut list: Vec<Coupon> = if tab == Tab::Available { claimed.get() } else { Vec::new() };
         let fresh = list.len();
-        loaded.with(|l| list.extend(l.iter().filter(|c| !list[..fresh].iter().any(|n| n.source == c.source && n.id == c.id)).cloned().collect::<Vec<_>>()));
+        loaded.with(|l| {
+            list.extend(
+                l.iter()
+                    .filter(|c| !list[..fresh].iter().any(|n| n.source == c.source && n.id == c.id))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        });
         list
     });
     view! {
@@ -182,7 +194,12 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
 /// A tab's coupons as cards, windowed: however many are loaded, only those near the screen
 /// are drawn.
 #[component]
-pub fn CouponList(coupons: Signal<Vec<Coupon>>, tab: Tab, now: BeijingTime, lang: Lang) -> impl IntoView {
+pub fn CouponList(
+    coupons: Signal<Vec<Coupon>>,
+    tab: Tab,
+    now: BeijingTime,
+    lang: Lang,
+) -> impl IntoView {
     view! {
         <Windowed items=coupons key=|c: &Coupon| text_key(&[c.source.as_str(), &c.id]) estimate=CARD_ESTIMATE_PX class="cw-list" tab=tab.as_str()
                   row=move |coupon: Coupon| view! { <CouponCard coupon=coupon now=now lang=lang/> }/>
@@ -192,16 +209,26 @@ pub fn CouponList(coupons: Signal<Vec<Coupon>>, tab: Tab, now: BeijingTime, lang
 /// Calls `on_visible` whenever the element scrolls into view (IntersectionObserver), and
 /// again whenever `rearm` changes while it is still in view (an observer only reports
 /// changes, so a page too short to push the end off screen would otherwise stall the list).
-fn observe_when_visible<T: 'static>(target: NodeRef<html::Div>, rearm: impl Fn() -> T + 'static, on_visible: impl Fn() + 'static) {
+fn observe_when_visible<T: 'static>(
+    target: NodeRef<html::Div>,
+    rearm: impl Fn() -> T + 'static,
+    on_visible: impl Fn() + 'static,
+) {
     let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-        let visible = entries.iter().any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+        let visible = entries
+            .iter()
+            .any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
         if visible {
             on_visible();
         }
     });
     let init = web_sys::IntersectionObserverInit::new();
     init.set_root_margin("200px");
-    let Ok(observer) = web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init) else { return };
+    let Ok(observer) =
+        web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init)
+    else {
+        return;
+    };
     let observer = StoredValue::new_local(observer);
     let callback = StoredValue::new_local(callback);
     Effect::new(move |_| {
@@ -220,15 +247,26 @@ fn observe_when_visible<T: 'static>(target: NodeRef<html::Div>, rearm: impl Fn()
 }
 
 /// Tells the host page (`cw:error`) whenever a load fails.
-pub fn report_failures<E: leptos::html::ElementType + 'static>(target: NodeRef<E>, failure: impl Fn() -> Option<ApiError> + 'static)
-where
+pub fn report_failures<E: leptos::html::ElementType + 'static>(
+    target: NodeRef<E>,
+    failure: impl Fn() -> Option<ApiError> + 'static,
+) where
     E::Output: JsCast + Clone + 'static,
 {
     Effect::new(move |_| {
         let Some(e) = failure() else { return };
         if let Some(el) = target.get_untracked() {
             let el: web_sys::EventTarget = el.unchecked_into();
-            crate::events::emit(&el, "cw:error", &crate::events::Failure { code: &e.code, message: &e.message, retryable: e.retryable, stock_id: None });
+            crate::events::emit(
+                &el,
+                "cw:error",
+                &crate::events::Failure {
+                    code: &e.code,
+                    message: &e.message,
+                    retryable: e.retryable,
+                    stock_id: None,
+                },
+            );
         }
     });
 }
@@ -272,7 +310,11 @@ fn Tabs(current: RwSignal<Tab>, counts: RwSignal<Option<TabCounts>>, lang: Lang)
         let focus = e
             .current_target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|list| list.query_selector(&format!("[data-tab={}]", Tab::ALL[next].as_str())).ok().flatten());
+            .and_then(|list| {
+                list.query_selector(&format!("[data-tab={}]", Tab::ALL[next].as_str()))
+                    .ok()
+                    .flatten()
+            });
         if let Some(el) = focus.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = el.focus();
         }
@@ -317,7 +359,12 @@ fn Partial(page: &CouponPage, lang: Lang) -> Option<String> {
 #[component]
 fn Failure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl IntoView {
     let base = use_context::<Options>().map(|o| o.api_base).unwrap_or_default();
-    if let Some(href) = error.login_url.as_deref().filter(|_| error.code == "UNAUTHENTICATED").and_then(|login| api::login_link(&base, login)) {
+    if let Some(href) = error
+        .login_url
+        .as_deref()
+        .filter(|_| error.code == "UNAUTHENTICATED")
+        .and_then(|login| api::login_link(&base, login))
+    {
         return view! {
             <div class="cw-error" role="alert">
                 <p>{error.text(lang)}</p>

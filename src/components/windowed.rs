@@ -74,12 +74,20 @@ where
     let measured = RwSignal::new(HashMap::<u64, f64>::new());
     let layout = Memo::new(move |_| {
         measured.with(|m| {
-            let fallback = if m.is_empty() { estimate } else { m.values().sum::<f64>() / m.len() as f64 };
-            items.with(|items| offsets(items.iter().map(|t| m.get(&key(t)).copied().unwrap_or(fallback))))
+            let fallback =
+                if m.is_empty() { estimate } else { m.values().sum::<f64>() / m.len() as f64 };
+            items.with(|items| {
+                offsets(items.iter().map(|t| m.get(&key(t)).copied().unwrap_or(fallback)))
+            })
         })
     });
     // Until the list is on the page, assume it starts at the top of the screen.
-    let viewport = || web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(800.0);
+    let viewport = || {
+        web_sys::window()
+            .and_then(|w| w.inner_height().ok())
+            .and_then(|h| h.as_f64())
+            .unwrap_or(800.0)
+    };
     let window_now = move || -> (f64, f64) {
         let top = list.get_untracked().map_or(0.0, |el| el.get_bounding_client_rect().top());
         ((-top - OVERSCAN_PX).max(0.0), viewport() - top + OVERSCAN_PX)
@@ -116,7 +124,14 @@ where
     follow_scrolling(look);
     let shown = move || {
         let (start, end) = range.get();
-        items.with(|items| items[start.min(items.len())..end.min(items.len())].iter().cloned().enumerate().map(|(i, t)| (start + i, t)).collect::<Vec<_>>())
+        items.with(|items| {
+            items[start.min(items.len())..end.min(items.len())]
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, t)| (start + i, t))
+                .collect::<Vec<_>>()
+        })
     };
     // Whole pixels: the only float the widget would print, and printing floats costs ~6 KB.
     let px = |y: f64| format!("{}px", y.round() as i64);
@@ -139,7 +154,10 @@ where
 /// A row key from text (FNV-1a): two different texts sharing one is harmless, it only makes
 /// one row borrow the other's height until drawn.
 pub fn text_key(parts: &[&str]) -> u64 {
-    parts.iter().flat_map(|p| p.bytes().chain([0xff])).fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    parts
+        .iter()
+        .flat_map(|p| p.bytes().chain([0xff]))
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Calls `look` whenever anything on the page scrolls (the page or any element around the
@@ -151,14 +169,22 @@ fn follow_scrolling(look: impl Fn() + 'static) {
     options.set_capture(true);
     options.set_passive(true);
     for event in ["scroll", "resize"] {
-        let _ = window.add_event_listener_with_callback_and_add_event_listener_options(event, callback.as_ref().unchecked_ref(), &options);
+        let _ = window.add_event_listener_with_callback_and_add_event_listener_options(
+            event,
+            callback.as_ref().unchecked_ref(),
+            &options,
+        );
     }
     let callback = StoredValue::new_local(callback);
     on_cleanup(move || {
         callback.with_value(|c| {
             let Some(window) = web_sys::window() else { return };
             for event in ["scroll", "resize"] {
-                let _ = window.remove_event_listener_with_callback_and_bool(event, c.as_ref().unchecked_ref(), true);
+                let _ = window.remove_event_listener_with_callback_and_bool(
+                    event,
+                    c.as_ref().unchecked_ref(),
+                    true,
+                );
             }
         });
         callback.dispose();

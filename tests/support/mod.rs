@@ -26,7 +26,9 @@ pub fn host() -> HtmlElement {
 }
 
 pub fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector} in {}", root.outer_html()))
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector} in {}", root.outer_html()))
 }
 
 pub fn text(root: &Element, selector: &str) -> String {
@@ -34,25 +36,39 @@ pub fn text(root: &Element, selector: &str) -> String {
 }
 
 pub fn computed(el: &Element, property: &str) -> String {
-    web_sys::window().unwrap().get_computed_style(el).unwrap().unwrap().get_property_value(property).unwrap()
+    web_sys::window()
+        .unwrap()
+        .get_computed_style(el)
+        .unwrap()
+        .unwrap()
+        .get_property_value(property)
+        .unwrap()
 }
 
 /// Lets the browser run pending tasks (effects, event handlers).
 pub async fn tick() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10)
+            .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 /// Records the `detail` (as JSON text) of every `name` event reaching `el`.
-pub fn record_events(el: &Element, name: &str) -> std::rc::Rc<std::cell::RefCell<Vec<serde_json::Value>>> {
+pub fn record_events(
+    el: &Element,
+    name: &str,
+) -> std::rc::Rc<std::cell::RefCell<Vec<serde_json::Value>>> {
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let sink = seen.clone();
-    let listener = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-        let text = js_sys::JSON::stringify(&e.detail()).unwrap().as_string().unwrap();
-        sink.borrow_mut().push(serde_json::from_str(&text).unwrap());
-    });
+    let listener = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(
+        move |e: web_sys::CustomEvent| {
+            let text = js_sys::JSON::stringify(&e.detail()).unwrap().as_string().unwrap();
+            sink.borrow_mut().push(serde_json::from_str(&text).unwrap());
+        },
+    );
     el.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref()).unwrap();
     listener.forget();
     seen
@@ -104,8 +120,14 @@ impl FakeFetch {
         let window = web_sys::window().unwrap();
         let original = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
         let log = js_sys::Array::new();
-        let answer = js_sys::Function::new_with_args("request, log", &format!("log.push(request); {body}"));
-        let fake = js_sys::Function::new_with_args("answer, log", "return (request) => answer(request, log);").call2(&JsValue::NULL, &answer, &log).unwrap();
+        let answer =
+            js_sys::Function::new_with_args("request, log", &format!("log.push(request); {body}"));
+        let fake = js_sys::Function::new_with_args(
+            "answer, log",
+            "return (request) => answer(request, log);",
+        )
+        .call2(&JsValue::NULL, &answer, &log)
+        .unwrap();
         js_sys::Reflect::set(&window, &"fetch".into(), &fake).unwrap();
         FakeFetch { original, log }
     }
@@ -140,8 +162,12 @@ pub fn offer_codes(host: &Element, fails: u32) {
     use wasm_bindgen::closure::Closure;
     let exports = js_sys::Object::new();
     let json = |d: Option<coupon_codes::Drawing>| d.map(|d| serde_json::to_string(&d).unwrap());
-    let qr = Closure::<dyn Fn(String) -> Option<String>>::new(move |text: String| json(coupon_codes::qr(&text)));
-    let barcode = Closure::<dyn Fn(String) -> Option<String>>::new(move |text: String| json(coupon_codes::barcode(&text)));
+    let qr = Closure::<dyn Fn(String) -> Option<String>>::new(move |text: String| {
+        json(coupon_codes::qr(&text))
+    });
+    let barcode = Closure::<dyn Fn(String) -> Option<String>>::new(move |text: String| {
+        json(coupon_codes::barcode(&text))
+    });
     js_sys::Reflect::set(&exports, &"qr".into(), qr.as_ref()).unwrap();
     js_sys::Reflect::set(&exports, &"barcode".into(), barcode.as_ref()).unwrap();
     qr.forget();
@@ -155,7 +181,8 @@ pub fn offer_codes(host: &Element, fails: u32) {
             js_sys::Promise::resolve(&JsValue::from(&exports))
         }
     });
-    js_sys::Reflect::set(host, &coupon_widget::codes::CODES_PROPERTY.into(), load.as_ref()).unwrap();
+    js_sys::Reflect::set(host, &coupon_widget::codes::CODES_PROPERTY.into(), load.as_ref())
+        .unwrap();
     load.forget();
     coupon_widget::codes::offer(host);
 }

@@ -23,7 +23,10 @@ impl fmt::Debug for ApiV3Key {
 impl ApiV3Key {
     /// The key as the merchant platform shows it: 32 ASCII characters.
     pub fn new(key: &str) -> Result<ApiV3Key, String> {
-        let bytes: [u8; 32] = key.as_bytes().try_into().map_err(|_| format!("the APIv3 key must be 32 bytes, not {}", key.len()))?;
+        let bytes: [u8; 32] = key
+            .as_bytes()
+            .try_into()
+            .map_err(|_| format!("the APIv3 key must be 32 bytes, not {}", key.len()))?;
         Ok(ApiV3Key(bytes))
     }
 
@@ -33,16 +36,24 @@ impl ApiV3Key {
     }
 
     fn aead(&self) -> LessSafeKey {
-        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &self.0).expect("a 32-byte key is an AES-256 key"))
+        LessSafeKey::new(
+            UnboundKey::new(&AES_256_GCM, &self.0).expect("a 32-byte key is an AES-256 key"),
+        )
     }
 
     /// Opens an encrypted resource: the plaintext, or why not (never which byte was wrong).
     pub fn open(&self, r: &EncryptedResource) -> Result<Vec<u8>, String> {
         if r.algorithm != ALGORITHM {
-            return Err(format!("unsupported algorithm {:?}", r.algorithm.chars().take(32).collect::<String>()));
+            return Err(format!(
+                "unsupported algorithm {:?}",
+                r.algorithm.chars().take(32).collect::<String>()
+            ));
         }
-        let nonce = Nonce::try_assume_unique_for_key(r.nonce.as_bytes()).map_err(|_| "the nonce is not 12 bytes".to_owned())?;
-        let mut data = B64.decode(r.ciphertext.trim()).map_err(|_| "the ciphertext is not base64".to_owned())?;
+        let nonce = Nonce::try_assume_unique_for_key(r.nonce.as_bytes())
+            .map_err(|_| "the nonce is not 12 bytes".to_owned())?;
+        let mut data = B64
+            .decode(r.ciphertext.trim())
+            .map_err(|_| "the ciphertext is not base64".to_owned())?;
         let plain = self
             .aead()
             .open_in_place(nonce, Aad::from(r.associated_data.as_bytes()), &mut data)
@@ -55,8 +66,15 @@ impl ApiV3Key {
         let nonce = crate::nonce()[..12].to_owned();
         let mut data = plaintext.to_vec();
         let n = Nonce::try_assume_unique_for_key(nonce.as_bytes()).expect("12 bytes");
-        self.aead().seal_in_place_append_tag(n, Aad::from(associated_data.as_bytes()), &mut data).expect("a plaintext within AES-GCM's limits");
-        EncryptedResource { algorithm: ALGORITHM.into(), nonce, associated_data: associated_data.into(), ciphertext: B64.encode(data) }
+        self.aead()
+            .seal_in_place_append_tag(n, Aad::from(associated_data.as_bytes()), &mut data)
+            .expect("a plaintext within AES-GCM's limits");
+        EncryptedResource {
+            algorithm: ALGORITHM.into(),
+            nonce,
+            associated_data: associated_data.into(),
+            ciphertext: B64.encode(data),
+        }
     }
 }
 
@@ -88,14 +106,21 @@ pub struct ListedCertificate {
 /// Opens every certificate of a `GET /v3/certificates` body. A certificate whose listed serial
 /// is not its own is refused: the AEAD vouches for the PEM, the PEM for the serial.
 pub fn open_certificates(body: &[u8], key: &ApiV3Key) -> Result<Vec<Certificate>, String> {
-    let list: CertificateList = serde_json::from_slice(body).map_err(|e| format!("certificate list: {e}"))?;
+    let list: CertificateList =
+        serde_json::from_slice(body).map_err(|e| format!("certificate list: {e}"))?;
     list.data
         .iter()
         .map(|listed| {
             let pem = key.open(&listed.encrypt_certificate)?;
-            let cert = Certificate::from_pem(std::str::from_utf8(&pem).map_err(|_| "a certificate is not UTF-8 PEM".to_owned())?)?;
+            let cert = Certificate::from_pem(
+                std::str::from_utf8(&pem)
+                    .map_err(|_| "a certificate is not UTF-8 PEM".to_owned())?,
+            )?;
             if !cert.serial.eq_ignore_ascii_case(&listed.serial_no) {
-                return Err(format!("certificate listed as {} is {}", listed.serial_no, cert.serial));
+                return Err(format!(
+                    "certificate listed as {} is {}",
+                    listed.serial_no, cert.serial
+                ));
             }
             Ok(cert)
         })

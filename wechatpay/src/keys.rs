@@ -32,12 +32,27 @@ impl Certificate {
     /// Reads a `CERTIFICATE` PEM block (WeChat's `wechatpay_<serial>.pem`).
     pub fn from_pem(pem: &str) -> Result<Certificate, String> {
         use spki::der::Decode;
-        let der = CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| format!("expected a CERTIFICATE PEM block: {e}"))?;
-        let cert = x509_cert::Certificate::from_der(der.as_ref()).map_err(|e| format!("CERTIFICATE is not X.509: {e}"))?;
+        let der = CertificateDer::from_pem_slice(pem.as_bytes())
+            .map_err(|e| format!("expected a CERTIFICATE PEM block: {e}"))?;
+        let cert = x509_cert::Certificate::from_der(der.as_ref())
+            .map_err(|e| format!("CERTIFICATE is not X.509: {e}"))?;
         let tbs = &cert.tbs_certificate;
-        let serial = tbs.serial_number.as_bytes().iter().skip_while(|b| **b == 0).map(|b| format!("{b:02X}")).collect();
-        let secs = |t: x509_cert::time::Time| i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
-        Ok(Certificate { serial, not_before: secs(tbs.validity.not_before), not_after: secs(tbs.validity.not_after), key: PublicKey::from_pem(pem)? })
+        let serial = tbs
+            .serial_number
+            .as_bytes()
+            .iter()
+            .skip_while(|b| **b == 0)
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        let secs = |t: x509_cert::time::Time| {
+            i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+        };
+        Ok(Certificate {
+            serial,
+            not_before: secs(tbs.validity.not_before),
+            not_after: secs(tbs.validity.not_after),
+            key: PublicKey::from_pem(pem)?,
+        })
     }
 
     pub fn is_valid_at(&self, now: i64) -> bool {
@@ -68,15 +83,27 @@ pub enum Unverified {
 impl fmt::Display for Unverified {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unverified::Unsigned => f.write_str("unsigned answer (no Wechatpay-* signature headers)"),
-            Unverified::UnsupportedType(t) => write!(f, "unsupported Wechatpay-Signature-Type {t:?}"),
-            Unverified::Probe => f.write_str("WeChat Pay probe signature (WECHATPAY/SIGNTEST/), refused as it must be"),
+            Unverified::Unsigned => {
+                f.write_str("unsigned answer (no Wechatpay-* signature headers)")
+            }
+            Unverified::UnsupportedType(t) => {
+                write!(f, "unsupported Wechatpay-Signature-Type {t:?}")
+            }
+            Unverified::Probe => f.write_str(
+                "WeChat Pay probe signature (WECHATPAY/SIGNTEST/), refused as it must be",
+            ),
             Unverified::ClockSkew { seconds } => {
                 write!(f, "Wechatpay-Timestamp is {seconds} s from this machine's clock (more than 5 minutes): check NTP")
             }
-            Unverified::UnknownSerial(s) => write!(f, "Wechatpay-Serial {s} names no key held here"),
-            Unverified::ExpiredCertificate(s) => write!(f, "the platform certificate {s} is not valid now"),
-            Unverified::Forged => f.write_str("Wechatpay-Signature does not verify with the key of its serial"),
+            Unverified::UnknownSerial(s) => {
+                write!(f, "Wechatpay-Serial {s} names no key held here")
+            }
+            Unverified::ExpiredCertificate(s) => {
+                write!(f, "the platform certificate {s} is not valid now")
+            }
+            Unverified::Forged => {
+                f.write_str("Wechatpay-Signature does not verify with the key of its serial")
+            }
         }
     }
 }
@@ -94,7 +121,10 @@ pub struct SignedHeaders<'a> {
 impl SignedHeaders<'_> {
     /// Whether any signature header came at all.
     pub fn is_signed(&self) -> bool {
-        self.timestamp.is_some() || self.nonce.is_some() || self.signature.is_some() || self.serial.is_some()
+        self.timestamp.is_some()
+            || self.nonce.is_some()
+            || self.signature.is_some()
+            || self.serial.is_some()
     }
 }
 
@@ -138,7 +168,9 @@ impl KeySet {
     /// Every key held, with its serial (for start-up checks against the merchant's own).
     pub fn keys(&self) -> impl Iterator<Item = (&str, &PublicKey)> {
         let public = self.public_key.iter().map(|(id, k)| (id.as_str(), k));
-        public.chain(self.certificates.values().map(|c| (c.serial.as_str(), &c.key))).chain(self.bare.iter().map(|(s, k)| (s.as_str(), k)))
+        public
+            .chain(self.certificates.values().map(|c| (c.serial.as_str(), &c.key)))
+            .chain(self.bare.iter().map(|(s, k)| (s.as_str(), k)))
     }
 
     /// The serial to name in a request's `Wechatpay-Serial`: the public key when held (WeChat
@@ -147,18 +179,26 @@ impl KeySet {
         if let Some(id) = self.public_key_id() {
             return Some(id);
         }
-        let newest = self.certificates.values().filter(|c| c.is_valid_at(now)).max_by_key(|c| (c.not_before, c.not_after));
+        let newest = self
+            .certificates
+            .values()
+            .filter(|c| c.is_valid_at(now))
+            .max_by_key(|c| (c.not_before, c.not_after));
         newest.map(|c| c.serial.as_str()).or_else(|| self.bare.keys().next().map(String::as_str))
     }
 
     /// Whether an answer could be verified at `now` at all.
     pub fn has_usable_key(&self, now: i64) -> bool {
-        self.public_key.is_some() || !self.bare.is_empty() || self.certificates.values().any(|c| c.is_valid_at(now))
+        self.public_key.is_some()
+            || !self.bare.is_empty()
+            || self.certificates.values().any(|c| c.is_valid_at(now))
     }
 
     /// Whether `serial` is one this set holds a key for (valid or not).
     pub fn holds(&self, serial: &str) -> bool {
-        self.public_key_id() == Some(serial) || self.certificates.contains_key(serial) || self.bare.contains_key(serial)
+        self.public_key_id() == Some(serial)
+            || self.certificates.contains_key(serial)
+            || self.bare.contains_key(serial)
     }
 
     fn key(&self, serial: &str, now: i64) -> Result<&PublicKey, Unverified> {
@@ -168,14 +208,22 @@ impl KeySet {
             }
         }
         if let Some(cert) = self.certificates.get(serial) {
-            return if cert.is_valid_at(now) { Ok(&cert.key) } else { Err(Unverified::ExpiredCertificate(serial.to_owned())) };
+            return if cert.is_valid_at(now) {
+                Ok(&cert.key)
+            } else {
+                Err(Unverified::ExpiredCertificate(serial.to_owned()))
+            };
         }
-        self.bare.get(serial).ok_or_else(|| Unverified::UnknownSerial(serial.chars().take(64).collect()))
+        self.bare
+            .get(serial)
+            .ok_or_else(|| Unverified::UnknownSerial(serial.chars().take(64).collect()))
     }
 
     /// Checks a signed answer's headers and body at `now` (Unix seconds).
     pub fn verify(&self, h: &SignedHeaders<'_>, body: &[u8], now: i64) -> Result<(), Unverified> {
-        let (Some(timestamp), Some(nonce), Some(signature), Some(serial)) = (h.timestamp, h.nonce, h.signature, h.serial) else {
+        let (Some(timestamp), Some(nonce), Some(signature), Some(serial)) =
+            (h.timestamp, h.nonce, h.signature, h.serial)
+        else {
             return Err(Unverified::Unsigned);
         };
         if let Some(t) = h.signature_type.filter(|t| *t != SIGNATURE_TYPE) {
@@ -184,7 +232,8 @@ impl KeySet {
         if signature.starts_with(PROBE_SIGNATURE_PREFIX) {
             return Err(Unverified::Probe);
         }
-        let skew = timestamp.parse::<i64>().ok().and_then(|ts| now.checked_sub(ts)).unwrap_or(i64::MAX);
+        let skew =
+            timestamp.parse::<i64>().ok().and_then(|ts| now.checked_sub(ts)).unwrap_or(i64::MAX);
         if skew.checked_abs().is_none_or(|s| s > MAX_CLOCK_SKEW_SECS) {
             return Err(Unverified::ClockSkew { seconds: skew });
         }

@@ -17,7 +17,9 @@ pub fn card_texts(page: &str, order: &str, now_ms: f64, lang: &str) -> Result<St
     let ranking = rank(&coupons, &order, now);
     let mut out = String::new();
     for c in &coupons {
-        for part in [text::value(&c.kind, lang), text::condition(&c.kind, lang), text::validity(c, lang)] {
+        for part in
+            [text::value(&c.kind, lang), text::condition(&c.kind, lang), text::validity(c, lang)]
+        {
             out += &part;
             out.push('\n');
         }

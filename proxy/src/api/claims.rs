@@ -24,20 +24,32 @@ pub async fn claim(
 ) -> Result<Json<Claimed>, ApiError> {
     session.check_csrf(&headers)?;
     let Json(req) = body?;
-    let key_ok = (8..=64).contains(&req.client_key.len()) && req.client_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let key_ok = (8..=64).contains(&req.client_key.len())
+        && req.client_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !key_ok {
         return Err(ApiError::InvalidParameter("client_key 须为 8–64 位字母、数字、- 或 _".into()));
     }
     if !app.settings.claimable_stocks.iter().any(|s| s.stock_id == req.stock_id) {
         return Err(ApiError::StockNotClaimable);
     }
-    let digest = app.sessions.keyed_hash(&[&app.settings.mchid, &session.openid, &req.stock_id, &req.client_key]);
+    let digest = app.sessions.keyed_hash(&[
+        &app.settings.mchid,
+        &session.openid,
+        &req.stock_id,
+        &req.client_key,
+    ]);
     let out_request_no = format!("CW{}", &digest[..30]);
     let flight = single_flight(&app.claims, &out_request_no);
     let sent = {
         let _turn = flight.lock().await;
         app.upstream
-            .send_stock_coupon(&session.openid, &app.settings.appid, &req.stock_id, &out_request_no, app.settings.claim_values.get(&req.stock_id).copied())
+            .send_stock_coupon(
+                &session.openid,
+                &app.settings.appid,
+                &req.stock_id,
+                &out_request_no,
+                app.settings.claim_values.get(&req.stock_id).copied(),
+            )
             .await
     };
     release(&app.claims, &out_request_no, &flight);

@@ -26,12 +26,19 @@ use tower_http::trace::TraceLayer;
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 pub fn router(app: SharedApp) -> Router {
-    let mut api = Router::new().route("/health", get(health)).route("/session", get(session::current)).route("/session/logout", post(session::logout));
+    let mut api = Router::new()
+        .route("/health", get(health))
+        .route("/session", get(session::current))
+        .route("/session/logout", post(session::logout));
     // Development login in sandbox mode, WeChat OAuth in live mode: the other mode's routes
     // do not exist (404 from the router itself).
     api = match app.settings.dev_users {
-        Some(_) => api.route("/dev/users", get(session::dev_users)).route("/dev/login", get(session::dev_login)),
-        None => api.route("/oauth/login", get(session::oauth_login)).route("/oauth/callback", get(session::oauth_callback)),
+        Some(_) => api
+            .route("/dev/users", get(session::dev_users))
+            .route("/dev/login", get(session::dev_login)),
+        None => api
+            .route("/oauth/login", get(session::oauth_login))
+            .route("/oauth/callback", get(session::oauth_callback)),
     };
     let api = api
         .route("/coupons", get(coupons::list))
@@ -47,7 +54,10 @@ pub fn router(app: SharedApp) -> Router {
         .layer(cors(&app))
         // Answers carry a user's data: never stored by a browser or a shared cache, and a
         // cache keyed on the URL alone must not serve one user's answer to another.
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("Cookie")));
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
@@ -81,7 +91,11 @@ pub fn router(app: SharedApp) -> Router {
 /// A client's own `x-request-id` is kept only when it looks like an id (letters, digits, `-`,
 /// `_`, `.`, at most 64): anything else is replaced by a fresh one before it reaches a log.
 async fn drop_unusable_request_id(mut request: Request) -> Request {
-    let usable = |v: &HeaderValue| v.len() <= 64 && !v.is_empty() && v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b));
+    let usable = |v: &HeaderValue| {
+        v.len() <= 64
+            && !v.is_empty()
+            && v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+    };
     if request.headers().get("x-request-id").is_some_and(|v| !usable(v)) {
         request.headers_mut().remove("x-request-id");
     }
@@ -112,7 +126,11 @@ fn widget_files(dist: &std::path::Path) -> Router {
 /// is revalidated on every use.
 async fn cache_headers(uri: axum::http::Uri, mut response: Response) -> Response {
     if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
-        let value = if is_hashed_asset(uri.path()) { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let value = if is_hashed_asset(uri.path()) {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
         // The body depends on Accept-Encoding (brotli, gzip or neither): a shared cache must
         // keep one copy per encoding.
@@ -126,7 +144,8 @@ fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let stem = name.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The demo page's Content Security Policy as a header: everything but scripts. Scripts (this
@@ -135,12 +154,16 @@ fn is_hashed_asset(path: &str) -> bool {
 pub const DEMO_CSP: &str = "style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
 
 fn cors(app: &SharedApp) -> CorsLayer {
-    let origins: Vec<HeaderValue> = app.settings.allowed_origins.iter().filter_map(|o| o.parse().ok()).collect();
+    let origins: Vec<HeaderValue> =
+        app.settings.allowed_origins.iter().filter_map(|o| o.parse().ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::HeaderName::from_static(crate::session::CSRF_HEADER)])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static(crate::session::CSRF_HEADER),
+        ])
 }
 
 /// Every API request ends by its deadline (`--request-timeout-secs`), with the API's own timeout
@@ -156,7 +179,8 @@ async fn deadline(State(app): State<SharedApp>, request: Request, next: Next) ->
 /// refused before it can reach a handler (CORS alone would let a simple POST through).
 async fn guard_origin(State(app): State<SharedApp>, request: Request, next: Next) -> Response {
     if let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let host =
+            request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let same_origin = origin.split_once("://").is_some_and(|(_, rest)| rest == host);
         let allowed = app.settings.allowed_origins.iter().any(|o| o == origin);
         if !same_origin && !allowed {
@@ -182,23 +206,34 @@ async fn health(State(app): State<SharedApp>) -> Json<Health> {
 /// malformed parameter is a 400 that names it.
 pub struct ApiQuery<T>(pub T);
 
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S>
+    for ApiQuery<T>
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
             let field = e.path().to_string();
             let detail: String = e.inner().to_string().chars().take(160).collect();
-            ApiError::InvalidParameter(if field == "." { detail } else { format!("{field}: {detail}") })
+            ApiError::InvalidParameter(if field == "." {
+                detail
+            } else {
+                format!("{field}: {detail}")
+            })
         })
     }
 }
 
 /// The instant the rules are evaluated at.
 pub fn now() -> coupon_rules::BeijingTime {
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
     coupon_rules::BeijingTime::from_unix_millis(ms)
 }
 

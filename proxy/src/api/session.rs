@@ -20,8 +20,16 @@ use subtle::ConstantTimeEq;
 impl FromRequestParts<SharedApp> for Session {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &SharedApp) -> Result<Self, Self::Rejection> {
-        app.sessions.resolve(cookie_value(&parts.headers, COOKIE, app.settings.secure_cookie).as_deref(), &login_url(app)).await
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &SharedApp,
+    ) -> Result<Self, Self::Rejection> {
+        app.sessions
+            .resolve(
+                cookie_value(&parts.headers, COOKIE, app.settings.secure_cookie).as_deref(),
+                &login_url(app),
+            )
+            .await
     }
 }
 
@@ -39,7 +47,13 @@ fn with_cookie(response: Response, value: Option<&str>, app: &SharedApp) -> Resp
     with_named_cookie(response, COOKIE, value, app.settings.session_ttl, app)
 }
 
-fn with_named_cookie(mut response: Response, name: &'static str, value: Option<&str>, max_age: std::time::Duration, app: &SharedApp) -> Response {
+fn with_named_cookie(
+    mut response: Response,
+    name: &'static str,
+    value: Option<&str>,
+    max_age: std::time::Duration,
+    app: &SharedApp,
+) -> Response {
     let cookie = set_cookie(name, value, app.settings.secure_cookie, max_age);
     if let Ok(v) = cookie.parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
@@ -55,17 +69,31 @@ const OAUTH_PER_MINUTE: u64 = 3_000;
 /// The client's address: the last one the reverse proxy appended to `--client-ip-header`, or
 /// the connection's.
 fn client_ip(app: &SharedApp, headers: &HeaderMap, peer: std::net::SocketAddr) -> std::net::IpAddr {
-    let forwarded = app.settings.client_ip_header.as_ref().and_then(|h| headers.get_all(h).iter().next_back()).and_then(|v| v.to_str().ok());
-    forwarded.and_then(|v| v.rsplit(',').next()).and_then(|ip| ip.trim().parse().ok()).unwrap_or(peer.ip())
+    let forwarded = app
+        .settings
+        .client_ip_header
+        .as_ref()
+        .and_then(|h| headers.get_all(h).iter().next_back())
+        .and_then(|v| v.to_str().ok());
+    forwarded
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|ip| ip.trim().parse().ok())
+        .unwrap_or(peer.ip())
 }
 
 /// Counts an OAuth request against the per-client and the global limit.
-async fn oauth_allowed(app: &SharedApp, headers: &HeaderMap, peer: std::net::SocketAddr) -> Result<(), ApiError> {
+async fn oauth_allowed(
+    app: &SharedApp,
+    headers: &HeaderMap,
+    peer: std::net::SocketAddr,
+) -> Result<(), ApiError> {
     let minute = (coupon_wechatpay::unix_now() / 60).to_string();
     let window = std::time::Duration::from_secs(120);
     let ip = client_ip(app, headers, peer).to_string();
-    let mine = app.store.increment(&crate::store::key(&["oauth-rate", &ip, &minute]), window).await?;
-    let all = app.store.increment(&crate::store::key(&["oauth-rate", "all", &minute]), window).await?;
+    let mine =
+        app.store.increment(&crate::store::key(&["oauth-rate", &ip, &minute]), window).await?;
+    let all =
+        app.store.increment(&crate::store::key(&["oauth-rate", "all", &minute]), window).await?;
     if mine > OAUTH_PER_CLIENT_PER_MINUTE || all > OAUTH_PER_MINUTE {
         return Err(ApiError::RateLimited);
     }
@@ -90,26 +118,45 @@ fn safe_redirect(app: &SharedApp, r: Option<&str>) -> String {
     let ours = |r: &str| {
         let Ok(url) = url::Url::parse(r) else { return false };
         let origin = url.origin().ascii_serialization();
-        app.settings.public_origin.as_deref() == Some(origin.as_str()) || app.settings.allowed_origins.contains(&origin)
+        app.settings.public_origin.as_deref() == Some(origin.as_str())
+            || app.settings.allowed_origins.contains(&origin)
     };
     match r {
-        Some(r) if r.len() <= MAX_REDIRECT && r.chars().all(path_char) && ((r.starts_with('/') && !r.starts_with("//")) || ours(r)) => r.to_owned(),
+        Some(r)
+            if r.len() <= MAX_REDIRECT
+                && r.chars().all(path_char)
+                && ((r.starts_with('/') && !r.starts_with("//")) || ours(r)) =>
+        {
+            r.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
 
 /// A login on a browser that still has a session ends that session first.
 async fn end_previous_session(app: &SharedApp, headers: &HeaderMap) {
-    if let Ok(previous) = app.sessions.resolve(cookie_value(headers, COOKIE, app.settings.secure_cookie).as_deref(), "").await {
+    if let Ok(previous) = app
+        .sessions
+        .resolve(cookie_value(headers, COOKIE, app.settings.secure_cookie).as_deref(), "")
+        .await
+    {
         let _ = app.sessions.destroy(&previous.id).await;
     }
 }
 
 pub async fn current(session: Session, State(app): State<SharedApp>) -> Json<SessionInfo> {
-    Json(SessionInfo { csrf_token: session.csrf, expires_in: session.expires_in.as_secs(), mode: app.settings.mode.into() })
+    Json(SessionInfo {
+        csrf_token: session.csrf,
+        expires_in: session.expires_in.as_secs(),
+        mode: app.settings.mode.into(),
+    })
 }
 
-pub async fn logout(session: Session, State(app): State<SharedApp>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn logout(
+    session: Session,
+    State(app): State<SharedApp>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     session.check_csrf(&headers)?;
     app.sessions.destroy(&session.id).await?;
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), None, &app))
@@ -128,10 +175,20 @@ pub struct DevLogin {
 }
 
 /// Sandbox only: log in as a sandbox user and go back to the page.
-pub async fn dev_login(State(app): State<SharedApp>, headers: HeaderMap, ApiQuery(q): ApiQuery<DevLogin>) -> Result<Response, ApiError> {
+pub async fn dev_login(
+    State(app): State<SharedApp>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<DevLogin>,
+) -> Result<Response, ApiError> {
     let users = app.settings.dev_users.clone().unwrap_or_default();
     let user = match q.user {
-        Some(u) => users.into_iter().find(|d| d.user == u).ok_or_else(|| ApiError::InvalidParameter("未知的沙箱用户".into()))?.user,
+        Some(u) => {
+            users
+                .into_iter()
+                .find(|d| d.user == u)
+                .ok_or_else(|| ApiError::InvalidParameter("未知的沙箱用户".into()))?
+                .user
+        }
         None => users.into_iter().next().ok_or(ApiError::NotFound)?.user,
     };
     end_previous_session(&app, &headers).await;
@@ -144,12 +201,27 @@ pub async fn dev_login(State(app): State<SharedApp>, headers: HeaderMap, ApiQuer
 pub async fn demo_page(State(app): State<SharedApp>, headers: HeaderMap) -> Response {
     let page = match tokio::fs::read_to_string(app.settings.static_dir.join("index.html")).await {
         Ok(p) => p,
-        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "The widget is not built: run `trunk build --release` (or scripts/demo.sh).").into_response(),
+        Err(_) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The widget is not built: run `trunk build --release` (or scripts/demo.sh).",
+            )
+                .into_response()
+        }
     };
     let mut response = Html(page).into_response();
-    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, axum::http::HeaderValue::from_static(super::DEMO_CSP));
-    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
-    let has_session = app.sessions.resolve(cookie_value(&headers, COOKIE, app.settings.secure_cookie).as_deref(), "").await.is_ok();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(super::DEMO_CSP),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
+    let has_session = app
+        .sessions
+        .resolve(cookie_value(&headers, COOKIE, app.settings.secure_cookie).as_deref(), "")
+        .await
+        .is_ok();
     match (app.settings.dev_users.as_ref().and_then(|u| u.first()), has_session) {
         (Some(first), false) => {
             // Without the store the page still loads; the widget then shows the store's error.
@@ -180,10 +252,15 @@ pub async fn oauth_login(
     oauth_allowed(&app, &headers, client).await?;
     let target = safe_redirect(&app, q.redirect.as_deref());
     let state = random_token();
-    let login = app.sessions.sign(LOGIN_COOKIE, &format!("{state}|{}|{target}", coupon_wechatpay::unix_now()));
+    let login = app
+        .sessions
+        .sign(LOGIN_COOKIE, &format!("{state}|{}|{target}", coupon_wechatpay::unix_now()));
     // Live mode refuses to start without a public origin; the request's Host may be a front
     // end's rewrite.
-    let callback = format!("{}/api/v1/oauth/callback", app.settings.public_origin.as_deref().unwrap_or_default());
+    let callback = format!(
+        "{}/api/v1/oauth/callback",
+        app.settings.public_origin.as_deref().unwrap_or_default()
+    );
     let url = format!(
         "https://open.weixin.qq.com/connect/oauth2/authorize?appid={}&redirect_uri={}&response_type=code&scope=snsapi_base&state={}#wechat_redirect",
         encode(&app.settings.appid),
@@ -211,9 +288,15 @@ pub async fn oauth_callback(
 ) -> Result<Response, ApiError> {
     oauth_allowed(&app, &headers, client).await?;
     let bad_state = || ApiError::InvalidParameter("登录状态无效，请重试".into());
-    let login = cookie_value(&headers, LOGIN_COOKIE, app.settings.secure_cookie).and_then(|v| app.sessions.verify(LOGIN_COOKIE, &v)).ok_or_else(bad_state)?;
+    let login = cookie_value(&headers, LOGIN_COOKIE, app.settings.secure_cookie)
+        .and_then(|v| app.sessions.verify(LOGIN_COOKIE, &v))
+        .ok_or_else(bad_state)?;
     let mut parts = login.splitn(3, '|');
-    let (state, issued, target) = (parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?, parts.next().ok_or_else(bad_state)?);
+    let (state, issued, target) = (
+        parts.next().ok_or_else(bad_state)?,
+        parts.next().ok_or_else(bad_state)?,
+        parts.next().ok_or_else(bad_state)?,
+    );
     let same = bool::from(state.as_bytes().ct_eq(q.state.as_bytes()));
     // A minute's grace for another instance's clock.
     let fresh = issued
@@ -250,8 +333,19 @@ async fn exchange_code(app: &SharedApp, code: &str) -> Result<Option<String>, Ap
         encode(secret),
         encode(code)
     );
-    let unreachable = |e: reqwest::Error| ApiError::Upstream(UpstreamError::Unreachable(e.without_url().to_string()));
-    let bytes = app.oauth_http.get(url).send().await.map_err(unreachable)?.bytes().await.map_err(unreachable)?;
-    let answer: Answer = serde_json::from_slice(&bytes).map_err(|e| ApiError::Upstream(UpstreamError::Malformed(e.to_string())))?;
+    let unreachable = |e: reqwest::Error| {
+        ApiError::Upstream(UpstreamError::Unreachable(e.without_url().to_string()))
+    };
+    let bytes = app
+        .oauth_http
+        .get(url)
+        .send()
+        .await
+        .map_err(unreachable)?
+        .bytes()
+        .await
+        .map_err(unreachable)?;
+    let answer: Answer = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::Upstream(UpstreamError::Malformed(e.to_string())))?;
     Ok(answer.openid.filter(|o| !o.is_empty()))
 }

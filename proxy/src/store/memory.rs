@@ -22,7 +22,13 @@ impl Expiry<String, Entry> for PerEntry {
         Some(e.ttl)
     }
 
-    fn expire_after_update(&self, _: &String, e: &Entry, _: Instant, _: Option<Duration>) -> Option<Duration> {
+    fn expire_after_update(
+        &self,
+        _: &String,
+        e: &Entry,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
         Some(e.ttl)
     }
 }
@@ -38,7 +44,12 @@ pub struct MemoryStore {
 struct CounterWindow;
 
 impl Expiry<String, Arc<(AtomicU64, Duration)>> for CounterWindow {
-    fn expire_after_create(&self, _: &String, c: &Arc<(AtomicU64, Duration)>, _: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _: &String,
+        c: &Arc<(AtomicU64, Duration)>,
+        _: Instant,
+    ) -> Option<Duration> {
         Some(c.1)
     }
 }
@@ -46,13 +57,21 @@ impl Expiry<String, Arc<(AtomicU64, Duration)>> for CounterWindow {
 impl MemoryStore {
     /// A store of at most `max_bytes` of keys and values (the least used go first when full).
     pub fn new(max_bytes: u64) -> MemoryStore {
-        let weigher = |k: &String, e: &Entry| u32::try_from(k.len() + e.value.len() + 64).unwrap_or(u32::MAX);
+        let weigher =
+            |k: &String, e: &Entry| u32::try_from(k.len() + e.value.len() + 64).unwrap_or(u32::MAX);
         MemoryStore {
-            entries: Cache::builder().max_capacity(max_bytes).initial_capacity(1 << 16).weigher(weigher).expire_after(PerEntry).build(),
+            entries: Cache::builder()
+                .max_capacity(max_bytes)
+                .initial_capacity(1 << 16)
+                .weigher(weigher)
+                .expire_after(PerEntry)
+                .build(),
             // Weighed by bytes like the entries: a counter's key is as long as what it counts.
             counters: moka::sync::Cache::builder()
                 .max_capacity(max_bytes / 4)
-                .weigher(|k: &String, _: &Arc<(AtomicU64, Duration)>| u32::try_from(k.len() + 64).unwrap_or(u32::MAX))
+                .weigher(|k: &String, _: &Arc<(AtomicU64, Duration)>| {
+                    u32::try_from(k.len() + 64).unwrap_or(u32::MAX)
+                })
                 .expire_after(CounterWindow)
                 .build(),
         }
@@ -71,7 +90,11 @@ impl Store for MemoryStore {
     }
 
     async fn set_if_absent(&self, key: &str, value: Vec<u8>, ttl: Duration) -> StoreResult<bool> {
-        let entry = self.entries.entry(key.to_owned()).or_insert(Entry { value: Arc::new(value), ttl }).await;
+        let entry = self
+            .entries
+            .entry(key.to_owned())
+            .or_insert(Entry { value: Arc::new(value), ttl })
+            .await;
         Ok(entry.is_fresh())
     }
 

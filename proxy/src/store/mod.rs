@@ -45,7 +45,12 @@ pub trait Store: Send + Sync {
     /// [`Store::get`] of each of `keys` and [`Store::increment`] of `counter`, in one round
     /// trip where the store allows: every request reads its session (and, on Redis, its user's
     /// wallet version, see `Sessions::reading_along`) and counts against its rate limit.
-    async fn get_all_and_increment(&self, keys: &[String], counter: &str, window: Duration) -> StoreResult<(Vec<Option<Vec<u8>>>, u64)> {
+    async fn get_all_and_increment(
+        &self,
+        keys: &[String],
+        counter: &str,
+        window: Duration,
+    ) -> StoreResult<(Vec<Option<Vec<u8>>>, u64)> {
         let mut values = Vec::with_capacity(keys.len());
         for k in keys {
             values.push(self.get(k).await?);
@@ -87,6 +92,9 @@ mod tests {
         assert_eq!(user_tag("o_user").len(), 8);
         assert_eq!(user_tag("o_user"), user_tag("o_user"));
         assert_ne!(user_tag("o_user"), user_tag("o_other"));
-        assert_eq!(key(&["wallet", &user("o_user")]), format!("cw:v2:wallet:{{{}}}o_user", user_tag("o_user")));
+        assert_eq!(
+            key(&["wallet", &user("o_user")]),
+            format!("cw:v2:wallet:{{{}}}o_user", user_tag("o_user"))
+        );
     }
 }

@@ -36,21 +36,37 @@ impl std::fmt::Display for Topology {
     }
 }
 
-async fn within<T>(timeout: Duration, what: &str, f: impl std::future::Future<Output = redis::RedisResult<T>>) -> StoreResult<T> {
-    tokio::time::timeout(timeout, f).await.map_err(|_| StoreError(format!("Redis timed out {what}")))?.map_err(unavailable)
+async fn within<T>(
+    timeout: Duration,
+    what: &str,
+    f: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> StoreResult<T> {
+    tokio::time::timeout(timeout, f)
+        .await
+        .map_err(|_| StoreError(format!("Redis timed out {what}")))?
+        .map_err(unavailable)
 }
 
 /// Connects to the Redis `urls` names (`redis://[:password@]host:port[/db]` or `rediss://…`;
 /// for a cluster, one or more of its nodes, comma-separated) and says which topology it found.
 /// Fails when Redis cannot be reached now; once connected, lost connections are re-established.
-pub async fn connect(urls: &str, timeout: Duration, prefix: &str) -> StoreResult<(Arc<dyn Store>, Topology)> {
+pub async fn connect(
+    urls: &str,
+    timeout: Duration,
+    prefix: &str,
+) -> StoreResult<(Arc<dyn Store>, Topology)> {
     if prefix.contains(['{', '}']) {
         return Err(StoreError("--redis-prefix cannot hold { or }: on a Redis Cluster it would become every key's hash tag".into()));
     }
     let seeds: Vec<&str> = urls.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
-    let first = redis::Client::open(*seeds.first().ok_or_else(|| StoreError("no Redis address".into()))?).map_err(unavailable)?;
-    let mut probe = within(timeout * 2, "connecting", first.get_multiplexed_async_connection()).await?;
-    let info: redis::InfoDict = within(timeout, "asking INFO", redis::cmd("INFO").arg("server").query_async(&mut probe)).await?;
+    let first =
+        redis::Client::open(*seeds.first().ok_or_else(|| StoreError("no Redis address".into()))?)
+            .map_err(unavailable)?;
+    let mut probe =
+        within(timeout * 2, "connecting", first.get_multiplexed_async_connection()).await?;
+    let info: redis::InfoDict =
+        within(timeout, "asking INFO", redis::cmd("INFO").arg("server").query_async(&mut probe))
+            .await?;
     let version = info.get::<String>("redis_version").unwrap_or_else(|| "version unknown".into());
     match info.get::<String>("redis_mode").as_deref() {
         Some("cluster") => {
@@ -91,7 +107,12 @@ impl<C: ConnectionLike + Clone + Send + Sync> RedisStore<C> {
         within(self.timeout, "", cmd.query_async(&mut c)).await
     }
 
-    async fn script<T: redis::FromRedisValue>(&self, script: &redis::Script, keys: &[&str], args: &[&[u8]]) -> StoreResult<T> {
+    async fn script<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::Script,
+        keys: &[&str],
+        args: &[&[u8]],
+    ) -> StoreResult<T> {
         let mut invocation = script.prepare_invoke();
         for k in keys {
             invocation.key(*k);
@@ -119,7 +140,9 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
     }
 
     async fn set_if_absent(&self, key: &str, value: Vec<u8>, ttl: Duration) -> StoreResult<bool> {
-        let answer: Option<String> = self.run(redis::cmd("SET").arg(self.k(key)).arg(value).arg("NX").arg("PX").arg(millis(ttl))).await?;
+        let answer: Option<String> = self
+            .run(redis::cmd("SET").arg(self.k(key)).arg(value).arg("NX").arg("PX").arg(millis(ttl)))
+            .await?;
         Ok(answer.is_some())
     }
 
@@ -143,7 +166,12 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
         self.script(script, &[&self.k(key)], &[millis(window).to_string().as_bytes()]).await
     }
 
-    async fn get_all_and_increment(&self, keys: &[String], counter: &str, window: Duration) -> StoreResult<(Vec<Option<Vec<u8>>>, u64)> {
+    async fn get_all_and_increment(
+        &self,
+        keys: &[String],
+        counter: &str,
+        window: Duration,
+    ) -> StoreResult<(Vec<Option<Vec<u8>>>, u64)> {
         // One pipeline, three commands: MGET, INCR, and the window set on the first count only
         // (PEXPIRE … NX, Redis 7). No MULTI/EXEC: INCR is atomic by itself, and a counter left
         // without its expiry (a connection lost between the two) gets it from the next request's
@@ -155,11 +183,22 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
         for k in keys {
             mget.arg(self.k(k));
         }
-        pipe.cmd("INCR").arg(&counter).cmd("PEXPIRE").arg(&counter).arg(millis(window)).arg("NX").ignore();
+        pipe.cmd("INCR")
+            .arg(&counter)
+            .cmd("PEXPIRE")
+            .arg(&counter)
+            .arg(millis(window))
+            .arg("NX")
+            .ignore();
         let mut c = self.connection.clone();
-        let (values, count): (Vec<Option<Vec<u8>>>, u64) = within(self.timeout, "", pipe.query_async(&mut c)).await?;
+        let (values, count): (Vec<Option<Vec<u8>>>, u64) =
+            within(self.timeout, "", pipe.query_async(&mut c)).await?;
         if values.len() != keys.len() {
-            return Err(StoreError(format!("MGET of {} keys answered {} values", keys.len(), values.len())));
+            return Err(StoreError(format!(
+                "MGET of {} keys answered {} values",
+                keys.len(),
+                values.len()
+            )));
         }
         Ok((values, count))
     }

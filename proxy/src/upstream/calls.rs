@@ -30,11 +30,20 @@ pub struct StockQuery {
 }
 
 fn query(pairs: &[(&str, Option<String>)]) -> String {
-    pairs.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v)))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 impl Client {
-    pub async fn merchant_coupons(&self, openid: &str, appid: &str, q: &MerchantQuery) -> Result<Page, UpstreamError> {
+    pub async fn merchant_coupons(
+        &self,
+        openid: &str,
+        appid: &str,
+        q: &MerchantQuery,
+    ) -> Result<Page, UpstreamError> {
         let qs = query(&[
             ("appid", Some(appid.to_owned())),
             ("stock_id", q.stock_id.clone()),
@@ -45,16 +54,33 @@ impl Client {
             ("offset", Some(q.offset.to_string())),
             ("limit", Some(q.limit.to_string())),
         ]);
-        let body = self.get(&format!("/v3/marketing/busifavor/users/{}/coupons?{qs}", encode(openid))).await?;
+        let body = self
+            .get(&format!("/v3/marketing/busifavor/users/{}/coupons?{qs}", encode(openid)))
+            .await?;
         Ok(wire::parse_merchant_coupon_list(&body)?)
     }
 
-    pub async fn merchant_coupon(&self, openid: &str, appid: &str, coupon_code: &str) -> Result<Coupon, UpstreamError> {
-        let path = format!("/v3/marketing/busifavor/users/{}/coupons/{}/appids/{}", encode(openid), encode(coupon_code), encode(appid));
+    pub async fn merchant_coupon(
+        &self,
+        openid: &str,
+        appid: &str,
+        coupon_code: &str,
+    ) -> Result<Coupon, UpstreamError> {
+        let path = format!(
+            "/v3/marketing/busifavor/users/{}/coupons/{}/appids/{}",
+            encode(openid),
+            encode(coupon_code),
+            encode(appid)
+        );
         Ok(wire::parse_merchant_coupon(&self.get(&path).await?)?)
     }
 
-    pub async fn stock_coupons(&self, openid: &str, appid: &str, q: &StockQuery) -> Result<Page, UpstreamError> {
+    pub async fn stock_coupons(
+        &self,
+        openid: &str,
+        appid: &str,
+        q: &StockQuery,
+    ) -> Result<Page, UpstreamError> {
         let paged = q.available_mchid.is_none() || q.creator_mchid.is_some();
         let qs = query(&[
             ("appid", Some(appid.to_owned())),
@@ -68,7 +94,8 @@ impl Client {
             ("limit", paged.then(|| q.limit.to_string())),
             ("business_type", q.business_type.map(str::to_owned)),
         ]);
-        let body = self.get(&format!("/v3/marketing/favor/users/{}/coupons?{qs}", encode(openid))).await?;
+        let body =
+            self.get(&format!("/v3/marketing/favor/users/{}/coupons?{qs}", encode(openid))).await?;
         Ok(wire::parse_stock_coupon_list(&body)?)
     }
 
@@ -90,8 +117,11 @@ impl Client {
             coupon_value: value.map(|v| v.0),
             coupon_minimum: value.map(|v| v.1),
         };
-        let body = serde_json::to_vec(&body).map_err(|e| UpstreamError::Malformed(e.to_string()))?;
-        let response = self.post(&format!("/v3/marketing/favor/users/{}/coupons", encode(openid)), body).await?;
+        let body =
+            serde_json::to_vec(&body).map_err(|e| UpstreamError::Malformed(e.to_string()))?;
+        let response = self
+            .post(&format!("/v3/marketing/favor/users/{}/coupons", encode(openid)), body)
+            .await?;
         Ok(wire::parse_claim_response(&response)?)
     }
 }

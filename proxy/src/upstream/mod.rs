@@ -44,7 +44,9 @@ impl UpstreamError {
     fn is_transient(&self) -> bool {
         match self {
             UpstreamError::Timeout | UpstreamError::Unreachable(_) => true,
-            UpstreamError::Rejected { status, code, signed, .. } => *status == 429 || *status >= 500 || (*signed && code == "SYSTEM_ERROR"),
+            UpstreamError::Rejected { status, code, signed, .. } => {
+                *status == 429 || *status >= 500 || (*signed && code == "SYSTEM_ERROR")
+            }
             UpstreamError::BadSignature(why) => *why == Unverified::Probe,
             UpstreamError::Malformed(_) | UpstreamError::Throttled => false,
         }
@@ -65,8 +67,12 @@ impl std::fmt::Display for UpstreamError {
             UpstreamError::Timeout => f.write_str("upstream timed out"),
             UpstreamError::Throttled => f.write_str("merchant-wide upstream rate limit reached"),
             UpstreamError::Unreachable(e) => write!(f, "upstream unreachable: {e}"),
-            UpstreamError::Rejected { status, code, message, signed: true } => write!(f, "upstream {status} {code}: {message}"),
-            UpstreamError::Rejected { status, code, message, signed: false } => write!(f, "upstream {status} {code} (unsigned): {message}"),
+            UpstreamError::Rejected { status, code, message, signed: true } => {
+                write!(f, "upstream {status} {code}: {message}")
+            }
+            UpstreamError::Rejected { status, code, message, signed: false } => {
+                write!(f, "upstream {status} {code} (unsigned): {message}")
+            }
             UpstreamError::BadSignature(e) => write!(f, "unverifiable upstream response: {e}"),
             UpstreamError::Malformed(e) => write!(f, "malformed upstream body: {e}"),
         }
@@ -138,8 +144,12 @@ impl Client {
             backup: settings.upstream_backup.clone(),
             mchid: settings.mchid.clone(),
             merchant_serial: settings.merchant_serial.clone(),
-            key: PrivateKey::from_pem(&settings.merchant_key_pem).map_err(|e| format!("merchant key: {e}"))?,
-            platform: platform::PlatformKeys::new(settings.platform_keys.clone(), settings.apiv3_key.clone()),
+            key: PrivateKey::from_pem(&settings.merchant_key_pem)
+                .map_err(|e| format!("merchant key: {e}"))?,
+            platform: platform::PlatformKeys::new(
+                settings.platform_keys.clone(),
+                settings.apiv3_key.clone(),
+            ),
             attempts: 3,
             sent: AtomicU64::new(0),
             rate_limit: None,
@@ -148,7 +158,11 @@ impl Client {
 
     /// Counts every request against `limit` per second in `store` (shared by every instance):
     /// over it, a request waits for the next second, for a second at most, then is not sent.
-    pub fn with_rate_limit(mut self, store: std::sync::Arc<dyn crate::store::Store>, limit: Option<u32>) -> Client {
+    pub fn with_rate_limit(
+        mut self,
+        store: std::sync::Arc<dyn crate::store::Store>,
+        limit: Option<u32>,
+    ) -> Client {
         self.rate_limit = limit.map(|l| (store, l));
         self
     }
@@ -157,10 +171,17 @@ impl Client {
         let Some((store, limit)) = &self.rate_limit else { return Ok(()) };
         let give_up = std::time::Instant::now() + Duration::from_secs(1);
         loop {
-            let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
             let second = (now_ms / 1_000).to_string();
             // A store that cannot count does not stop payments' coupons: the call goes ahead.
-            let Ok(count) = store.increment(&crate::store::key(&["upstream-rate", &second]), Duration::from_secs(2)).await else { return Ok(()) };
+            let Ok(count) = store
+                .increment(&crate::store::key(&["upstream-rate", &second]), Duration::from_secs(2))
+                .await
+            else {
+                return Ok(());
+            };
             if count <= u64::from(*limit) {
                 return Ok(());
             }
@@ -197,7 +218,12 @@ impl Client {
         self.call("POST", path, Bytes::from(body)).await
     }
 
-    async fn call(&self, method: &'static str, path_and_query: &str, body: Bytes) -> Result<Bytes, UpstreamError> {
+    async fn call(
+        &self,
+        method: &'static str,
+        path_and_query: &str,
+        body: Bytes,
+    ) -> Result<Bytes, UpstreamError> {
         let api = api_of(method, path_and_query);
         let mut base = self.base.as_str();
         let mut attempt = 0;
@@ -205,19 +231,22 @@ impl Client {
             attempt += 1;
             self.take_rate().await?;
             let started = std::time::Instant::now();
-            let (result, request_id) = match self.exchange(base, method, path_and_query, body.clone()).await {
-                Ok(answer) => {
-                    let id = answer.request_id.clone();
-                    (self.believe(answer).await, id)
-                }
-                Err(e) => (Err(e), None),
-            };
+            let (result, request_id) =
+                match self.exchange(base, method, path_and_query, body.clone()).await {
+                    Ok(answer) => {
+                        let id = answer.request_id.clone();
+                        (self.believe(answer).await, id)
+                    }
+                    Err(e) => (Err(e), None),
+                };
             crate::metrics::upstream_call(api, &outcome(&result), started.elapsed().as_secs_f64());
             let Err(e) = &result else { return result };
             let path = redact_path(path_and_query);
             let wechatpay_request_id = request_id.as_deref().unwrap_or("-");
             // The primary cannot be reached: the backup domain, once, at once.
-            if let (UpstreamError::Timeout | UpstreamError::Unreachable(_), Some(backup)) = (e, &self.backup) {
+            if let (UpstreamError::Timeout | UpstreamError::Unreachable(_), Some(backup)) =
+                (e, &self.backup)
+            {
                 if base != backup.as_str() && attempt < self.attempts {
                     tracing::warn!(method, path, error = %e, backup = %backup, "upstream unreachable: trying the backup domain");
                     base = backup;
@@ -238,11 +267,28 @@ impl Client {
     }
 
     /// Sends one signed request to `base` and reads the answer, believing nothing yet.
-    async fn exchange(&self, base: &str, method: &'static str, path_and_query: &str, body: Bytes) -> Result<Answer, UpstreamError> {
-        let auth = Authorization::sign(&self.key, &self.mchid, &self.merchant_serial, method, path_and_query, &body, wechatpay::unix_now());
+    async fn exchange(
+        &self,
+        base: &str,
+        method: &'static str,
+        path_and_query: &str,
+        body: Bytes,
+    ) -> Result<Answer, UpstreamError> {
+        let auth = Authorization::sign(
+            &self.key,
+            &self.mchid,
+            &self.merchant_serial,
+            method,
+            path_and_query,
+            &body,
+            wechatpay::unix_now(),
+        );
         let mut request = self
             .http
-            .request(method.parse().expect("GET and POST are valid methods"), format!("{base}{path_and_query}"))
+            .request(
+                method.parse().expect("GET and POST are valid methods"),
+                format!("{base}{path_and_query}"),
+            )
             .header("Authorization", auth.header_value())
             .header("Accept", "application/json")
             .header("Content-Type", "application/json")
@@ -254,10 +300,13 @@ impl Client {
         }
         self.sent.fetch_add(1, Ordering::Relaxed);
         let mut response = request.send().await.map_err(classify)?;
-        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: &str| {
+            response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        };
         let mut answer = Answer {
             status: response.status().as_u16(),
-            request_id: header("Request-ID").map(|id| id.chars().filter(char::is_ascii_alphanumeric).take(64).collect()),
+            request_id: header("Request-ID")
+                .map(|id| id.chars().filter(char::is_ascii_alphanumeric).take(64).collect()),
             timestamp: header("Wechatpay-Timestamp"),
             nonce: header("Wechatpay-Nonce"),
             signature: header("Wechatpay-Signature"),
@@ -268,7 +317,9 @@ impl Client {
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(UpstreamError::Malformed(format!("an answer over {MAX_ANSWER_BYTES} bytes")));
+                return Err(UpstreamError::Malformed(format!(
+                    "an answer over {MAX_ANSWER_BYTES} bytes"
+                )));
             }
             body.extend_from_slice(&chunk);
         }
@@ -283,7 +334,11 @@ impl Client {
     }
 
     /// What an answer is, given whether its signature verified.
-    fn judge(&self, answer: Answer, verdict: Result<(), Unverified>) -> Result<Bytes, UpstreamError> {
+    fn judge(
+        &self,
+        answer: Answer,
+        verdict: Result<(), Unverified>,
+    ) -> Result<Bytes, UpstreamError> {
         let success = (200..300).contains(&answer.status);
         match verdict {
             Ok(()) if success => Ok(answer.body),
@@ -316,7 +371,9 @@ fn api_of(method: &str, path: &str) -> &'static str {
 /// How a call ended, as the metrics label it: `ok`, WeChat's code, `unsigned_<code>`, or one
 /// word per way an answer fails (README, "Operating the proxy").
 fn outcome(result: &Result<Bytes, UpstreamError>) -> String {
-    let code = |c: &str| c.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect::<String>();
+    let code = |c: &str| {
+        c.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect::<String>()
+    };
     match result {
         Ok(_) => "ok".into(),
         Err(UpstreamError::Timeout) => "timeout".into(),
@@ -333,13 +390,17 @@ fn outcome(result: &Result<Bytes, UpstreamError>) -> String {
         }
         .into(),
         Err(UpstreamError::Malformed(_)) => "malformed".into(),
-        Err(UpstreamError::Rejected { code: c, status, .. }) if c.is_empty() => format!("http_{status}"),
+        Err(UpstreamError::Rejected { code: c, status, .. }) if c.is_empty() => {
+            format!("http_{status}")
+        }
         Err(UpstreamError::Rejected { code: c, signed: true, .. }) => code(c),
         // Unsigned codes come from anyone on the path: only WeChat's known ones become a label.
-        Err(UpstreamError::Rejected { code: c, signed: false, status, .. }) => match crate::error::known_wechat_code(c) {
-            Some(c) => format!("unsigned_{c}"),
-            None => format!("unsigned_http_{status}"),
-        },
+        Err(UpstreamError::Rejected { code: c, signed: false, status, .. }) => {
+            match crate::error::known_wechat_code(c) {
+                Some(c) => format!("unsigned_{c}"),
+                None => format!("unsigned_http_{status}"),
+            }
+        }
     }
 }
 
@@ -355,8 +416,11 @@ fn classify(e: reqwest::Error) -> UpstreamError {
 /// keeps only the characters WeChat's codes are made of.
 fn error_body(body: &[u8]) -> (String, String) {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().chars().take(200).collect::<String>();
-    let code = s("code").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
+    let s = |k: &str| {
+        v.get(k).and_then(|x| x.as_str()).unwrap_or_default().chars().take(200).collect::<String>()
+    };
+    let code =
+        s("code").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
     (code, s("message"))
 }
 
@@ -378,7 +442,8 @@ pub fn redact_path(path: &str) -> String {
     let mut secret_next = false;
     for segment in path.split('/') {
         if secret_next && !segment.is_empty() && !segment.starts_with('?') {
-            let (value, query) = segment.split_once('?').map_or((segment, None), |(v, q)| (v, Some(q)));
+            let (value, query) =
+                segment.split_once('?').map_or((segment, None), |(v, q)| (v, Some(q)));
             let kept: String = value.chars().take(4).collect();
             out.push(query.map_or(format!("{kept}…"), |q| format!("{kept}…?{q}")));
         } else {
@@ -390,7 +455,8 @@ pub fn redact_path(path: &str) -> String {
 }
 
 /// RFC 3986's unreserved characters stay as they are; everything else is percent-encoded.
-const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const COMPONENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Percent-encodes a path segment or query value.
 pub fn encode(s: &str) -> String {
@@ -403,18 +469,31 @@ mod tests {
 
     #[test]
     fn logged_paths_keep_only_the_start_of_openids_and_coupon_codes() {
-        let path = super::redact_path("/v3/marketing/busifavor/users/o_sandbox_demo/coupons/SBXM000001/appids/wx1");
+        let path = super::redact_path(
+            "/v3/marketing/busifavor/users/o_sandbox_demo/coupons/SBXM000001/appids/wx1",
+        );
         assert_eq!(path, "/v3/marketing/busifavor/users/o_sa…/coupons/SBXM…/appids/wx1");
-        let list = super::redact_path("/v3/marketing/favor/users/o_sandbox_demo/coupons?appid=wx1&offset=0");
+        let list = super::redact_path(
+            "/v3/marketing/favor/users/o_sandbox_demo/coupons?appid=wx1&offset=0",
+        );
         assert_eq!(list, "/v3/marketing/favor/users/o_sa…/coupons?appid=wx1&offset=0");
     }
 
     #[test]
     fn frequency_limited_backs_off_longer_than_a_server_error() {
-        let rejected = |status| UpstreamError::Rejected { status, code: String::new(), message: String::new(), signed: true };
+        let rejected = |status| UpstreamError::Rejected {
+            status,
+            code: String::new(),
+            message: String::new(),
+            signed: true,
+        };
         for attempt in 1..=3 {
-            let (limited, failed) = (backoff(&rejected(429), attempt), backoff(&rejected(500), attempt));
-            assert!(limited > failed * 2 && limited.as_millis() >= 500, "{attempt}: {limited:?} against {failed:?}");
+            let (limited, failed) =
+                (backoff(&rejected(429), attempt), backoff(&rejected(500), attempt));
+            assert!(
+                limited > failed * 2 && limited.as_millis() >= 500,
+                "{attempt}: {limited:?} against {failed:?}"
+            );
         }
     }
 

@@ -35,7 +35,11 @@ pub enum Downloaded {
 
 impl PlatformKeys {
     pub fn new(keys: KeySet, apiv3: Option<ApiV3Key>) -> PlatformKeys {
-        PlatformKeys { keys: RwLock::new(keys), apiv3, last_on_demand: tokio::sync::Mutex::new(None) }
+        PlatformKeys {
+            keys: RwLock::new(keys),
+            apiv3,
+            last_on_demand: tokio::sync::Mutex::new(None),
+        }
     }
 
     /// A copy of the keys held now.
@@ -44,11 +48,19 @@ impl PlatformKeys {
     }
 
     pub fn preferred_serial(&self) -> Option<String> {
-        self.keys.read().expect("platform keys lock").preferred_serial(wechatpay::unix_now()).map(str::to_owned)
+        self.keys
+            .read()
+            .expect("platform keys lock")
+            .preferred_serial(wechatpay::unix_now())
+            .map(str::to_owned)
     }
 
     fn check(&self, answer: &Answer) -> Result<(), Unverified> {
-        self.keys.read().expect("platform keys lock").verify(&answer.signed_headers(), &answer.body, wechatpay::unix_now())
+        self.keys.read().expect("platform keys lock").verify(
+            &answer.signed_headers(),
+            &answer.body,
+            wechatpay::unix_now(),
+        )
     }
 
     /// Verifies an answer; a serial not held yet first fetches the current certificates.
@@ -68,8 +80,13 @@ impl PlatformKeys {
             }
             *last = Some(Instant::now());
             match self.download(client).await {
-                Ok(got) => tracing::info!(?got, "platform certificates downloaded for an unknown Wechatpay-Serial"),
-                Err(e) => tracing::warn!(error = %e, "platform certificates could not be downloaded"),
+                Ok(got) => tracing::info!(
+                    ?got,
+                    "platform certificates downloaded for an unknown Wechatpay-Serial"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "platform certificates could not be downloaded")
+                }
             }
         }
         self.check(answer)
@@ -91,8 +108,13 @@ impl PlatformKeys {
     async fn download_once(&self, client: &Client) -> Result<Downloaded, UpstreamError> {
         let Some(apiv3) = &self.apiv3 else { return Ok(Downloaded::NoApiV3Key) };
         let path = "/v3/certificates";
-        let answer = match (client.exchange(&client.base, "GET", path, Bytes::new()).await, &client.backup) {
-            (Err(UpstreamError::Timeout | UpstreamError::Unreachable(_)), Some(backup)) => client.exchange(backup, "GET", path, Bytes::new()).await?,
+        let answer = match (
+            client.exchange(&client.base, "GET", path, Bytes::new()).await,
+            &client.backup,
+        ) {
+            (Err(UpstreamError::Timeout | UpstreamError::Unreachable(_)), Some(backup)) => {
+                client.exchange(backup, "GET", path, Bytes::new()).await?
+            }
             (answer, _) => answer?,
         };
         if answer.status == 404 && self.check(&answer).is_ok() {
@@ -102,7 +124,8 @@ impl PlatformKeys {
             let verdict = self.check(&answer);
             return client.judge(answer, verdict).map(|_| Downloaded::PublicKeyOnly);
         }
-        let certificates = wechatpay::open_certificates(&answer.body, apiv3).map_err(UpstreamError::Malformed)?;
+        let certificates =
+            wechatpay::open_certificates(&answer.body, apiv3).map_err(UpstreamError::Malformed)?;
         let held = self.snapshot();
         let serial = answer.serial.as_deref().unwrap_or_default();
         let verdict = if held.holds(serial) {
@@ -124,11 +147,18 @@ impl PlatformKeys {
     pub fn report(&self) {
         let keys = self.snapshot();
         let now = wechatpay::unix_now();
-        let newest_end = keys.certificates().filter(|c| c.is_valid_at(now)).map(|c| c.not_after).max();
+        let newest_end =
+            keys.certificates().filter(|c| c.is_valid_at(now)).map(|c| c.not_after).max();
         for cert in keys.certificates() {
-            crate::metrics::platform_certificate_expiry(&cert.serial, cert.not_after.saturating_sub(now));
+            crate::metrics::platform_certificate_expiry(
+                &cert.serial,
+                cert.not_after.saturating_sub(now),
+            );
             let last = newest_end == Some(cert.not_after);
-            if last && keys.public_key_id().is_none() && cert.not_after.saturating_sub(now) < EXPIRY_WARNING_SECS {
+            if last
+                && keys.public_key_id().is_none()
+                && cert.not_after.saturating_sub(now) < EXPIRY_WARNING_SECS
+            {
                 let days = cert.not_after.saturating_sub(now) / 86_400;
                 let remedy = if self.apiv3.is_some() {
                     "its successor is downloaded as soon as WeChat Pay lists it"

@@ -29,7 +29,8 @@ impl TestProxy {
         }
         adjust(&mut s);
         let running = coupon_proxy::start(s).await.expect("proxy starts");
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let http =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestProxy { running, sandbox, http }
     }
 
@@ -59,7 +60,12 @@ impl TestProxy {
 
     /// Logs in as a sandbox user; returns the `Cookie` header value.
     pub async fn login(&self, user: &str) -> String {
-        let r = self.http.get(self.url(&format!("/dev/login?user={user}&redirect=/"))).send().await.unwrap();
+        let r = self
+            .http
+            .get(self.url(&format!("/dev/login?user={user}&redirect=/")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 303);
         let set = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
@@ -78,7 +84,13 @@ impl TestProxy {
         body["csrf_token"].as_str().unwrap().to_owned()
     }
 
-    pub async fn post(&self, cookie: &str, csrf: Option<&str>, path: &str, body: &Value) -> (u16, Value) {
+    pub async fn post(
+        &self,
+        cookie: &str,
+        csrf: Option<&str>,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
         let mut r = self.http.post(self.url(path)).header("cookie", cookie).json(body);
         if let Some(t) = csrf {
             r = r.header("x-csrf-token", t);

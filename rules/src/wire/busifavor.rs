@@ -174,7 +174,10 @@ impl WireCoupon {
         let validity = self.validity()?;
         let use_method = match self.coupon_use_rule.use_method.as_deref() {
             Some("OFF_LINE") | None => UseMethod::Offline,
-            Some("MINI_PROGRAMS") => UseMethod::MiniProgram { appid: self.coupon_use_rule.mini_programs_appid, path: self.coupon_use_rule.mini_programs_path },
+            Some("MINI_PROGRAMS") => UseMethod::MiniProgram {
+                appid: self.coupon_use_rule.mini_programs_appid,
+                path: self.coupon_use_rule.mini_programs_path,
+            },
             Some("PAYMENT_CODE") => UseMethod::PaymentCode,
             Some("SELF_CONSUME" | "USER_SELF") => UseMethod::SelfConsume,
             Some(other) => UseMethod::Unknown { raw: other.to_owned() },
@@ -187,7 +190,10 @@ impl WireCoupon {
             name: self.stock_name,
             kind,
             state: state(self.coupon_state),
-            merchant: Merchant { name: display.merchant_name, logo_url: https_url(display.merchant_logo_url) },
+            merchant: Merchant {
+                name: display.merchant_name,
+                logo_url: https_url(display.merchant_logo_url),
+            },
             background: palette::resolve(display.background_color.as_deref()).to_owned(),
             description: display.description,
             image_url: https_url(display.coupon_image_url),
@@ -211,38 +217,62 @@ impl WireCoupon {
 
     fn kind(&self) -> Result<CouponKind> {
         let rule = &self.coupon_use_rule;
-        let missing = |name: &str| Error::field_error(format!("coupon_use_rule.{name}"), format!("missing field `{name}`"));
+        let missing = |name: &str| {
+            Error::field_error(format!("coupon_use_rule.{name}"), format!("missing field `{name}`"))
+        };
         let Some(stock_type) = self.stock_type.clone() else {
             return Err(Error::field_error("stock_type", "missing field `stock_type`"));
         };
         Ok(match stock_type.as_str() {
             "NORMAL" => {
-                let r = rule.fixed_normal_coupon.as_ref().ok_or_else(|| missing("fixed_normal_coupon"))?;
-                CouponKind::FixedAmount { amount: r.discount_amount.0, threshold: r.transaction_minimum.0 }
+                let r = rule
+                    .fixed_normal_coupon
+                    .as_ref()
+                    .ok_or_else(|| missing("fixed_normal_coupon"))?;
+                CouponKind::FixedAmount {
+                    amount: r.discount_amount.0,
+                    threshold: r.transaction_minimum.0,
+                }
             }
             "DISCOUNT" => {
                 let r = rule.discount_coupon.as_ref().ok_or_else(|| missing("discount_coupon"))?;
-                CouponKind::Discount { pay_percent: r.discount_percent, threshold: r.transaction_minimum.0 }
+                CouponKind::Discount {
+                    pay_percent: r.discount_percent,
+                    threshold: r.transaction_minimum.0,
+                }
             }
             "EXCHANGE" => {
                 let r = rule.exchange_coupon.as_ref().ok_or_else(|| missing("exchange_coupon"))?;
-                CouponKind::Exchange { price: r.exchange_price.0, threshold: r.transaction_minimum.0 }
+                CouponKind::Exchange {
+                    price: r.exchange_price.0,
+                    threshold: r.transaction_minimum.0,
+                }
             }
             _ => CouponKind::Unknown { raw: stock_type },
         })
     }
 
     fn validity(&self) -> Result<Validity> {
-        let mut v = Validity { coupon_window: window(self.available_start_time, self.expire_time, "expire_time")?, ..Validity::default() };
+        let mut v = Validity {
+            coupon_window: window(self.available_start_time, self.expire_time, "expire_time")?,
+            ..Validity::default()
+        };
         let Some(t) = &self.coupon_use_rule.coupon_available_time else { return Ok(v) };
         let at = "coupon_use_rule.coupon_available_time";
-        v.stock_window = window(t.available_begin_time, t.available_end_time, &format!("{at}.available_end_time"))?;
+        v.stock_window = window(
+            t.available_begin_time,
+            t.available_end_time,
+            &format!("{at}.available_end_time"),
+        )?;
         v.days_after_receive = t.available_day_after_receive;
         if let Some(week) = &t.available_week {
             let mut ranges = Vec::new();
             for (i, r) in week.available_day_time.iter().flatten().enumerate() {
                 if r.end_time < r.begin_time {
-                    return Err(Error::field_error(format!("{at}.available_week.available_day_time[{i}].end_time"), "ends before it begins"));
+                    return Err(Error::field_error(
+                        format!("{at}.available_week.available_day_time[{i}].end_time"),
+                        "ends before it begins",
+                    ));
                 }
                 ranges.push(DayRange { begin: r.begin_time, end: r.end_time });
             }
@@ -252,7 +282,9 @@ impl WireCoupon {
         for (i, p) in t.irregular_available_time.iter().flatten().enumerate() {
             let field = format!("{at}.irregular_available_time[{i}]");
             let w = window(p.begin_time, p.end_time, &format!("{field}.end_time"))?;
-            v.irregular.push(w.ok_or_else(|| Error::field_error(format!("{field}.begin_time"), "missing field `begin_time`"))?);
+            v.irregular.push(w.ok_or_else(|| {
+                Error::field_error(format!("{field}.begin_time"), "missing field `begin_time`")
+            })?);
         }
         Ok(v)
     }

@@ -93,7 +93,8 @@ struct CutToMessage {
 impl WireCoupon {
     fn into_coupon(self) -> Result<Coupon> {
         let kind = self.kind()?;
-        let fallback_name = if matches!(kind, CouponKind::Balance { .. }) { "消费金" } else { "代金券" };
+        let fallback_name =
+            if matches!(kind, CouponKind::Balance { .. }) { "消费金" } else { "代金券" };
         Ok(Coupon {
             id: self.coupon_id,
             source: Source::Stock,
@@ -108,32 +109,65 @@ impl WireCoupon {
             goods: None,
             single_item: self.singleitem.unwrap_or(false),
             no_cash: self.no_cash.unwrap_or(false),
-            validity: Validity { stock_window: window(self.available_begin_time, self.available_end_time, "available_end_time")?, ..Validity::default() },
+            validity: Validity {
+                stock_window: window(
+                    self.available_begin_time,
+                    self.available_end_time,
+                    "available_end_time",
+                )?,
+                ..Validity::default()
+            },
             // A 代金券 applies by itself when the user pays the merchant with WeChat Pay.
             use_method: UseMethod::PaymentCode,
             entrance: None,
             received_at: self.create_time,
             used_at: None,
             goods_ids: Vec::new(),
-            reconciliation: Reconciliation { stock_creator_mchid: self.stock_creator_mchid, out_request_no: self.out_request_no, ..Reconciliation::default() },
+            reconciliation: Reconciliation {
+                stock_creator_mchid: self.stock_creator_mchid,
+                out_request_no: self.out_request_no,
+                ..Reconciliation::default()
+            },
         })
     }
 
     fn kind(&self) -> Result<CouponKind> {
-        let threshold = self.normal_coupon_information.as_ref().and_then(|n| n.transaction_minimum).map_or(Default::default(), |t| t.0);
+        let threshold = self
+            .normal_coupon_information
+            .as_ref()
+            .and_then(|n| n.transaction_minimum)
+            .map_or(Default::default(), |t| t.0);
         if self.business_type.as_deref() == Some("MULTIUSE") {
-            let balance = self.available_balance.ok_or_else(|| Error::field_error("available_balance", "missing field `available_balance`"))?;
+            let balance = self.available_balance.ok_or_else(|| {
+                Error::field_error("available_balance", "missing field `available_balance`")
+            })?;
             return Ok(CouponKind::Balance { balance: balance.0 });
         }
         Ok(match self.coupon_type.as_deref() {
             Some("CUT_TO") => {
-                let c = self.cut_to_message.as_ref().ok_or_else(|| Error::field_error("cut_to_message", "missing field `cut_to_message`"))?;
-                CouponKind::CutTo { price: c.cut_to_price.0, max_item_price: c.single_price_max.0, threshold }
+                let c = self.cut_to_message.as_ref().ok_or_else(|| {
+                    Error::field_error("cut_to_message", "missing field `cut_to_message`")
+                })?;
+                CouponKind::CutTo {
+                    price: c.cut_to_price.0,
+                    max_item_price: c.single_price_max.0,
+                    threshold,
+                }
             }
             Some("NORMAL") | None => {
-                let missing = |f: &str| Error::field_error(f, format!("missing field `{}`", f.rsplit('.').next().unwrap_or(f)));
-                let n = self.normal_coupon_information.as_ref().ok_or_else(|| missing("normal_coupon_information"))?;
-                let amount = n.coupon_amount.ok_or_else(|| missing("normal_coupon_information.coupon_amount"))?;
+                let missing = |f: &str| {
+                    Error::field_error(
+                        f,
+                        format!("missing field `{}`", f.rsplit('.').next().unwrap_or(f)),
+                    )
+                };
+                let n = self
+                    .normal_coupon_information
+                    .as_ref()
+                    .ok_or_else(|| missing("normal_coupon_information"))?;
+                let amount = n
+                    .coupon_amount
+                    .ok_or_else(|| missing("normal_coupon_information.coupon_amount"))?;
                 CouponKind::FixedAmount { amount: amount.0, threshold }
             }
             Some(other) => CouponKind::Unknown { raw: other.to_owned() },

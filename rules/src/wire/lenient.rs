@@ -90,10 +90,18 @@ fn wrong<E: de::Error>(expected: &str, got: &Scalar) -> E {
 }
 
 /// An integer in `range`, from a number or a numeric string.
-fn int_in<E: de::Error, T: TryFrom<i128>>(s: &Scalar, range: std::ops::RangeInclusive<i128>, what: &str) -> Result<T, E> {
+fn int_in<E: de::Error, T: TryFrom<i128>>(
+    s: &Scalar,
+    range: std::ops::RangeInclusive<i128>,
+    what: &str,
+) -> Result<T, E> {
     let n = s.int().ok_or_else(|| wrong(what, s))?;
     if !range.contains(&n) {
-        return Err(E::custom(format!("{what} out of range {}..={}: {n}", range.start(), range.end())));
+        return Err(E::custom(format!(
+            "{what} out of range {}..={}: {n}",
+            range.start(),
+            range.end()
+        )));
     }
     T::try_from(n).map_err(|_| E::custom(format!("{what} out of range: {n}")))
 }
@@ -169,7 +177,8 @@ pub fn opt_days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error
 /// A second of the day, 0..=86400, as a time of day; 86400 (the day's end) reads as 23:59:59.
 pub fn day_second<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
     let secs: u32 = int_in(&Scalar::deserialize(d)?, 0..=86_400, "seconds of the day")?;
-    Ok(NaiveTime::from_num_seconds_from_midnight_opt(secs.min(86_399), 0).expect("0..86400 is a time of day"))
+    Ok(NaiveTime::from_num_seconds_from_midnight_opt(secs.min(86_399), 0)
+        .expect("0..86400 is a time of day"))
 }
 
 /// `week_day`: documented as an integer, shown as `["1", "2"]`; WeChat numbers the days
@@ -236,6 +245,7 @@ pub struct WireFen(pub Fen);
 
 impl<'de> Deserialize<'de> for WireFen {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        int_in(&Scalar::deserialize(d)?, 0..=MAX_FEN, "an amount in fen").map(|n: i64| WireFen(Fen(n)))
+        int_in(&Scalar::deserialize(d)?, 0..=MAX_FEN, "an amount in fen")
+            .map(|n: i64| WireFen(Fen(n)))
     }
 }

@@ -44,7 +44,10 @@ struct Envelope {
 }
 
 /// Reads a list body whose elements are `W`, each turned into a coupon by `convert`.
-fn parse_page<W: DeserializeOwned>(body: &[u8], convert: impl Fn(W) -> Result<Coupon>) -> Result<Page> {
+fn parse_page<W: DeserializeOwned>(
+    body: &[u8],
+    convert: impl Fn(W) -> Result<Coupon>,
+) -> Result<Page> {
     let envelope: Envelope = from_json(body)?;
     let mut coupons = Vec::new();
     let mut rejected = Vec::new();
@@ -56,7 +59,13 @@ fn parse_page<W: DeserializeOwned>(body: &[u8], convert: impl Fn(W) -> Result<Co
     }
     let offset = envelope.offset.unwrap_or(0);
     let seen = (coupons.len() + rejected.len()) as u64;
-    Ok(Page { total_count: envelope.total_count.unwrap_or(offset + seen), offset, limit: envelope.limit.unwrap_or(0), coupons, rejected })
+    Ok(Page {
+        total_count: envelope.total_count.unwrap_or(offset + seen),
+        offset,
+        limit: envelope.limit.unwrap_or(0),
+        coupons,
+        rejected,
+    })
 }
 
 fn state(raw: Option<String>) -> CouponState {
@@ -75,7 +84,11 @@ fn https_url(url: Option<String>) -> Option<String> {
 
 /// A time window from two optional ends (`end_field` names the end for an error); absent
 /// when both are.
-fn window(begin: Option<BeijingTime>, end: Option<BeijingTime>, end_field: &str) -> Result<Option<Window>> {
+fn window(
+    begin: Option<BeijingTime>,
+    end: Option<BeijingTime>,
+    end_field: &str,
+) -> Result<Option<Window>> {
     if let (Some(b), Some(e)) = (begin, end) {
         if e < b {
             return Err(Error::field_error(end_field, "ends before it begins"));

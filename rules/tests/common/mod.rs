@@ -33,7 +33,13 @@ pub fn weekly(days: &[u8], ranges: &[(u32, u32)]) -> Option<WeeklySlots> {
     let mut days: Vec<Weekday> = days.iter().map(|d| weekday(*d)).collect();
     days.sort_by_key(Weekday::num_days_from_monday);
     days.dedup();
-    Some(WeeklySlots { days, ranges: ranges.iter().map(|&(begin, end)| DayRange { begin: second(begin), end: second(end) }).collect() })
+    Some(WeeklySlots {
+        days,
+        ranges: ranges
+            .iter()
+            .map(|&(begin, end)| DayRange { begin: second(begin), end: second(end) })
+            .collect(),
+    })
 }
 
 /// WeChat's weekday number: 0 = Sunday … 6 = Saturday.
