@@ -3,6 +3,7 @@
 //! and a deadline; every body is read with the API types of `coupon_rules::api`, the same types the
 //! proxy writes; every failure becomes an [`ApiError`] the view can show, never a panic.
 
+pub use coupon_rules::api::ErrorCode;
 use coupon_rules::api::{ClaimRequest, Claimable, ErrorBody, SessionInfo};
 pub use coupon_rules::api::{
     ClaimableStock, Claimed, CouponDetail, CouponPage, MissingSource, WalletSource,
@@ -33,7 +34,7 @@ pub fn set_timeout_ms(ms: i32) {
 pub struct ApiError {
     /// The proxy's stable code (`UNAUTHENTICATED`, `UPSTREAM_TIMEOUT` …), or the widget's own
     /// `NETWORK`, `TIMEOUT` or `BAD_RESPONSE`.
-    pub code: String,
+    pub code: ErrorCode,
     /// A message the user can read.
     pub message: String,
     /// Whether 重试 is offered.
@@ -45,9 +46,9 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn local(code: &str, message: &str) -> Self {
+    fn local(code: ErrorCode, message: &str) -> Self {
         ApiError {
-            code: code.into(),
+            code,
             message: message.into(),
             retryable: true,
             login_url: None,
@@ -58,12 +59,12 @@ impl ApiError {
     /// What the user reads, in the widget's language: the rules engine's wording of the code,
     /// or the proxy's own message for a code it does not know.
     pub fn text(&self, lang: coupon_rules::Lang) -> String {
-        coupon_rules::text::error_message(&self.code, self.upstream_code.as_deref(), lang)
+        coupon_rules::text::error_message(self.code, self.upstream_code.as_deref(), lang)
             .map_or_else(|| self.message.clone(), str::to_owned)
     }
 
     fn network() -> Self {
-        ApiError::local("NETWORK", "网络异常，请检查网络后重试")
+        ApiError::local(ErrorCode::Network, "网络异常，请检查网络后重试")
     }
 }
 
@@ -243,7 +244,7 @@ pub async fn claim(base: &str, stock_id: &str, client_key: &str) -> Result<Claim
         send(to_proxy(Request::get, &format!("{base}/session")), None).await?;
     let body = ClaimRequest { stock_id: stock_id.to_owned(), client_key: client_key.to_owned() };
     let body = serde_json::to_string(&body)
-        .map_err(|_| ApiError::local("BAD_REQUEST", "请求无法发送，请稍后重试"))?;
+        .map_err(|_| ApiError::local(ErrorCode::BadRequest, "请求无法发送，请稍后重试"))?;
     let request = to_proxy(Request::post, &format!("{base}/claims"))
         .header("Content-Type", "application/json")
         .header("X-CSRF-Token", &session.csrf_token);
@@ -329,7 +330,7 @@ fn read<T: DeserializeOwned>(text: String) -> Result<T, ApiError> {
         web_sys::console::warn_1(
             &format!("coupon widget: unreadable answer from the proxy: {e}").into(),
         );
-        ApiError::local("BAD_RESPONSE", "数据异常，请稍后重试")
+        ApiError::local(ErrorCode::BadResponse, "数据异常，请稍后重试")
     })
 }
 
@@ -353,7 +354,7 @@ async fn answer_text(request: RequestBuilder, body: Option<String>) -> Result<St
     drop(deadline);
     let (ok, text) = answer.map_err(|_| {
         if signal.aborted() {
-            ApiError::local("TIMEOUT", "请求超时，请稍后重试")
+            ApiError::local(ErrorCode::Timeout, "请求超时，请稍后重试")
         } else {
             ApiError::network()
         }
@@ -367,7 +368,7 @@ fn outcome(ok: bool, text: String) -> Result<String, ApiError> {
         Ok(text)
     } else {
         Err(serde_json::from_str::<ErrorBody>(&text).map_or_else(
-            |_| ApiError::local("BAD_RESPONSE", "服务暂时不可用，请稍后重试"),
+            |_| ApiError::local(ErrorCode::BadResponse, "服务暂时不可用，请稍后重试"),
             ApiError::from,
         ))
     }

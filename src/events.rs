@@ -67,7 +67,7 @@ pub struct Entrance {
 /// `cw:error`: a load or a claim failed.
 #[derive(Debug, Serialize)]
 pub struct Failure<'a> {
-    pub code: &'a str,
+    pub code: coupon_rules::api::ErrorCode,
     pub message: &'a str,
     pub retryable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

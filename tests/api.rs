@@ -18,7 +18,7 @@ async fn a_request_that_never_answers_ends_as_a_retryable_timeout() {
     api::set_timeout_ms(50);
     let err = api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err();
     api::set_timeout_ms(api::TIMEOUT_MS);
-    assert_eq!(err.code, "TIMEOUT");
+    assert_eq!(err.code.to_string(), "TIMEOUT");
     assert!(err.retryable);
     assert!(fetch.request(0).signal().aborted(), "the request itself was aborted");
 }
@@ -203,24 +203,24 @@ async fn failures_become_the_widgets_error_with_the_proxys_code_and_retry_rule()
     ));
     let err = api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err();
     assert_eq!(
-        (err.code.as_str(), err.retryable, err.login_url.as_deref()),
+        (err.code.to_string().as_str(), err.retryable, err.login_url.as_deref()),
         ("UNAUTHENTICATED", false, Some("/api/v1/dev/login"))
     );
     drop(_fetch);
 
     let _fetch = FakeFetch::new(&respond(200, r#"{"coupons":"not a list"}"#));
     assert_eq!(
-        api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err().code,
+        api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err().code.to_string(),
         "BAD_RESPONSE"
     );
     drop(_fetch);
 
     let _fetch = FakeFetch::new(&respond(502, "<html>bad gateway</html>"));
     let err = api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err();
-    assert_eq!((err.code.as_str(), err.retryable), ("BAD_RESPONSE", true));
+    assert_eq!((err.code.to_string().as_str(), err.retryable), ("BAD_RESPONSE", true));
     drop(_fetch);
 
     let _fetch = FakeFetch::new("return Promise.reject(new TypeError('Failed to fetch'));");
     let err = api::list_coupons("/api/v1", Tab::Available, 0, 20).await.unwrap_err();
-    assert_eq!((err.code.as_str(), err.retryable), ("NETWORK", true));
+    assert_eq!((err.code.to_string().as_str(), err.retryable), ("NETWORK", true));
 }

@@ -4,7 +4,7 @@
 
 mod support;
 
-use coupon_rules::api::{CouponPage, ErrorBody, ErrorInfo, MissingSource, WalletSource};
+use coupon_rules::api::{CouponPage, ErrorBody, ErrorCode, ErrorInfo, MissingSource, WalletSource};
 use coupon_rules::wallet::TabCounts;
 use coupon_rules::Lang;
 use coupon_widget::components::wallet::Wallet;
@@ -16,8 +16,9 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn error(code: &str, upstream: Option<&str>, retryable: bool) -> String {
+    // The code as the proxy writes it on the wire.
     let info = ErrorInfo {
-        code: code.into(),
+        code: serde_json::from_value(serde_json::json!(code)).unwrap(),
         message: "服务端的中文消息".into(),
         retryable,
         login_url: None,
@@ -90,7 +91,7 @@ async fn a_partial_list_names_the_missing_source_and_offers_retry() {
     let missing = vec![MissingSource {
         source: WalletSource::Balance,
         error: ErrorInfo {
-            code: "MERCHANT_SETUP".into(),
+            code: ErrorCode::MerchantSetup,
             message: "m".into(),
             retryable: false,
             login_url: None,
@@ -124,7 +125,7 @@ async fn a_partial_list_names_the_missing_source_and_offers_retry() {
 async fn the_login_link_goes_to_the_apis_origin_and_comes_back_to_this_page() {
     let unauthenticated = |login: &str| {
         let info = ErrorInfo {
-            code: "UNAUTHENTICATED".into(),
+            code: ErrorCode::Unauthenticated,
             message: "请先登录".into(),
             retryable: false,
             login_url: Some(login.into()),

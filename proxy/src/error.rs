@@ -6,7 +6,7 @@ use crate::upstream::UpstreamError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use coupon_rules::api::{ErrorBody, ErrorInfo};
+use coupon_rules::api::{ErrorBody, ErrorCode as Code, ErrorInfo};
 use coupon_rules::text::error_message;
 use coupon_rules::Lang;
 
@@ -104,76 +104,82 @@ impl ApiError {
     }
 
     /// Status, stable code, whether retrying helps, and WeChat's own code when it refused.
-    fn parts(&self) -> (StatusCode, &'static str, bool, Option<&str>) {
+    fn parts(&self) -> (StatusCode, Code, bool, Option<&str>) {
         use ApiError::*;
         match self {
-            Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", false, None),
-            CsrfFailed => (StatusCode::FORBIDDEN, "CSRF_FAILED", false, None),
-            OriginNotAllowed => (StatusCode::FORBIDDEN, "ORIGIN_NOT_ALLOWED", false, None),
-            InvalidParameter(_) => (StatusCode::BAD_REQUEST, "INVALID_PARAMETER", false, None),
-            BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE", false, None),
-            NotFound | NoSuchRoute => (StatusCode::NOT_FOUND, "NOT_FOUND", false, None),
-            MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", false, None),
-            RateLimited => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", true, None),
-            StockNotClaimable => (StatusCode::BAD_REQUEST, "STOCK_NOT_CLAIMABLE", false, None),
+            Unauthenticated { .. } => {
+                (StatusCode::UNAUTHORIZED, Code::Unauthenticated, false, None)
+            }
+            CsrfFailed => (StatusCode::FORBIDDEN, Code::CsrfFailed, false, None),
+            OriginNotAllowed => (StatusCode::FORBIDDEN, Code::OriginNotAllowed, false, None),
+            InvalidParameter(_) => (StatusCode::BAD_REQUEST, Code::InvalidParameter, false, None),
+            BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, Code::BodyTooLarge, false, None),
+            NotFound | NoSuchRoute => (StatusCode::NOT_FOUND, Code::NotFound, false, None),
+            MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, Code::MethodNotAllowed, false, None)
+            }
+            RateLimited => (StatusCode::TOO_MANY_REQUESTS, Code::RateLimited, true, None),
+            StockNotClaimable => (StatusCode::BAD_REQUEST, Code::StockNotClaimable, false, None),
             ClaimRejected { upstream_code } => {
-                (StatusCode::CONFLICT, "CLAIM_REJECTED", false, Some(upstream_code))
+                (StatusCode::CONFLICT, Code::ClaimRejected, false, Some(upstream_code))
             }
             StoreUnavailable(_) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", true, None)
+                (StatusCode::SERVICE_UNAVAILABLE, Code::ServiceUnavailable, true, None)
             }
             Upstream(e) => match e {
                 UpstreamError::Timeout => {
-                    (StatusCode::GATEWAY_TIMEOUT, "UPSTREAM_TIMEOUT", true, None)
+                    (StatusCode::GATEWAY_TIMEOUT, Code::UpstreamTimeout, true, None)
                 }
                 UpstreamError::Throttled => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, None)
+                    (StatusCode::SERVICE_UNAVAILABLE, Code::UpstreamBusy, true, None)
                 }
                 UpstreamError::Unreachable(_) => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE", true, None)
+                    (StatusCode::SERVICE_UNAVAILABLE, Code::UpstreamUnavailable, true, None)
                 }
                 // Unsigned: the code is reported, its status alone decides.
                 UpstreamError::Rejected { status, code, signed: false, .. } => {
                     let wechat = known_wechat_code(code);
                     match status {
-                        429 => (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat),
-                        500.. => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat),
-                        _ => (StatusCode::BAD_GATEWAY, "UPSTREAM_REJECTED", false, wechat),
+                        429 => (StatusCode::SERVICE_UNAVAILABLE, Code::UpstreamBusy, true, wechat),
+                        500.. => (StatusCode::BAD_GATEWAY, Code::UpstreamError, true, wechat),
+                        _ => (StatusCode::BAD_GATEWAY, Code::UpstreamRejected, false, wechat),
                     }
                 }
                 UpstreamError::Rejected { status, code, signed: true, .. } => {
                     let wechat = Some(code.as_str()).filter(|c| !c.is_empty());
                     match code.as_str() {
                         "FREQUENCY_LIMITED" => {
-                            (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat)
+                            (StatusCode::SERVICE_UNAVAILABLE, Code::UpstreamBusy, true, wechat)
                         }
-                        "SYSTEM_ERROR" => (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat),
+                        "SYSTEM_ERROR" => {
+                            (StatusCode::BAD_GATEWAY, Code::UpstreamError, true, wechat)
+                        }
                         "USER_NOT_EXISTS" => {
-                            (StatusCode::NOT_FOUND, "USER_NOT_FOUND", false, wechat)
+                            (StatusCode::NOT_FOUND, Code::UserNotFound, false, wechat)
                         }
                         "RESOURCE_NOT_EXISTS" => {
-                            (StatusCode::NOT_FOUND, "NOT_FOUND", false, wechat)
+                            (StatusCode::NOT_FOUND, Code::NotFound, false, wechat)
                         }
                         c if SETUP_CODES.contains(&c) => {
-                            (StatusCode::BAD_GATEWAY, "MERCHANT_SETUP", false, wechat)
+                            (StatusCode::BAD_GATEWAY, Code::MerchantSetup, false, wechat)
                         }
                         _ if *status == 429 => {
-                            (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_BUSY", true, wechat)
+                            (StatusCode::SERVICE_UNAVAILABLE, Code::UpstreamBusy, true, wechat)
                         }
                         _ if *status >= 500 => {
-                            (StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", true, wechat)
+                            (StatusCode::BAD_GATEWAY, Code::UpstreamError, true, wechat)
                         }
-                        _ => (StatusCode::BAD_GATEWAY, "UPSTREAM_REJECTED", false, wechat),
+                        _ => (StatusCode::BAD_GATEWAY, Code::UpstreamRejected, false, wechat),
                     }
                 }
                 UpstreamError::BadSignature(_) | UpstreamError::Malformed(_) => {
-                    (StatusCode::BAD_GATEWAY, "UPSTREAM_BAD_RESPONSE", true, None)
+                    (StatusCode::BAD_GATEWAY, Code::UpstreamBadResponse, true, None)
                 }
             },
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         self.parts().1
     }
 
@@ -194,7 +200,7 @@ impl ApiError {
             _ => None,
         };
         ErrorInfo {
-            code: code.to_owned(),
+            code,
             message,
             retryable,
             login_url,
@@ -239,7 +245,7 @@ impl IntoResponse for ApiError {
         let status = self.parts().0;
         if status.is_server_error() {
             // The exact upstream code and message go to the log, never to the user.
-            tracing::warn!(code = self.code(), error = %DisplayError(&self), "request failed");
+            tracing::warn!(code = %self.code(), error = %DisplayError(&self), "request failed");
         }
         (status, Json(ErrorBody { error: self.info() })).into_response()
     }

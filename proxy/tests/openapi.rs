@@ -265,3 +265,26 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
         "documented in openapi.yaml but never written: {never_written:#?}"
     );
 }
+
+#[test]
+fn the_documented_error_codes_are_the_enums_own() {
+    use coupon_rules::api::ErrorCode;
+    let spec = Spec::load().resolve("#/components/schemas/ErrorInfo/properties/code");
+    let names = spec["enum"].as_array().expect("the codes are an enum");
+    let codes: BTreeSet<String> = names
+        .iter()
+        .map(|name| {
+            let code: ErrorCode = serde_json::from_value(name.clone()).unwrap();
+            assert_ne!(code, ErrorCode::Unknown, "{name} is not an ErrorCode");
+            assert_eq!(code.to_string(), name.as_str().unwrap(), "the same spelling both ways");
+            code.to_string()
+        })
+        .collect();
+    assert_eq!(codes.len(), names.len(), "each code once");
+    for widgets_own in [ErrorCode::Network, ErrorCode::Timeout, ErrorCode::BadResponse] {
+        assert!(
+            !codes.contains(&widgets_own.to_string()),
+            "{widgets_own} is the widget's, not the API's"
+        );
+    }
+}

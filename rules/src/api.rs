@@ -144,10 +144,71 @@ pub struct ErrorBody {
     pub error: ErrorInfo,
 }
 
+/// The stable code of every failure, written by the proxy and read by the widget (which adds
+/// its own, for what goes wrong before an answer arrives). The JSON is the variant's name in
+/// `SCREAMING_SNAKE_CASE`, as `proxy/openapi.yaml` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// No valid session: `login_url` starts one.
+    Unauthenticated,
+    /// A POST without the session's CSRF token.
+    CsrfFailed,
+    /// A browser origin not in the allowed list.
+    OriginNotAllowed,
+    /// A query or body the API does not take; nothing was sent upstream.
+    InvalidParameter,
+    BodyTooLarge,
+    /// A coupon that does not exist, or an address that is no route.
+    NotFound,
+    MethodNotAllowed,
+    /// WeChat Pay knows no such user (a wrong appid/openid pair).
+    UserNotFound,
+    /// This session is making too many requests.
+    RateLimited,
+    /// Not a stock the merchant lets users claim here.
+    StockNotClaimable,
+    /// WeChat Pay refused the claim for a reason the user reads (`upstream_code`).
+    ClaimRejected,
+    /// The proxy's state store does not answer.
+    ServiceUnavailable,
+    /// WeChat Pay refused the merchant's own setup (NOAUTH, PARAM_ERROR, …).
+    MerchantSetup,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    /// WeChat Pay's rate limit, or the merchant's own.
+    UpstreamBusy,
+    UpstreamError,
+    UpstreamRejected,
+    /// An answer that failed verification or could not be read.
+    UpstreamBadResponse,
+    /// The widget's own: the request did not reach the proxy.
+    Network,
+    /// The widget's own: no answer within its deadline.
+    Timeout,
+    /// The widget's own: an answer it cannot read.
+    BadResponse,
+    /// The widget's own: a request it could not build.
+    BadRequest,
+    /// A code this build does not know (a newer proxy's): the server's message is shown.
+    #[serde(other)]
+    Unknown,
+}
+
+/// The code as the JSON spells it (`UPSTREAM_TIMEOUT`), for logs, metrics and events: serde's
+/// spelling, so it is written in one place.
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => f.write_str(&name),
+            _ => Err(std::fmt::Error),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorInfo {
-    /// A stable code (`UNAUTHENTICATED`, `UPSTREAM_TIMEOUT`, …).
-    pub code: String,
+    pub code: ErrorCode,
     /// For the user, in zh-CN.
     pub message: String,
     /// Whether trying again can help.

@@ -1,6 +1,7 @@
 //! Human text for every rule, in zh-CN (the default) and English. The widget shows these
 //! strings as they are, so a rule is worded in exactly one place.
 
+use crate::api::ErrorCode;
 use crate::discount::Reason;
 use crate::model::{Coupon, CouponKind, WeeklySlots, Window};
 use crate::money::Fen;
@@ -275,8 +276,13 @@ pub fn no_such_route(lang: Lang) -> &'static str {
 }
 
 /// What the user reads for a failure of the proxy's API, by its stable `code` and, when
-/// WeChat Pay refused, WeChat's own code. `None`: no wording of ours; show the server's.
-pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Option<&'static str> {
+/// WeChat Pay refused, WeChat's own code. `None`: a code of a newer proxy; show its message.
+pub fn error_message(
+    code: ErrorCode,
+    upstream_code: Option<&str>,
+    lang: Lang,
+) -> Option<&'static str> {
+    use ErrorCode::*;
     let (zh, en) = match (code, upstream_code) {
         (_, Some("NOT_ENOUGH")) => ("来晚了，券已被领完", "Too late: they have all been claimed"),
         (_, Some("RULELIMIT" | "RULE_LIMIT")) => {
@@ -293,53 +299,52 @@ pub fn error_message(code: &str, upstream_code: Option<&str>, lang: Lang) -> Opt
             ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account")
         }
         (_, Some("RESOURCE_NOT_EXISTS")) => ("券不存在或已失效", "This coupon no longer exists"),
-        ("MERCHANT_SETUP", _) => (
+        (MerchantSetup, _) => (
             "商家服务配置有误，暂时无法查看，请联系商家",
             "The shop's coupon service is not set up right; please contact the shop",
         ),
-        ("UNAUTHENTICATED", _) => ("请先登录", "Please log in"),
-        ("CSRF_FAILED", _) => {
+        (Unauthenticated, _) => ("请先登录", "Please log in"),
+        (CsrfFailed, _) => {
             ("请求已失效，请刷新页面后重试", "This page is out of date; refresh and try again")
         }
-        ("ORIGIN_NOT_ALLOWED", _) => {
-            ("当前页面无权访问", "This page may not use the coupon service")
-        }
-        ("INVALID_PARAMETER", _) => ("请求参数有误", "The request was not valid"),
-        ("BODY_TOO_LARGE", _) => ("请求内容过大", "The request was too large"),
-        ("NOT_FOUND", _) => ("券不存在或已失效", "This coupon no longer exists"),
-        ("METHOD_NOT_ALLOWED", _) => {
+        (OriginNotAllowed, _) => ("当前页面无权访问", "This page may not use the coupon service"),
+        (InvalidParameter, _) => ("请求参数有误", "The request was not valid"),
+        (BodyTooLarge, _) => ("请求内容过大", "The request was too large"),
+        (NotFound, _) => ("券不存在或已失效", "This coupon no longer exists"),
+        (MethodNotAllowed, _) => {
             ("请求方式有误", "The request used a method this address does not take")
         }
-        ("USER_NOT_FOUND", _) => {
+        (UserNotFound, _) => {
             ("未找到你的券，请确认登录的微信账号", "No coupons found for this WeChat account")
         }
-        ("RATE_LIMITED", _) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
-        ("STOCK_NOT_CLAIMABLE", _) => ("该券不可领取", "This coupon cannot be claimed here"),
-        ("CLAIM_REJECTED", _) => ("领取失败，请稍后再试", "Could not claim it, try again later"),
-        ("SERVICE_UNAVAILABLE", _) => (
+        (RateLimited, _) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
+        (StockNotClaimable, _) => ("该券不可领取", "This coupon cannot be claimed here"),
+        (ClaimRejected, _) => ("领取失败，请稍后再试", "Could not claim it, try again later"),
+        (ServiceUnavailable, _) => (
             "服务暂时不可用，请稍后重试",
             "The service is temporarily unavailable; try again later",
         ),
-        ("UPSTREAM_TIMEOUT", _) => {
+        (UpstreamTimeout, _) => {
             ("微信支付响应超时，请稍后重试", "WeChat Pay did not answer in time; try again")
         }
-        ("UPSTREAM_UNAVAILABLE", _) => {
+        (UpstreamUnavailable, _) => {
             ("暂时无法连接微信支付，请稍后重试", "WeChat Pay cannot be reached; try again")
         }
-        ("UPSTREAM_BUSY", _) => ("微信支付繁忙，请稍后重试", "WeChat Pay is busy; try again"),
-        ("UPSTREAM_ERROR", _) => {
+        (UpstreamBusy, _) => ("微信支付繁忙，请稍后重试", "WeChat Pay is busy; try again"),
+        (UpstreamError, _) => {
             ("微信支付暂时出错，请稍后重试", "WeChat Pay had a problem; try again")
         }
-        ("UPSTREAM_REJECTED", _) => ("微信支付拒绝了请求", "WeChat Pay refused the request"),
-        ("UPSTREAM_BAD_RESPONSE", _) => {
+        (UpstreamRejected, _) => ("微信支付拒绝了请求", "WeChat Pay refused the request"),
+        (UpstreamBadResponse, _) => {
             ("微信支付返回异常，请稍后重试", "WeChat Pay sent an unreadable answer; try again")
         }
-        ("NETWORK", _) => {
+        (Network, _) => {
             ("网络异常，请检查网络后重试", "Network problem; check your connection and try again")
         }
-        ("TIMEOUT", _) => ("请求超时，请稍后重试", "The request timed out; try again"),
-        ("BAD_RESPONSE", _) => ("数据异常，请稍后重试", "Unexpected data; try again"),
-        _ => return None,
+        (Timeout, _) => ("请求超时，请稍后重试", "The request timed out; try again"),
+        (BadResponse, _) => ("数据异常，请稍后重试", "Unexpected data; try again"),
+        (BadRequest, _) => ("请求无法发送，请稍后重试", "The request could not be sent; try again"),
+        (Unknown, _) => return None,
     };
     Some(lang.pick(zh, en))
 }

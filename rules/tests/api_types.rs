@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use coupon_rules::api::{Claimed, CouponDetail, CouponPage, ErrorBody, ErrorInfo};
+use coupon_rules::api::{Claimed, CouponDetail, CouponPage, ErrorBody, ErrorCode, ErrorInfo};
 use coupon_rules::from_json;
 use coupon_rules::model::Coupon;
 use coupon_rules::wallet::TabCounts;
@@ -39,7 +39,7 @@ fn detail_claim_and_error_bodies_round_trip() {
     assert_eq!(from_json::<Claimed>(&serde_json::to_vec(&claimed).unwrap()).unwrap(), claimed);
     let error = ErrorBody {
         error: ErrorInfo {
-            code: "UNAUTHENTICATED".into(),
+            code: ErrorCode::Unauthenticated,
             message: "请先登录".into(),
             retryable: false,
             login_url: Some("/login".into()),

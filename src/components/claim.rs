@@ -81,7 +81,7 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
                         el,
                         "cw:error",
                         &events::Failure {
-                            code: &e.code,
+                            code: e.code,
                             message: &e.message,
                             retryable: e.retryable,
                             stock_id: Some(&stock_for_events),

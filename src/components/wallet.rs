@@ -261,7 +261,7 @@ pub fn report_failures<E: leptos::html::ElementType + 'static>(
                 &el,
                 "cw:error",
                 &crate::events::Failure {
-                    code: &e.code,
+                    code: e.code,
                     message: &e.message,
                     retryable: e.retryable,
                     stock_id: None,
@@ -362,7 +362,7 @@ fn Failure(error: ApiError, lang: Lang, retry: impl Fn() + 'static) -> impl Into
     if let Some(href) = error
         .login_url
         .as_deref()
-        .filter(|_| error.code == "UNAUTHENTICATED")
+        .filter(|_| error.code == api::ErrorCode::Unauthenticated)
         .and_then(|login| api::login_link(&base, login))
     {
         return view! {
