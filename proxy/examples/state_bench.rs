@@ -76,7 +76,7 @@ async fn logins() {
         .wallets
         .get_or_fetch("warm", None, || async {
             Ok(coupon_proxy::cache::Wallet::new(
-                coupon_rules::sample::mixed_coupons(25, coupon_proxy::api::now()),
+                coupon_rules::sample::mixed_coupons(25, coupon_proxy::clock::now()),
                 0,
             ))
         })

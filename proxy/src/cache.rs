@@ -159,7 +159,7 @@ impl WalletCache {
         Ok(self
             .load(openid, None)
             .await?
-            .filter(|(fetched, _)| crate::api::now().unix_millis() - fetched <= limit)
+            .filter(|(fetched, _)| crate::clock::now().unix_millis() - fetched <= limit)
             .map(|(_, w)| w))
     }
 
@@ -191,7 +191,7 @@ impl WalletCache {
     }
 
     async fn keep(&self, openid: &str, wallet: Wallet) -> Result<Arc<Wallet>, StoreError> {
-        let fetched = crate::api::now().unix_millis();
+        let fetched = crate::clock::now().unix_millis();
         let stored = Stored {
             fetched,
             coupons: wallet.coupons,
@@ -259,7 +259,7 @@ impl WalletCache {
         Fut: Future<Output = Result<Wallet, UpstreamError>>,
     {
         let lock = key(&["lock", "wallet", &crate::store::user(openid)]);
-        let owner = crate::session::random_token();
+        let owner = crate::token::random_token();
         let waited_since = Instant::now();
         loop {
             // Whoever held the turn or the lock before us may have filled it.

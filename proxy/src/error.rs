@@ -2,7 +2,7 @@
 //! zh-CN message (worded in `coupon_rules::text::error_message`, which the widget also uses
 //! for its English), and whether retrying can help, in exactly one place.
 
-use crate::upstream::UpstreamError;
+use crate::upstream::{known_wechat_code, UpstreamError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -62,32 +62,6 @@ pub fn is_setup_failure(e: &UpstreamError) -> bool {
 /// answers spell `RULELIMIT`).
 const CLAIM_CODES: [&str; 5] =
     ["NOT_ENOUGH", "RULELIMIT", "RULE_LIMIT", "USER_ACCOUNT_ABNORMAL", "RESOURCE_NOT_EXISTS"];
-
-/// The codes WeChat Pay documents for these APIs: an unsigned answer's code is shown (in logs,
-/// metrics and `upstream_code`) only when it is one of them.
-const KNOWN_CODES: [&str; 16] = [
-    "SIGN_ERROR",
-    "PARAM_ERROR",
-    "INVALID_REQUEST",
-    "NOAUTH",
-    "APPID_MCHID_NOT_MATCH",
-    "MCH_NOT_EXISTS",
-    "FREQUENCY_LIMITED",
-    "SYSTEM_ERROR",
-    "RESOURCE_NOT_EXISTS",
-    "USER_NOT_EXISTS",
-    "NOT_FOUND",
-    "NOT_ENOUGH",
-    "RULELIMIT",
-    "RULE_LIMIT",
-    "USER_ACCOUNT_ABNORMAL",
-    "REQUEST_BLOCKED",
-];
-
-/// `code` when it is one WeChat Pay documents.
-pub fn known_wechat_code(code: &str) -> Option<&'static str> {
-    KNOWN_CODES.iter().find(|c| **c == code).copied()
-}
 
 impl ApiError {
     /// A claim WeChat Pay refused: a business refusal the user reads, or any other failure.
@@ -230,6 +204,18 @@ impl From<crate::cache::CacheError> for ApiError {
         match e {
             crate::cache::CacheError::Upstream(e) => ApiError::Upstream(e),
             crate::cache::CacheError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::session::SessionError> for ApiError {
+    fn from(e: crate::session::SessionError) -> Self {
+        use crate::session::SessionError;
+        match e {
+            SessionError::Unauthenticated { login_url } => ApiError::Unauthenticated { login_url },
+            SessionError::RateLimited => ApiError::RateLimited,
+            SessionError::CsrfFailed => ApiError::CsrfFailed,
+            SessionError::Store(e) => e.into(),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod clock;
 pub mod config;
 #[cfg(feature = "sandbox")]
 pub mod dev;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod serve;
 pub mod session;
 pub mod store;
+pub mod token;
 pub mod upstream;
 
 /// mimalloc for every binary built on the proxy (the server, its benchmarks and tests): a
@@ -144,7 +146,8 @@ pub async fn start_with(
         settings.session_ttl,
         settings.rate_limit_per_minute,
         store.clone(),
-    );
+    )
+    .login_at(api::login_url(&settings));
     // On one Redis, each request reads its session and its wallet's version in one round trip.
     let sessions = if Arc::ptr_eq(&store, &cache_store) {
         sessions.reading_along(cache::WalletCache::freshness_key)

@@ -2,13 +2,11 @@
 //! a random session id that the browser holds in an HttpOnly cookie signed with the server
 //! secret. Logout and expiry remove the server-side entry, so a replayed cookie is dead.
 
-use crate::error::ApiError;
+use crate::store::StoreError;
 use crate::store::{key, user_tag, Store};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine;
+use crate::token::random_token;
 use cookie::{Cookie, CookieJar, SameSite};
 use ring::hmac;
-use ring::rand::{SecureRandom, SystemRandom};
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
@@ -50,6 +48,20 @@ fn tagged(id: &str) -> String {
 }
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// Why a request has no usable session.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// No cookie, a cookie not signed here, or a session that ended: `login_url` starts one.
+    #[error("no valid session")]
+    Unauthenticated { login_url: String },
+    #[error("too many requests from this session")]
+    RateLimited,
+    #[error("a POST without the session's CSRF token")]
+    CsrfFailed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// What the store keeps of a session (JSON at `cw:v2:session:{tag}token`).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Record {
@@ -82,6 +94,8 @@ pub struct Sessions {
     rate_per_minute: u32,
     store: Arc<dyn Store>,
     read_along: Option<ReadAlong>,
+    /// Where a browser without a session goes to get one.
+    login_url: String,
 }
 
 /// A key the session's user needs on nearly every request (the wallet's version), read in the
@@ -117,6 +131,7 @@ impl Sessions {
             rate_per_minute,
             store,
             read_along: None,
+            login_url: "/".to_owned(),
         }
     }
 
@@ -129,16 +144,21 @@ impl Sessions {
         self
     }
 
+    /// Names where a browser without a session logs in (reported with every `Unauthenticated`).
+    pub fn login_at(mut self, login_url: String) -> Sessions {
+        self.login_url = login_url;
+        self
+    }
+
     /// Starts a session for `openid`; returns the cookie value.
-    pub async fn create(&self, openid: &str) -> Result<String, ApiError> {
+    pub async fn create(&self, openid: &str) -> Result<String, SessionError> {
         let id = new_id(openid);
         let record = Record {
             openid: openid.to_owned(),
             csrf: random_token(),
-            expires_at: crate::api::now().unix_millis() + self.ttl.as_millis() as i64,
+            expires_at: crate::clock::now().unix_millis() + self.ttl.as_millis() as i64,
         };
-        let value =
-            serde_json::to_vec(&record).map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
+        let value = serde_json::to_vec(&record).map_err(|e| StoreError(e.to_string()))?;
         self.store.set(&key(&["session", &tagged(&id)]), value, self.ttl).await?;
         crate::metrics::session_started();
         Ok(self.sign(COOKIE, &id))
@@ -168,15 +188,12 @@ impl Sessions {
 
     /// The session a cookie names, counted against its rate limit (per minute, across every
     /// instance sharing the store).
-    pub async fn resolve(
-        &self,
-        cookie_value: Option<&str>,
-        login_url: &str,
-    ) -> Result<Session, ApiError> {
-        let unauthenticated = || ApiError::Unauthenticated { login_url: login_url.to_owned() };
+    pub async fn resolve(&self, cookie_value: Option<&str>) -> Result<Session, SessionError> {
+        let unauthenticated =
+            || SessionError::Unauthenticated { login_url: self.login_url.clone() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
         let id = self.verify(COOKIE, value).filter(|id| is_id(id)).ok_or_else(unauthenticated)?;
-        let minute = (crate::api::now().unix_millis() / 60_000).to_string();
+        let minute = (crate::clock::now().unix_millis() / 60_000).to_string();
         let known = self
             .read_along
             .as_ref()
@@ -197,12 +214,12 @@ impl Sessions {
         let along = if known.is_some() { values.pop() } else { None };
         let stored = values.pop().flatten().ok_or_else(unauthenticated)?;
         let record: Record = serde_json::from_slice(&stored).map_err(|_| unauthenticated())?;
-        let left = record.expires_at - crate::api::now().unix_millis();
+        let left = record.expires_at - crate::clock::now().unix_millis();
         if left <= 0 {
             return Err(unauthenticated());
         }
         if count > u64::from(self.rate_per_minute) {
-            return Err(ApiError::RateLimited);
+            return Err(SessionError::RateLimited);
         }
         let read_along = match (&self.read_along, known) {
             (_, Some(openid)) if openid == record.openid => along,
@@ -221,7 +238,7 @@ impl Sessions {
         })
     }
 
-    pub async fn destroy(&self, id: &str) -> Result<(), ApiError> {
+    pub async fn destroy(&self, id: &str) -> Result<(), SessionError> {
         self.store.delete(&key(&["session", &tagged(id)])).await?;
         if let Some(r) = &self.read_along {
             r.openids.invalidate(id);
@@ -231,7 +248,7 @@ impl Sessions {
     }
 
     /// Marks an OAuth `state` used; false when it was used before (on any instance).
-    pub async fn first_use_of_state(&self, state: &str) -> Result<bool, ApiError> {
+    pub async fn first_use_of_state(&self, state: &str) -> Result<bool, SessionError> {
         Ok(self
             .store
             .set_if_absent(&key(&["oauth-state", state]), b"1".to_vec(), Duration::from_secs(600))
@@ -247,19 +264,13 @@ impl Sessions {
 
 impl Session {
     /// POSTs must echo the session's CSRF token in a header a cross-site form cannot set.
-    pub fn check_csrf(&self, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    pub fn check_csrf(&self, headers: &axum::http::HeaderMap) -> Result<(), SessionError> {
         let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
         if sent.is_empty() || !bool::from(sent.as_bytes().ct_eq(self.csrf.as_bytes())) {
-            return Err(ApiError::CsrfFailed);
+            return Err(SessionError::CsrfFailed);
         }
         Ok(())
     }
-}
-
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 18];
-    SystemRandom::new().fill(&mut bytes).expect("the OS random source is available");
-    B64.encode(bytes)
 }
 
 /// The `Set-Cookie` value for cookie `name` (or its removal with `value = None`): HttpOnly,
@@ -316,19 +327,19 @@ mod tests {
     async fn cookies_are_bound_to_the_secret_and_die_with_logout() {
         let s = sessions(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 100);
         let cookie = s.create("o_user").await.unwrap();
-        assert_eq!(s.resolve(Some(&cookie), "/login").await.unwrap().openid, "o_user");
+        assert_eq!(s.resolve(Some(&cookie)).await.unwrap().openid, "o_user");
         let other = sessions(b"another secret, another server!!", Duration::from_secs(60), 100);
         assert!(
-            other.resolve(Some(&cookie), "/login").await.is_err(),
+            other.resolve(Some(&cookie)).await.is_err(),
             "a cookie signed elsewhere is refused"
         );
-        let id = s.resolve(Some(&cookie), "/login").await.unwrap().id;
+        let id = s.resolve(Some(&cookie)).await.unwrap().id;
         let forged = format!("{}{}", if cookie.starts_with('A') { 'B' } else { 'A' }, &cookie[1..]);
-        assert!(s.resolve(Some(&forged), "/login").await.is_err(), "a forged tag is refused");
-        assert!(s.resolve(Some(&id), "/login").await.is_err(), "a bare id is refused");
+        assert!(s.resolve(Some(&forged)).await.is_err(), "a forged tag is refused");
+        assert!(s.resolve(Some(&id)).await.is_err(), "a bare id is refused");
         s.destroy(&id).await.unwrap();
         assert!(
-            s.resolve(Some(&cookie), "/login").await.is_err(),
+            s.resolve(Some(&cookie)).await.is_err(),
             "a cookie replayed after logout is refused"
         );
     }
@@ -382,7 +393,7 @@ mod tests {
         // as a session.
         let login = s.sign(LOGIN_COOKIE, &id);
         assert!(s.verify(COOKIE, &login).is_none());
-        assert!(s.resolve(Some(&login), "/login").await.is_err());
+        assert!(s.resolve(Some(&login)).await.is_err());
         assert!(s.verify(LOGIN_COOKIE, &cookie).is_none(), "nor the other way round");
     }
 
@@ -396,10 +407,7 @@ mod tests {
             Arc::new(Down),
         );
         let long = s.sign(COOKIE, &"x".repeat(60_000));
-        assert!(matches!(
-            s.resolve(Some(&long), "/login").await,
-            Err(ApiError::Unauthenticated { .. })
-        ));
+        assert!(matches!(s.resolve(Some(&long)).await, Err(SessionError::Unauthenticated { .. })));
         let token_shaped = s.sign(COOKIE, &new_id("o_user"));
         for wrong in [
             random_token(),
@@ -408,17 +416,14 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    s.resolve(Some(&s.sign(COOKIE, &wrong)), "/login").await,
-                    Err(ApiError::Unauthenticated { .. })
+                    s.resolve(Some(&s.sign(COOKIE, &wrong))).await,
+                    Err(SessionError::Unauthenticated { .. })
                 ),
                 "{wrong}"
             );
         }
         assert!(
-            matches!(
-                s.resolve(Some(&token_shaped), "/login").await,
-                Err(ApiError::StoreUnavailable(_))
-            ),
+            matches!(s.resolve(Some(&token_shaped)).await, Err(SessionError::Store(_))),
             "a well-formed id does reach it"
         );
     }
@@ -450,7 +455,7 @@ mod tests {
         let s = sessions(b"0123456789abcdef0123456789abcdef", Duration::from_millis(1), 100);
         let cookie = s.create("o_user").await.unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
-        assert!(s.resolve(Some(&cookie), "/login").await.is_err());
+        assert!(s.resolve(Some(&cookie)).await.is_err());
     }
 
     #[tokio::test]
@@ -481,24 +486,21 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            s.resolve(Some(&cookie), "/").await.unwrap().read_along,
+            s.resolve(Some(&cookie)).await.unwrap().read_along,
             None,
             "the first request learns the openid"
         );
-        assert_eq!(
-            s.resolve(Some(&cookie), "/").await.unwrap().read_along,
-            Some(Some(b"v1".to_vec()))
-        );
+        assert_eq!(s.resolve(Some(&cookie)).await.unwrap().read_along, Some(Some(b"v1".to_vec())));
         store.delete(&key(&["along", &crate::store::user("o_user")])).await.unwrap();
         assert_eq!(
-            s.resolve(Some(&cookie), "/").await.unwrap().read_along,
+            s.resolve(Some(&cookie)).await.unwrap().read_along,
             Some(None),
             "read afresh on every request"
         );
-        let id = s.resolve(Some(&cookie), "/").await.unwrap().id;
+        let id = s.resolve(Some(&cookie)).await.unwrap().id;
         s.destroy(&id).await.unwrap();
         assert!(
-            s.resolve(Some(&cookie), "/").await.is_err(),
+            s.resolve(Some(&cookie)).await.is_err(),
             "the session is still read from the store"
         );
     }
@@ -508,8 +510,8 @@ mod tests {
         let s = sessions(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), 3);
         let cookie = s.create("o_user").await.unwrap();
         for _ in 0..3 {
-            assert!(s.resolve(Some(&cookie), "/").await.is_ok());
+            assert!(s.resolve(Some(&cookie)).await.is_ok());
         }
-        assert!(matches!(s.resolve(Some(&cookie), "/").await, Err(ApiError::RateLimited)));
+        assert!(matches!(s.resolve(Some(&cookie)).await, Err(SessionError::RateLimited)));
     }
 }

@@ -235,7 +235,7 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     spec.check_response("post", "/claims", status, &body);
 
     // A page with every coupon kind, state and use method, written as the proxy writes pages.
-    let now = coupon_proxy::api::now();
+    let now = coupon_proxy::clock::now();
     let missing = vec![MissingSource {
         source: WalletSource::Balance,
         error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected {

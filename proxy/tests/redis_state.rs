@@ -60,8 +60,8 @@ impl Redis {
     }
 
     fn new(cluster: bool, nodes: usize) -> Redis {
-        let dir = std::env::temp_dir()
-            .join(format!("cw-redis-{}", coupon_proxy::session::random_token()));
+        let dir =
+            std::env::temp_dir().join(format!("cw-redis-{}", coupon_proxy::token::random_token()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut r = Redis {
             ports: (0..nodes).map(|_| free_port(cluster)).collect(),
@@ -161,7 +161,7 @@ async fn redis_store(r: &Redis) -> Arc<dyn Store> {
 
 /// The store's contract, whichever store it is.
 async fn behaves_as_a_store(store: Arc<dyn Store>) {
-    let k = key(&["test", &coupon_proxy::session::random_token()]);
+    let k = key(&["test", &coupon_proxy::token::random_token()]);
     assert_eq!(store.get(&k).await.unwrap(), None);
     store.set(&k, b"v1".to_vec(), Duration::from_millis(300)).await.unwrap();
     assert_eq!(store.get(&k).await.unwrap().as_deref(), Some(&b"v1"[..]));
@@ -182,7 +182,7 @@ async fn behaves_as_a_store(store: Arc<dyn Store>) {
     store.delete_if_equal(&k, b"owner-a").await.unwrap();
     assert_eq!(store.get(&k).await.unwrap(), None);
 
-    let counter = key(&["test-count", &coupon_proxy::session::random_token()]);
+    let counter = key(&["test-count", &coupon_proxy::token::random_token()]);
     let hits: Vec<_> = (0..100)
         .map(|_| {
             let (store, counter) = (store.clone(), counter.clone());
@@ -250,7 +250,7 @@ async fn on_a_cluster_a_requests_reads_are_one_round_trip_because_a_users_keys_s
     let id = format!(
         "{{{}}}{}",
         coupon_proxy::store::user_tag("o_user"),
-        coupon_proxy::session::random_token()
+        coupon_proxy::token::random_token()
     );
     let keys = [key(&["session", &id]), key(&["wallet-fresh", &user("o_user")])];
     store.set(&keys[1], b"7".to_vec(), Duration::from_secs(5)).await.unwrap();

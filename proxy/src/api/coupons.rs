@@ -1,7 +1,8 @@
 //! Listing a user's coupons (商家券 + 代金券 + 消费金, merged) and one coupon's detail.
 
-use super::{now, ApiQuery};
+use super::ApiQuery;
 use crate::cache::{Freshness, PageKey, Wallet};
+use crate::clock::now;
 use crate::error::ApiError;
 use crate::session::Session;
 use crate::upstream::{MerchantQuery, StockQuery, UpstreamError};

@@ -5,6 +5,8 @@ mod claims;
 mod coupons;
 mod session;
 
+pub use session::login_url;
+
 use crate::error::ApiError;
 use crate::SharedApp;
 use axum::extract::{Request, State};
@@ -227,14 +229,6 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestP
             })
         })
     }
-}
-
-/// The instant the rules are evaluated at.
-pub fn now() -> coupon_rules::BeijingTime {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    coupon_rules::BeijingTime::from_unix_millis(ms)
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 use super::ApiQuery;
 use crate::config::Mode;
 use crate::error::ApiError;
-use crate::session::{cookie_value, random_token, set_cookie, Session, COOKIE, LOGIN_COOKIE};
+use crate::session::{cookie_value, set_cookie, Session, COOKIE, LOGIN_COOKIE};
+use crate::token::random_token;
 use crate::upstream::encode;
 use crate::SharedApp;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -24,23 +25,19 @@ impl FromRequestParts<SharedApp> for Session {
         parts: &mut Parts,
         app: &SharedApp,
     ) -> Result<Self, Self::Rejection> {
-        app.sessions
-            .resolve(
-                cookie_value(&parts.headers, COOKIE, app.settings.secure_cookie).as_deref(),
-                &login_url(app),
-            )
-            .await
+        let cookie = cookie_value(&parts.headers, COOKIE, app.settings.secure_cookie);
+        Ok(app.sessions.resolve(cookie.as_deref()).await?)
     }
 }
 
 /// Where a browser without a session goes to get one: on the public origin when it is told
 /// (the widget resolves a bare path against the API's address, not the page's).
-pub fn login_url(app: &SharedApp) -> String {
-    let path = match app.settings.mode {
+pub fn login_url(settings: &crate::config::Settings) -> String {
+    let path = match settings.mode {
         Mode::Sandbox => "/api/v1/dev/login",
         Mode::Live => "/api/v1/oauth/login",
     };
-    format!("{}{path}", app.settings.public_origin.as_deref().unwrap_or_default())
+    format!("{}{path}", settings.public_origin.as_deref().unwrap_or_default())
 }
 
 fn with_cookie(response: Response, value: Option<&str>, app: &SharedApp) -> Response {
@@ -137,7 +134,7 @@ fn safe_redirect(app: &SharedApp, r: Option<&str>) -> String {
 async fn end_previous_session(app: &SharedApp, headers: &HeaderMap) {
     if let Ok(previous) = app
         .sessions
-        .resolve(cookie_value(headers, COOKIE, app.settings.secure_cookie).as_deref(), "")
+        .resolve(cookie_value(headers, COOKIE, app.settings.secure_cookie).as_deref())
         .await
     {
         let _ = app.sessions.destroy(&previous.id).await;
@@ -219,7 +216,7 @@ pub async fn demo_page(State(app): State<SharedApp>, headers: HeaderMap) -> Resp
         .insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
     let has_session = app
         .sessions
-        .resolve(cookie_value(&headers, COOKIE, app.settings.secure_cookie).as_deref(), "")
+        .resolve(cookie_value(&headers, COOKIE, app.settings.secure_cookie).as_deref())
         .await
         .is_ok();
     match (app.settings.dev_users.as_ref().and_then(|u| u.first()), has_session) {

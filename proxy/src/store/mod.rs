@@ -18,14 +18,9 @@ use std::time::Duration;
 pub const PREFIX: &str = "cw:v2:";
 
 /// The store could not be reached or answered wrongly: requests that need it get a 503.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("state store unavailable: {0}")]
 pub struct StoreError(pub String);
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "state store unavailable: {}", self.0)
-    }
-}
 
 pub type StoreResult<T> = Result<T, StoreError>;
 

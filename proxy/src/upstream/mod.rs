@@ -16,6 +16,32 @@ use coupon_wechatpay::{self as wechatpay, Authorization, PrivateKey, SignedHeade
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// The codes WeChat Pay documents for these APIs: an unsigned answer's code is shown (in logs,
+/// metrics and `upstream_code`) only when it is one of them.
+const KNOWN_CODES: [&str; 16] = [
+    "SIGN_ERROR",
+    "PARAM_ERROR",
+    "INVALID_REQUEST",
+    "NOAUTH",
+    "APPID_MCHID_NOT_MATCH",
+    "MCH_NOT_EXISTS",
+    "FREQUENCY_LIMITED",
+    "SYSTEM_ERROR",
+    "RESOURCE_NOT_EXISTS",
+    "USER_NOT_EXISTS",
+    "NOT_FOUND",
+    "NOT_ENOUGH",
+    "RULELIMIT",
+    "RULE_LIMIT",
+    "USER_ACCOUNT_ABNORMAL",
+    "REQUEST_BLOCKED",
+];
+
+/// `code` when it is one WeChat Pay documents.
+pub fn known_wechat_code(code: &str) -> Option<&'static str> {
+    KNOWN_CODES.iter().find(|c| **c == code).copied()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpstreamError {
     Timeout,
@@ -396,7 +422,7 @@ fn outcome(result: &Result<Bytes, UpstreamError>) -> String {
         Err(UpstreamError::Rejected { code: c, signed: true, .. }) => code(c),
         // Unsigned codes come from anyone on the path: only WeChat's known ones become a label.
         Err(UpstreamError::Rejected { code: c, signed: false, status, .. }) => {
-            match crate::error::known_wechat_code(c) {
+            match known_wechat_code(c) {
                 Some(c) => format!("unsigned_{c}"),
                 None => format!("unsigned_http_{status}"),
             }

@@ -25,7 +25,7 @@ impl TestProxy {
         // scripts/test.sh runs the whole suite a second time on a real Redis.
         if let Ok(url) = std::env::var("CW_TEST_REDIS_URL") {
             s.redis_url = Some(url);
-            s.redis_prefix = Some(format!("test-{}:", coupon_proxy::session::random_token()));
+            s.redis_prefix = Some(format!("test-{}:", coupon_proxy::token::random_token()));
         }
         adjust(&mut s);
         let running = coupon_proxy::start(s).await.expect("proxy starts");
