@@ -18,6 +18,7 @@ pub mod session;
 pub mod store;
 pub mod token;
 pub mod upstream;
+pub mod wallet;
 
 /// mimalloc for every binary built on the proxy (the server, its benchmarks and tests): a
 /// request allocates and frees dozens of small buffers, where glibc's malloc spent about a
@@ -47,6 +48,17 @@ pub struct App {
     pub oauth_http: reqwest::Client,
     /// Claims under way, by idempotency key, so a double tap waits for the first.
     pub claims: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl App {
+    /// What the user's wallet is read from.
+    pub fn wallet_sources(&self) -> wallet::Sources<'_> {
+        wallet::Sources {
+            upstream: &self.upstream,
+            store: self.store.as_ref(),
+            settings: &self.settings,
+        }
+    }
 }
 
 pub type SharedApp = Arc<App>;

@@ -1,0 +1,254 @@
+//! A user's whole wallet as WeChat Pay holds it: 商家券, 代金券 and 消费金 read concurrently,
+//! every page of every query, merged without duplicates. A source that fails is reported in
+//! `missing` and the others are served; a query refused for the merchant's setup is not asked
+//! again for a while; one user's fetches are limited per minute.
+
+use crate::cache::Wallet;
+use crate::config::Settings;
+use crate::error::{is_setup_failure, ApiError};
+use crate::store::{key, user, Store};
+use crate::upstream::{Client, MerchantQuery, StockQuery, UpstreamError};
+use coupon_rules::api::{MissingSource, WalletSource};
+use coupon_rules::wire::Page;
+use coupon_rules::Coupon;
+
+/// Upstream page size. The most pages read per query is `Settings::max_upstream_pages`.
+const UPSTREAM_PAGE: u64 = 50;
+
+/// What a wallet is read with.
+pub struct Sources<'a> {
+    pub upstream: &'a Client,
+    pub store: &'a dyn Store,
+    pub settings: &'a Settings,
+}
+
+/// What one source's queries gave: their pages and whether a query hit the page cap, or the
+/// first failure.
+type SourceResult = Result<(Vec<Page>, bool), UpstreamError>;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SetupFailure {
+    status: u16,
+    code: String,
+    message: String,
+}
+
+fn setup_failure_key(creator: &str, business_type: Option<&str>) -> String {
+    key(&["setup-failure", "stock", creator, business_type.unwrap_or("-")])
+}
+
+impl Sources<'_> {
+    /// Upstream fetches of one user's wallet per minute, whatever sessions ask (a user with several
+    /// sessions, or a client looping): past it the last good wallet is served, or UPSTREAM_BUSY.
+    pub async fn user_fetch_allowed(&self, openid: &str) -> Result<(), UpstreamError> {
+        let minute = (crate::clock::now().unix_millis() / 60_000).to_string();
+        let count = self
+            .store
+            .increment(
+                &key(&["user-fetches", &user(openid), &minute]),
+                std::time::Duration::from_secs(120),
+            )
+            .await;
+        // A store that cannot count does not stop the wallet.
+        match count {
+            Ok(n) if n > u64::from(self.settings.user_fetches_per_minute) => {
+                Err(UpstreamError::Throttled)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The setup failure remembered for a creator's queries, if any.
+    async fn known_setup_failure(
+        &self,
+        creator: &str,
+        business_type: Option<&str>,
+    ) -> Option<UpstreamError> {
+        let stored =
+            self.store.get(&setup_failure_key(creator, business_type)).await.ok().flatten()?;
+        let f: SetupFailure = serde_json::from_slice(&stored).ok()?;
+        Some(UpstreamError::Rejected {
+            status: f.status,
+            code: f.code,
+            message: f.message,
+            signed: true,
+        })
+    }
+
+    /// A query WeChat Pay refused for the merchant's setup (a partner that has not authorised it,
+    /// …) is not asked again for `--setup-failure-ttl-secs`: every user's wallet would ask and fail
+    /// the same way.
+    async fn remember_setup_failure(
+        &self,
+        creator: &str,
+        business_type: Option<&str>,
+        e: &UpstreamError,
+    ) {
+        if let UpstreamError::Rejected { status, code, message, .. } = e {
+            let f = SetupFailure { status: *status, code: code.clone(), message: message.clone() };
+            if let Ok(body) = serde_json::to_vec(&f) {
+                let _ = self
+                    .store
+                    .set(
+                        &setup_failure_key(creator, business_type),
+                        body,
+                        self.settings.setup_failure_ttl,
+                    )
+                    .await;
+            }
+        }
+    }
+
+    /// A 单品券 with the goods the merchant configured for its stock.
+    pub fn with_goods(&self, mut c: Coupon) -> Coupon {
+        if c.single_item {
+            c.goods_ids =
+                self.settings.single_item_goods.get(&c.stock_id).cloned().unwrap_or_default();
+        }
+        c
+    }
+
+    /// Reads the three sources concurrently, every page of every query, and merges them without
+    /// duplicates. A source that fails is reported in `missing` and the others are served; only
+    /// when all three fail is it an error.
+    pub async fn fetch(&self, openid: &str) -> Result<Wallet, UpstreamError> {
+        let appid = self.settings.appid.as_str();
+        let mchid = self.settings.mchid.as_str();
+        let max_pages = self.settings.max_upstream_pages;
+        let merchant = all_pages(max_pages, |offset| {
+            let q = MerchantQuery {
+                creator_merchant: Some(mchid.to_owned()),
+                offset,
+                limit: UPSTREAM_PAGE,
+                ..Default::default()
+            };
+            async move { self.upstream.merchant_coupons(openid, appid, &q).await }
+        });
+        let (stock, balance) = tokio::join!(
+            self.stock_source(openid, None),
+            self.stock_source(openid, Some("MULTIUSE"))
+        );
+        let merchant = merchant.await;
+        let sources = [
+            (WalletSource::Merchant, merchant),
+            (WalletSource::Stock, stock),
+            (WalletSource::Balance, balance),
+        ];
+        if let [(_, Err(e)), (_, Err(_)), (_, Err(_))] = &sources {
+            return Err(e.clone());
+        }
+        let mut coupons = Vec::new();
+        let mut skipped = 0;
+        let mut missing = Vec::new();
+        let mut truncated = false;
+        let mut seen = std::collections::HashSet::new();
+        for (source, result) in sources {
+            let pages = match result {
+                Ok((pages, capped)) => {
+                    truncated |= capped;
+                    pages
+                }
+                Err(e) => {
+                    tracing::warn!(source = ?source, error = %e, "a coupon source failed; serving the others");
+                    missing.push(MissingSource { source, error: ApiError::from(e).info() });
+                    continue;
+                }
+            };
+            for page in pages {
+                for e in &page.rejected {
+                    tracing::warn!(error = %e, "skipped an unreadable coupon from upstream");
+                }
+                skipped += page.rejected.len();
+                for c in page.coupons {
+                    if seen.insert((c.source, c.id.clone())) {
+                        coupons.push(self.with_goods(c));
+                    }
+                }
+            }
+        }
+        let mut wallet = Wallet::new(coupons, skipped);
+        wallet.missing = missing;
+        wallet.truncated = truncated;
+        Ok(wallet)
+    }
+
+    /// 代金券 (or, with `MULTIUSE`, 消费金): the merchant's own stocks (every state but expired,
+    /// then the expired ones), its partners' likewise, and everything usable here whoever
+    /// created it (document 000's `available_mchid`, which returns usable coupons only, unpaged).
+    async fn stock_source(
+        &self,
+        openid: &str,
+        business_type: Option<&'static str>,
+    ) -> SourceResult {
+        let appid = self.settings.appid.as_str();
+        let creators: Vec<&str> = std::iter::once(self.settings.mchid.as_str())
+            .chain(self.settings.partner_mchids.iter().map(String::as_str))
+            .collect();
+        // One query refused for the setup fails the source: asking the others would only cost calls.
+        for creator in &creators {
+            if let Some(e) = self.known_setup_failure(creator, business_type).await {
+                return Err(e);
+            }
+        }
+        let queries: Vec<(&str, Option<&'static str>)> =
+            creators.iter().flat_map(|c| [(*c, None), (*c, Some("EXPIRED"))]).collect();
+        let by_creator = queries.iter().map(|&(creator, status)| {
+            all_pages(self.settings.max_upstream_pages, move |offset| {
+                let q = StockQuery {
+                    creator_mchid: Some(creator.to_owned()),
+                    status,
+                    business_type,
+                    offset,
+                    limit: UPSTREAM_PAGE,
+                    ..Default::default()
+                };
+                async move { self.upstream.stock_coupons(openid, appid, &q).await }
+            })
+        });
+        let usable_here = async {
+            let q = StockQuery {
+                available_mchid: Some(self.settings.mchid.clone()),
+                business_type,
+                ..Default::default()
+            };
+            self.upstream.stock_coupons(openid, appid, &q).await.map(|p| (vec![p], false))
+        };
+        let (by_creator, usable_here) =
+            tokio::join!(futures_util::future::join_all(by_creator), usable_here);
+        for ((creator, _), r) in queries.iter().zip(&by_creator) {
+            if let Err(e) = r {
+                if is_setup_failure(e) {
+                    self.remember_setup_failure(creator, business_type, e).await;
+                }
+            }
+        }
+        let mut pages = Vec::new();
+        let mut capped = false;
+        for r in by_creator.into_iter().chain([usable_here]) {
+            let (more, cap) = r?;
+            pages.extend(more);
+            capped |= cap;
+        }
+        Ok((pages, capped))
+    }
+}
+
+async fn all_pages<F, Fut>(max_pages: u64, fetch: F) -> SourceResult
+where
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = Result<Page, UpstreamError>>,
+{
+    let mut pages = Vec::new();
+    let mut offset = 0;
+    for _ in 0..max_pages {
+        let page = fetch(offset).await?;
+        let read = (page.coupons.len() + page.rejected.len()) as u64;
+        let total = page.total_count;
+        pages.push(page);
+        offset += read;
+        if read == 0 || offset >= total {
+            return Ok((pages, false));
+        }
+    }
+    Ok((pages, true))
+}
