@@ -2,11 +2,11 @@
 //! upstream `out_request_no` is derived from (merchant, user, stock, key), so a double tap,
 //! a retry after a network error, or a proxy retry all name the same request.
 
+use super::ApiJson;
 use crate::cache::{release, single_flight};
 use crate::error::ApiError;
 use crate::session::Session;
 use crate::SharedApp;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
@@ -20,10 +20,9 @@ pub async fn claim(
     session: Session,
     State(app): State<SharedApp>,
     headers: HeaderMap,
-    body: Result<Json<ClaimRequest>, JsonRejection>,
+    ApiJson(req): ApiJson<ClaimRequest>,
 ) -> Result<Json<Claimed>, ApiError> {
     session.check_csrf(&headers)?;
-    let Json(req) = body?;
     let key_ok = (8..=64).contains(&req.client_key.len())
         && req.client_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !key_ok {

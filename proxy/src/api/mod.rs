@@ -208,6 +208,12 @@ async fn health(State(app): State<SharedApp>) -> Json<Health> {
 /// malformed parameter is a 400 that names it.
 pub struct ApiQuery<T>(pub T);
 
+/// A JSON body read with axum's `Json`, its rejection (too large, not JSON, not the shape)
+/// answered as an [`ApiError`].
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S>
     for ApiQuery<T>
 {
