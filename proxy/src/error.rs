@@ -229,21 +229,30 @@ impl From<UpstreamError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.parts().0;
+        let mut response = (status, Json(ErrorBody { error: self.info() })).into_response();
         if status.is_server_error() {
-            // The exact upstream code and message go to the log, never to the user.
-            tracing::warn!(code = %self.code(), error = %DisplayError(&self), "request failed");
+            // For the log (`log_failures`): the exact upstream code and message, never the user's.
+            let detail = match &self {
+                ApiError::Upstream(e) => e.to_string(),
+                other => format!("{other:?}"),
+            };
+            response.extensions_mut().insert(Failure { code: self.code(), detail });
         }
-        (status, Json(ErrorBody { error: self.info() })).into_response()
+        response
     }
 }
 
-struct DisplayError<'a>(&'a ApiError);
+/// What a failed request's log line says, carried from the error to [`log_failures`].
+#[derive(Clone)]
+struct Failure {
+    code: Code,
+    detail: String,
+}
 
-impl std::fmt::Display for DisplayError<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            ApiError::Upstream(e) => write!(f, "{e}"),
-            other => write!(f, "{other:?}"),
-        }
+/// A response layer: every server error is logged once, inside its request's span.
+pub async fn log_failures(response: Response) -> Response {
+    if let Some(f) = response.extensions().get::<Failure>() {
+        tracing::warn!(code = %f.code, error = %f.detail, "request failed");
     }
+    response
 }

@@ -35,6 +35,11 @@ async fn logs_hold_no_secrets_and_no_full_openids() {
         &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "log-test-1" }),
     )
     .await;
+    // WeChat Pay failing for a user whose wallet is not cached: a 502.
+    p.faults(Faults { system_error: 1_000, ..Faults::default() });
+    let other = p.login("o_sandbox_empty").await;
+    assert_eq!(p.get(&other, "/coupons").await.0, 502);
+    p.faults(Faults::default());
     let hostile_id = "<img src=x onerror=alert(1)>";
     let r = p.http.get(p.url("/health")).header("x-request-id", hostile_id).send().await.unwrap();
     assert_ne!(r.headers()["x-request-id"], hostile_id, "a hostile request id is replaced");
@@ -43,6 +48,14 @@ async fn logs_hold_no_secrets_and_no_full_openids() {
 
     let logs = captured.text();
     assert!(logs.contains("retrying upstream call"), "the run did log its failures:\n{logs}");
+    // A request that failed upstream is logged once, with its code, inside its request's span.
+    let failed: Vec<&str> = logs.lines().filter(|l| l.contains("request failed")).collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].contains("code=UPSTREAM_ERROR") && failed[0].contains("request{id="),
+        "{}",
+        failed[0]
+    );
     let key_body: String =
         coupon_sandbox::identity::MERCHANT_KEY.lines().nth(1).unwrap().to_owned();
     assert!(logs.contains("lb-7f3a-01"), "the kept id is in the logs");

@@ -51,6 +51,7 @@ pub fn router(app: SharedApp) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .route_layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn_with_state(app.clone(), deadline))
+        .layer(middleware::map_response(crate::error::log_failures))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), guard_origin))
         .layer(cors(&app))
