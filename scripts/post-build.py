@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trunk post-build hook (one hook: trunk runs the hooks of a stage side by side).
 
-1. Replaces trunk's inline module loader with `LOADER`, still inline but allowed by its hash
+1. Replaces trunk's inline module loader with `loader.js`, still inline but allowed by its hash
    in the page's Content Security Policy (no 'unsafe-inline'). It defines no globals (trunk's
    sets `window.wasmBindings`) and starts the first coupon page and the wasm before the
    widget's JS has arrived.
@@ -20,65 +20,31 @@ import base64
 import hashlib
 import json
 import os
+from pathlib import Path
 import re
 import subprocess
 import sys
 
-staging = os.environ.get("TRUNK_STAGING_DIR")
-if not staging:
-    sys.exit("TRUNK_STAGING_DIR is not set: run this as a trunk hook")
+# The page's own module loader, with the URLs of the files trunk named left as placeholders.
+LOADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loader.js")
+PLACEHOLDERS = ("__CW_WIDGET_WASM__", "__CW_WIDGET_JS__", "__CW_CODES_JS__", "__CW_CODES_WASM__")
 
 
-LOADER = """// Written by scripts/post-build.py; runs as the parser reaches it (an async module with no
-// imports), before the rest of the page is parsed. Starts everything the first screen needs
-// at once, then the widget: the wasm and the widget's JS module right away; once the host
-// elements are parsed, the widget's first request (one per API, shared by every widget on
-// the page, handed over on each host element as `couponWidgetFirstPage`: see src/api.rs).
-// Fetched by script rather than by <link rel=preload as=fetch>: WebKit never hands a fetch()
-// the preloaded answer, so it downloaded the wasm and the first page twice.
-//
-// No `integrity` on the wasm: a fetch with one resolves only once the whole body is checked,
-// which would stop the browser compiling the wasm while it downloads (the file's name is the
-// hash of its content).
-const wasm = fetch(%(wasm)s);
-const glue = import(%(js)s);
-if (document.readyState === "loading") {
-  await new Promise((parsed) => document.addEventListener("DOMContentLoaded", parsed, { once: true }));
-}
-const FIRST_PAGE = "/coupons?tab=available&offset=0&limit=50";
-const pages = new Map();
-// The codes module, imported and started on the first call (see src/codes.rs); a load that
-// failed is forgotten, so that the next call tries again.
-let codesModule;
-const codes = () => (codesModule ??= import(%(codes_js)s)
-  .then(async (m) => (await m.default({ module_or_path: %(codes_wasm)s }), m))
-  .catch((e) => { codesModule = undefined; throw e; }));
-for (const host of document.querySelectorAll("[data-coupon-widget]")) {
-  const base = (host.getAttribute("data-api-base") || "").trim().replace(/\\/+$/, "") || "/api/v1";
-  const url = base + FIRST_PAGE;
-  if (!pages.has(url)) {
-    const own = new URL(url, location.href).origin === location.origin;
-    const deadline = new AbortController();
-    setTimeout(() => deadline.abort(), 15000);
-    const response = fetch(url, { credentials: own ? "same-origin" : "include", signal: deadline.signal });
-    response.catch(() => {}); // the widget asks again if this one fails
-    pages.set(url, response);
-  }
-  host.couponWidgetFirstPage = { url, response: pages.get(url) };
-  host.couponWidgetCodes = codes;
-}
-const { default: init } = await glue;
-performance.mark("cw-loader:glue");
-await init({ module_or_path: wasm });
-performance.mark("cw-loader:started");
-"""
+def fill_loader(widget_js, widget_wasm, codes_js, codes_wasm):
+    """loader.js with each placeholder string replaced by its URL (a JSON string)."""
+    code = Path(LOADER).read_text(encoding="utf-8")
+    for placeholder, url in zip(PLACEHOLDERS, (widget_wasm, widget_js, codes_js, codes_wasm)):
+        if code.count('"%s"' % placeholder) != 1:
+            sys.exit("post-build: loader.js must name %s exactly once" % placeholder)
+        code = code.replace('"%s"' % placeholder, json.dumps(url))
+    return code
 
 
-def write_loader(codes_js, codes_wasm):
+def write_loader(staging, codes_js, codes_wasm):
     """Replaces trunk's inline loader (and its <link rel=preload as=fetch> of the wasm) with
-    `LOADER`, which starts the downloads itself and offers the codes module at these URLs."""
+    loader.js, which starts the downloads itself and offers the codes module at these URLs."""
     index = os.path.join(staging, "index.html")
-    html = open(index, encoding="utf-8").read()
+    html = Path(index).read_text(encoding="utf-8")
     # Release builds minify the HTML, which drops the attribute's quotes.
     inline = re.compile(r'<script type=(?:"module"|module)>(.*?)</script>', re.S)
     match = inline.search(html)
@@ -92,12 +58,7 @@ def write_loader(codes_js, codes_wasm):
     preload = preloads[0] if preloads else None
     # The codes module's files are beside the widget's.
     beside = js.group(1).rsplit("/", 1)[0] + "/"
-    code = LOADER % {
-        "wasm": json.dumps(wasm.group(1)),
-        "js": json.dumps(js.group(1)),
-        "codes_js": json.dumps(beside + codes_js),
-        "codes_wasm": json.dumps(beside + codes_wasm),
-    }
+    code = fill_loader(js.group(1), wasm.group(1), beside + codes_js, beside + codes_wasm)
     # Inline, so that it runs as the parser reaches it: an external loader waits a round trip
     # for itself and then for a main thread busy with the page (on the phone profile it started
     # the wasm ~200 ms later than this). The page's CSP allows exactly this script by its hash.
@@ -109,23 +70,23 @@ def write_loader(codes_js, codes_wasm):
     if html.count(csp) != 1:
         sys.exit("post-build: the page's CSP meta no longer says " + csp)
     html = html.replace(csp, "%s 'sha256-%s'" % (csp, digest))
-    open(index, "w", encoding="utf-8").write(html)
+    Path(index).write_text(html, encoding="utf-8")
 
 
-def name_codes_module():
+def name_codes_module(staging):
     """Trunk builds the codes module as a 'worker' (it allows one main module) and names its
     files `coupon-codes.js` and `coupon-codes_bg.wasm`. Gives them names that change with their
     content, so that they can be cached for a year like the widget's; returns the new names."""
     js, wasm = os.path.join(staging, "coupon-codes.js"), os.path.join(staging, "coupon-codes_bg.wasm")
     if not (os.path.isfile(js) and os.path.isfile(wasm)):
         sys.exit("post-build: trunk did not build the codes module (coupon-codes.js and its wasm)")
-    glue = open(js, encoding="utf-8").read()
-    digest = hashlib.sha256(glue.encode() + open(wasm, "rb").read()).hexdigest()[:16]
+    glue = Path(js).read_text(encoding="utf-8")
+    digest = hashlib.sha256(glue.encode() + Path(wasm).read_bytes()).hexdigest()[:16]
     new_js, new_wasm = "coupon-codes-%s.js" % digest, "coupon-codes-%s_bg.wasm" % digest
     # The glue's default location of its wasm (the loader passes the location anyway).
     if glue.count("'coupon-codes_bg.wasm'") != 1:
         sys.exit("post-build: the codes module's glue no longer names its wasm as expected")
-    open(os.path.join(staging, new_js), "w", encoding="utf-8").write(glue.replace("'coupon-codes_bg.wasm'", "'%s'" % new_wasm))
+    Path(os.path.join(staging, new_js)).write_text(glue.replace("'coupon-codes_bg.wasm'", "'%s'" % new_wasm), encoding="utf-8")
     os.rename(wasm, os.path.join(staging, new_wasm))
     os.remove(js)
     return new_js, new_wasm
@@ -134,7 +95,7 @@ def name_codes_module():
 def widget_wasm_opt_params():
     """The wasm-opt parameters index.html gives the widget (the wasm's features among them),
     read from the source page, so that they are written once."""
-    source = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "index.html"), encoding="utf-8").read()
+    source = (Path(__file__).resolve().parent.parent / "index.html").read_text(encoding="utf-8")
     params = re.findall(r'<link data-trunk rel="rust"(?![^>]*\bhref=)[^>]*\bdata-wasm-opt-params="([^"]*)"', source)
     if len(params) != 1:
         sys.exit("post-build: index.html no longer gives the widget's wasm-opt parameters as expected")
@@ -145,7 +106,7 @@ def widget_wasm_opt_params():
 EXPORT_USE = re.compile(r"\bwasm\.([A-Za-z0-9_$]+)")
 
 
-def minify_wasm_names():
+def minify_wasm_names(staging):
     """wasm-bindgen names each import after its JS function plus a 16-digit hash, and both the
     wasm and its glue carry every name (196 of them). Binaryen's
     `--minify-imports-and-exports-and-modules` renames them all, and prints what it renamed;
@@ -158,7 +119,7 @@ def minify_wasm_names():
     renamed = subprocess.run(["wasm-opt", wasm, "-O1", "--minify-imports-and-exports-and-modules", *widget_wasm_opt_params(), "-o", wasm],
                              capture_output=True, text=True, check=True).stdout
     names = dict(line.split(" => ") for line in renamed.splitlines() if " => " in line)
-    glue = open(js, encoding="utf-8").read()
+    glue = Path(js).read_text(encoding="utf-8")
     module = re.findall(r'^        "(\./[^"]+_bg\.js)": import0,$', glue, re.M)
     if len(module) != 1:
         sys.exit("post-build: the glue no longer hands the wasm one import object as expected")
@@ -172,13 +133,13 @@ def minify_wasm_names():
     used = set(EXPORT_USE.findall(glue))
     if not imports or imports - defined or used - exports:
         sys.exit("post-build: after renaming, the glue and the wasm disagree: %s" % sorted((imports - defined) | {("export", u) for u in used - exports}))
-    open(js, "w", encoding="utf-8").write(glue)
+    Path(js).write_text(glue, encoding="utf-8")
 
 
 TERSER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "terser", "node_modules", ".bin", "terser")
 
 
-def minify_glue():
+def minify_glue(staging):
     """terser over the wasm-bindgen glue of the widget and the codes module (2.7 KB less gzip
     for the widget's). It renames nothing another file refers to: a module's exports and the
     names of the wasm's imports keep their names."""
@@ -190,42 +151,50 @@ def minify_glue():
             subprocess.run([TERSER, path, "--module", "--compress", "--mangle", "--output", path], check=True)
 
 
-def refresh_integrity():
+def refresh_integrity(staging):
     """The `integrity` of every stylesheet and module preload trunk wrote, for the file as it
     is now (terser changed the JavaScript after trunk hashed it)."""
     index = os.path.join(staging, "index.html")
-    html = open(index, encoding="utf-8").read()
+    html = Path(index).read_text(encoding="utf-8")
 
     def refresh(tag):
         tag = tag.group(0)
         href = re.search(r'href="?/([^" >]+)', tag)
         if not href or "integrity=" not in tag:
             return tag
-        digest = base64.b64encode(hashlib.sha384(open(os.path.join(staging, href.group(1)), "rb").read()).digest()).decode()
+        digest = base64.b64encode(hashlib.sha384(Path(staging, href.group(1)).read_bytes()).digest()).decode()
         return re.sub(r'integrity="?sha384-[A-Za-z0-9+/=]+"?', "integrity=sha384-" + digest, tag)
 
-    open(index, "w", encoding="utf-8").write(re.sub(r"<link[^>]*>", refresh, html))
+    Path(index).write_text(re.sub(r"<link[^>]*>", refresh, html), encoding="utf-8")
 
 
 COMPRESSIBLE = (".wasm", ".js", ".css", ".html", ".svg", ".json")
 
 
-def precompress():
+def precompress(staging):
     for name in sorted(os.listdir(staging)):
         path = os.path.join(staging, name)
         if not name.endswith(COMPRESSIBLE) or not os.path.isfile(path):
             continue
-        data = open(path, "rb").read()
+        data = Path(path).read_bytes()
         with open(path + ".gz", "wb") as out:
             out.write(gzip.compress(data, compresslevel=9, mtime=0))
         subprocess.run(["brotli", "--force", "--quality=11", "--output=" + path + ".br", path], check=True)
 
 
-write_loader(*name_codes_module())
-# Release builds only: what `trunk serve` previews is served by trunk itself, and brotli 11 over
-# a debug build's 6 MB wasm takes seconds of every rebuild.
-if os.environ.get("TRUNK_PROFILE") == "release":
-    minify_wasm_names()
-    minify_glue()
-    refresh_integrity()
-    precompress()
+def main():
+    staging = os.environ.get("TRUNK_STAGING_DIR")
+    if not staging:
+        sys.exit("TRUNK_STAGING_DIR is not set: run this as a trunk hook")
+    write_loader(staging, *name_codes_module(staging))
+    # Release builds only: what `trunk serve` previews is served by trunk itself, and brotli 11
+    # over a debug build's 6 MB wasm takes seconds of every rebuild.
+    if os.environ.get("TRUNK_PROFILE") == "release":
+        minify_wasm_names(staging)
+        minify_glue(staging)
+        refresh_integrity(staging)
+        precompress(staging)
+
+
+if __name__ == "__main__":
+    main()

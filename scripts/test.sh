@@ -12,6 +12,9 @@ cargo clippy --workspace --exclude coupon-widget --exclude size-floor --all-targ
 cargo clippy -p coupon-widget -p size-floor --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy -p coupon-codes --features module --target wasm32-unknown-unknown --all-targets -- -D warnings
 
+echo "== the build hook over a fixture of trunk's output"
+python3 -W error -m unittest discover -s scripts -p 'test_*.py'
+
 echo "== building the widget (release) for the end-to-end tests"
 trunk build --release
 

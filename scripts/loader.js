@@ -1,0 +1,43 @@
+// The page's module loader: scripts/post-build.py fills in the URLs of the files trunk named and
+// inlines it. It runs as the parser reaches it (an async module with no imports), before the
+// rest of the page is parsed. Starts everything the first screen needs
+// at once, then the widget: the wasm and the widget's JS module right away; once the host
+// elements are parsed, the widget's first request (one per API, shared by every widget on
+// the page, handed over on each host element as `couponWidgetFirstPage`: see src/api.rs).
+// Fetched by script rather than by <link rel=preload as=fetch>: WebKit never hands a fetch()
+// the preloaded answer, so it downloaded the wasm and the first page twice.
+//
+// No `integrity` on the wasm: a fetch with one resolves only once the whole body is checked,
+// which would stop the browser compiling the wasm while it downloads (the file's name is the
+// hash of its content).
+const wasm = fetch("__CW_WIDGET_WASM__");
+const glue = import("__CW_WIDGET_JS__");
+if (document.readyState === "loading") {
+  await new Promise((parsed) => document.addEventListener("DOMContentLoaded", parsed, { once: true }));
+}
+const FIRST_PAGE = "/coupons?tab=available&offset=0&limit=50";
+const pages = new Map();
+// The codes module, imported and started on the first call (see src/codes.rs); a load that
+// failed is forgotten, so that the next call tries again.
+let codesModule;
+const codes = () => (codesModule ??= import("__CW_CODES_JS__")
+  .then(async (m) => (await m.default({ module_or_path: "__CW_CODES_WASM__" }), m))
+  .catch((e) => { codesModule = undefined; throw e; }));
+for (const host of document.querySelectorAll("[data-coupon-widget]")) {
+  const base = (host.getAttribute("data-api-base") || "").trim().replace(/\/+$/, "") || "/api/v1";
+  const url = base + FIRST_PAGE;
+  if (!pages.has(url)) {
+    const own = new URL(url, location.href).origin === location.origin;
+    const deadline = new AbortController();
+    setTimeout(() => deadline.abort(), 15000);
+    const response = fetch(url, { credentials: own ? "same-origin" : "include", signal: deadline.signal });
+    response.catch(() => {}); // the widget asks again if this one fails
+    pages.set(url, response);
+  }
+  host.couponWidgetFirstPage = { url, response: pages.get(url) };
+  host.couponWidgetCodes = codes;
+}
+const { default: init } = await glue;
+performance.mark("cw-loader:glue");
+await init({ module_or_path: wasm });
+performance.mark("cw-loader:started");

@@ -1,0 +1,90 @@
+"""scripts/post-build.py over a checked-in fixture of what trunk 0.21 and wasm-bindgen write
+(fixtures/trunk-staging/), so that a tool upgrade that changes their output fails here, not in
+a build. Run by scripts/test.sh: `python3 -m unittest discover -s scripts -p 'test_*.py'`."""
+import base64
+import hashlib
+import importlib.util
+import os
+from pathlib import Path
+import re
+import shutil
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("post_build", os.path.join(HERE, "post-build.py"))
+post_build = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(post_build)
+
+
+def staged(minified=False):
+    """A copy of the fixture, as a staging folder; `minified` as release builds write the HTML."""
+    staging = tempfile.mkdtemp()
+    fixture = os.path.join(HERE, "fixtures", "trunk-staging")
+    for name in os.listdir(fixture):
+        shutil.copy(os.path.join(fixture, name), staging)
+    if minified:
+        index = os.path.join(staging, "index.html")
+        html = Path(index).read_text(encoding="utf-8").replace('<script type="module">', "<script type=module>")
+        Path(index).write_text(html, encoding="utf-8")
+    return staging
+
+
+def read(staging, name):
+    return Path(os.path.join(staging, name)).read_text(encoding="utf-8")
+
+
+class PostBuild(unittest.TestCase):
+    def run_hook(self, minified=False):
+        staging = staged(minified)
+        self.addCleanup(shutil.rmtree, staging)
+        post_build.write_loader(staging, *post_build.name_codes_module(staging))
+        return staging
+
+    def test_the_codes_module_is_named_after_its_content(self):
+        staging = self.run_hook()
+        names = sorted(os.listdir(staging))
+        js = [n for n in names if re.fullmatch(r"coupon-codes-[0-9a-f]{16}\.js", n)]
+        wasm = [n for n in names if re.fullmatch(r"coupon-codes-[0-9a-f]{16}_bg\.wasm", n)]
+        self.assertEqual((len(js), len(wasm)), (1, 1), names)
+        self.assertNotIn("coupon-codes.js", names)
+        self.assertIn("'%s'" % wasm[0], read(staging, js[0]), "the glue names its renamed wasm")
+
+    def test_trunks_loader_becomes_ours_allowed_by_its_hash(self):
+        for minified in (False, True):
+            staging = self.run_hook(minified)
+            html = read(staging, "index.html")
+            self.assertNotIn("wasmBindings", html, "trunk's loader is gone")
+            self.assertNotRegex(html, r'<link[^>]*rel="preload"[^>]*\.wasm', "and its wasm preload")
+            scripts = re.findall(r'<script type="module" async>(.*?)</script>', html, re.S)
+            self.assertEqual(len(scripts), 1, html)
+            code = scripts[0]
+            for placeholder in post_build.PLACEHOLDERS:
+                self.assertNotIn(placeholder, code)
+            codes_js = [n for n in os.listdir(staging) if n.startswith("coupon-codes-") and n.endswith(".js")][0]
+            for url in ("/coupon-widget-0123456789abcdef.js", "/coupon-widget-0123456789abcdef_bg.wasm", "/" + codes_js):
+                self.assertIn('"%s"' % url, code)
+            digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+            self.assertIn("script-src 'self' 'wasm-unsafe-eval' 'sha256-%s'" % digest, html)
+            self.assertIn('<link rel="modulepreload" href="/coupon-widget-0123456789abcdef.js"', html, "the JS preload stays")
+
+    def test_a_loader_of_another_shape_stops_the_build_with_a_reason(self):
+        staging = staged()
+        self.addCleanup(shutil.rmtree, staging)
+        index = os.path.join(staging, "index.html")
+        html = read(staging, "index.html").replace("module_or_path:", "path:")
+        Path(index).write_text(html, encoding="utf-8")
+        with self.assertRaises(SystemExit) as stopped:
+            post_build.write_loader(staging, "c.js", "c_bg.wasm")
+        self.assertIn("no longer names the JS and the wasm", str(stopped.exception.code))
+
+    def test_the_loader_file_names_each_placeholder_once(self):
+        code = post_build.fill_loader("/w.js", "/w_bg.wasm", "/c.js", "/c_bg.wasm")
+        self.assertIn('fetch("/w_bg.wasm")', code)
+        self.assertIn('import("/w.js")', code)
+        self.assertIn('import("/c.js")', code)
+        self.assertIn('module_or_path: "/c_bg.wasm"', code)
+
+
+if __name__ == "__main__":
+    unittest.main()
