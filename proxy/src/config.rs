@@ -4,12 +4,12 @@
 use clap::{Parser, Subcommand, ValueEnum};
 pub use coupon_rules::api::ClaimableStock;
 use coupon_wechatpay::{ApiV3Key, Certificate, KeySet, PublicKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ValueEnum, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ValueEnum, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Against the embedded sandbox upstream, with test keys and a development login.
@@ -58,7 +58,7 @@ pub enum Command {
 }
 
 /// Every option; each may also come from the config file under the same name.
-#[derive(Debug, Default, Clone, clap::Args, Deserialize)]
+#[derive(Debug, Default, Clone, clap::Args, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
     /// TOML file with any of these options (file keys use the long names with `_`).
@@ -231,60 +231,21 @@ impl Options {
         let Some(path) = &self.config else { return Ok(self) };
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
-        let file: Options =
+        // Read as options first, for the file's own errors (an unknown key, a wrong type).
+        let _: Options =
             toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))?;
-        Ok(self.or(file))
-    }
-
-    fn or(self, f: Options) -> Options {
-        Options {
-            config: self.config,
-            listen: self.listen.or(f.listen),
-            mode: self.mode.or(f.mode),
-            upstream: self.upstream.or(f.upstream),
-            mchid: self.mchid.or(f.mchid),
-            appid: self.appid.or(f.appid),
-            merchant_serial: self.merchant_serial.or(f.merchant_serial),
-            merchant_key_file: self.merchant_key_file.or(f.merchant_key_file),
-            platform_cert_files: self.platform_cert_files.or(f.platform_cert_files),
-            wechatpay_public_key_file: self
-                .wechatpay_public_key_file
-                .or(f.wechatpay_public_key_file),
-            wechatpay_public_key_id: self.wechatpay_public_key_id.or(f.wechatpay_public_key_id),
-            apiv3_key: self.apiv3_key.or(f.apiv3_key),
-            certificate_refresh_secs: self.certificate_refresh_secs.or(f.certificate_refresh_secs),
-            platform_key_file: self.platform_key_file.or(f.platform_key_file),
-            platform_serial: self.platform_serial.or(f.platform_serial),
-            upstream_backup: self.upstream_backup.or(f.upstream_backup),
-            oauth_api: self.oauth_api.or(f.oauth_api),
-            app_secret: self.app_secret.or(f.app_secret),
-            session_secret: self.session_secret.or(f.session_secret),
-            public_origin: self.public_origin.or(f.public_origin),
-            allowed_origins: self.allowed_origins.or(f.allowed_origins),
-            claimable_stocks: self.claimable_stocks.or(f.claimable_stocks),
-            partner_mchids: self.partner_mchids.or(f.partner_mchids),
-            single_item_goods: self.single_item_goods.or(f.single_item_goods),
-            claim_values: self.claim_values.or(f.claim_values),
-            metrics_listen: self.metrics_listen.or(f.metrics_listen),
-            redis_url: self.redis_url.or(f.redis_url),
-            redis_prefix: self.redis_prefix.or(f.redis_prefix),
-            store_timeout_ms: self.store_timeout_ms.or(f.store_timeout_ms),
-            upstream_rate_limit: self.upstream_rate_limit.or(f.upstream_rate_limit),
-            static_dir: self.static_dir.or(f.static_dir),
-            upstream_timeout_ms: self.upstream_timeout_ms.or(f.upstream_timeout_ms),
-            cache_ttl_secs: self.cache_ttl_secs.or(f.cache_ttl_secs),
-            stale_ttl_secs: self.stale_ttl_secs.or(f.stale_ttl_secs),
-            session_ttl_secs: self.session_ttl_secs.or(f.session_ttl_secs),
-            rate_limit_per_minute: self.rate_limit_per_minute.or(f.rate_limit_per_minute),
-            secure_cookie: self.secure_cookie.or(f.secure_cookie),
-            request_timeout_secs: self.request_timeout_secs.or(f.request_timeout_secs),
-            header_read_timeout_secs: self.header_read_timeout_secs.or(f.header_read_timeout_secs),
-            max_connections: self.max_connections.or(f.max_connections),
-            user_fetches_per_minute: self.user_fetches_per_minute.or(f.user_fetches_per_minute),
-            setup_failure_ttl_secs: self.setup_failure_ttl_secs.or(f.setup_failure_ttl_secs),
-            allow_insecure_http: self.allow_insecure_http.or(f.allow_insecure_http),
-            client_ip_header: self.client_ip_header.or(f.client_ip_header),
+        let file: serde_json::Map<String, serde_json::Value> =
+            toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))?;
+        // The file's options under what the flags and the environment set (clap's `None`s are
+        // JSON nulls): one merge for every option, however many there are.
+        let given = serde_json::to_value(&self).map_err(|e| e.to_string())?;
+        let mut merged = file;
+        if let serde_json::Value::Object(given) = given {
+            merged.extend(given.into_iter().filter(|(_, v)| !v.is_null()));
         }
+        let options: Options = serde_json::from_value(serde_json::Value::Object(merged))
+            .map_err(|e| format!("config {}: {e}", path.display()))?;
+        Ok(Options { config: self.config, ..options })
     }
 }
 
@@ -841,5 +802,51 @@ impl Settings {
             check_same_site(public, &settings.allowed_origins)?;
         }
         Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    fn file(text: &str) -> PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("cw-config-{}.toml", crate::token::random_token()));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_file_fills_what_flags_and_environment_leave_unset() {
+        let path = file(
+            "listen = \"127.0.0.1:9000\"\ncache_ttl_secs = 5\npartner_mchids = [\"1900000001\"]\nmode = \"live\"\n",
+        );
+        let flags = Options {
+            config: Some(path.clone()),
+            cache_ttl_secs: Some(45),
+            secure_cookie: Some(false),
+            ..Options::default()
+        };
+        let o = flags.with_file().unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(o.cache_ttl_secs, Some(45), "a flag wins over the file");
+        assert_eq!(o.listen, Some("127.0.0.1:9000".parse().unwrap()), "the file fills the rest");
+        assert_eq!(o.partner_mchids, Some(vec!["1900000001".to_owned()]));
+        assert_eq!((o.mode, o.secure_cookie), (Some(Mode::Live), Some(false)));
+        assert_eq!(o.config, Some(path), "the file's own name is kept");
+    }
+
+    #[test]
+    fn a_file_with_an_unknown_or_mistyped_option_is_refused_with_its_name() {
+        for (text, named) in
+            [("cache_ttl = 5\n", "cache_ttl"), ("cache_ttl_secs = \"five\"\n", "five")]
+        {
+            let path = file(text);
+            let err = Options { config: Some(path.clone()), ..Options::default() }
+                .with_file()
+                .unwrap_err();
+            std::fs::remove_file(&path).ok();
+            assert!(err.contains("config") && err.contains(named), "{err}");
+        }
     }
 }
