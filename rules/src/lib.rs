@@ -17,6 +17,7 @@
 pub mod api;
 pub mod discount;
 pub mod error;
+pub mod look;
 pub mod model;
 pub mod money;
 pub mod palette;

@@ -28,7 +28,7 @@ impl Lang {
         }
     }
 
-    fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+    pub(crate) fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::ZhCn => zh,
             Lang::En => en,

@@ -4,11 +4,8 @@
 use super::detail::DetailSheet;
 use super::sheet::Sheet;
 use super::use_coupon::{request_use, UseSheetBody};
-use crate::i18n::{t, use_button};
-use coupon_rules::model::{CouponKind, UseMethod};
-use coupon_rules::validity::{
-    availability, is_expiring_soon, Availability, DEFAULT_EXPIRING_SOON_MS,
-};
+use crate::i18n::use_button;
+use coupon_rules::look::{card_look, Badge, CardLook, CardState};
 use coupon_rules::{text, BeijingTime, Coupon, Lang};
 use leptos::prelude::*;
 
@@ -23,6 +20,16 @@ pub fn colour_class(hex: &str) -> String {
     format!("cw-bg-{}", hex.trim_start_matches('#').to_ascii_lowercase())
 }
 
+/// The class of a card's state.
+fn state_class(state: CardState) -> &'static str {
+    match state {
+        CardState::Used => "cw-card--used",
+        CardState::Expired => "cw-card--expired",
+        CardState::Usable => "cw-card--usable",
+        CardState::Waiting => "cw-card--waiting",
+    }
+}
+
 /// `compact`: for lists where the card is one choice among others (the checkout picker): no
 /// use button, no detail sheet.
 #[component]
@@ -32,55 +39,8 @@ pub fn CouponCard(
     #[prop(optional)] lang: Lang,
     #[prop(optional)] compact: bool,
 ) -> impl IntoView {
-    let state = availability(&coupon, now);
-    let state_class = match state {
-        Availability::Used { .. } => "cw-card--used",
-        Availability::Expired { .. }
-        | Availability::Unavailable
-        | Availability::OutsideSlot { next: None } => "cw-card--expired",
-        Availability::Usable { .. } => "cw-card--usable",
-        Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => "cw-card--waiting",
-    };
-    let class = format!("cw-card {state_class} {}", colour_class(&coupon.background));
-    let stamp = match state {
-        Availability::Used { .. } => Some(t(lang, "已使用", "Used")),
-        Availability::Expired { .. } => Some(t(lang, "已过期", "Expired")),
-        _ => None,
-    };
-    let badge = match &state {
-        Availability::Usable { .. } if is_expiring_soon(&coupon, now, DEFAULT_EXPIRING_SOON_MS) => {
-            Some(("cw-badge cw-badge--expiring", text::expiring_soon(lang).to_owned()))
-        }
-        Availability::NotStarted { .. } | Availability::OutsideSlot { .. } => Some((
-            "cw-badge cw-badge--waiting",
-            text::availability_reason(&state, &coupon, now, lang),
-        )),
-        _ => None,
-    };
-    // Only a used coupon has a use time worth showing (upstream may send one regardless).
-    let used_at = coupon
-        .used_at
-        .filter(|_| matches!(state, Availability::Used { .. }))
-        .map(|u| format!("{}{} {}", t(lang, "使用时间 ", "Used "), u.date_dotted(), u.hh_mm()));
-    let slots = coupon.validity.weekly.as_ref().map(|w| text::weekly(w, lang));
-    let mut tags = Vec::new();
-    if coupon.single_item {
-        tags.push(t(lang, "单品券", "Single item"));
-    }
-    if coupon.no_cash {
-        tags.push(t(lang, "免充值", "Merchant-funded"));
-    }
-    if matches!(coupon.kind, CouponKind::Balance { .. }) {
-        tags.push(t(lang, "消费金", "Balance"));
-    }
-    let usable_method =
-        !matches!(coupon.use_method, UseMethod::SelfConsume | UseMethod::Unknown { .. });
-    let can_use = usable_method && state.is_usable();
-    let merchant_name = coupon
-        .merchant
-        .name
-        .clone()
-        .unwrap_or_else(|| t(lang, "微信支付", "WeChat Pay").to_owned());
+    let look = card_look(&coupon, now, lang);
+    let class = format!("cw-card {} {}", state_class(look.state), colour_class(&coupon.background));
     let open = RwSignal::new(None::<Open>);
     let for_use = coupon.clone();
     let for_sheet = StoredValue::new(coupon.clone());
@@ -92,6 +52,17 @@ pub fn CouponCard(
             }
         }
     };
+    let name = if compact {
+        coupon.name.clone().into_any()
+    } else {
+        // The whole card opens the detail sheet through this button's ::after.
+        view! {
+            <button type="button" class="cw-card__open" aria-haspopup="dialog" on:click=move |_| open.set(Some(Open::Detail))>
+                {coupon.name.clone()}
+            </button>
+        }
+        .into_any()
+    };
     view! {
         <article class=class data-coupon-id=coupon.id.clone() aria-label=coupon.name.clone()>
             <div class="cw-card__main">
@@ -99,48 +70,49 @@ pub fn CouponCard(
                     <span class="cw-card__value">{text::value(&coupon.kind, lang)}</span>
                     <span class="cw-card__condition">{text::condition(&coupon.kind, lang)}</span>
                 </div>
-                <div class="cw-card__info">
-                    <div class="cw-card__merchant">
-                        <Logo url=coupon.merchant.logo_url.clone() name=merchant_name.clone()/>
-                        <span class="cw-card__merchant-name">{merchant_name}</span>
-                    </div>
-                    <h3 class="cw-card__name">
-                        {if compact {
-                            coupon.name.clone().into_any()
-                        } else {
-                            // The whole card opens the detail sheet through this button's ::after.
-                            view! {
-                                <button type="button" class="cw-card__open" aria-haspopup="dialog" on:click=move |_| open.set(Some(Open::Detail))>
-                                    {coupon.name.clone()}
-                                </button>
-                            }
-                            .into_any()
-                        }}
-                    </h3>
-                    <p class="cw-card__validity">{text::validity(&coupon, lang)}</p>
-                    {slots.map(|s| view! { <p class="cw-card__slots">{s}</p> })}
-                    {used_at.map(|u| view! { <p class="cw-card__used-at">{u}</p> })}
-                    <div class="cw-card__tags">
-                        {tags.into_iter().map(|tag| view! { <span class="cw-tag">{tag}</span> }).collect_view()}
-                        {badge.map(|(c, b)| view! { <span class=c>{b}</span> })}
-                    </div>
-                </div>
+                <CardInfo coupon=coupon.clone() look=look.clone() name=name lang=lang/>
             </div>
-            {stamp.map(|s| view! { <span class="cw-card__stamp" aria-hidden="true">{s}</span> })}
+            {look.stamp.map(|s| view! { <span class="cw-card__stamp" aria-hidden="true">{s}</span> })}
             {(!compact).then(|| view! {
-                <button type="button" class="cw-card__use" disabled=!can_use aria-haspopup="dialog" on:click=on_use>
+                <button type="button" class="cw-card__use" disabled=!look.can_use aria-haspopup="dialog" on:click=on_use>
                     {use_button(&coupon.use_method, lang)}
                 </button>
             })}
-            {move || open.get().map(|which| {
-                let c = for_sheet.get_value();
-                let close = Callback::new(move |_| open.set(None));
-                match which {
-                    Open::Detail => view! { <Sheet title=c.name.clone() lang=lang on_close=close><DetailSheet coupon=c lang=lang/></Sheet> }.into_any(),
-                    Open::Use => view! { <Sheet title=use_button(&c.use_method, lang).to_owned() lang=lang on_close=close><UseSheetBody coupon=c lang=lang/></Sheet> }.into_any(),
-                }
-            })}
+            {move || open.get().map(|which| card_sheet(which, for_sheet.get_value(), lang, Callback::new(move |_| open.set(None))))}
         </article>
+    }
+}
+
+/// The card's text beside its value: merchant, name, validity, slots, use time, tags, badge.
+#[component]
+fn CardInfo(coupon: Coupon, look: CardLook, name: AnyView, lang: Lang) -> impl IntoView {
+    let badge = look.badge.map(|b| match b {
+        Badge::ExpiringSoon(text) => ("cw-badge cw-badge--expiring", text.to_owned()),
+        Badge::Waiting(text) => ("cw-badge cw-badge--waiting", text),
+    });
+    view! {
+        <div class="cw-card__info">
+            <div class="cw-card__merchant">
+                <Logo url=coupon.merchant.logo_url.clone() name=look.merchant_name.clone()/>
+                <span class="cw-card__merchant-name">{look.merchant_name}</span>
+            </div>
+            <h3 class="cw-card__name">{name}</h3>
+            <p class="cw-card__validity">{text::validity(&coupon, lang)}</p>
+            {look.slots.map(|s| view! { <p class="cw-card__slots">{s}</p> })}
+            {look.used_at.map(|u| view! { <p class="cw-card__used-at">{u}</p> })}
+            <div class="cw-card__tags">
+                {look.tags.into_iter().map(|tag| view! { <span class="cw-tag">{tag}</span> }).collect_view()}
+                {badge.map(|(c, b)| view! { <span class=c>{b}</span> })}
+            </div>
+        </div>
+    }
+}
+
+/// The sheet a card has open: its detail, or how to use it.
+fn card_sheet(which: Open, c: Coupon, lang: Lang, close: Callback<()>) -> AnyView {
+    match which {
+        Open::Detail => view! { <Sheet title=c.name.clone() lang=lang on_close=close><DetailSheet coupon=c lang=lang/></Sheet> }.into_any(),
+        Open::Use => view! { <Sheet title=use_button(&c.use_method, lang).to_owned() lang=lang on_close=close><UseSheetBody coupon=c lang=lang/></Sheet> }.into_any(),
     }
 }
 
