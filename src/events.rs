@@ -23,11 +23,19 @@ pub struct Select<'a> {
     pub confirmed: bool,
 }
 
+/// How a tapped coupon is used (`cw:use`'s `method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UseBy {
+    Offline,
+    MiniProgram,
+    PaymentCode,
+}
+
 /// `cw:use`: 立即使用 was tapped.
 #[derive(Debug, Serialize)]
 pub struct Use<'a> {
-    /// `offline`, `mini_program` or `payment_code`.
-    pub method: &'a str,
+    pub method: UseBy,
     pub coupon_id: &'a str,
     pub source: Source,
     pub stock_id: &'a str,
@@ -47,12 +55,24 @@ pub struct Claim<'a> {
     pub coupon_id: &'a str,
 }
 
+/// Which custom entrance was tapped (`cw:entrance`'s `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntranceKind {
+    #[default]
+    MiniProgram,
+    OfficialAccount,
+    /// 营销馆.
+    Hall,
+    /// 门店.
+    Store,
+}
+
 /// `cw:entrance`: a custom entrance in the detail sheet was tapped; the host opens it.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Entrance {
-    /// `mini_program`, `official_account`, `hall` (营销馆) or `store` (门店).
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: EntranceKind,
     pub coupon_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,

@@ -4,7 +4,7 @@
 use super::load::Load;
 use super::use_coupon::{is_host, mini_program_link, navigate_in_mini_program};
 use crate::api::{self, ApiError, CouponDetail};
-use crate::events::{self, emit};
+use crate::events::{self, emit, EntranceKind};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::validity::span;
@@ -97,103 +97,102 @@ pub fn DetailSheet(coupon: Coupon, lang: Lang) -> impl IntoView {
 /// web-view with the JS-SDK, else through the merchant's link template) and every tap is told
 /// to the host (`cw:entrance`), which knows how to open an official account, a 营销馆 or a
 /// store. Ids are never shown as text.
-fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
-    let options = use_context::<Options>().unwrap_or_default();
+/// One custom entrance of the detail sheet: what it says and what a tap does.
+struct EntranceButton {
+    label: String,
+    guiding: String,
+    plain: bool,
+    detail: events::Entrance,
+    /// The mini-program path to navigate to in its own web-view, or a link to follow.
+    path: Option<String>,
+    href: Option<String>,
+}
+
+/// The coupon's custom entrances, in the order WeChat's own coupon page shows them.
+fn entrance_buttons(coupon: &Coupon, options: &Options, lang: Lang) -> Vec<EntranceButton> {
     let entrance = coupon.entrance.clone().unwrap_or_default();
-    let id = coupon.id.clone();
-    // `open`: the mini-program path to navigate to in its own web-view, and a link otherwise.
-    let button = move |label: String,
-                       guiding: String,
-                       plain: bool,
-                       detail: events::Entrance,
-                       open: (Option<String>, Option<String>)| {
-        let (path, href) = open;
-        let tap = move |e: web_sys::MouseEvent| {
-            let Some(target) = e.target() else { return };
-            emit(&target, "cw:entrance", &detail);
-            if let Some(path) = &path {
-                navigate_in_mini_program(path);
-            }
-        };
-        view! {
-            <div class="cw-detail__entrance">
-                <span class="cw-detail__guiding">{guiding}</span>
-                {match href {
-                    Some(href) => view! { <a class="cw-button" href=href on:click=tap>{label}</a> }.into_any(),
-                    None => view! { <button type="button" class="cw-button" class:cw-button--plain=plain on:click=tap>{label}</button> }.into_any(),
-                }}
-            </div>
-        }
+    let detail =
+        |kind| events::Entrance { kind, coupon_id: coupon.id.clone(), ..Default::default() };
+    let plain = |label: &'static str, guiding: &'static str, detail| EntranceButton {
+        label: label.to_owned(),
+        guiding: guiding.to_owned(),
+        plain: true,
+        detail,
+        path: None,
+        href: None,
     };
-    let coupon_id = id;
-    let mut views = Vec::new();
+    let mut buttons = Vec::new();
     if let Some(m) = entrance.mini_program {
         let own = is_host(Some(&m.appid), options.mini_program_appid.as_deref());
-        let link = (!own)
-            .then(|| {
-                mini_program_link(options.mini_program_link.as_deref(), &m.appid, m.path.as_deref())
-            })
-            .flatten();
-        let open = (own.then(|| m.path.clone()).flatten(), link);
-        let detail = events::Entrance {
-            kind: "mini_program",
-            coupon_id: coupon_id.clone(),
-            appid: Some(m.appid.clone()),
-            path: m.path.clone(),
-            ..Default::default()
-        };
-        views.push(button(
-            m.entrance_words.clone().unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned()),
-            m.guiding_words.clone().unwrap_or_default(),
-            false,
-            detail,
-            open,
-        ));
+        let link =
+            mini_program_link(options.mini_program_link.as_deref(), &m.appid, m.path.as_deref());
+        buttons.push(EntranceButton {
+            label: m
+                .entrance_words
+                .clone()
+                .unwrap_or_else(|| t(lang, "去小程序", "Open").to_owned()),
+            guiding: m.guiding_words.clone().unwrap_or_default(),
+            plain: false,
+            detail: events::Entrance {
+                appid: Some(m.appid.clone()),
+                path: m.path.clone(),
+                ..detail(EntranceKind::MiniProgram)
+            },
+            path: own.then(|| m.path.clone()).flatten(),
+            href: (!own).then_some(link).flatten(),
+        });
     }
     if let Some(appid) = entrance.official_account_appid {
-        let detail = events::Entrance {
-            kind: "official_account",
-            coupon_id: coupon_id.clone(),
-            appid: Some(appid),
-            ..Default::default()
-        };
-        views.push(button(
-            t(lang, "公众号", "Official account").to_owned(),
-            t(lang, "关注商家公众号", "Follow the merchant").to_owned(),
-            true,
+        let detail =
+            events::Entrance { appid: Some(appid), ..detail(EntranceKind::OfficialAccount) };
+        buttons.push(plain(
+            t(lang, "公众号", "Official account"),
+            t(lang, "关注商家公众号", "Follow the merchant"),
             detail,
-            (None, None),
         ));
     }
     if let Some(hall) = entrance.hall_id {
-        let detail = events::Entrance {
-            kind: "hall",
-            coupon_id: coupon_id.clone(),
-            hall_id: Some(hall),
-            ..Default::default()
-        };
-        views.push(button(
-            t(lang, "去营销馆", "More offers").to_owned(),
-            t(lang, "商家营销馆", "The merchant's offers").to_owned(),
-            true,
+        let detail = events::Entrance { hall_id: Some(hall), ..detail(EntranceKind::Hall) };
+        buttons.push(plain(
+            t(lang, "去营销馆", "More offers"),
+            t(lang, "商家营销馆", "The merchant's offers"),
             detail,
-            (None, None),
         ));
     }
     if let Some(store) = entrance.store_id {
-        let detail = events::Entrance {
-            kind: "store",
-            coupon_id,
-            store_id: Some(store),
-            ..Default::default()
-        };
-        views.push(button(
-            t(lang, "查看门店", "See the store").to_owned(),
-            t(lang, "适用门店", "Where to use it").to_owned(),
-            true,
+        let detail = events::Entrance { store_id: Some(store), ..detail(EntranceKind::Store) };
+        buttons.push(plain(
+            t(lang, "查看门店", "See the store"),
+            t(lang, "适用门店", "Where to use it"),
             detail,
-            (None, None),
         ));
     }
-    views
+    buttons
+}
+
+fn entrances(coupon: &Coupon, lang: Lang) -> impl IntoView {
+    let options = use_context::<Options>().unwrap_or_default();
+    entrance_buttons(coupon, &options, lang).into_iter().map(entrance_row).collect_view()
+}
+
+/// A tap reports the entrance to the host (`cw:entrance`), then opens it where the widget can.
+fn entrance_row(b: EntranceButton) -> impl IntoView {
+    let (detail, path) = (b.detail, b.path);
+    let tap = move |e: web_sys::MouseEvent| {
+        let Some(target) = e.target() else { return };
+        emit(&target, "cw:entrance", &detail);
+        if let Some(path) = &path {
+            navigate_in_mini_program(path);
+        }
+    };
+    let (label, plain) = (b.label, b.plain);
+    view! {
+        <div class="cw-detail__entrance">
+            <span class="cw-detail__guiding">{b.guiding}</span>
+            {match b.href {
+                Some(href) => view! { <a class="cw-button" href=href on:click=tap>{label}</a> }.into_any(),
+                None => view! { <button type="button" class="cw-button" class:cw-button--plain=plain on:click=tap>{label}</button> }.into_any(),
+            }}
+        </div>
+    }
 }

@@ -2,7 +2,7 @@
 //! every tap shows the user something: a tap is never silently lost.
 
 use super::codes::Codes;
-use crate::events::{emit, Use};
+use crate::events::{emit, Use, UseBy};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::{Coupon, Lang, UseMethod};
@@ -14,7 +14,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// open its own use sheet.
 pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget, host_appid: Option<&str>) -> bool {
     let mut detail = Use {
-        method: "",
+        method: UseBy::Offline,
         coupon_id: &coupon.id,
         source: coupon.source,
         stock_id: &coupon.stock_id,
@@ -23,12 +23,12 @@ pub fn request_use(coupon: &Coupon, from: &web_sys::EventTarget, host_appid: Opt
         path: None,
     };
     match &coupon.use_method {
-        UseMethod::Offline => (detail.method, detail.code) = ("offline", Some(coupon.id.as_str())),
+        UseMethod::Offline => detail.code = Some(coupon.id.as_str()),
         UseMethod::MiniProgram { appid, path } => {
             (detail.method, detail.appid, detail.path) =
-                ("mini_program", appid.as_deref(), path.as_deref())
+                (UseBy::MiniProgram, appid.as_deref(), path.as_deref())
         }
-        UseMethod::PaymentCode => detail.method = "payment_code",
+        UseMethod::PaymentCode => detail.method = UseBy::PaymentCode,
         UseMethod::SelfConsume | UseMethod::Unknown { .. } => return false,
     }
     emit(from, "cw:use", &detail);
