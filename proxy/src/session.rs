@@ -379,8 +379,8 @@ mod tests {
         async fn ping(&self) -> crate::store::StoreResult<()> {
             down()
         }
-        fn kind(&self) -> &'static str {
-            "down"
+        fn kind(&self) -> coupon_rules::api::StoreKind {
+            coupon_rules::api::StoreKind::Memory
         }
     }
 

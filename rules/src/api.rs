@@ -107,21 +107,38 @@ pub struct SessionInfo {
     pub mode: Mode,
 }
 
+/// Whether the proxy can serve sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Ok,
+    /// The state store does not answer.
+    Degraded,
+}
+
 /// `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
-    /// `ok`, or `degraded` when the state store does not answer.
-    pub status: String,
+    pub status: HealthStatus,
     pub mode: Mode,
     pub upstream_requests: u64,
     pub store: StoreHealth,
 }
 
+/// Where the proxy's state lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// This process's memory.
+    Memory,
+    /// Redis, one server or a cluster, shared by every instance.
+    Redis,
+}
+
 /// Where the proxy's state lives and whether it answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreHealth {
-    /// `memory` or `redis`.
-    pub kind: String,
+    pub kind: StoreKind,
     pub available: bool,
 }
 

@@ -16,7 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use coupon_rules::api::{Health, StoreHealth};
+use coupon_rules::api::{Health, HealthStatus, StoreHealth};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -198,10 +198,10 @@ async fn health(State(app): State<SharedApp>) -> Json<Health> {
     let available = app.store.ping().await.is_ok();
     crate::metrics::store_up(available);
     Json(Health {
-        status: if available { "ok" } else { "degraded" }.into(),
+        status: if available { HealthStatus::Ok } else { HealthStatus::Degraded },
         mode: app.settings.mode.into(),
         upstream_requests: app.upstream.requests_sent(),
-        store: StoreHealth { kind: app.store.kind().into(), available },
+        store: StoreHealth { kind: app.store.kind(), available },
     })
 }
 

@@ -128,7 +128,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn kind(&self) -> &'static str {
-        "memory"
+    fn kind(&self) -> coupon_rules::api::StoreKind {
+        coupon_rules::api::StoreKind::Memory
     }
 }

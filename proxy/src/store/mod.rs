@@ -54,8 +54,8 @@ pub trait Store: Send + Sync {
     }
     /// Whether the store answers now (for `/health`).
     async fn ping(&self) -> StoreResult<()>;
-    /// `memory` or `redis`, for `/health`.
-    fn kind(&self) -> &'static str;
+    /// For `/health`.
+    fn kind(&self) -> coupon_rules::api::StoreKind;
 }
 
 /// The namespaced key for `parts` (`cw:v2:oauth-state:abc`).

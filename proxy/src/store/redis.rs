@@ -208,7 +208,7 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
         Ok(())
     }
 
-    fn kind(&self) -> &'static str {
-        "redis"
+    fn kind(&self) -> coupon_rules::api::StoreKind {
+        coupon_rules::api::StoreKind::Redis
     }
 }
