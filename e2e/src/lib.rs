@@ -292,3 +292,53 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// The start of nearly every end-to-end test: the proxy with its sandbox, and a browser, logged
+/// in as a sandbox user where the test says so; [`Demo::close`] ends both.
+pub struct Demo {
+    pub proxy: DemoProxy,
+    pub browser: Browser,
+}
+
+impl Demo {
+    /// The proxy with adjusted settings and a browser that has opened nothing yet.
+    pub async fn start_with(adjust: impl FnOnce(&mut coupon_proxy::config::Settings)) -> Demo {
+        let proxy = start_proxy_with(adjust).await;
+        Demo { proxy, browser: Browser::launch().await }
+    }
+
+    /// [`Demo::start_with`] the default settings, on the demo page as `user`.
+    pub async fn as_user(user: &str) -> Demo {
+        Demo::as_user_with(user, |_| {}).await
+    }
+
+    /// [`Demo::start_with`], on the demo page as `user`.
+    pub async fn as_user_with(
+        user: &str,
+        adjust: impl FnOnce(&mut coupon_proxy::config::Settings),
+    ) -> Demo {
+        let demo = Demo::start_with(adjust).await;
+        demo.login(user).await;
+        demo
+    }
+
+    /// Logs the browser in as sandbox `user` through the development login, back to the demo page.
+    pub async fn login(&self, user: &str) {
+        let url = format!("http://{}/api/v1/dev/login?user={user}&redirect=/", self.proxy.addr);
+        self.browser.client.goto(&url).await.unwrap();
+    }
+
+    pub async fn close(self) {
+        self.browser.close().await;
+        self.proxy.shutdown().await;
+    }
+}
+
+impl Demo {
+    /// [`Demo::start_with`] the default settings, the browser on `path` of the proxy.
+    pub async fn on_page(path: &str) -> Demo {
+        let demo = Demo::start_with(|_| {}).await;
+        demo.browser.client.goto(&format!("http://{}{path}", demo.proxy.addr)).await.unwrap();
+        demo
+    }
+}

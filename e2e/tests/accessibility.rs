@@ -2,7 +2,7 @@
 //! meets it: both views, the 领取 rows, the detail sheet, every use sheet and the picker's
 //! sheet, in Chinese and in English. Any violation fails, named with its nodes.
 
-use coupon_e2e::{start_proxy, Browser};
+use coupon_e2e::{Browser, Demo};
 use std::time::Duration;
 
 const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/axe/node_modules/axe-core/axe.min.js");
@@ -94,29 +94,21 @@ async fn audit_with_sheets(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
+    let demo = Demo::start_with(|_| {}).await;
+    let browser = &demo.browser;
     let mut violations = Vec::new();
 
     // A user with nothing yet: the 领取 rows.
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    demo.login("o_sandbox_empty").await;
     browser.wait_for("#wallet .cw-claim__button").await;
     browser.wait_for("#wallet .cw-empty").await;
-    violations.extend(audit(&browser, "zh-CN: 领取").await);
+    violations.extend(audit(browser, "zh-CN: 领取").await);
 
     // The demo user: both views, and every sheet.
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_demo&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    demo.login("o_sandbox_demo").await;
     browser.wait_for("#wallet .cw-card__open").await;
     browser.wait_settled().await;
-    let sheets = audit_with_sheets(&browser, "#wallet", "zh-CN", &mut violations).await;
+    let sheets = audit_with_sheets(browser, "#wallet", "zh-CN", &mut violations).await;
     assert!(
         sheets.len() >= 3,
         "the detail sheet and at least two use sheets were audited: {sheets:?}"
@@ -127,9 +119,9 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
         .execute("document.querySelector('#picker .cw-cell').click()", vec![])
         .await
         .unwrap();
-    let title = sheet_title(&browser).await.expect("the picker's sheet opens");
-    violations.extend(audit(&browser, &format!("zh-CN: picker sheet {title}")).await);
-    close_sheet(&browser).await;
+    let title = sheet_title(browser).await.expect("the picker's sheet opens");
+    violations.extend(audit(browser, &format!("zh-CN: picker sheet {title}")).await);
+    close_sheet(browser).await;
 
     // The same views in English, mounted from JavaScript beside the Chinese ones.
     let mount = "const [done] = arguments;
@@ -148,9 +140,9 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
         browser.client.execute_async(mount, vec![]).await.unwrap(),
         serde_json::Value::Bool(true)
     );
-    reveal(&browser, "#wallet-en").await;
+    reveal(browser, "#wallet-en").await;
     browser.wait_for("#picker-en .cw-cell").await;
-    let sheets = audit_with_sheets(&browser, "#wallet-en", "en", &mut violations).await;
+    let sheets = audit_with_sheets(browser, "#wallet-en", "en", &mut violations).await;
     // The detail sheet is titled with the coupon's own (Chinese) name; the use sheets speak English.
     assert!(
         sheets.len() >= 3 && sheets[1..].iter().all(|t| t.is_ascii()),
@@ -161,9 +153,9 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
         .execute("document.querySelector('#picker-en .cw-cell').click()", vec![])
         .await
         .unwrap();
-    let title = sheet_title(&browser).await.expect("the English picker's sheet opens");
-    violations.extend(audit(&browser, &format!("en: picker sheet {title}")).await);
-    close_sheet(&browser).await;
+    let title = sheet_title(browser).await.expect("the English picker's sheet opens");
+    violations.extend(audit(browser, &format!("en: picker sheet {title}")).await);
+    close_sheet(browser).await;
 
     assert!(
         violations.is_empty(),
@@ -171,6 +163,5 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
         violations.len(),
         violations.join("\n")
     );
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }

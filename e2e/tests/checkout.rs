@@ -1,14 +1,13 @@
 //! The demo page's checkout in real Chromium against the running proxy and sandbox: open the
 //! picker, pick a coupon, confirm, and see the payable amount.
 
-use coupon_e2e::{start_proxy, Browser};
+use coupon_e2e::Demo;
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn open_pick_confirm_and_see_the_payable_amount() {
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
+    let demo = Demo::on_page("/").await;
+    let browser = &demo.browser;
     // ¥128 order: the demo user's ¥100 消费金 saves the most.
     let cell = browser.wait_for(".cw-cell .cw-cell__value").await;
     assert_eq!(cell.text().await.unwrap(), "-¥100.00");
@@ -72,8 +71,7 @@ async fn open_pick_confirm_and_see_the_payable_amount() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(value, "-¥60.00", "the ¥100 balance covers a ¥60 order");
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -92,9 +90,8 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
     assert_eq!(inline.len(), 1, "only the loader is inline");
     assert!(inline[0].contains("couponWidgetFirstPage"), "and it is the loader");
     // And the page works: both views render.
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
+    let demo = Demo::on_page("/").await;
+    let browser = &demo.browser;
     browser.wait_for(".cw-cell__value").await;
     browser.wait_for("article.cw-card").await;
     let global = browser.client.execute("return typeof window.wasmBindings", vec![]).await.unwrap();
@@ -102,11 +99,7 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
     // Windowed lists size their spacers through CSSOM, which the CSP allows (a style
     // attribute in markup it would block): with 300 coupons the spacer below the drawn
     // cards really takes its height.
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    demo.login("o_sandbox_many").await;
     browser.wait_for("#wallet article.cw-card").await;
     browser.wait_settled().await;
     let heights = browser
@@ -128,6 +121,5 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
         (px(declared) - px(computed)).abs() < 1.0,
         "the style applies under the CSP: {declared} vs {computed}"
     );
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }

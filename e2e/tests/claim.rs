@@ -1,17 +1,12 @@
 //! 领取 on the demo page in real Chromium against the running proxy and sandbox.
 
-use coupon_e2e::{start_proxy, Browser};
+use coupon_e2e::Demo;
 use std::sync::atomic::Ordering;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_double_tap_claims_once_and_the_coupon_joins_the_list_without_a_reload() {
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    let demo = Demo::as_user("o_sandbox_empty").await;
+    let (proxy, browser) = (&demo.proxy, &demo.browser);
     browser.wait_for("#wallet .cw-empty").await;
     let button = "#wallet .cw-claim[data-stock-id=SBX_STOCK_CLAIM_500] .cw-claim__button";
     browser.wait_for(button).await;
@@ -49,19 +44,13 @@ async fn a_double_tap_claims_once_and_the_coupon_joins_the_list_without_a_reload
     browser.wait_for("#wallet article.cw-card").await;
     browser.wait_settled().await;
     assert_eq!(browser.count("#wallet article.cw-card").await, 1);
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sold_out_stock_says_so() {
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    let demo = Demo::as_user("o_sandbox_empty").await;
+    let browser = &demo.browser;
     browser
         .wait_for("#wallet .cw-claim[data-stock-id=SBX_STOCK_SOLD_OUT] .cw-claim__button")
         .await
@@ -71,23 +60,17 @@ async fn a_sold_out_stock_says_so() {
     let message = browser.wait_for("#wallet .cw-claim__message--error").await;
     assert_eq!(message.text().await.unwrap(), "来晚了，券已被领完");
     assert_eq!(browser.count("#wallet article.cw-card").await, 0);
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retry_after_a_timeout_still_issues_exactly_one_coupon() {
     use coupon_sandbox::Faults;
-    let proxy = coupon_e2e::start_proxy_with(|s| {
+    let demo = Demo::as_user_with("o_sandbox_empty", |s| {
         s.upstream_timeout = std::time::Duration::from_millis(300)
     })
     .await;
-    let browser = Browser::launch().await;
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    let (proxy, browser) = (&demo.proxy, &demo.browser);
     let sandbox = &proxy.sandbox;
     // The sandbox issues the coupon, but every answer arrives too late.
     sandbox.set_faults(Faults { latency_ms: 700, ..Faults::default() });
@@ -109,6 +92,5 @@ async fn a_retry_after_a_timeout_still_issues_exactly_one_coupon() {
         1,
         "the retry reused the claim's key: one coupon"
     );
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }

@@ -1,14 +1,13 @@
 //! The demo page, loaded from the running proxy in real Chromium, shows the user's coupons
 //! fetched through the proxy from the sandbox over signed HTTP.
 
-use coupon_e2e::{start_logged_proxy, start_proxy, Browser};
+use coupon_e2e::{start_logged_proxy, Browser, Demo};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_page_shows_the_users_coupons_from_the_sandbox() {
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
-    browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
+    let demo = Demo::on_page("/").await;
+    let (proxy, browser) = (&demo.proxy, &demo.browser);
     browser.wait_for("article.cw-card").await;
     let listed: usize = browser
         .wait_for("#wallet .cw-list[data-count]")
@@ -20,7 +19,7 @@ async fn the_demo_page_shows_the_users_coupons_from_the_sandbox() {
         .parse()
         .unwrap();
     assert!(listed >= 10, "the demo user's usable coupons are listed, got {listed}");
-    let names: Vec<String> = futures_names(&browser).await;
+    let names: Vec<String> = futures_names(browser).await;
     assert!(names.iter().any(|n| n == "满100减20"), "a 商家券 from the sandbox: {names:?}");
     assert!(names.iter().any(|n| n == "会员消费金"), "a 消费金 from the sandbox: {names:?}");
     let sandbox = &proxy.sandbox;
@@ -28,19 +27,13 @@ async fn the_demo_page_shows_the_users_coupons_from_the_sandbox() {
         sandbox.stats().merchant_list.load(std::sync::atomic::Ordering::Relaxed) >= 1,
         "fetched upstream, not faked"
     );
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_documented_example_coupon_goes_through_the_whole_pipe() {
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_seed&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    let demo = Demo::as_user("o_sandbox_seed").await;
+    let browser = &demo.browser;
     // Seed 003's coupon is valid in 2019 only, so it is under 已过期, not 可用.
     let empty = browser.wait_for(".cw-empty").await;
     assert_eq!(empty.text().await.unwrap(), "暂无可用的券");
@@ -60,8 +53,7 @@ async fn the_documented_example_coupon_goes_through_the_whole_pipe() {
     assert_eq!(text(".cw-card__condition").await, "满¥1可用");
     assert_eq!(text(".cw-card__validity").await, "2019.12.30 – 2019.12.31");
     assert_eq!(text(".cw-card__stamp").await, "已过期");
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }
 
 /// Every card name the wallet shows, scrolling the page from top to bottom (the list draws

@@ -1,7 +1,7 @@
 //! The 我的代金券 list in real Chromium against the running proxy and sandbox: tabs, paging
 //! by scrolling, and a failed page that keeps what was loaded.
 
-use coupon_e2e::{start_proxy, start_proxy_with, Browser};
+use coupon_e2e::{Browser, Demo};
 use coupon_sandbox::Faults;
 use fantoccini::Locator;
 use std::time::Duration;
@@ -38,24 +38,19 @@ async fn tab_count(browser: &Browser, tab: &str) -> usize {
 const PAGE: usize = 50;
 #[tokio::test(flavor = "multi_thread")]
 async fn scrolling_loads_every_page_and_each_tab_holds_its_count() {
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    let demo = Demo::as_user("o_sandbox_many").await;
+    let browser = &demo.browser;
     for tab in ["available", "used", "expired"] {
         browser.wait_for(&format!(".cw-tabs__tab[data-tab={tab}]")).await.click().await.unwrap();
         browser.wait_for(&format!(".cw-list[data-tab={tab}]")).await;
         browser.wait_settled().await;
-        let expected = tab_count(&browser, tab).await;
+        let expected = tab_count(browser, tab).await;
         assert!(expected > 0, "the many-coupon user has {tab} coupons");
         // Page by page until the list says it has everything.
         let mut shown = 0;
         for _ in 0..40 {
             browser.wait_settled().await;
-            shown = loaded(&browser).await;
+            shown = loaded(browser).await;
             if browser.count(".cw-more__end").await == 1 {
                 break;
             }
@@ -75,24 +70,18 @@ async fn scrolling_loads_every_page_and_each_tab_holds_its_count() {
             .unwrap();
         assert_eq!(selected.attr("aria-selected").await.unwrap().as_deref(), Some("true"));
     }
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     // No caching, so that the next page really goes upstream, and no stale fallback.
-    let proxy = start_proxy_with(|s| {
+    let demo = Demo::as_user_with("o_sandbox_many", |s| {
         s.cache_ttl = Duration::ZERO;
         s.stale_ttl = Duration::ZERO;
     })
     .await;
-    let browser = Browser::launch().await;
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_many&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    let (proxy, browser) = (&demo.proxy, &demo.browser);
     browser.wait_for(CARDS).await;
     // The first page may have pulled in the second already (the end of a short first screen
     // is visible); wait for the list to settle at whole pages (a fixed pause lost that race
@@ -100,7 +89,7 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     browser.wait_settled().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     browser.wait_settled().await;
-    let before = loaded(&browser).await;
+    let before = loaded(browser).await;
     assert!(before >= PAGE && before % PAGE == 0, "{before}");
     proxy.sandbox.set_faults(Faults { system_error: 1_000, ..Faults::default() });
     // From the top, so that the list's end comes into view afresh (an end already in view when
@@ -110,7 +99,7 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
     browser.scroll_to_end().await;
     let alert = browser.wait_for(".cw-error--inline").await;
     assert!(alert.text().await.unwrap().contains("稍后重试"), "a readable error");
-    assert_eq!(loaded(&browser).await, before, "the pages already shown stay");
+    assert_eq!(loaded(browser).await, before, "the pages already shown stay");
     proxy.sandbox.set_faults(Faults::default());
     browser
         .client
@@ -120,25 +109,19 @@ async fn a_failed_page_offers_retry_and_keeps_the_pages_already_shown() {
         .click()
         .await
         .unwrap();
-    wait_for_loaded(&browser, before + PAGE).await;
+    wait_for_loaded(browser, before + PAGE).await;
     assert_eq!(
         browser.count(".cw-error--inline").await,
         0,
         "the error is gone once the page loads"
     );
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn refresh_shows_a_coupon_that_arrived_since() {
-    let proxy = start_proxy().await;
-    let browser = Browser::launch().await;
-    browser
-        .client
-        .goto(&format!("http://{}/api/v1/dev/login?user=o_sandbox_empty&redirect=/", proxy.addr))
-        .await
-        .unwrap();
+    let demo = Demo::as_user("o_sandbox_empty").await;
+    let browser = &demo.browser;
     assert_eq!(browser.wait_for(".cw-empty").await.text().await.unwrap(), "暂无可用的券");
     // A coupon is claimed elsewhere (here: the same session, straight through the API).
     let claimed = browser
@@ -158,22 +141,21 @@ async fn refresh_shows_a_coupon_that_arrived_since() {
     browser.client.find(Locator::Css(".cw-wallet__refresh")).await.unwrap().click().await.unwrap();
     browser.wait_for_count(CARDS, 1).await;
     assert_eq!(browser.wait_for(".cw-card__name").await.text().await.unwrap(), "新人专享 满50减5");
-    browser.close().await;
-    proxy.shutdown().await;
+    demo.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
-    let proxy = start_proxy_with(|s| {
+    let demo = Demo::start_with(|s| {
         s.cache_ttl = Duration::ZERO;
         s.stale_ttl = Duration::ZERO;
     })
     .await;
-    let browser = Browser::launch().await;
+    let (proxy, browser) = (&demo.proxy, &demo.browser);
     browser.client.goto(&format!("http://{}/", proxy.addr)).await.unwrap();
     browser.wait_for("#wallet article.cw-card").await;
     browser.wait_settled().await;
-    let before = loaded(&browser).await;
+    let before = loaded(browser).await;
     proxy.sandbox.set_faults(Faults { system_error: 1_000, ..Faults::default() });
     browser
         .client
@@ -185,7 +167,7 @@ async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
         .unwrap();
     let alert = browser.wait_for("#wallet .cw-error--inline").await;
     assert!(alert.text().await.unwrap().contains("稍后重试"));
-    assert_eq!(loaded(&browser).await, before, "the cards stay");
+    assert_eq!(loaded(browser).await, before, "the cards stay");
     assert!(browser.count("#wallet article.cw-card").await > 0, "and are drawn");
     proxy.sandbox.set_faults(Faults::default());
     browser
@@ -203,7 +185,6 @@ async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(browser.count("#wallet .cw-error--inline").await, 0, "retry clears the error");
-    assert_eq!(loaded(&browser).await, before);
-    browser.close().await;
-    proxy.shutdown().await;
+    assert_eq!(loaded(browser).await, before);
+    demo.close().await;
 }
