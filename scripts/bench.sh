@@ -263,6 +263,8 @@ say ""
   echo "Made by \`scripts/bench.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)."
   echo
   printf '%s\n' "${lines[@]}"
+  cat benches/decisions.md
+  echo
   echo "## Budgets missed"
   echo
   if ((${#missed[@]})); then printf -- '- %s\n' "${missed[@]}"; else echo "none"; fi

@@ -757,7 +757,7 @@ impl Settings {
             store_timeout: Duration::from_millis(o.store_timeout_ms.unwrap_or(500)),
             memory_state_bytes: 128 << 20,
             // With mimalloc's own overhead, 200,000 sessions and a full wallet cache keep the
-            // process under 300 MB resident (scripts/bench.sh: 268 MB; 297 MB at 64 MiB).
+            // process under 300 MB resident (BENCHMARKS.md).
             memory_cache_bytes: 48 << 20,
             // WeChat Pay limits each merchant's rate; live mode stays under it unless told (0: off).
             upstream_rate_limit: o

@@ -22,10 +22,7 @@ pub mod wallet;
 
 /// mimalloc for every binary built on the proxy (the server, its benchmarks and tests): a
 /// request allocates and frees dozens of small buffers, where glibc's malloc spent about a
-/// third of the proxy's time (perf). Measured with `scripts/bench.sh`'s cached page: one
-/// instance in memory 30.6–34.5k → 36.7–37.6k req/s, two on one Redis 16.2–18.1k → 21.4–24.4k
-/// (3 runs each); resident memory after the 200,000-login, 100,000-user run 279 → 297 MB, which
-/// the wallet cache's smaller default brought back to 268 MB (`config.rs`).
+/// third of the proxy's time (perf; the figures are in BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -101,8 +101,7 @@ pub struct Sessions {
 /// A key the session's user needs on nearly every request (the wallet's version), read in the
 /// session's own round trip. A session id's openid never changes, so each instance remembers
 /// the openids of the sessions it has served and names that key before reading the session.
-/// One round trip instead of two: two instances on one Redis served the cached page at a median
-/// of 15.5k req/s before, 17.9k after (5 and 11 runs of `scripts/bench.sh`'s pair, 2 cores).
+/// One round trip instead of two (BENCHMARKS.md has the figures).
 struct ReadAlong {
     key: fn(&str) -> String,
     openids: moka::sync::Cache<String, String>,

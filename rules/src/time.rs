@@ -152,8 +152,7 @@ impl BeijingTime {
     /// `2025.05.20`, the date style of WeChat's coupon cards.
     pub fn date_dotted(self) -> String {
         // Datelike accessors rather than a strftime pattern: chrono's pattern interpreter
-        // cost the widget's bundle 11.4 KB gzip for these two formats (measured, wasm 278.0 →
-        // 266.6 KB).
+        // costs the widget's bundle 11 KB gzip (BENCHMARKS.md).
         let d = self.date();
         format!("{:04}.{:02}.{:02}", d.year(), d.month(), d.day())
     }

@@ -140,8 +140,7 @@ fn has_slot_rules(v: &Validity) -> bool {
 
 /// Weekly slots of one day as `[begin, end)` on the Beijing wall clock. They are compared as
 /// wall-clock times and only the answer becomes an instant: converting every slot of eight
-/// days for each of 10,000 coupons was most of the ranking's time (rank_bench: 2.6 ms → see
-/// BENCHMARKS.md).
+/// days for each of 10,000 coupons was most of the ranking's time (BENCHMARKS.md).
 fn slots_on(
     week: &WeeklySlots,
     day: NaiveDate,

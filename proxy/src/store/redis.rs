@@ -175,7 +175,7 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
         // One pipeline, three commands: MGET, INCR, and the window set on the first count only
         // (PEXPIRE … NX, Redis 7). No MULTI/EXEC: INCR is atomic by itself, and a counter left
         // without its expiry (a connection lost between the two) gets it from the next request's
-        // PEXPIRE NX, and the transaction would only cost throughput. On a cluster the keys
+        // PEXPIRE NX, and the transaction only cost throughput (BENCHMARKS.md). On a cluster the keys
         // share their user's hash tag (`store::user_tag`), so the pipeline is one slot's.
         let counter = self.k(counter);
         let mut pipe = redis::pipe();
