@@ -80,51 +80,9 @@ pub fn CouponPicker(
     let drafted = Memo::new(move |_| pick(draft.get()));
     let open = RwSignal::new(false);
     let cell = NodeRef::<html::Button>::new();
-    let summary = move || {
-        let count = ranking.with(|r| r.applicable.len());
-        match selected.get() {
-            Some(a) => saving_text(a.saving),
-            None if count > 0 => match lang {
-                Lang::ZhCn => format!("{count}张可用"),
-                Lang::En => format!("{count} available"),
-            },
-            None => t(lang, "暂无可用", "None available").to_owned(),
-        }
-    };
-    // `cw:select` whenever what applies to the order changes (the best pick at first, a new
-    // amount, a slot opening) and at every confirm, so the host's payable is always right.
-    let told = StoredValue::new(None::<(Option<(usize, i64)>, i64)>);
-    let tell = move |confirmed: bool| {
-        let total = order.with_untracked(|o| o.total);
-        let chosen = selected.get_untracked();
-        let key = (chosen.as_ref().map(|a| (a.index, a.saving.0)), total.0);
-        if !confirmed && told.get_value() == Some(key) {
-            return;
-        }
-        told.set_value(Some(key));
-        let Some(el) = cell.get_untracked() else { return };
-        coupons.with_value(|c| {
-            let coupon = chosen.as_ref().map(|a| &c[a.index]);
-            let saving = chosen.as_ref().map_or(Fen::ZERO, |a| a.saving);
-            let detail = events::Select {
-                coupon_id: coupon.map(|c| c.id.as_str()),
-                source: coupon.map(|c| c.source),
-                stock_id: coupon.map(|c| c.stock_id.as_str()),
-                name: coupon.map(|c| c.name.as_str()),
-                saving: saving.0,
-                payable: total.saturating_sub(saving).0,
-                confirmed,
-            };
-            emit(&el, "cw:select", &detail);
-        });
-    };
-    Effect::new(move |_| {
-        selected.track();
-        order.track();
-        if cell.get().is_some() {
-            tell(false);
-        }
-    });
+    let summary =
+        move || summary_text(selected.get().as_ref(), ranking.with(|r| r.applicable.len()), lang);
+    let tell = select_teller(coupons, selected, order, cell);
     let open_sheet = move || {
         draft.set(choice.get_untracked());
         open.set(true);
@@ -141,16 +99,81 @@ pub fn CouponPicker(
         </button>
         {move || open.get().then(|| view! {
             <Sheet title=t(lang, "选择优惠券", "Choose a coupon").to_owned() lang=lang on_close=Callback::new(move |_| open.set(false))>
-                <Options ranking=ranking coupons=coupons choice=draft selected=drafted now=now lang=lang/>
+                <PickerChoices ranking=ranking coupons=coupons choice=draft selected=drafted now=now lang=lang/>
                 <button type="button" class="cw-button cw-picker__confirm" on:click=move |_| confirm()>{t(lang, "确定", "Confirm")}</button>
             </Sheet>
         })}
     }
 }
 
+/// Tells the host page the choice (`cw:select`) whenever what applies to the order changes (the
+/// best pick at first, a new amount, a slot opening) and at every confirm (the returned
+/// function, with `true`), so the host's payable is always right.
+fn select_teller(
+    coupons: StoredValue<Vec<Coupon>>,
+    selected: Memo<Option<Applicable>>,
+    order: RwSignal<Order>,
+    cell: NodeRef<html::Button>,
+) -> impl Fn(bool) + Copy + 'static {
+    let told = StoredValue::new(None::<(Option<(usize, i64)>, i64)>);
+    let tell = move |confirmed: bool| {
+        let total = order.with_untracked(|o| o.total);
+        let chosen = selected.get_untracked();
+        let key = (chosen.as_ref().map(|a| (a.index, a.saving.0)), total.0);
+        if !confirmed && told.get_value() == Some(key) {
+            return;
+        }
+        told.set_value(Some(key));
+        let Some(el) = cell.get_untracked() else { return };
+        coupons.with_value(|c| {
+            emit(&el, "cw:select", &select_detail(c, chosen.as_ref(), total, confirmed));
+        });
+    };
+    Effect::new(move |_| {
+        selected.track();
+        order.track();
+        if cell.get().is_some() {
+            tell(false);
+        }
+    });
+    tell
+}
+
+/// The cell's summary: the chosen coupon's saving, how many apply, or that none does.
+fn summary_text(selected: Option<&Applicable>, count: usize, lang: Lang) -> String {
+    match selected {
+        Some(a) => saving_text(a.saving),
+        None if count > 0 => match lang {
+            Lang::ZhCn => format!("{count}张可用"),
+            Lang::En => format!("{count} available"),
+        },
+        None => t(lang, "暂无可用", "None available").to_owned(),
+    }
+}
+
+/// `cw:select`'s detail: the chosen coupon (or none) and what the order then costs.
+fn select_detail<'a>(
+    coupons: &'a [Coupon],
+    chosen: Option<&Applicable>,
+    total: Fen,
+    confirmed: bool,
+) -> events::Select<'a> {
+    let coupon = chosen.map(|a| &coupons[a.index]);
+    let saving = chosen.map_or(Fen::ZERO, |a| a.saving);
+    events::Select {
+        coupon_id: coupon.map(|c| c.id.as_str()),
+        source: coupon.map(|c| c.source),
+        stock_id: coupon.map(|c| c.stock_id.as_str()),
+        name: coupon.map(|c| c.name.as_str()),
+        saving: saving.0,
+        payable: total.saturating_sub(saving).0,
+        confirmed,
+    }
+}
+
 /// The sheet's content: applicable coupons as choices, then the others with their reasons.
 #[component]
-fn Options(
+fn PickerChoices(
     ranking: Memo<Ranking>,
     coupons: StoredValue<Vec<Coupon>>,
     choice: RwSignal<Choice>,
