@@ -34,19 +34,8 @@ pub fn Wallet(
     let counts = RwSignal::new(None::<TabCounts>);
     // The last first page each tab showed, kept through a failed reload.
     let shown_before = StoredValue::new([None::<CouponPage>, None, None]);
-    let slot = |tab: Tab| Tab::ALL.iter().position(|t| *t == tab).unwrap_or(0);
-    // Coupons claimed since the list was loaded: shown at the top of 可用 until the next load.
-    let claimed = RwSignal::new(Vec::<Coupon>::new());
-    let on_claimed = Callback::new(move |c: Coupon| {
-        claimed.update(|list| list.insert(0, c));
-        counts.update(|c| {
-            if let Some(c) = c {
-                c.available += 1;
-            }
-        });
-    });
-    // The first page of the tab, with the tab it is for: reloaded when the tab changes or the
-    // user refreshes.
+    let (claimed, on_claimed) = claimed_since_load(counts);
+    // The tab's first page (with its tab), loaded again on a new tab or a refresh.
     let first = Load::<(Tab, Result<CouponPage, ApiError>)>::new();
     let load_first = move || {
         let (tab, base) = (tab.get_untracked(), base.get_value());
@@ -74,39 +63,19 @@ pub fn Wallet(
         <section class="cw-wallet" node_ref=section aria-label=t(lang, "我的代金券", "My coupons")>
             <ClaimBar lang=lang on_claimed=on_claimed/>
             <Tabs current=tab counts=counts lang=lang/>
-            <div class="cw-wallet__bar">
-                <button type="button" class="cw-wallet__refresh" on:click=move |_| refreshes.update(|n| *n += 1)>{t(lang, "刷新", "Refresh")}</button>
-            </div>
+            <RefreshBar refreshes=refreshes lang=lang/>
             <div role="tabpanel" class="cw-wallet__panel" class:cw-wallet__panel--pending=pending
                  aria-busy=move || pending().to_string()>
                 {move || match first.value.get() {
                     None => view! { <Skeleton/> }.into_any(),
-                    Some((tab, result)) => match result {
-                        Ok(page) => {
-                            shown_before.update_value(|m| m[slot(tab)] = Some(page.clone()));
-                            let notice = Partial(&page, lang);
-                            view! {
-                                {notice.map(|text| view! {
-                                    <div class="cw-notice cw-notice--partial" role="status">
-                                        <p>{text}</p>
-                                        <button type="button" class="cw-button cw-button--plain" on:click=move |_| load_first()>{t(lang, "重试", "Retry")}</button>
-                                    </div>
-                                })}
-                                {page.truncated.then(|| view! { <p class="cw-notice" role="status">{t(lang, "券太多，仅显示了一部分", "Too many coupons: only some are shown")}</p> })}
-                                <Pages first=page tab=tab claimed=claimed lang=lang/>
-                            }.into_any()
-                        }
-                        // A failed reload keeps what the user was looking at, under the error.
-                        Err(e) => match shown_before.with_value(|m| m[slot(tab)].clone()) {
-                            Some(page) => view! {
-                                <div class="cw-error cw-error--inline" role="alert">
-                                    <p>{e.text(lang)}</p>
-                                    {e.retryable.then(|| view! { <button type="button" class="cw-button" on:click=move |_| load_first()>{t(lang, "重试", "Retry")}</button> })}
-                                </div>
-                                <Pages first=page tab=tab claimed=claimed lang=lang/>
-                            }.into_any(),
-                            None => view! { <Failure error=e lang=lang retry=load_first/> }.into_any(),
-                        },
+                    Some((tab, Ok(page))) => {
+                        shown_before.update_value(|m| m[slot(tab)] = Some(page.clone()));
+                        view! { <FirstPage page=page tab=tab claimed=claimed lang=lang retry=load_first/> }.into_any()
+                    }
+                    // A failed reload keeps what the user was looking at, under the error.
+                    Some((tab, Err(e))) => match shown_before.with_value(|m| m[slot(tab)].clone()) {
+                        Some(page) => view! { <KeptPage error=e page=page tab=tab claimed=claimed lang=lang retry=load_first/> }.into_any(),
+                        None => view! { <Failure error=e lang=lang retry=load_first/> }.into_any(),
                     },
                 }}
             </div>
@@ -115,6 +84,109 @@ pub fn Wallet(
 }
 
 /// The loaded pages of one tab, and the next one as the user reaches the end.
+/// Where a tab's last shown page is kept.
+fn slot(tab: Tab) -> usize {
+    Tab::ALL.iter().position(|t| *t == tab).unwrap_or(0)
+}
+
+#[component]
+fn RefreshBar(refreshes: RwSignal<u32>, lang: Lang) -> impl IntoView {
+    view! {
+        <div class="cw-wallet__bar">
+            <button type="button" class="cw-wallet__refresh" on:click=move |_| refreshes.update(|n| *n += 1)>{t(lang, "刷新", "Refresh")}</button>
+        </div>
+    }
+}
+
+/// Coupons claimed since the list was loaded, shown at the top of 可用 until the next load,
+/// and what a claim does: adds one there and counts it.
+fn claimed_since_load(
+    counts: RwSignal<Option<TabCounts>>,
+) -> (RwSignal<Vec<Coupon>>, Callback<Coupon>) {
+    let claimed = RwSignal::new(Vec::<Coupon>::new());
+    let on_claimed = Callback::new(move |c: Coupon| {
+        claimed.update(|list| list.insert(0, c));
+        counts.update(|c| {
+            if let Some(c) = c {
+                c.available += 1;
+            }
+        });
+    });
+    (claimed, on_claimed)
+}
+
+/// A tab's first page, with what the user must know about it: a source missing, a list cut short.
+#[component]
+fn FirstPage(
+    page: CouponPage,
+    tab: Tab,
+    claimed: RwSignal<Vec<Coupon>>,
+    lang: Lang,
+    retry: impl Fn() + 'static,
+) -> impl IntoView {
+    let notice = Partial(&page, lang);
+    view! {
+        {notice.map(|text| view! {
+            <div class="cw-notice cw-notice--partial" role="status">
+                <p>{text}</p>
+                <button type="button" class="cw-button cw-button--plain" on:click=move |_| retry()>{t(lang, "重试", "Retry")}</button>
+            </div>
+        })}
+        {page.truncated.then(|| view! { <p class="cw-notice" role="status">{t(lang, "券太多，仅显示了一部分", "Too many coupons: only some are shown")}</p> })}
+        <Pages first=page tab=tab claimed=claimed lang=lang/>
+    }
+}
+
+/// A reload that failed, over the page the user was looking at.
+#[component]
+fn KeptPage(
+    error: ApiError,
+    page: CouponPage,
+    tab: Tab,
+    claimed: RwSignal<Vec<Coupon>>,
+    lang: Lang,
+    retry: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="cw-error cw-error--inline" role="alert">
+            <p>{error.text(lang)}</p>
+            {error.retryable.then(|| view! { <button type="button" class="cw-button" on:click=move |_| retry()>{t(lang, "重试", "Retry")}</button> })}
+        </div>
+        <Pages first=page tab=tab claimed=claimed lang=lang/>
+    }
+}
+
+/// Coupons claimed since the load, then the loaded ones that are not among them.
+fn claimed_first(mut list: Vec<Coupon>, loaded: &[Coupon]) -> Vec<Coupon> {
+    let fresh = list.len();
+    let more: Vec<Coupon> = loaded
+        .iter()
+        .filter(|c| !list[..fresh].iter().any(|n| n.source == c.source && n.id == c.id))
+        .cloned()
+        .collect();
+    list.extend(more);
+    list
+}
+
+/// Below the list: loading, a 加载更多 button (`can_load`), the end of the list, or nothing.
+fn more_footer(
+    pending: bool,
+    can_load: bool,
+    end: bool,
+    lang: Lang,
+    load_more: impl Fn() + 'static,
+) -> AnyView {
+    if pending {
+        view! { <span class="cw-more__loading" role="status">{t(lang, "加载中…", "Loading…")}</span> }.into_any()
+    } else if can_load {
+        view! { <button type="button" class="cw-button cw-button--plain" on:click=move |_| load_more()>{t(lang, "加载更多", "Load more")}</button> }.into_any()
+    } else if end {
+        view! { <span class="cw-more__end">{t(lang, "没有更多了", "That's all")}</span> }.into_any()
+    } else {
+        ().into_any()
+    }
+}
+
 #[component]
 fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang) -> impl IntoView {
     let options = use_context::<Options>().unwrap_or_default();
@@ -155,17 +227,8 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
     let now = crate::now();
     // 可用 shows coupons claimed since the load first, then the loaded pages.
     let shown = Memo::new(move |_| {
-        let mut list: Vec<Coupon> = if tab == Tab::Available { claimed.get() } else { Vec::new() };
-        let fresh = list.len();
-        loaded.with(|l| {
-            list.extend(
-                l.iter()
-                    .filter(|c| !list[..fresh].iter().any(|n| n.source == c.source && n.id == c.id))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            )
-        });
-        list
+        let fresh = if tab == Tab::Available { claimed.get() } else { Vec::new() };
+        loaded.with(|l| claimed_first(fresh, l))
     });
     view! {
         {stale.then(|| view! { <p class="cw-notice" role="status">{t(lang, "网络不佳，显示的是稍早的数据", "Showing earlier data: the network is slow")}</p> })}
@@ -178,14 +241,9 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
             </div>
         })}
         <div class="cw-more" node_ref=sentinel>
-            {move || if next_page.pending.get() {
-                view! { <span class="cw-more__loading" role="status">{t(lang, "加载中…", "Loading…")}</span> }.into_any()
-            } else if has_more() && failed().is_none() {
-                view! { <button type="button" class="cw-button cw-button--plain" on:click=move |_| load_more()>{t(lang, "加载更多", "Load more")}</button> }.into_any()
-            } else if !loaded.with(Vec::is_empty) && !has_more() {
-                view! { <span class="cw-more__end">{t(lang, "没有更多了", "That's all")}</span> }.into_any()
-            } else {
-                ().into_any()
+            {move || {
+                let end = !loaded.with(Vec::is_empty) && !has_more();
+                more_footer(next_page.pending.get(), has_more() && failed().is_none(), end, lang, load_more)
             }}
         </div>
     }
