@@ -3,7 +3,7 @@
 //! resends the same key, so the user gets exactly one coupon per intent.
 
 use super::load::Load;
-use crate::api::{self, ClaimableStock};
+use crate::api::{self, ApiError, ClaimableStock};
 use crate::events::{self, emit};
 use crate::i18n::t;
 use crate::Options;
@@ -35,6 +35,47 @@ fn new_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What a claim's answer does: tells the host page (`cw:claim` or `cw:error`), hands the new
+/// coupon to the wallet, forgets the idempotency key unless a retry should reuse it (only a
+/// retryable failure keeps it: the retry is the same claim), and says what the row shows.
+fn settle(
+    result: Result<api::Claimed, ApiError>,
+    target: Option<&web_sys::HtmlButtonElement>,
+    stock_id: &str,
+    key: StoredValue<Option<String>>,
+    on_claimed: Callback<Coupon>,
+    lang: Lang,
+) -> (bool, String) {
+    match result {
+        Ok(claimed) => {
+            key.set_value(None); // the next tap is a new claim
+            if let Some(el) = target {
+                let detail = events::Claim { stock_id, coupon_id: &claimed.coupon_id };
+                emit(el, "cw:claim", &detail);
+            }
+            if let Some(coupon) = claimed.coupon {
+                on_claimed.run(coupon);
+            }
+            (true, t(lang, "领取成功", "Claimed").to_owned())
+        }
+        Err(e) => {
+            if !e.retryable {
+                key.set_value(None);
+            }
+            if let Some(el) = target {
+                let detail = events::Failure {
+                    code: e.code,
+                    message: &e.message,
+                    retryable: e.retryable,
+                    stock_id: Some(stock_id),
+                };
+                emit(el, "cw:error", &detail);
+            }
+            (false, e.text(lang))
+        }
+    }
+}
+
 #[component]
 fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> impl IntoView {
     let options = use_context::<Options>().unwrap_or_default();
@@ -53,44 +94,14 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
     Effect::new(move |_| {
         let Some(result) = claim.value.get() else { return };
         let target = button.get_untracked();
-        match result {
-            Ok(claimed) => {
-                key.set_value(None); // the next tap is a new claim
-                message.set(Some((true, t(lang, "领取成功", "Claimed").to_owned())));
-                if let Some(el) = &target {
-                    emit(
-                        el,
-                        "cw:claim",
-                        &events::Claim {
-                            stock_id: &stock_for_events,
-                            coupon_id: &claimed.coupon_id,
-                        },
-                    );
-                }
-                if let Some(coupon) = claimed.coupon {
-                    on_claimed.run(coupon);
-                }
-            }
-            Err(e) => {
-                // Only a retryable failure keeps the key: the retry is the same claim.
-                if !e.retryable {
-                    key.set_value(None);
-                }
-                if let Some(el) = &target {
-                    emit(
-                        el,
-                        "cw:error",
-                        &events::Failure {
-                            code: e.code,
-                            message: &e.message,
-                            retryable: e.retryable,
-                            stock_id: Some(&stock_for_events),
-                        },
-                    );
-                }
-                message.set(Some((false, e.text(lang))));
-            }
-        }
+        message.set(Some(settle(
+            result,
+            target.as_ref(),
+            &stock_for_events,
+            key,
+            on_claimed,
+            lang,
+        )));
     });
     let tap = move |_| {
         if !claim.pending.get_untracked() {
