@@ -54,6 +54,63 @@ fn drawn_rows(list: &web_sys::HtmlElement) -> Vec<(usize, f64)> {
 /// (a number: one key type for every list keeps the bundle smaller; see [`text_key`]).
 /// Each row is a `listitem` with its position (`aria-posinset` / `aria-setsize`), and the list
 /// carries `data-count` (all items, drawn or not).
+/// The part of the list to draw, in the list's own pixels, with the overscan either side;
+/// until the list is on the page, it is assumed to start at the top of the screen.
+fn visible_span(list: NodeRef<html::Div>) -> (f64, f64) {
+    let viewport = web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .unwrap_or(800.0);
+    let top = list.get_untracked().map_or(0.0, |el| el.get_bounding_client_rect().top());
+    ((-top - OVERSCAN_PX).max(0.0), viewport - top + OVERSCAN_PX)
+}
+
+/// The drawn rows whose height is new or moved by half a pixel or more, by key.
+fn new_heights<T>(
+    list: &web_sys::HtmlElement,
+    items: &[T],
+    key: fn(&T) -> u64,
+    measured: &HashMap<u64, f64>,
+) -> Vec<(u64, f64)> {
+    drawn_rows(list)
+        .into_iter()
+        .filter_map(|(i, h)| Some((key(items.get(i)?), h)))
+        .filter(|(k, h)| h > &0.0 && measured.get(k).is_none_or(|old| (old - h).abs() >= 0.5))
+        .collect()
+}
+
+/// Items `start..end` (clamped to the list) with their index in the whole list.
+fn numbered<T: Clone>(items: &[T], start: usize, end: usize) -> Vec<(usize, T)> {
+    let end = end.min(items.len());
+    items[start.min(end)..end].iter().cloned().enumerate().map(|(i, t)| (start + i, t)).collect()
+}
+
+/// Whole pixels: the only float the widget would print, and printing floats costs ~6 KB.
+fn px(y: f64) -> String {
+    format!("{}px", y.round() as i64)
+}
+
+/// After rows are drawn: remember their heights; if that moved anything, `look` again.
+fn measure_after_drawing<T: Send + Sync + 'static>(
+    list: NodeRef<html::Div>,
+    items: Signal<Vec<T>>,
+    key: fn(&T) -> u64,
+    measured: RwSignal<HashMap<u64, f64>>,
+    range: Memo<(usize, usize)>,
+    look: impl Fn() + 'static,
+) {
+    Effect::new(move |_| {
+        range.track();
+        let Some(el) = list.get() else { return };
+        let changed = items
+            .with_untracked(|items| measured.with_untracked(|m| new_heights(&el, items, key, m)));
+        if !changed.is_empty() {
+            measured.update(|m| m.extend(changed));
+        }
+        look();
+    });
+}
+
 #[component]
 pub fn Windowed<T, R, V>(
     items: Signal<Vec<T>>,
@@ -81,17 +138,7 @@ where
             })
         })
     });
-    // Until the list is on the page, assume it starts at the top of the screen.
-    let viewport = || {
-        web_sys::window()
-            .and_then(|w| w.inner_height().ok())
-            .and_then(|h| h.as_f64())
-            .unwrap_or(800.0)
-    };
-    let window_now = move || -> (f64, f64) {
-        let top = list.get_untracked().map_or(0.0, |el| el.get_bounding_client_rect().top());
-        ((-top - OVERSCAN_PX).max(0.0), viewport() - top + OVERSCAN_PX)
-    };
+    let window_now = move || visible_span(list);
     let seen = RwSignal::new(window_now());
     let range = Memo::new(move |_| {
         let (top, bottom) = seen.get();
@@ -103,38 +150,12 @@ where
             seen.set(now);
         }
     };
-    // After rows are drawn: remember their heights; if that moved anything, look again.
-    Effect::new(move |_| {
-        range.track();
-        let Some(el) = list.get() else { return };
-        let changed: Vec<(u64, f64)> = items.with_untracked(|items| {
-            measured.with_untracked(|m| {
-                drawn_rows(&el)
-                    .into_iter()
-                    .filter_map(|(i, h)| Some((key(items.get(i)?), h)))
-                    .filter(|(k, h)| h > &0.0 && m.get(k).is_none_or(|old| (old - h).abs() >= 0.5))
-                    .collect()
-            })
-        });
-        if !changed.is_empty() {
-            measured.update(|m| m.extend(changed));
-        }
-        look();
-    });
+    measure_after_drawing(list, items, key, measured, range, look);
     follow_scrolling(look);
     let shown = move || {
         let (start, end) = range.get();
-        items.with(|items| {
-            items[start.min(items.len())..end.min(items.len())]
-                .iter()
-                .cloned()
-                .enumerate()
-                .map(|(i, t)| (start + i, t))
-                .collect::<Vec<_>>()
-        })
+        items.with(|items| numbered(items, start, end))
     };
-    // Whole pixels: the only float the widget would print, and printing floats costs ~6 KB.
-    let px = |y: f64| format!("{}px", y.round() as i64);
     let above = move || px(layout.with(|o| o[range.get().0.min(o.len() - 1)]));
     let below = move || px(layout.with(|o| o[o.len() - 1] - o[range.get().1.min(o.len() - 1)]));
     let count = move || items.with(Vec::len);
