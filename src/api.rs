@@ -287,7 +287,9 @@ fn on_page_origin(url: &str) -> bool {
     origin.is_some_and(|o| url.strip_prefix(o.as_str()).is_some_and(|rest| rest.starts_with('/')))
 }
 
-/// Aborts a request when its deadline passes; dropping it (the answer came) cancels the timer.
+/// Aborts a request when its deadline passes; dropping it (the answer came) cancels the timer
+/// and frees its callback. Not leptos's `set_timeout_with_handle`: its callback is freed only
+/// when it runs, and a deadline is nearly always cleared, so each request would leak one.
 struct Deadline {
     timer: i32,
     _abort: Closure<dyn FnMut()>,

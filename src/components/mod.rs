@@ -4,6 +4,7 @@ pub mod card;
 pub mod claim;
 pub mod codes;
 pub mod detail;
+pub mod dom;
 pub mod load;
 pub mod picker;
 pub mod sheet;

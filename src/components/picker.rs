@@ -39,7 +39,7 @@ pub fn Picker(options: Options, order: RwSignal<Order>, refreshes: RwSignal<u32>
         load();
     });
     let section = NodeRef::<html::Section>::new();
-    super::wallet::report_failures(section, move || coupons.error());
+    super::dom::report_failures(section, move || coupons.error());
     // While a refresh loads, the picker already shown stays.
     view! {
         <section class="cw-picker" node_ref=section aria-label=t(lang, "选择优惠券", "Choose a coupon")>
@@ -237,6 +237,9 @@ const OPTION_ESTIMATE_PX: f64 = 110.0;
 
 /// Moves `now` forward when the next coupon's usability changes, so a time slot opening or
 /// closing while the picker is open re-ranks it.
+///
+/// Its own timer rather than leptos's `set_timeout_with_handle`, whose callback is freed only when
+/// it runs: every re-rank clears the last one.
 fn rerank_at_next_change(ranking: Memo<Ranking>, now: RwSignal<coupon_rules::BeijingTime>) {
     let timer = StoredValue::new_local(None::<(i32, wasm_bindgen::closure::Closure<dyn FnMut()>)>);
     let clear = move || {

@@ -4,6 +4,7 @@
 
 use super::card::CouponCard;
 use super::claim::ClaimBar;
+use super::dom;
 use super::load::Load;
 use super::windowed::{text_key, Windowed};
 use crate::api::{self, ApiError, CouponPage};
@@ -13,7 +14,6 @@ use coupon_rules::wallet::{Tab, TabCounts};
 use coupon_rules::{BeijingTime, Coupon, Lang};
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::api::PAGE_SIZE;
@@ -56,7 +56,7 @@ pub fn Wallet(
     // While a tab or a refresh loads, the cards already shown stay, dimmed and marked busy.
     let pending = move || first.pending.get() && first.value.with(Option::is_some);
     let section = NodeRef::<html::Section>::new();
-    report_failures(section, move || {
+    dom::report_failures(section, move || {
         first.value.with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned()))
     });
     view! {
@@ -215,7 +215,7 @@ fn Pages(first: CouponPage, tab: Tab, claimed: RwSignal<Vec<Coupon>>, lang: Lang
     };
     let sentinel = NodeRef::<html::Div>::new();
     // Re-armed after every page: if the end is still on screen, the next page follows.
-    observe_when_visible(
+    dom::observe_when_visible(
         sentinel,
         move || loaded.with(Vec::len),
         move || {
@@ -262,71 +262,6 @@ pub fn CouponList(
         <Windowed items=coupons key=|c: &Coupon| text_key(&[c.source.as_str(), &c.id]) estimate=CARD_ESTIMATE_PX class="cw-list" tab=tab.as_str()
                   row=move |coupon: Coupon| view! { <CouponCard coupon=coupon now=now lang=lang/> }/>
     }
-}
-
-/// Calls `on_visible` whenever the element scrolls into view (IntersectionObserver), and
-/// again whenever `rearm` changes while it is still in view (an observer only reports
-/// changes, so a page too short to push the end off screen would otherwise stall the list).
-fn observe_when_visible<T: 'static>(
-    target: NodeRef<html::Div>,
-    rearm: impl Fn() -> T + 'static,
-    on_visible: impl Fn() + 'static,
-) {
-    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-        let visible = entries
-            .iter()
-            .any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
-        if visible {
-            on_visible();
-        }
-    });
-    let init = web_sys::IntersectionObserverInit::new();
-    init.set_root_margin("200px");
-    let Ok(observer) =
-        web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init)
-    else {
-        return;
-    };
-    let observer = StoredValue::new_local(observer);
-    let callback = StoredValue::new_local(callback);
-    Effect::new(move |_| {
-        rearm();
-        if let Some(el) = target.get() {
-            observer.with_value(|o| {
-                o.unobserve(&el);
-                o.observe(&el);
-            });
-        }
-    });
-    on_cleanup(move || {
-        observer.with_value(|o| o.disconnect());
-        callback.dispose();
-    });
-}
-
-/// Tells the host page (`cw:error`) whenever a load fails.
-pub fn report_failures<E: leptos::html::ElementType + 'static>(
-    target: NodeRef<E>,
-    failure: impl Fn() -> Option<ApiError> + 'static,
-) where
-    E::Output: JsCast + Clone + 'static,
-{
-    Effect::new(move |_| {
-        let Some(e) = failure() else { return };
-        if let Some(el) = target.get_untracked() {
-            let el: web_sys::EventTarget = el.unchecked_into();
-            crate::events::emit(
-                &el,
-                "cw:error",
-                &crate::events::Failure {
-                    code: e.code,
-                    message: &e.message,
-                    retryable: e.retryable,
-                    stock_id: None,
-                },
-            );
-        }
-    });
 }
 
 fn empty_text(tab: Tab, lang: Lang) -> &'static str {

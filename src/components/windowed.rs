@@ -11,8 +11,6 @@
 use leptos::html;
 use leptos::prelude::*;
 use std::collections::HashMap;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 
 /// Rows drawn beyond each edge of the screen, in CSS pixels, so a fling does not show blanks.
 const OVERSCAN_PX: f64 = 400.0;
@@ -151,7 +149,7 @@ where
         }
     };
     measure_after_drawing(list, items, key, measured, range, look);
-    follow_scrolling(look);
+    super::dom::follow_scrolling(look);
     let shown = move || {
         let (start, end) = range.get();
         items.with(|items| numbered(items, start, end))
@@ -179,35 +177,4 @@ pub fn text_key(parts: &[&str]) -> u64 {
         .iter()
         .flat_map(|p| p.bytes().chain([0xff]))
         .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
-}
-
-/// Calls `look` whenever anything on the page scrolls (the page or any element around the
-/// list: scroll events do not bubble, so the window listens in the capture phase) or resizes.
-fn follow_scrolling(look: impl Fn() + 'static) {
-    let Some(window) = web_sys::window() else { return };
-    let callback = Closure::<dyn FnMut()>::new(look);
-    let options = web_sys::AddEventListenerOptions::new();
-    options.set_capture(true);
-    options.set_passive(true);
-    for event in ["scroll", "resize"] {
-        let _ = window.add_event_listener_with_callback_and_add_event_listener_options(
-            event,
-            callback.as_ref().unchecked_ref(),
-            &options,
-        );
-    }
-    let callback = StoredValue::new_local(callback);
-    on_cleanup(move || {
-        callback.with_value(|c| {
-            let Some(window) = web_sys::window() else { return };
-            for event in ["scroll", "resize"] {
-                let _ = window.remove_event_listener_with_callback_and_bool(
-                    event,
-                    c.as_ref().unchecked_ref(),
-                    true,
-                );
-            }
-        });
-        callback.dispose();
-    });
 }

@@ -1,0 +1,104 @@
+//! Browser plumbing the components share: an element scrolling into view, the page scrolling,
+//! and telling the host page (`cw:error`) that a load failed.
+
+use crate::api::ApiError;
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// Calls `on_visible` whenever the element scrolls into view (IntersectionObserver), and
+/// again whenever `rearm` changes while it is still in view (an observer only reports
+/// changes, so a page too short to push the end off screen would otherwise stall the list).
+pub fn observe_when_visible<T: 'static>(
+    target: NodeRef<html::Div>,
+    rearm: impl Fn() -> T + 'static,
+    on_visible: impl Fn() + 'static,
+) {
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        let visible = entries
+            .iter()
+            .any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+        if visible {
+            on_visible();
+        }
+    });
+    let init = web_sys::IntersectionObserverInit::new();
+    init.set_root_margin("200px");
+    let Ok(observer) =
+        web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init)
+    else {
+        return;
+    };
+    let observer = StoredValue::new_local(observer);
+    let callback = StoredValue::new_local(callback);
+    Effect::new(move |_| {
+        rearm();
+        if let Some(el) = target.get() {
+            observer.with_value(|o| {
+                o.unobserve(&el);
+                o.observe(&el);
+            });
+        }
+    });
+    on_cleanup(move || {
+        observer.with_value(|o| o.disconnect());
+        callback.dispose();
+    });
+}
+
+/// Tells the host page (`cw:error`) whenever a load fails.
+pub fn report_failures<E: leptos::html::ElementType + 'static>(
+    target: NodeRef<E>,
+    failure: impl Fn() -> Option<ApiError> + 'static,
+) where
+    E::Output: JsCast + Clone + 'static,
+{
+    Effect::new(move |_| {
+        let Some(e) = failure() else { return };
+        if let Some(el) = target.get_untracked() {
+            let el: web_sys::EventTarget = el.unchecked_into();
+            crate::events::emit(
+                &el,
+                "cw:error",
+                &crate::events::Failure {
+                    code: e.code,
+                    message: &e.message,
+                    retryable: e.retryable,
+                    stock_id: None,
+                },
+            );
+        }
+    });
+}
+
+/// Calls `look` whenever anything on the page scrolls (the page or any element around the
+/// list: scroll events do not bubble, so the window listens in the capture phase) or resizes.
+pub fn follow_scrolling(look: impl Fn() + 'static) {
+    let Some(window) = web_sys::window() else { return };
+    let callback = Closure::<dyn FnMut()>::new(look);
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_capture(true);
+    options.set_passive(true);
+    for event in ["scroll", "resize"] {
+        let _ = window.add_event_listener_with_callback_and_add_event_listener_options(
+            event,
+            callback.as_ref().unchecked_ref(),
+            &options,
+        );
+    }
+    let callback = StoredValue::new_local(callback);
+    on_cleanup(move || {
+        callback.with_value(|c| {
+            let Some(window) = web_sys::window() else { return };
+            for event in ["scroll", "resize"] {
+                let _ = window.remove_event_listener_with_callback_and_bool(
+                    event,
+                    c.as_ref().unchecked_ref(),
+                    true,
+                );
+            }
+        });
+        callback.dispose();
+    });
+}
