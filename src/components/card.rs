@@ -41,6 +41,7 @@ pub fn CouponCard(
 ) -> impl IntoView {
     let look = card_look(&coupon, now, lang);
     let class = format!("cw-card {} {}", state_class(look.state), colour_class(&coupon.background));
+    let (stamp, can_use) = (look.stamp, look.can_use);
     let open = RwSignal::new(None::<Open>);
     let for_use = coupon.clone();
     let for_sheet = StoredValue::new(coupon.clone());
@@ -70,11 +71,11 @@ pub fn CouponCard(
                     <span class="cw-card__value">{text::value(&coupon.kind, lang)}</span>
                     <span class="cw-card__condition">{text::condition(&coupon.kind, lang)}</span>
                 </div>
-                <CardInfo coupon=coupon.clone() look=look.clone() name=name lang=lang/>
+                {card_info(&coupon, look, name, lang)}
             </div>
-            {look.stamp.map(|s| view! { <span class="cw-card__stamp" aria-hidden="true">{s}</span> })}
+            {stamp.map(|s| view! { <span class="cw-card__stamp" aria-hidden="true">{s}</span> })}
             {(!compact).then(|| view! {
-                <button type="button" class="cw-card__use" disabled=!look.can_use aria-haspopup="dialog" on:click=on_use>
+                <button type="button" class="cw-card__use" disabled=!can_use aria-haspopup="dialog" on:click=on_use>
                     {use_button(&coupon.use_method, lang)}
                 </button>
             })}
@@ -84,8 +85,7 @@ pub fn CouponCard(
 }
 
 /// The card's text beside its value: merchant, name, validity, slots, use time, tags, badge.
-#[component]
-fn CardInfo(coupon: Coupon, look: CardLook, name: AnyView, lang: Lang) -> impl IntoView {
+fn card_info(coupon: &Coupon, look: CardLook, name: AnyView, lang: Lang) -> impl IntoView {
     let badge = look.badge.map(|b| match b {
         Badge::ExpiringSoon(text) => ("cw-badge cw-badge--expiring", text.to_owned()),
         Badge::Waiting(text) => ("cw-badge cw-badge--waiting", text),
@@ -97,7 +97,7 @@ fn CardInfo(coupon: Coupon, look: CardLook, name: AnyView, lang: Lang) -> impl I
                 <span class="cw-card__merchant-name">{look.merchant_name}</span>
             </div>
             <h3 class="cw-card__name">{name}</h3>
-            <p class="cw-card__validity">{text::validity(&coupon, lang)}</p>
+            <p class="cw-card__validity">{text::validity(coupon, lang)}</p>
             {look.slots.map(|s| view! { <p class="cw-card__slots">{s}</p> })}
             {look.used_at.map(|u| view! { <p class="cw-card__used-at">{u}</p> })}
             <div class="cw-card__tags">

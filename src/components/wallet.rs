@@ -63,18 +63,18 @@ pub fn Wallet(
         <section class="cw-wallet" node_ref=section aria-label=t(lang, "我的代金券", "My coupons")>
             <ClaimBar lang=lang on_claimed=on_claimed/>
             <Tabs current=tab counts=counts lang=lang/>
-            <RefreshBar refreshes=refreshes lang=lang/>
+            {refresh_bar(refreshes, lang)}
             <div role="tabpanel" class="cw-wallet__panel" class:cw-wallet__panel--pending=pending
                  aria-busy=move || pending().to_string()>
                 {move || match first.value.get() {
                     None => view! { <Skeleton/> }.into_any(),
                     Some((tab, Ok(page))) => {
                         shown_before.update_value(|m| m[slot(tab)] = Some(page.clone()));
-                        view! { <FirstPage page=page tab=tab claimed=claimed lang=lang retry=load_first/> }.into_any()
+                        first_page(page, tab, claimed, lang, load_first).into_any()
                     }
                     // A failed reload keeps what the user was looking at, under the error.
                     Some((tab, Err(e))) => match shown_before.with_value(|m| m[slot(tab)].clone()) {
-                        Some(page) => view! { <KeptPage error=e page=page tab=tab claimed=claimed lang=lang retry=load_first/> }.into_any(),
+                        Some(page) => kept_page(e, page, tab, claimed, lang, load_first).into_any(),
                         None => view! { <Failure error=e lang=lang retry=load_first/> }.into_any(),
                     },
                 }}
@@ -89,8 +89,7 @@ fn slot(tab: Tab) -> usize {
     Tab::ALL.iter().position(|t| *t == tab).unwrap_or(0)
 }
 
-#[component]
-fn RefreshBar(refreshes: RwSignal<u32>, lang: Lang) -> impl IntoView {
+fn refresh_bar(refreshes: RwSignal<u32>, lang: Lang) -> impl IntoView {
     view! {
         <div class="cw-wallet__bar">
             <button type="button" class="cw-wallet__refresh" on:click=move |_| refreshes.update(|n| *n += 1)>{t(lang, "刷新", "Refresh")}</button>
@@ -116,8 +115,7 @@ fn claimed_since_load(
 }
 
 /// A tab's first page, with what the user must know about it: a source missing, a list cut short.
-#[component]
-fn FirstPage(
+fn first_page(
     page: CouponPage,
     tab: Tab,
     claimed: RwSignal<Vec<Coupon>>,
@@ -138,8 +136,7 @@ fn FirstPage(
 }
 
 /// A reload that failed, over the page the user was looking at.
-#[component]
-fn KeptPage(
+fn kept_page(
     error: ApiError,
     page: CouponPage,
     tab: Tab,
