@@ -43,15 +43,14 @@ read -r -a ports <<<"$(python3 - <<'PY'
 import socket
 ports = []
 while len(ports) < 3:
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+    if p >= 55000 or p in ports:
+        continue
     try:
         t = socket.socket(); t.bind(("127.0.0.1", p + 10000)); t.close()
     except OSError:
         continue
-    finally:
-        s.close()
-    if p < 55000 and p not in ports:
-        ports.append(p)
+    ports.append(p)
 print(*ports)
 PY
 )"
