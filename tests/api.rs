@@ -2,7 +2,7 @@
 //! stand-in that records each request and answers as a test needs (or never).
 
 mod support;
-use support::{respond, FakeFetch};
+use support::{empty_page, respond, FakeFetch};
 
 use coupon_rules::api::{CouponPage, SessionInfo};
 use coupon_rules::wallet::{Tab, TabCounts};
@@ -58,7 +58,7 @@ async fn a_page_is_read_with_the_api_types_and_sent_with_the_session_cookie() {
 #[wasm_bindgen_test]
 async fn an_api_on_the_pages_own_origin_is_asked_with_the_default_credentials_mode() {
     // Same cookie, and the request can take the page's `<link rel=preload as=fetch crossorigin>`.
-    let page = r#"{"coupons":[],"total":0,"offset":0,"limit":50,"counts":{"available":0,"used":0,"expired":0},"stale":false}"#;
+    let page = &empty_page(0);
     let fetch = FakeFetch::new(&respond(200, page));
     api::list_coupons("/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap();
     let origin = web_sys::window().unwrap().location().origin().unwrap();
@@ -84,8 +84,8 @@ fn host_with_early_answer(url: &str, response: &js_sys::Promise) -> web_sys::Ele
 
 #[wasm_bindgen_test]
 async fn the_first_page_the_loader_started_is_taken_once_instead_of_asking_again() {
-    let early = r#"{"coupons":[],"total":7,"offset":0,"limit":50,"counts":{"available":7,"used":0,"expired":0},"stale":false}"#;
-    let later = r#"{"coupons":[],"total":8,"offset":0,"limit":50,"counts":{"available":8,"used":0,"expired":0},"stale":false}"#;
+    let early = &empty_page(7);
+    let later = &empty_page(8);
     let response = web_sys::Response::new_with_opt_str_and_init(Some(early), &{
         let init = web_sys::ResponseInit::new();
         init.set_status(200);
@@ -116,7 +116,7 @@ async fn a_first_page_the_loader_could_not_fetch_is_asked_for_again() {
         &url,
         &js_sys::Promise::reject(&"network down".into()),
     ));
-    let page = r#"{"coupons":[],"total":3,"offset":0,"limit":50,"counts":{"available":3,"used":0,"expired":0},"stale":false}"#;
+    let page = &empty_page(3);
     let fetch = FakeFetch::new(&respond(200, page));
     assert_eq!(
         api::list_coupons("/failed/api/v1", Tab::Available, 0, api::PAGE_SIZE).await.unwrap().total,
@@ -160,7 +160,7 @@ async fn the_picker_reads_every_page_of_usable_coupons_in_order() {
 
 #[wasm_bindgen_test]
 async fn two_views_asking_for_the_same_page_at_once_share_one_request() {
-    let page = r#"{"coupons":[],"total":0,"offset":0,"limit":50,"counts":{"available":0,"used":0,"expired":0},"stale":false}"#;
+    let page = &empty_page(0);
     let fetch = FakeFetch::new(&respond(200, page));
     let (a, b) = futures_util::future::join(
         api::list_coupons("/api/v1", Tab::Available, 0, 50),

@@ -12,16 +12,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_001.json");
-
 /// The coupon of seed 001 (商家券 detail), with its colour name replaced.
 fn seed_coupon(colour: &str) -> Coupon {
     parse_merchant_coupon(SEED_001.replace("\"xxxxx\"", &format!("\"{colour}\"")).as_bytes())
         .unwrap()
-}
-
-fn at(s: &str) -> BeijingTime {
-    BeijingTime::parse_rfc3339(s).unwrap()
 }
 
 /// Mounts one card and returns its `<article>`.

@@ -5,7 +5,6 @@ mod support;
 
 use coupon_rules::model::{CouponKind, DayRange, WeeklySlots, Window};
 use coupon_rules::time::Weekday;
-use coupon_rules::wire::parse_merchant_coupon;
 use coupon_rules::{BeijingTime, Coupon, Fen, Lang};
 use coupon_widget::components::card::CouponCard;
 use leptos::prelude::*;
@@ -14,15 +13,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_001.json");
-
-fn at(s: &str) -> BeijingTime {
-    BeijingTime::parse_rfc3339(s).unwrap()
-}
-
 /// The seed coupon, valid 2019-12-30 13:29 – 2019-12-31 13:29, without time slots.
 fn coupon(kind: CouponKind) -> Coupon {
-    let mut c = parse_merchant_coupon(SEED_001.as_bytes()).unwrap();
+    let mut c = seed();
     c.kind = kind;
     c.validity.weekly = None;
     c.validity.irregular.clear();

@@ -5,7 +5,6 @@
 mod support;
 
 use coupon_rules::api::{CouponPage, ErrorBody, ErrorCode, ErrorInfo, MissingSource, WalletSource};
-use coupon_rules::wallet::TabCounts;
 use coupon_rules::Lang;
 use coupon_widget::components::wallet::Wallet;
 use coupon_widget::Options;
@@ -98,17 +97,7 @@ async fn a_partial_list_names_the_missing_source_and_offers_retry() {
             upstream_code: Some("NOAUTH".into()),
         },
     }];
-    let page = CouponPage {
-        coupons: vec![],
-        total: 0,
-        offset: 0,
-        limit: 20,
-        counts: TabCounts::default(),
-        stale: false,
-        skipped: 0,
-        missing,
-        truncated: true,
-    };
+    let page = CouponPage { limit: 20, missing, truncated: true, ..CouponPage::default() };
     let body = serde_json::to_string(&page).unwrap();
     let host = wallet_showing(200, &body, Lang::ZhCn).await;
     let notice = text(&host, ".cw-notice--partial");

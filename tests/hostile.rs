@@ -5,7 +5,6 @@
 mod support;
 
 use coupon_rules::model::{CouponKind, Window};
-use coupon_rules::wire::parse_merchant_coupon;
 use coupon_rules::{BeijingTime, Coupon, Fen};
 use coupon_widget::components::card::CouponCard;
 use leptos::prelude::*;
@@ -15,12 +14,11 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_001.json");
 const SCRIPT: &str = "<script>window.__cwPwned = 1</script>";
 const HANDLER: &str = "<img src=x onerror=\"window.__cwPwned = 2\">";
 
 fn hostile() -> Coupon {
-    let mut c = parse_merchant_coupon(SEED_001.as_bytes()).unwrap();
+    let mut c = seed();
     c.name = format!("{SCRIPT}{HANDLER}\u{202e}逆序文字\u{202c}");
     c.description = Some(format!("{HANDLER}<a href=\"javascript:window.__cwPwned=3\">点我</a>"));
     c.merchant.name = Some(format!("{}{HANDLER}", "很长的商户名".repeat(200)));

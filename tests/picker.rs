@@ -4,7 +4,6 @@
 mod support;
 
 use coupon_rules::model::{CouponKind, Window};
-use coupon_rules::wire::parse_merchant_coupon;
 use coupon_rules::{Coupon, Fen, Order};
 use coupon_widget::components::picker::CouponPicker;
 use leptos::prelude::*;
@@ -14,11 +13,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_001.json");
-
 /// A usable coupon of `kind`, valid from yesterday to next month, any time of day.
 fn coupon(id: &str, kind: CouponKind) -> Coupon {
-    let mut c = parse_merchant_coupon(SEED_001.as_bytes()).unwrap();
+    let mut c = seed();
     let now = coupon_widget::now();
     c.id = id.into();
     c.name = format!("券{id}");

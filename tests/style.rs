@@ -57,3 +57,32 @@ fn colours_live_only_in_custom_properties() {
         );
     }
 }
+
+/// The browser's own CSS parser lists the rules: each selector is declared in one place, so
+/// that a reader (or a host page's override) finds all of a class's styles together.
+#[wasm_bindgen_test]
+fn no_selector_is_declared_twice() {
+    let get = |target: &wasm_bindgen::JsValue, name: &str| {
+        js_sys::Reflect::get(target, &name.into()).expect("a CSSOM property")
+    };
+    let document = web_sys::window().unwrap().document().unwrap();
+    let style = document.create_element("style").unwrap();
+    style.set_text_content(Some(CSS));
+    document.head().unwrap().append_child(&style).unwrap();
+    let rules = get(&get(&style, "sheet"), "cssRules");
+    let count = get(&rules, "length").as_f64().unwrap() as u32;
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = Vec::new();
+    for i in 0..count {
+        let rule = js_sys::Reflect::get_u32(&rules, i).unwrap();
+        let Some(selectors) = get(&rule, "selectorText").as_string() else { continue };
+        for selector in selectors.split(',').map(|s| s.trim().to_owned()) {
+            if !seen.insert(selector.clone()) {
+                twice.push(selector);
+            }
+        }
+    }
+    style.remove();
+    assert!(count > 100, "the browser read {count} rules");
+    assert!(twice.is_empty(), "declared in more than one rule: {twice:?}");
+}

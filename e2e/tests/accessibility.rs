@@ -35,16 +35,6 @@ async fn sheet_title(browser: &Browser) -> Option<String> {
     None
 }
 
-async fn close_sheet(browser: &Browser) {
-    browser.wait_for(".cw-sheet__close").await;
-    browser
-        .client
-        .execute("document.querySelector('.cw-sheet__close').click()", vec![])
-        .await
-        .unwrap();
-    browser.wait_for_count(".cw-sheet", 0).await;
-}
-
 /// Scrolls the widget in `scope` back to its top: the list draws only the cards near the
 /// screen, and axe scrolls the page as it checks contrast.
 async fn reveal(browser: &Browser, scope: &str) {
@@ -74,7 +64,7 @@ async fn audit_with_sheets(
     let title = sheet_title(browser).await.expect("the detail sheet opens");
     violations.extend(audit(browser, &format!("{lang}: detail sheet {title}")).await);
     sheets.push(title);
-    close_sheet(browser).await;
+    browser.close_sheet().await;
     // Every use button shown: each opens the sheet for its coupon's use method.
     reveal(browser, scope).await;
     let buttons = browser.count(&format!("{scope} .cw-card__use:not([disabled])")).await;
@@ -86,7 +76,7 @@ async fn audit_with_sheets(
                 violations.extend(audit(browser, &format!("{lang}: use sheet {title}")).await);
                 sheets.push(title);
             }
-            close_sheet(browser).await;
+            browser.close_sheet().await;
         }
     }
     sheets
@@ -121,7 +111,7 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
         .unwrap();
     let title = sheet_title(browser).await.expect("the picker's sheet opens");
     violations.extend(audit(browser, &format!("zh-CN: picker sheet {title}")).await);
-    close_sheet(browser).await;
+    browser.close_sheet().await;
 
     // The same views in English, mounted from JavaScript beside the Chinese ones.
     let mount = "const [done] = arguments;
@@ -155,7 +145,7 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
         .unwrap();
     let title = sheet_title(browser).await.expect("the English picker's sheet opens");
     violations.extend(audit(browser, &format!("en: picker sheet {title}")).await);
-    close_sheet(browser).await;
+    browser.close_sheet().await;
 
     assert!(
         violations.is_empty(),

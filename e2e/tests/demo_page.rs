@@ -93,12 +93,7 @@ async fn the_page_downloads_each_file_once_and_asks_for_its_coupons_once() {
         use_at_the_till(&browser, "满100减20").await;
         browser.wait_for(".cw-use--offline svg.cw-qr path").await;
         browser.wait_for(".cw-use--offline svg.cw-barcode path").await;
-        browser
-            .client
-            .execute("document.querySelector('.cw-sheet__close').click()", vec![])
-            .await
-            .unwrap();
-        browser.wait_for_count(".cw-sheet", 0).await;
+        browser.close_sheet().await;
     }
     assert_eq!(
         log.matching("/coupon-codes-").len(),

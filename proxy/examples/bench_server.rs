@@ -38,6 +38,12 @@ async fn main() {
     }
 }
 
+/// The body of one GET of `url` with the session `cookie`.
+async fn body_of(client: &reqwest::Client, url: &str, cookie: &str) -> bytes::Bytes {
+    let r = client.get(url).header("cookie", cookie).send().await.unwrap();
+    r.bytes().await.unwrap()
+}
+
 async fn cached(mut settings: Settings) {
     settings.cache_ttl = Duration::from_secs(3_600);
     // The body of the cached path, fetched once through the proxy itself, sizes the fixed one.
@@ -45,15 +51,7 @@ async fn cached(mut settings: Settings) {
     let cookie =
         format!("cw_session={}", probe.app.sessions.create("o_sandbox_demo").await.unwrap());
     let page = page_url(probe.addr);
-    let body = reqwest::Client::new()
-        .get(&page)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = body_of(&reqwest::Client::new(), &page, &cookie).await;
     probe.shutdown().await;
 
     let fixed = body.clone();
@@ -139,15 +137,7 @@ async fn uncached(mut settings: Settings) {
     let path = std::env::temp_dir().join(format!("cw-bench-cookies-{}", std::process::id()));
     std::fs::write(&path, cookies.join("\n") + "\n").expect("cookie file");
     let page = page_url(running.addr);
-    let body = client
-        .get(&page)
-        .header("cookie", &cookies[0])
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = body_of(&client, &page, &cookies[0]).await;
     let calls = lists();
     client.get(&page).header("cookie", &cookies[1]).send().await.unwrap();
     println!("CALLS {} upstream list calls per request", lists() - calls);

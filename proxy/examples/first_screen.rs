@@ -261,7 +261,7 @@ impl Driver {
     /// One navigation to the demo page as the user whose session `cookie` is.
     async fn first_screen(&self, proxy: std::net::SocketAddr, cookie: &str) -> Sample {
         self.cdp("Network.clearBrowserCookies", json!({})).await;
-        let cookie = json!({ "name": coupon_proxy::session::COOKIE, "value": cookie, "url": format!("http://{proxy}/"), "httpOnly": true, "sameSite": "Lax" });
+        let cookie = json!({ "name": coupon_proxy::COOKIE, "value": cookie, "url": format!("http://{proxy}/"), "httpOnly": true, "sameSite": "Lax" });
         self.cdp("Network.setCookie", cookie).await;
         self.call(reqwest::Method::POST, "/url", json!({ "url": "about:blank" })).await;
         self.call(reqwest::Method::POST, "/url", json!({ "url": format!("http://{proxy}/") }))

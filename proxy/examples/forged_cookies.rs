@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p coupon-proxy --example forged_cookies [-- REQUESTS]`
 
-use coupon_proxy::session::{COOKIE, LOGIN_COOKIE};
+use coupon_proxy::{COOKIE, LOGIN_COOKIE};
 
 fn resident_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

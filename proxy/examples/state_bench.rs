@@ -75,8 +75,8 @@ async fn logins() {
         .app
         .wallets
         .get_or_fetch("warm", None, || async {
-            Ok(coupon_proxy::cache::Wallet::new(
-                coupon_rules::sample::mixed_coupons(25, coupon_proxy::clock::now()),
+            Ok(coupon_proxy::Wallet::new(
+                coupon_rules::sample::mixed_coupons(25, coupon_proxy::now()),
                 0,
             ))
         })
@@ -91,7 +91,7 @@ async fn logins() {
             .app
             .wallets
             .get_or_fetch(&format!("o_cache_{i}"), None, || async move {
-                Ok(coupon_proxy::cache::Wallet::new(c, 0))
+                Ok(coupon_proxy::Wallet::new(c, 0))
             })
             .await
             .unwrap();

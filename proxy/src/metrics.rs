@@ -31,11 +31,9 @@ pub fn init() {
 }
 
 /// Serves `GET /metrics` on `addr`; returns the bound address.
-pub async fn serve(addr: SocketAddr) -> Result<SocketAddr, String> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
-    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+pub async fn serve(addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
     let app =
         axum::Router::new().route("/metrics", axum::routing::get(|| async { handle().render() }));
     tokio::spawn(async move {

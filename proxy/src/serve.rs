@@ -8,7 +8,6 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -65,9 +64,4 @@ pub async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
-}
-
-/// The address a request came from (for per-client limits).
-pub fn peer(extensions: &axum::http::Extensions) -> Option<SocketAddr> {
-    extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)
 }

@@ -12,15 +12,6 @@ fn kind_of(coupon: &Value) -> &str {
     coupon["kind"].as_object().and_then(|k| k.keys().next()).map_or("", String::as_str)
 }
 
-fn ids(body: &Value) -> Vec<String> {
-    body["coupons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn without_a_session_every_user_route_is_401_with_a_login_url() {
     let p = TestProxy::start().await;
@@ -192,14 +183,7 @@ async fn claims_need_the_csrf_token_and_a_claimable_stock() {
     let (status, _) = p.post(&me, Some("wrong-token"), "/claims", &body).await;
     assert_eq!(status, 403);
     let csrf = p.csrf(&me).await;
-    let (status, r) = p
-        .post(
-            &me,
-            Some(&csrf),
-            "/claims",
-            &json!({ "stock_id": "SBX_FV_NORMAL", "client_key": "tap-0001" }),
-        )
-        .await;
+    let (status, r) = p.claim(&me, &csrf, "SBX_FV_NORMAL", "tap-0001").await;
     assert_eq!((status, code(&r)), (400, "STOCK_NOT_CLAIMABLE"));
     let (status, r) =
         p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "tap-0001", "openid": "o_sandbox_many" })).await;
@@ -243,14 +227,7 @@ async fn a_double_tap_issues_exactly_one_coupon_and_it_joins_the_list() {
         "exactly one coupon in the wallet"
     );
     // A new intent (a new key) claims another.
-    let (status, second) = p
-        .post(
-            &me,
-            Some(&csrf),
-            "/claims",
-            &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "double-tap-2" }),
-        )
-        .await;
+    let (status, second) = p.claim(&me, &csrf, "SBX_STOCK_CLAIM_500", "double-tap-2").await;
     assert_eq!(status, 200);
     assert_eq!(
         second["coupon"]["stock_id"], "SBX_STOCK_CLAIM_500",
@@ -263,14 +240,7 @@ async fn claim_refusals_are_readable() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;
     let csrf = p.csrf(&me).await;
-    let (status, r) = p
-        .post(
-            &me,
-            Some(&csrf),
-            "/claims",
-            &json!({ "stock_id": "SBX_STOCK_SOLD_OUT", "client_key": "sold-out-1" }),
-        )
-        .await;
+    let (status, r) = p.claim(&me, &csrf, "SBX_STOCK_SOLD_OUT", "sold-out-1").await;
     assert_eq!((status, code(&r)), (409, "CLAIM_REJECTED"));
     assert_eq!(r["error"]["upstream_code"], "NOT_ENOUGH");
     assert_eq!(r["error"]["message"], "来晚了，券已被领完");
@@ -278,14 +248,7 @@ async fn claim_refusals_are_readable() {
         let (status, _) = p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": format!("limit-{i:04}") })).await;
         assert_eq!(status, 200);
     }
-    let (status, r) = p
-        .post(
-            &me,
-            Some(&csrf),
-            "/claims",
-            &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "limit-0004" }),
-        )
-        .await;
+    let (status, r) = p.claim(&me, &csrf, "SBX_STOCK_CLAIM_500", "limit-0004").await;
     assert_eq!((status, r["error"]["upstream_code"].as_str()), (409, Some("RULELIMIT")));
     assert_eq!(r["error"]["message"], "已达到领取上限");
 }
@@ -444,16 +407,7 @@ async fn metrics_are_served_on_their_own_address_only() {
     assert_eq!(status, 200);
     let _ = p.get(&me, "/coupons").await; // from the cache
     let _ = p.http.get(p.url("/health")).send().await.unwrap();
-    let metrics_addr = p.running.metrics_addr.expect("a metrics listener");
-    let text = p
-        .http
-        .get(format!("http://{metrics_addr}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = p.metrics().await;
     for expected in [
         "cw_http_requests_total{route=\"/api/v1/coupons\",status=\"200\"}",
         "cw_http_request_duration_seconds_bucket{route=\"/api/v1/coupons\"",

@@ -267,7 +267,7 @@ fn live_with(name: &str, change: impl FnOnce(&LiveKeys, &mut Options)) -> Result
     let keys = LiveKeys::new(name);
     let mut options = keys.options();
     change(&keys, &mut options);
-    Settings::resolve(options, None).map(|_| ())
+    Settings::resolve(options, None).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn sandbox_file(name: &str) -> Option<PathBuf> {
@@ -384,7 +384,7 @@ fn the_refused_identities_are_the_sandboxs_own() {
 
 #[test]
 fn sandbox_mode_needs_a_sandbox() {
-    let err = Settings::resolve(Options::default(), None).unwrap_err();
+    let err = Settings::resolve(Options::default(), None).unwrap_err().to_string();
     assert!(err.contains("sandbox mode is not in this build"), "{err}");
 }
 
@@ -498,7 +498,10 @@ fn certificates_and_the_public_key_are_read_with_their_serials() {
     );
     o.wechatpay_public_key_file = Some(keys.path("platform-public.pem"));
     o.wechatpay_public_key_id = Some("0112233445566778899".into());
-    refused_because(Settings::resolve(o, None).map(|_| ()), "starts with PUB_KEY_ID_");
+    refused_because(
+        Settings::resolve(o, None).map(|_| ()).map_err(|e| e.to_string()),
+        "starts with PUB_KEY_ID_",
+    );
 }
 
 #[tokio::test]
@@ -511,7 +514,8 @@ async fn a_live_proxy_that_cannot_download_its_only_keys_does_not_start() {
     let err = coupon_proxy::start(Settings::resolve(o, None).unwrap())
         .await
         .err()
-        .expect("no key, no start");
+        .expect("no key, no start")
+        .to_string();
     assert!(err.contains("cannot download the platform certificates"), "{err}");
 }
 

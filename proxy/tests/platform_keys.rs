@@ -173,7 +173,7 @@ async fn a_wrong_merchant_key_is_wechats_sign_error_with_its_request_id_logged_n
     let p = TestProxy::with(|s| {
         uncached(s);
         s.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
-        s.merchant_key_pem = id::PLATFORM_KEY.into(); // a real RSA key, not the merchant's
+        s.identity.merchant_key_pem = id::PLATFORM_KEY.into(); // a real RSA key, not the merchant's
     })
     .await;
     let me = p.login("o_sandbox_demo").await;
@@ -182,15 +182,7 @@ async fn a_wrong_merchant_key_is_wechats_sign_error_with_its_request_id_logged_n
     assert_eq!(body["error"]["upstream_code"], "SIGN_ERROR");
     assert_eq!(body["error"]["retryable"], false);
 
-    let metrics = p
-        .http
-        .get(format!("http://{}/metrics", p.running.metrics_addr.unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = p.metrics().await;
     assert!(metrics.contains("outcome=\"unsigned_SIGN_ERROR\""), "{metrics}");
     let logs = logs.text();
     let failure = logs
@@ -217,15 +209,7 @@ async fn a_probe_signature_is_refused_labelled_as_a_probe_and_the_call_retried()
     let me = p.login("o_sandbox_demo").await;
     p.faults(Faults { probe_signature: 1, ..Faults::default() });
     read_whole_wallet(&p, &me).await.expect("the probe answer is refused, the retry's believed");
-    let metrics = p
-        .http
-        .get(format!("http://{}/metrics", p.running.metrics_addr.unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = p.metrics().await;
     assert!(metrics.contains("outcome=\"probe_signature\""), "{metrics}");
 
     p.faults(Faults { probe_signature: 100, ..Faults::default() });
@@ -252,15 +236,7 @@ async fn an_unreachable_primary_is_retried_once_on_the_backup_domain() {
 #[tokio::test]
 async fn held_certificates_report_their_remaining_life_in_the_metrics() {
     let p = TestProxy::with(|s| s.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
-    let metrics = p
-        .http
-        .get(format!("http://{}/metrics", p.running.metrics_addr.unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = p.metrics().await;
     let line = metrics
         .lines()
         .find(|l| {

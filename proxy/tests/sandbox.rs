@@ -1,7 +1,7 @@
 //! The sandbox implements the seeds' semantics, reached through the real signed client.
 
 use coupon_proxy::config::Settings;
-use coupon_proxy::upstream::{Client, MerchantQuery, StockQuery, UpstreamError};
+use coupon_proxy::{MerchantQuery, StockQuery, UpstreamClient as Client, UpstreamError};
 use coupon_rules::{CouponKind, CouponState};
 use coupon_sandbox::{self as sandbox, identity as id, Sandbox};
 
@@ -257,7 +257,7 @@ async fn a_request_signed_with_another_key_is_refused() {
     let sb = Sandbox::new(sandbox::DATA).unwrap();
     let addr = sandbox::spawn(sb.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let mut settings = sandbox_settings().await;
-    settings.merchant_key_pem = id::PLATFORM_KEY.into(); // the wrong private key
+    settings.identity.merchant_key_pem = id::PLATFORM_KEY.into(); // the wrong private key
     let c = Client::new(&settings, format!("http://{addr}")).unwrap();
     let r = c
         .merchant_coupons(DEMO, id::APPID, &MerchantQuery { limit: 10, ..Default::default() })

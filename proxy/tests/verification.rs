@@ -6,7 +6,7 @@
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
-use coupon_proxy::upstream::{Client, UpstreamError};
+use coupon_proxy::{UpstreamClient as Client, UpstreamError};
 use coupon_sandbox::identity as id;
 use coupon_wechatpay::{nonce, response_message, unix_now, PrivateKey, Unverified};
 

@@ -8,15 +8,6 @@ use coupon_sandbox::{CodeFault, Faults};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
-fn ids(body: &Value) -> Vec<String> {
-    body["coupons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 fn codes(p: &TestProxy, api: &str, code: &str, times: u32) {
     p.faults(Faults {
         codes: vec![CodeFault::documented(Some(api), code, times)],
@@ -175,14 +166,7 @@ async fn a_system_error_with_http_400_is_retried_with_the_same_parameters() {
         }],
         ..Faults::default()
     });
-    let (status, body) = p
-        .post(
-            &me,
-            Some(&csrf),
-            "/claims",
-            &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "retry-400-key" }),
-        )
-        .await;
+    let (status, body) = p.claim(&me, &csrf, "SBX_STOCK_CLAIM_500", "retry-400-key").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(p.calls("send_coupon"), 2);
 }
@@ -239,11 +223,9 @@ async fn a_stock_issued_at_a_value_the_merchant_sets_is_claimed_with_it() {
     })
     .await;
     let me = p.login("o_sandbox_empty").await;
-    let csrf = p.csrf(&me).await;
     let (status, body) = p
-        .post(
+        .post_with_csrf(
             &me,
-            Some(&csrf),
             "/claims",
             &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "valued-claim-1" }),
         )

@@ -53,17 +53,7 @@ fn detail_claim_and_error_bodies_round_trip() {
 
 #[test]
 fn a_body_the_proxy_did_not_write_names_its_field() {
-    let page = CouponPage {
-        coupons: every_kind(),
-        total: 6,
-        offset: 0,
-        limit: 20,
-        counts: TabCounts::default(),
-        stale: false,
-        skipped: 0,
-        missing: vec![],
-        truncated: false,
-    };
+    let page = CouponPage { coupons: every_kind(), total: 6, limit: 20, ..CouponPage::default() };
     let text = serde_json::to_string(&page).unwrap().replacen(
         r#""pay_percent":88"#,
         r#""pay_percent":"88""#,

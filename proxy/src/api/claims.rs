@@ -32,7 +32,7 @@ pub async fn claim(
         return Err(ApiError::StockNotClaimable);
     }
     let digest = app.sessions.keyed_hash(&[
-        &app.settings.mchid,
+        &app.settings.identity.mchid,
         &session.openid,
         &req.stock_id,
         &req.client_key,
@@ -44,7 +44,7 @@ pub async fn claim(
         app.upstream
             .send_stock_coupon(
                 &session.openid,
-                &app.settings.appid,
+                &app.settings.identity.appid,
                 &req.stock_id,
                 &out_request_no,
                 app.settings.claim_values.get(&req.stock_id).copied(),

@@ -96,7 +96,7 @@ pub async fn detail(
         // Only a fetch is kept (a hit does not renew the entry); concurrent reads share one fetch.
         let fetch = async {
             app.upstream
-                .merchant_coupon(&session.openid, &app.settings.appid, &id)
+                .merchant_coupon(&session.openid, &app.settings.identity.appid, &id)
                 .await
                 .map(|c| app.wallet_sources().with_goods(c))
         };
