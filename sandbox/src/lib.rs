@@ -4,6 +4,7 @@
 //! runs on a fresh machine with no credentials. Fault knobs let tests make it misbehave.
 
 mod generate;
+pub mod notify;
 mod platform;
 mod store;
 
@@ -127,8 +128,14 @@ pub struct Stats {
     pub merchant_detail: AtomicU64,
     pub stock_list: AtomicU64,
     pub send_coupon: AtomicU64,
+    /// 核销用户券 calls (the merchant redeeming a 商家券).
+    pub merchant_use: AtomicU64,
+    /// Calls to the notification-URL APIs.
+    pub callbacks: AtomicU64,
     pub certificates: AtomicU64,
     pub rejected_signatures: AtomicU64,
+    /// Notifications the merchant's URL answered 2xx (duplicates included).
+    pub notifications_acknowledged: AtomicU64,
 }
 
 pub struct Sandbox {
@@ -137,6 +144,8 @@ pub struct Sandbox {
     stats: Stats,
     platform: platform::Platform,
     merchant_public: PublicKey,
+    notify_target: Mutex<Option<notify::NotifyTarget>>,
+    http: reqwest::Client,
 }
 
 pub type SharedSandbox = Arc<Sandbox>;
@@ -152,6 +161,11 @@ impl Sandbox {
             stats: Stats::default(),
             platform: platform::Platform::new(wechatpay::unix_now())?,
             merchant_public: PublicKey::from_pem(id::MERCHANT_PUBLIC)?,
+            notify_target: Mutex::new(None),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()
+                .map_err(|e| format!("sandbox http client: {e}"))?,
         }))
     }
 
@@ -180,6 +194,52 @@ impl Sandbox {
     /// Marks a 商家券 used, as redeeming it at a till would.
     pub fn use_merchant_coupon(&self, openid: &str, code: &str) -> bool {
         self.store.use_merchant_coupon(openid, code)
+    }
+
+    /// Where WeChat Pay's notifications go (the URL registered with the callback APIs).
+    pub fn set_notify_target(&self, target: Option<notify::NotifyTarget>) {
+        *self.notify_target.lock().expect("notify target lock") = target;
+    }
+
+    /// A signed, encrypted notification of `event_type` about `resource`, spoiled as asked.
+    pub fn notification(
+        &self,
+        event_type: &str,
+        resource: &serde_json::Value,
+        spoil: notify::Spoil,
+    ) -> notify::Delivery {
+        notify::build(&self.platform, event_type, "沙箱通知", resource, spoil)
+    }
+
+    /// Redeems a coupon as a till would (核销): a 商家券 by its code (the merchant redeems
+    /// those itself: no notification), a 代金券 by its id, reported by a `COUPON.USE`
+    /// notification to the notify target in the background. Whether the user held it usable.
+    pub fn redeem(self: &Arc<Self>, openid: &str, coupon: &str) -> bool {
+        if self.store.use_merchant_coupon(openid, coupon) {
+            return true;
+        }
+        let Some(used) = self.store.use_stock_coupon(openid, coupon) else { return false };
+        // The knob's target, else the URL the merchant registered, as WeChat Pay sends to.
+        let target = self.notify_target.lock().expect("notify target lock").clone().or_else(|| {
+            self.store.favor_callback().map(|url| notify::NotifyTarget {
+                url,
+                duplicates: 0,
+                retries: 3,
+            })
+        });
+        if let Some(target) = target {
+            let delivery = self.notification(
+                wechatpay::notification::COUPON_USE,
+                &used,
+                notify::Spoil::default(),
+            );
+            let sandbox = self.clone();
+            tokio::spawn(async move {
+                let n = notify::send(&sandbox.http, &target, &delivery).await;
+                sandbox.stats.notifications_acknowledged.fetch_add(u64::from(n), Ordering::Relaxed);
+            });
+        }
+        true
     }
 
     /// The sandbox users (openid and label), for the development login.
@@ -231,6 +291,8 @@ pub fn router(sandbox: SharedSandbox) -> Router {
         .route("/sandbox/faults", post(set_faults).get(get_faults))
         .route("/sandbox/stats", get(get_stats))
         .route("/sandbox/platform", post(set_platform).get(get_platform))
+        .route("/sandbox/notify-target", post(set_notify_target))
+        .route("/sandbox/redeem", post(redeem))
         .route("/v3/{*rest}", any(wechat))
         .with_state(sandbox)
 }
@@ -267,6 +329,25 @@ async fn set_platform(
     Json(p)
 }
 
+async fn set_notify_target(
+    State(s): State<SharedSandbox>,
+    Json(target): Json<Option<notify::NotifyTarget>>,
+) -> StatusCode {
+    s.set_notify_target(target);
+    StatusCode::NO_CONTENT
+}
+
+/// `{"openid": …, "coupon": code or id}`: the 模拟核销 of the demo page and the tests.
+#[derive(Deserialize)]
+struct Redeem {
+    openid: String,
+    coupon: String,
+}
+
+async fn redeem(State(s): State<SharedSandbox>, Json(r): Json<Redeem>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "redeemed": s.redeem(&r.openid, &r.coupon) }))
+}
+
 async fn get_platform(State(s): State<SharedSandbox>) -> Json<PlatformState> {
     Json(s.platform())
 }
@@ -278,6 +359,8 @@ async fn get_stats(State(s): State<SharedSandbox>) -> Json<serde_json::Value> {
         "merchant_list": n(&st.merchant_list), "merchant_detail": n(&st.merchant_detail),
         "stock_list": n(&st.stock_list), "send_coupon": n(&st.send_coupon),
         "certificates": n(&st.certificates), "rejected_signatures": n(&st.rejected_signatures),
+        "notifications_acknowledged": n(&st.notifications_acknowledged),
+        "merchant_use": n(&st.merchant_use), "callbacks": n(&st.callbacks),
     }))
 }
 

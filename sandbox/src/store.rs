@@ -58,6 +58,8 @@ struct Data {
 
 pub struct Store {
     data: Mutex<Data>,
+    /// The notification URLs registered with 设置消息通知地址: 代金券's, then 商家券's.
+    callbacks: Mutex<(Option<String>, Option<String>)>,
     now: fn() -> BeijingTime,
 }
 
@@ -88,6 +90,7 @@ impl Store {
             users.insert(u.openid.clone(), u);
         }
         Ok(Store {
+            callbacks: Mutex::new((None, None)),
             data: Mutex::new(Data {
                 stocks: file.stocks.into_iter().map(|s| (s.stock_id.clone(), s)).collect(),
                 users,
@@ -114,6 +117,109 @@ impl Store {
         c["use_time"] = json!(now);
         c["use_request_no"] = json!(format!("SBXUSE{code}"));
         true
+    }
+
+    /// Marks a 代金券 used now, as a till would; the coupon as WeChat's `COUPON.USE`
+    /// notification carries it, or `None` if the user holds no such usable coupon.
+    pub fn use_stock_coupon(&self, openid: &str, coupon_id: &str) -> Option<Value> {
+        let now = (self.now)().to_rfc3339();
+        let mut d = self.data.lock().expect("sandbox data lock");
+        let c = d.users.get_mut(openid)?.stock_coupons.iter_mut().find(|c| {
+            c.get("coupon_id").and_then(Value::as_str) == Some(coupon_id)
+                && c.get("status").and_then(Value::as_str) == Some("SENDED")
+        })?;
+        c["status"] = json!("USED");
+        c["consume_information"] = json!({
+            "consume_time": now,
+            "consume_mchid": id::MCHID,
+            "transaction_id": format!("4200000000{}", coupon_id.len()),
+        });
+        Some(public(c))
+    }
+
+    /// 核销用户券: the merchant redeems a user's 商家券. Idempotent on `use_request_no`: the
+    /// same request again answers as the first did; another request for a used coupon fails.
+    fn use_coupon(&self, body: &[u8]) -> Answer {
+        #[derive(Deserialize)]
+        struct UseRequest {
+            coupon_code: String,
+            stock_id: String,
+            appid: String,
+            use_time: String,
+            use_request_no: String,
+            openid: String,
+        }
+        let Ok(r) = serde_json::from_slice::<UseRequest>(body) else {
+            return wx_error(400, "PARAM_ERROR", "参数错误");
+        };
+        if r.appid != id::APPID {
+            return wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系");
+        }
+        if BeijingTime::parse_rfc3339(&r.use_time).is_err() || r.use_request_no.is_empty() {
+            return wx_error(400, "PARAM_ERROR", "use_time或use_request_no格式不正确");
+        }
+        let mut d = self.data.lock().expect("sandbox data lock");
+        let Some(user) = d.users.get_mut(&r.openid) else {
+            return wx_error(404, "USER_NOT_EXISTS", "openid不正确");
+        };
+        let Some(c) = user.merchant_coupons.iter_mut().find(|c| {
+            c.get("coupon_code").and_then(Value::as_str) == Some(r.coupon_code.as_str())
+                && c.get("stock_id").and_then(Value::as_str) == Some(r.stock_id.as_str())
+        }) else {
+            return wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在");
+        };
+        let state = c.get("coupon_state").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let same =
+            c.get("use_request_no").and_then(Value::as_str) == Some(r.use_request_no.as_str());
+        match state.as_str() {
+            "SENDED" => {
+                c["coupon_state"] = json!("USED");
+                c["use_time"] = json!(r.use_time);
+                c["use_request_no"] = json!(r.use_request_no);
+            }
+            "USED" if same => {}
+            "USED" => return wx_error(400, "RESOURCE_ALREADY_EXISTS", "券已被核销"),
+            _ => return wx_error(400, "INVALID_REQUEST", "券状态不允许核销"),
+        }
+        let used_at = c.get("use_time").cloned().unwrap_or(json!(r.use_time));
+        Answer(
+            StatusCode::OK,
+            json!({ "stock_id": r.stock_id, "openid": r.openid, "wechatpay_use_time": used_at }),
+        )
+    }
+
+    /// The 代金券 notification URL registered with `POST /v3/marketing/favor/callbacks`.
+    pub fn favor_callback(&self) -> Option<String> {
+        self.callbacks.lock().expect("callbacks lock").0.clone()
+    }
+
+    /// 设置消息通知地址 (代金券, `switch` on or off) and 设置商家券事件通知地址.
+    fn set_callback(&self, body: &[u8], busifavor: bool) -> Answer {
+        #[derive(Deserialize)]
+        struct Callback {
+            mchid: String,
+            notify_url: String,
+            #[serde(default)]
+            switch: Option<bool>,
+        }
+        let Ok(c) = serde_json::from_slice::<Callback>(body) else {
+            return wx_error(400, "PARAM_ERROR", "参数错误");
+        };
+        if c.mchid != id::MCHID {
+            return wx_error(400, "PARAM_ERROR", "mchid与请求方商户号不一致");
+        }
+        if !c.notify_url.starts_with("https://") && !c.notify_url.starts_with("http://127.0.0.1") {
+            return wx_error(400, "PARAM_ERROR", "notify_url必须为https地址");
+        }
+        let on = c.switch.unwrap_or(true);
+        let mut callbacks = self.callbacks.lock().expect("callbacks lock");
+        let slot = if busifavor { &mut callbacks.1 } else { &mut callbacks.0 };
+        *slot = on.then(|| c.notify_url.clone());
+        let update_time = (self.now)().to_rfc3339();
+        Answer(
+            StatusCode::OK,
+            json!({ "update_time": update_time, "notify_url": c.notify_url, "mchid": id::MCHID }),
+        )
     }
 
     pub fn users(&self) -> Vec<(String, String)> {
@@ -149,6 +255,20 @@ impl Store {
             }
             ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
                 self.send_coupon(openid, body)
+            }
+            ("POST", ["v3", "marketing", "busifavor", "coupons", "use"]) => self.use_coupon(body),
+            ("POST", ["v3", "marketing", "favor", "callbacks"]) => self.set_callback(body, false),
+            ("POST", ["v3", "marketing", "busifavor", "callbacks"]) => {
+                self.set_callback(body, true)
+            }
+            ("GET", ["v3", "marketing", "busifavor", "callbacks"]) => {
+                let url = self.callbacks.lock().expect("callbacks lock").1.clone();
+                match url {
+                    Some(url) => {
+                        Answer(StatusCode::OK, json!({ "notify_url": url, "mchid": id::MCHID }))
+                    }
+                    None => wx_error(404, "RESOURCE_NOT_EXISTS", "未设置通知地址"),
+                }
             }
             _ => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
         }
@@ -363,7 +483,11 @@ impl Store {
 pub fn api_name(method: &Method, uri: &Uri) -> &'static str {
     let path = uri.path();
     let detail = path.contains("/appids/");
+    if path.ends_with("/callbacks") {
+        return "callbacks";
+    }
     match (method.as_str(), path.contains("/busifavor/"), detail) {
+        ("POST", true, _) => "merchant_use",
         ("GET", true, true) => "merchant_detail",
         ("GET", true, false) => "merchant_list",
         ("POST", false, _) => "send_coupon",
@@ -378,6 +502,8 @@ pub fn count(stats: &Stats, method: &Method, uri: &Uri) {
         "merchant_detail" => &stats.merchant_detail,
         "merchant_list" => &stats.merchant_list,
         "send_coupon" => &stats.send_coupon,
+        "merchant_use" => &stats.merchant_use,
+        "callbacks" => &stats.callbacks,
         _ => &stats.stock_list,
     };
     counter.fetch_add(1, Ordering::Relaxed);
