@@ -9,6 +9,43 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Why the proxy did not start: the start-up layer's one error type (`coupon-proxy` prints it
+/// and exits non-zero).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// An option is missing, malformed or unsafe; the message names it.
+    #[error("{0}")]
+    Config(String),
+    /// The state store named by `--redis-url` could not be used.
+    #[error("{0} (--redis-url)")]
+    Store(#[from] crate::store::StoreError),
+    /// No WeChat Pay platform key can verify an answer.
+    #[error("{0}")]
+    PlatformKeys(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("http client: {0}")]
+    HttpClient(#[from] reqwest::Error),
+    /// WeChat Pay refused or failed a call made at start-up (registering the callbacks).
+    #[error("WeChat Pay: {0}")]
+    Upstream(String),
+    /// The embedded sandbox (sandbox mode) could not start.
+    #[error("sandbox: {0}")]
+    Sandbox(String),
+}
+
+impl From<String> for StartError {
+    fn from(message: String) -> Self {
+        StartError::Config(message)
+    }
+}
+
+impl From<&str> for StartError {
+    fn from(message: &str) -> Self {
+        StartError::Config(message.to_owned())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ValueEnum, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -35,7 +72,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// `text` (plain, coloured only on a terminal) or `json` (one object a line, for a log
-    /// pipeline) [default: text].
+    /// pipeline).
     #[arg(long, env = "COUPON_PROXY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
     #[command(flatten)]
@@ -52,9 +89,24 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8788")]
         listen: SocketAddr,
     },
+    /// Register this proxy's notification URL (`<public origin>/api/v1/wechatpay/notifications`)
+    /// with WeChat Pay's two callback APIs, 代金券's and 商家券's, and print what they hold.
+    Callbacks {
+        #[command(subcommand)]
+        action: CallbacksAction,
+    },
     /// Print the sandbox's generated data set as JSON (how sandbox/data.json is made).
     #[cfg(feature = "sandbox")]
     SandboxData,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CallbacksAction {
+    /// Set both to `--url` (https), then read them back.
+    Set {
+        #[arg(long)]
+        url: String,
+    },
 }
 
 /// Every option; each may also come from the config file under the same name.
@@ -65,13 +117,13 @@ pub struct Options {
     #[arg(long, env = "COUPON_PROXY_CONFIG")]
     #[serde(skip)]
     pub config: Option<PathBuf>,
-    /// Address to listen on [default: 127.0.0.1:8787].
+    /// Address to listen on.
     #[arg(long, env = "COUPON_PROXY_LISTEN")]
     pub listen: Option<SocketAddr>,
-    /// sandbox (default) or live.
+    /// sandbox or live.
     #[arg(long, env = "COUPON_PROXY_MODE")]
     pub mode: Option<Mode>,
-    /// WeChat Pay API base URL [live default: https://api.mch.weixin.qq.com; sandbox: the embedded one].
+    /// WeChat Pay API base URL.
     #[arg(long, env = "COUPON_PROXY_UPSTREAM")]
     pub upstream: Option<String>,
     /// Merchant id (商户号).
@@ -105,7 +157,7 @@ pub struct Options {
     #[arg(long, env = "COUPON_PROXY_APIV3_KEY", hide_env_values = true)]
     pub apiv3_key: Option<String>,
     /// How often the platform certificates are downloaded again, in seconds, with up to a tenth
-    /// of jitter [default: 14400].
+    /// of jitter.
     #[arg(long, env = "COUPON_PROXY_CERTIFICATE_REFRESH_SECS")]
     pub certificate_refresh_secs: Option<u64>,
     /// Older form of the two options above: a platform public key or certificate PEM ...
@@ -115,10 +167,10 @@ pub struct Options {
     #[arg(long, env = "COUPON_PROXY_PLATFORM_SERIAL")]
     pub platform_serial: Option<String>,
     /// WeChat Pay's backup API domain, tried once when the primary cannot be reached or times
-    /// out [live default: https://api2.mch.weixin.qq.com; sandbox: none; `none` turns it off].
+    /// out (`none` turns it off).
     #[arg(long, env = "COUPON_PROXY_UPSTREAM_BACKUP")]
     pub upstream_backup: Option<String>,
-    /// Base URL of WeChat's OAuth API (the code → openid exchange) [default: https://api.weixin.qq.com].
+    /// Base URL of WeChat's OAuth API (the code → openid exchange).
     #[arg(long, env = "COUPON_PROXY_OAUTH_API")]
     pub oauth_api: Option<String>,
     /// Official account AppSecret, for WeChat OAuth (snsapi_base) in live mode.
@@ -129,7 +181,7 @@ pub struct Options {
     pub session_secret: Option<String>,
     /// The origin browsers reach this proxy at (`https://api.shop.example.com`), whatever
     /// `Host` a front end passes on: WeChat's OAuth comes back to it and the widget's login
-    /// link goes to it [live: required; sandbox default: the page's own origin].
+    /// link goes to it.
     #[arg(long, env = "COUPON_PROXY_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
     /// Origins (scheme://host[:port]) allowed to call the API from a browser, each on the same
@@ -157,58 +209,57 @@ pub struct Options {
     #[arg(long = "claim-value", env = "COUPON_PROXY_CLAIM_VALUES", value_delimiter = ',')]
     pub claim_values: Option<Vec<String>>,
     /// Redis for state shared by several instances (`redis://[:password@]host:port[/db]`, or
-    /// `rediss://` for TLS) [default: none, state in this process's memory].
+    /// `rediss://` for TLS).
     #[arg(long, env = "COUPON_PROXY_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
     /// A prefix before every Redis key, so that several merchants' proxies can share one Redis.
     #[arg(long, env = "COUPON_PROXY_REDIS_PREFIX")]
     pub redis_prefix: Option<String>,
-    /// Timeout of one call to the state store, in milliseconds [default: 500].
+    /// Timeout of one call to the state store, in milliseconds.
     #[arg(long, env = "COUPON_PROXY_STORE_TIMEOUT_MS")]
     pub store_timeout_ms: Option<u64>,
     /// Upstream requests per second for the whole merchant, across every instance sharing the
-    /// store; beyond it requests wait up to a second, then fail with UPSTREAM_BUSY
-    /// [live default: 100; sandbox: none; 0 turns it off].
+    /// store; beyond it requests wait up to a second, then fail with UPSTREAM_BUSY (0 turns it
+    /// off).
     #[arg(long, env = "COUPON_PROXY_UPSTREAM_RATE_LIMIT")]
     pub upstream_rate_limit: Option<u32>,
-    /// Address for Prometheus metrics (`GET /metrics`); keep it off the public network
-    /// [default: none, no metrics listener].
+    /// Address for Prometheus metrics (`GET /metrics`); keep it off the public network.
     #[arg(long, env = "COUPON_PROXY_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
-    /// Folder with the built widget and demo page [default: dist].
+    /// Folder with the built widget and demo page.
     #[arg(long, env = "COUPON_PROXY_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
-    /// Timeout of one upstream call, in milliseconds [default: 3000].
+    /// Timeout of one upstream call, in milliseconds.
     #[arg(long, env = "COUPON_PROXY_UPSTREAM_TIMEOUT_MS")]
     pub upstream_timeout_ms: Option<u64>,
-    /// How long a user's coupons are served from cache, in seconds [default: 30].
+    /// How long a user's coupons are served from cache, in seconds.
     #[arg(long, env = "COUPON_PROXY_CACHE_TTL_SECS")]
     pub cache_ttl_secs: Option<u64>,
-    /// How long stale coupons may still be served when upstream fails, in seconds [default: 600].
+    /// How long stale coupons may still be served when upstream fails, in seconds.
     #[arg(long, env = "COUPON_PROXY_STALE_TTL_SECS")]
     pub stale_ttl_secs: Option<u64>,
-    /// Session lifetime, in seconds [default: 7200].
+    /// Session lifetime, in seconds.
     #[arg(long, env = "COUPON_PROXY_SESSION_TTL_SECS")]
     pub session_ttl_secs: Option<u64>,
-    /// Requests one session may make per minute [default: 120].
+    /// Requests one session may make per minute.
     #[arg(long, env = "COUPON_PROXY_RATE_LIMIT")]
     pub rate_limit_per_minute: Option<u32>,
-    /// Set the Secure flag on the session cookie [default: true in live mode].
+    /// Set the Secure flag on the session cookie.
     #[arg(long, env = "COUPON_PROXY_SECURE_COOKIE")]
     pub secure_cookie: Option<bool>,
     /// The longest one API request may take, in seconds; past it the answer is 504
-    /// UPSTREAM_TIMEOUT [default: 30].
+    /// UPSTREAM_TIMEOUT.
     #[arg(long, env = "COUPON_PROXY_REQUEST_TIMEOUT_SECS")]
     pub request_timeout_secs: Option<u64>,
     /// The longest a client may take to send a request's headers, or to start its next request
-    /// on a kept-alive connection, in seconds [default: 10].
+    /// on a kept-alive connection, in seconds.
     #[arg(long, env = "COUPON_PROXY_HEADER_READ_TIMEOUT_SECS")]
     pub header_read_timeout_secs: Option<u64>,
-    /// Upstream fetches of one user's wallet per minute, across all their sessions [default: 60].
+    /// Upstream fetches of one user's wallet per minute, across all their sessions.
     #[arg(long, env = "COUPON_PROXY_USER_FETCHES_PER_MINUTE")]
     pub user_fetches_per_minute: Option<u32>,
     /// How long a query WeChat Pay refused for the merchant's setup (NOAUTH: a partner that has
-    /// not authorised it, …) is not asked again, in seconds [default: 60].
+    /// not authorised it, …) is not asked again, in seconds.
     #[arg(long, env = "COUPON_PROXY_SETUP_FAILURE_TTL_SECS")]
     pub setup_failure_ttl_secs: Option<u64>,
     /// Live mode only, for testing on loopback: accept `http://` upstream, OAuth and origins and
@@ -216,18 +267,21 @@ pub struct Options {
     #[arg(long, env = "COUPON_PROXY_ALLOW_INSECURE_HTTP", num_args = 0..=1, default_missing_value = "true")]
     pub allow_insecure_http: Option<bool>,
     /// Behind a reverse proxy: the header it appends the client's address to (e.g.
-    /// `X-Forwarded-For`; its last value is taken), for per-client limits [default: the
-    /// connection's address].
+    /// `X-Forwarded-For`; its last value is taken), for per-client limits.
     #[arg(long, env = "COUPON_PROXY_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
-    /// Client connections open at once [default: 10000].
+    /// Bearer token of the merchant's order system for `POST /api/v1/merchant/redemptions`
+    /// (核销 of the 商家券 chosen at checkout), at least 32 characters.
+    #[arg(long, env = "COUPON_PROXY_REDEMPTION_TOKEN", hide_env_values = true)]
+    pub redemption_token: Option<String>,
+    /// Client connections open at once.
     #[arg(long, env = "COUPON_PROXY_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
 }
 
 impl Options {
     /// Fills what is unset here from the config file named by `config`, if any.
-    pub fn with_file(self) -> Result<Options, String> {
+    pub fn with_file(self) -> Result<Options, StartError> {
         let Some(path) = &self.config else { return Ok(self) };
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
@@ -246,6 +300,86 @@ impl Options {
         let options: Options = serde_json::from_value(serde_json::Value::Object(merged))
             .map_err(|e| format!("config {}: {e}", path.display()))?;
         Ok(Options { config: self.config, ..options })
+    }
+}
+
+/// Every option's default, written once: [`Settings::resolve`] reads these and `--help` shows
+/// them ([`Cli::command_with_defaults`]).
+pub mod defaults {
+    use clap::ValueEnum;
+    pub const LISTEN: &str = "127.0.0.1:8787";
+    pub const LIVE_UPSTREAM: &str = "https://api.mch.weixin.qq.com";
+    pub const LIVE_UPSTREAM_BACKUP: &str = "https://api2.mch.weixin.qq.com";
+    pub const OAUTH_API: &str = "https://api.weixin.qq.com";
+    pub const CERTIFICATE_REFRESH_SECS: u64 = 4 * 3_600;
+    pub const STORE_TIMEOUT_MS: u64 = 500;
+    /// WeChat Pay limits each merchant's rate; live mode stays under it unless told.
+    pub const LIVE_UPSTREAM_RATE_LIMIT: u32 = 100;
+    pub const STATIC_DIR: &str = "dist";
+    pub const UPSTREAM_TIMEOUT_MS: u64 = 3_000;
+    pub const CACHE_TTL_SECS: u64 = 30;
+    pub const STALE_TTL_SECS: u64 = 600;
+    pub const SESSION_TTL_SECS: u64 = 7_200;
+    pub const RATE_LIMIT_PER_MINUTE: u32 = 120;
+    pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+    pub const HEADER_READ_TIMEOUT_SECS: u64 = 10;
+    pub const USER_FETCHES_PER_MINUTE: u32 = 60;
+    pub const SETUP_FAILURE_TTL_SECS: u64 = 60;
+    pub const MAX_CONNECTIONS: usize = 10_000;
+
+    /// What `--help` adds to each option's own text, by option id.
+    pub fn shown() -> Vec<(&'static str, String)> {
+        let plain = |id, value: &dyn std::fmt::Display| (id, format!("[default: {value}]"));
+        vec![
+            plain("mode", &super::Mode::default().to_possible_value().expect("named").get_name()),
+            plain("listen", &LISTEN),
+            ("upstream", format!("[live default: {LIVE_UPSTREAM}; sandbox: the embedded one]")),
+            ("upstream_backup", format!("[live default: {LIVE_UPSTREAM_BACKUP}; sandbox: none]")),
+            plain("oauth_api", &OAUTH_API),
+            plain("certificate_refresh_secs", &CERTIFICATE_REFRESH_SECS),
+            ("public_origin", "[live: required; sandbox: the page's own origin]".to_owned()),
+            ("redis_url", "[default: none, state in this process's memory]".to_owned()),
+            plain("store_timeout_ms", &STORE_TIMEOUT_MS),
+            (
+                "upstream_rate_limit",
+                format!("[live default: {LIVE_UPSTREAM_RATE_LIMIT}; sandbox: none]"),
+            ),
+            ("metrics_listen", "[default: none, no metrics listener]".to_owned()),
+            plain("static_dir", &STATIC_DIR),
+            plain("upstream_timeout_ms", &UPSTREAM_TIMEOUT_MS),
+            plain("cache_ttl_secs", &CACHE_TTL_SECS),
+            plain("stale_ttl_secs", &STALE_TTL_SECS),
+            plain("session_ttl_secs", &SESSION_TTL_SECS),
+            plain("rate_limit_per_minute", &RATE_LIMIT_PER_MINUTE),
+            ("secure_cookie", "[default: true in live mode, false in sandbox mode]".to_owned()),
+            plain("request_timeout_secs", &REQUEST_TIMEOUT_SECS),
+            plain("header_read_timeout_secs", &HEADER_READ_TIMEOUT_SECS),
+            plain("user_fetches_per_minute", &USER_FETCHES_PER_MINUTE),
+            plain("setup_failure_ttl_secs", &SETUP_FAILURE_TTL_SECS),
+            ("client_ip_header", "[default: the connection's address]".to_owned()),
+            ("redemption_token", "[default: none, the route refuses every call]".to_owned()),
+            plain("max_connections", &MAX_CONNECTIONS),
+        ]
+    }
+}
+
+impl Cli {
+    /// The command line with each option's default (from [`defaults`]) in its help.
+    pub fn command_with_defaults() -> clap::Command {
+        use clap::CommandFactory;
+        defaults::shown().into_iter().fold(Cli::command(), |command, (id, shown)| {
+            command.mut_arg(id, |arg| {
+                let own = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                arg.help(format!("{own} {shown}"))
+            })
+        })
+    }
+
+    /// Parses this process's arguments (and environment); exits with clap's message if wrong.
+    pub fn parse_with_defaults() -> Cli {
+        use clap::FromArgMatches;
+        let matches = Cli::command_with_defaults().get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     }
 }
 
@@ -294,10 +428,7 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub mode: Mode,
     pub upstream: Option<String>,
-    pub mchid: String,
-    pub appid: String,
-    pub merchant_serial: String,
-    pub merchant_key_pem: String,
+    pub identity: MerchantIdentity,
     /// Every key WeChat Pay may sign with, by serial; refreshed at run time with the APIv3 key.
     pub platform_keys: KeySet,
     pub apiv3_key: Option<ApiV3Key>,
@@ -344,6 +475,8 @@ pub struct Settings {
     pub max_connections: usize,
     pub user_fetches_per_minute: u32,
     pub setup_failure_ttl: Duration,
+    /// The order system's token for redemptions; none: the route refuses every call.
+    pub redemption_token: Option<String>,
     /// Where the client's address is, behind a reverse proxy.
     pub client_ip_header: Option<axum::http::HeaderName>,
     /// Sandbox mode only: the users the development login offers. `None` in live mode, where
@@ -357,14 +490,50 @@ impl std::fmt::Debug for Settings {
             .field("listen", &self.listen)
             .field("mode", &self.mode)
             .field("upstream", &self.upstream)
-            .field("mchid", &self.mchid)
-            .field("appid", &self.appid)
+            .field("mchid", &self.identity.mchid)
+            .field("appid", &self.identity.appid)
             .field("public_origin", &self.public_origin)
             .field("allowed_origins", &self.allowed_origins)
             .field("claimable_stocks", &self.claimable_stocks)
             .field("static_dir", &self.static_dir)
             .finish_non_exhaustive()
     }
+}
+
+/// Who the proxy is towards WeChat Pay: the merchant, the appid its coupons belong to, and the
+/// merchant API certificate every request is signed with.
+#[derive(Clone)]
+pub struct MerchantIdentity {
+    pub mchid: String,
+    pub appid: String,
+    pub merchant_serial: String,
+    /// The merchant private key (`apiclient_key.pem`), PEM.
+    pub merchant_key_pem: String,
+}
+
+impl MerchantIdentity {
+    /// From the options, each part left unset taken from `dev` (sandbox mode); live mode needs
+    /// all four.
+    fn resolve(o: &Options, dev: Option<&MerchantIdentity>) -> Result<Self, String> {
+        let need = |given: Option<String>, name: &str, from_dev: Option<&String>| {
+            given.or_else(|| from_dev.cloned()).ok_or_else(|| format!("live mode needs --{name}"))
+        };
+        let key = o.merchant_key_file.as_ref().map(|p| read(p, "merchant key")).transpose()?;
+        Ok(MerchantIdentity {
+            merchant_key_pem: need(key, "merchant-key-file", dev.map(|d| &d.merchant_key_pem))?,
+            merchant_serial: need(
+                o.merchant_serial.clone(),
+                "merchant-serial",
+                dev.map(|d| &d.merchant_serial),
+            )?,
+            mchid: need(o.mchid.clone(), "mchid", dev.map(|d| &d.mchid))?,
+            appid: need(o.appid.clone(), "appid", dev.map(|d| &d.appid))?,
+        })
+    }
+}
+
+fn read(path: &std::path::Path, what: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
 }
 
 /// What sandbox mode runs against: a development upstream (the `coupon-sandbox` crate, wired
@@ -374,10 +543,7 @@ impl std::fmt::Debug for Settings {
 #[derive(Clone)]
 pub struct DevUpstream {
     pub base: String,
-    pub mchid: String,
-    pub appid: String,
-    pub merchant_serial: String,
-    pub merchant_key_pem: String,
+    pub identity: MerchantIdentity,
     /// The platform's public key and its id, and the APIv3 key its certificates open with.
     pub public_key_pem: String,
     pub public_key_id: String,
@@ -424,19 +590,19 @@ fn refuse_test_identities(s: &Settings) -> Result<(), String> {
     let refuse = |what: &str| {
         Err(format!("live mode refuses the sandbox's public test {what}: it is published in this repository"))
     };
-    if t::MCHIDS.contains(&s.mchid.as_str()) {
+    if t::MCHIDS.contains(&s.identity.mchid.as_str()) {
         return refuse("merchant id");
     }
-    if t::APPIDS.contains(&s.appid.as_str()) {
+    if t::APPIDS.contains(&s.identity.appid.as_str()) {
         return refuse("appid");
     }
-    if t::SERIALS.contains(&s.merchant_serial.as_str()) {
+    if t::SERIALS.contains(&s.identity.merchant_serial.as_str()) {
         return refuse("merchant certificate serial");
     }
     if s.platform_keys.keys().any(|(serial, _)| t::SERIALS.contains(&serial)) {
         return refuse("platform serial");
     }
-    let merchant = coupon_wechatpay::PrivateKey::from_pem(&s.merchant_key_pem)
+    let merchant = coupon_wechatpay::PrivateKey::from_pem(&s.identity.merchant_key_pem)
         .map_err(|e| format!("merchant key: {e}"))?;
     if t::KEY_FINGERPRINTS.contains(&merchant.fingerprint().as_str()) {
         return refuse("merchant key");
@@ -462,9 +628,6 @@ fn platform_keys(
     o: &Options,
     dev: Option<&DevUpstream>,
 ) -> Result<(KeySet, Option<ApiV3Key>), String> {
-    let read = |p: &PathBuf, what: &str| {
-        std::fs::read_to_string(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
-    };
     let mut keys = KeySet::default();
     for path in o.platform_cert_files.iter().flatten() {
         let cert = Certificate::from_pem(&read(path, "platform certificate")?)
@@ -641,143 +804,152 @@ fn check_transport(s: &Settings, allow_insecure_http: bool) -> Result<(), String
     Ok(())
 }
 
-impl Settings {
-    /// The settings `o` asks for. Sandbox mode takes its upstream and identity from `dev`;
-    /// without one (a production build) it is refused.
-    pub fn resolve(o: Options, dev: Option<DevUpstream>) -> Result<Settings, String> {
-        let mode = o.mode.unwrap_or_default();
-        let allow_insecure_http = o.allow_insecure_http.unwrap_or(false);
-        let read = |p: &Option<PathBuf>, what: &str| -> Result<Option<String>, String> {
-            p.as_ref()
-                .map(|p| {
-                    std::fs::read_to_string(p)
-                        .map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
-                })
-                .transpose()
-        };
-        let merchant_key = read(&o.merchant_key_file, "merchant key")?;
-        let dev = match (mode, dev) {
-            (Mode::Sandbox, Some(dev)) => Some(dev),
-            (Mode::Sandbox, None) => {
-                return Err("sandbox mode is not in this build (a production build, without the `sandbox` feature): run with --mode live and the merchant's credentials".into());
-            }
-            (Mode::Live, _) => None,
-        };
-        let d = dev.as_ref();
-        let need =
-            |v: Option<String>, name: &str, from_dev: Option<&str>| -> Result<String, String> {
-                v.or_else(|| from_dev.map(str::to_owned))
-                    .ok_or_else(|| format!("live mode needs --{name}"))
-            };
-        let merchant_key_pem =
-            need(merchant_key, "merchant-key-file", d.map(|d| d.merchant_key_pem.as_str()))?;
-        let session_secret =
-            need(o.session_secret.clone(), "session-secret", d.map(|d| d.session_secret.as_str()))?;
-        if mode == Mode::Live && session_secret.len() < 32 {
-            return Err("--session-secret must be at least 32 characters".into());
-        }
-        if mode == Mode::Live && o.app_secret.is_none() {
-            return Err("live mode needs --app-secret for WeChat OAuth".into());
-        }
-        let merchant_serial = need(
-            o.merchant_serial.clone(),
-            "merchant-serial",
-            d.map(|d| d.merchant_serial.as_str()),
-        )?;
-        let (platform_keys, apiv3_key) = platform_keys(&o, d)?;
-        check_platform_keys(
-            &platform_keys,
-            apiv3_key.is_some(),
-            &merchant_key_pem,
-            &merchant_serial,
-        )?;
-        let upstream_backup = match o.upstream_backup.as_deref() {
-            Some("none" | "") => None,
-            Some(url) => Some(url.trim_end_matches('/').to_owned()),
-            None => (mode == Mode::Live).then(|| "https://api2.mch.weixin.qq.com".to_owned()),
-        };
-        let settings = Settings {
-            listen: o.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8787))),
-            mode,
-            upstream: o.upstream.or_else(|| d.map(|d| d.base.clone())).or_else(|| {
-                (mode == Mode::Live).then(|| "https://api.mch.weixin.qq.com".to_owned())
-            }),
-            merchant_key_pem,
-            platform_keys,
-            apiv3_key,
-            certificate_refresh: Duration::from_secs(
-                o.certificate_refresh_secs.unwrap_or(4 * 3_600).max(60),
-            ),
-            upstream_backup,
-            mchid: need(o.mchid, "mchid", d.map(|d| d.mchid.as_str()))?,
-            appid: need(o.appid, "appid", d.map(|d| d.appid.as_str()))?,
-            merchant_serial,
-            oauth_api: o
-                .oauth_api
-                .unwrap_or_else(|| "https://api.weixin.qq.com".into())
-                .trim_end_matches('/')
-                .to_owned(),
-            app_secret: o.app_secret,
-            session_secret: session_secret.into_bytes(),
-            public_origin: o.public_origin.map(|s| s.trim_end_matches('/').to_owned()),
-            allowed_origins: o
-                .allowed_origins
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| s.trim_end_matches('/').to_owned())
-                .collect(),
-            claimable_stocks: match o.claimable_stocks {
+/// Sandbox mode runs against `dev`; a build without one (a production build) refuses it.
+fn dev_for(mode: Mode, dev: Option<DevUpstream>) -> Result<Option<DevUpstream>, String> {
+    match (mode, dev) {
+        (Mode::Sandbox, Some(dev)) => Ok(Some(dev)),
+        (Mode::Sandbox, None) => Err("sandbox mode is not in this build (a production build, without the `sandbox` feature): run with --mode live and the merchant's credentials".into()),
+        (Mode::Live, _) => Ok(None),
+    }
+}
+
+/// The session cookie's secret and the AppSecret WeChat OAuth needs (live mode).
+fn secrets(o: &Options, mode: Mode, dev: Option<&DevUpstream>) -> Result<Vec<u8>, String> {
+    let secret = o
+        .session_secret
+        .clone()
+        .or_else(|| dev.map(|d| d.session_secret.clone()))
+        .ok_or("live mode needs --session-secret")?;
+    if mode == Mode::Live && secret.len() < 32 {
+        return Err("--session-secret must be at least 32 characters".into());
+    }
+    if mode == Mode::Live && o.app_secret.is_none() {
+        return Err("live mode needs --app-secret for WeChat OAuth".into());
+    }
+    Ok(secret.into_bytes())
+}
+
+/// What the widget offers beside the user's coupons: claimable stocks, partners' coupons, the
+/// goods of 单品券; each list given replaces the sandbox's.
+struct Catalogue {
+    claimable_stocks: Vec<ClaimableStock>,
+    partner_mchids: Vec<String>,
+    single_item_goods: std::collections::HashMap<String, Vec<String>>,
+    claim_values: std::collections::HashMap<String, (u64, u64)>,
+}
+
+impl Catalogue {
+    fn resolve(o: &Options, dev: Option<&DevUpstream>) -> Result<Self, String> {
+        Ok(Catalogue {
+            claimable_stocks: match &o.claimable_stocks {
                 Some(list) => list.iter().map(|s| claimable_stock(s)).collect(),
-                None => d.map(|d| d.claimable_stocks.clone()).unwrap_or_default(),
+                None => dev.map(|d| d.claimable_stocks.clone()).unwrap_or_default(),
             },
-            partner_mchids: match o.partner_mchids {
-                Some(list) => list
-                    .into_iter()
-                    .map(|m| m.trim().to_owned())
-                    .filter(|m| !m.is_empty())
-                    .collect(),
-                None => d.map(|d| d.partner_mchids.clone()).unwrap_or_default(),
+            partner_mchids: match &o.partner_mchids {
+                Some(list) => {
+                    list.iter().map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect()
+                }
+                None => dev.map(|d| d.partner_mchids.clone()).unwrap_or_default(),
             },
-            single_item_goods: match o.single_item_goods {
+            single_item_goods: match &o.single_item_goods {
                 Some(list) => {
                     list.iter().map(|e| single_item_goods(e)).collect::<Result<_, _>>()?
                 }
-                None => d.map(|d| d.single_item_goods.clone()).unwrap_or_default(),
+                None => dev.map(|d| d.single_item_goods.clone()).unwrap_or_default(),
             },
             claim_values: o
                 .claim_values
-                .unwrap_or_default()
                 .iter()
+                .flatten()
                 .map(|e| claim_value(e))
                 .collect::<Result<_, _>>()?,
-            static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from("dist")),
+        })
+    }
+}
+
+/// An origin or base URL as given, without a trailing slash.
+fn bare(url: &str) -> String {
+    url.trim_end_matches('/').to_owned()
+}
+
+impl Settings {
+    /// The settings `o` asks for, each option unset taking its value from [`defaults`].
+    /// Sandbox mode takes its upstream and identity from `dev`; without one (a production
+    /// build) it is refused.
+    pub fn resolve(o: Options, dev: Option<DevUpstream>) -> Result<Settings, StartError> {
+        use defaults as d;
+        let mode = o.mode.unwrap_or_default();
+        let live = mode == Mode::Live;
+        let dev = dev_for(mode, dev)?;
+        let identity = MerchantIdentity::resolve(&o, dev.as_ref().map(|d| &d.identity))?;
+        let session_secret = secrets(&o, mode, dev.as_ref())?;
+        let (platform_keys, apiv3_key) = platform_keys(&o, dev.as_ref())?;
+        check_platform_keys(
+            &platform_keys,
+            apiv3_key.is_some(),
+            &identity.merchant_key_pem,
+            &identity.merchant_serial,
+        )?;
+        let catalogue = Catalogue::resolve(&o, dev.as_ref())?;
+        let secs = |given: Option<u64>, default: u64| Duration::from_secs(given.unwrap_or(default));
+        let settings = Settings {
+            listen: o.listen.unwrap_or_else(|| d::LISTEN.parse().expect("the default address")),
+            mode,
+            upstream: o
+                .upstream
+                .or_else(|| dev.as_ref().map(|d| d.base.clone()))
+                .or_else(|| live.then(|| d::LIVE_UPSTREAM.to_owned())),
+            identity,
+            platform_keys,
+            apiv3_key,
+            certificate_refresh: secs(o.certificate_refresh_secs, d::CERTIFICATE_REFRESH_SECS)
+                .max(Duration::from_secs(60)),
+            upstream_backup: match o.upstream_backup.as_deref() {
+                Some("none" | "") => None,
+                Some(url) => Some(bare(url)),
+                None => live.then(|| d::LIVE_UPSTREAM_BACKUP.to_owned()),
+            },
+            oauth_api: bare(o.oauth_api.as_deref().unwrap_or(d::OAUTH_API)),
+            app_secret: o.app_secret,
+            session_secret,
+            public_origin: o.public_origin.as_deref().map(bare),
+            allowed_origins: o.allowed_origins.iter().flatten().map(|s| bare(s)).collect(),
+            claimable_stocks: catalogue.claimable_stocks,
+            partner_mchids: catalogue.partner_mchids,
+            single_item_goods: catalogue.single_item_goods,
+            claim_values: catalogue.claim_values,
+            static_dir: o.static_dir.unwrap_or_else(|| PathBuf::from(d::STATIC_DIR)),
             metrics_listen: o.metrics_listen,
             redis_url: o.redis_url,
             redis_prefix: o.redis_prefix,
-            store_timeout: Duration::from_millis(o.store_timeout_ms.unwrap_or(500)),
+            store_timeout: Duration::from_millis(o.store_timeout_ms.unwrap_or(d::STORE_TIMEOUT_MS)),
             memory_state_bytes: 128 << 20,
             // With mimalloc's own overhead, 200,000 sessions and a full wallet cache keep the
             // process under 300 MB resident (BENCHMARKS.md).
             memory_cache_bytes: 48 << 20,
-            // WeChat Pay limits each merchant's rate; live mode stays under it unless told (0: off).
             upstream_rate_limit: o
                 .upstream_rate_limit
-                .or((mode == Mode::Live).then_some(100))
+                .or(live.then_some(d::LIVE_UPSTREAM_RATE_LIMIT))
                 .filter(|n| *n > 0),
-            upstream_timeout: Duration::from_millis(o.upstream_timeout_ms.unwrap_or(3_000)),
-            max_upstream_pages: 100,
-            cache_ttl: Duration::from_secs(o.cache_ttl_secs.unwrap_or(30)),
-            stale_ttl: Duration::from_secs(o.stale_ttl_secs.unwrap_or(600)),
-            session_ttl: Duration::from_secs(o.session_ttl_secs.unwrap_or(7_200)),
-            rate_limit_per_minute: o.rate_limit_per_minute.unwrap_or(120),
-            secure_cookie: o.secure_cookie.unwrap_or(mode == Mode::Live),
-            request_timeout: Duration::from_secs(o.request_timeout_secs.unwrap_or(30).max(1)),
-            header_read_timeout: Duration::from_secs(
-                o.header_read_timeout_secs.unwrap_or(10).max(1),
+            upstream_timeout: Duration::from_millis(
+                o.upstream_timeout_ms.unwrap_or(d::UPSTREAM_TIMEOUT_MS),
             ),
-            max_connections: o.max_connections.unwrap_or(10_000).max(1),
-            user_fetches_per_minute: o.user_fetches_per_minute.unwrap_or(60).max(1),
-            setup_failure_ttl: Duration::from_secs(o.setup_failure_ttl_secs.unwrap_or(60)),
+            max_upstream_pages: 100,
+            cache_ttl: secs(o.cache_ttl_secs, d::CACHE_TTL_SECS),
+            stale_ttl: secs(o.stale_ttl_secs, d::STALE_TTL_SECS),
+            session_ttl: secs(o.session_ttl_secs, d::SESSION_TTL_SECS),
+            rate_limit_per_minute: o.rate_limit_per_minute.unwrap_or(d::RATE_LIMIT_PER_MINUTE),
+            secure_cookie: o.secure_cookie.unwrap_or(live),
+            request_timeout: secs(o.request_timeout_secs, d::REQUEST_TIMEOUT_SECS)
+                .max(Duration::from_secs(1)),
+            header_read_timeout: secs(o.header_read_timeout_secs, d::HEADER_READ_TIMEOUT_SECS)
+                .max(Duration::from_secs(1)),
+            max_connections: o.max_connections.unwrap_or(d::MAX_CONNECTIONS).max(1),
+            user_fetches_per_minute: o
+                .user_fetches_per_minute
+                .unwrap_or(d::USER_FETCHES_PER_MINUTE)
+                .max(1),
+            setup_failure_ttl: secs(o.setup_failure_ttl_secs, d::SETUP_FAILURE_TTL_SECS),
             client_ip_header: o
                 .client_ip_header
                 .as_deref()
@@ -785,23 +957,33 @@ impl Settings {
                     h.parse().map_err(|_| format!("--client-ip-header {h:?} is not a header name"))
                 })
                 .transpose()?,
+            redemption_token: o.redemption_token,
             dev_users: dev.map(|d| d.users),
         };
-        check_origins("--allowed-origin", &settings.allowed_origins)?;
-        check_origins("--public-origin", settings.public_origin.as_slice())?;
-        if mode == Mode::Live {
-            if settings.public_origin.is_none() {
+        settings.check(o.allow_insecure_http.unwrap_or(false))?;
+        Ok(settings)
+    }
+
+    /// Refuses origins that are not origins, and in live mode anything unsafe or the sandbox's.
+    fn check(&self, allow_insecure_http: bool) -> Result<(), String> {
+        if self.redemption_token.as_ref().is_some_and(|t| t.len() < 32) {
+            return Err("--redemption-token must be at least 32 characters".into());
+        }
+        check_origins("--allowed-origin", &self.allowed_origins)?;
+        check_origins("--public-origin", self.public_origin.as_slice())?;
+        if self.mode == Mode::Live {
+            if self.public_origin.is_none() {
                 return Err("live mode needs --public-origin, the https origin browsers reach this proxy at (https://api.shop.example.com): \
                             WeChat's OAuth comes back to it"
                     .into());
             }
-            refuse_test_identities(&settings)?;
-            check_transport(&settings, allow_insecure_http)?;
+            refuse_test_identities(self)?;
+            check_transport(self, allow_insecure_http)?;
         }
-        if let Some(public) = &settings.public_origin {
-            check_same_site(public, &settings.allowed_origins)?;
+        if let Some(public) = &self.public_origin {
+            check_same_site(public, &self.allowed_origins)?;
         }
-        Ok(settings)
+        Ok(())
     }
 }
 
@@ -844,7 +1026,8 @@ mod file_tests {
             let path = file(text);
             let err = Options { config: Some(path.clone()), ..Options::default() }
                 .with_file()
-                .unwrap_err();
+                .unwrap_err()
+                .to_string();
             std::fs::remove_file(&path).ok();
             assert!(err.contains("config") && err.contains(named), "{err}");
         }

@@ -2,7 +2,7 @@
 //! a loopback port and describes it as the [`DevUpstream`] sandbox mode runs against. Nothing
 //! else in the proxy knows the sandbox; a production build does not contain this module.
 
-use crate::config::DevUpstream;
+use crate::config::{DevUpstream, MerchantIdentity, StartError};
 use coupon_rules::api::DevUser;
 use coupon_sandbox::{identity as id, Sandbox, SharedSandbox};
 use std::net::SocketAddr;
@@ -21,10 +21,12 @@ pub async fn spawn_sandbox(addr: SocketAddr) -> Result<(DevUpstream, SharedSandb
 pub fn upstream(base: &str, sandbox: &Sandbox) -> DevUpstream {
     DevUpstream {
         base: base.to_owned(),
-        mchid: id::MCHID.into(),
-        appid: id::APPID.into(),
-        merchant_serial: id::MERCHANT_SERIAL.into(),
-        merchant_key_pem: id::MERCHANT_KEY.into(),
+        identity: MerchantIdentity {
+            mchid: id::MCHID.into(),
+            appid: id::APPID.into(),
+            merchant_serial: id::MERCHANT_SERIAL.into(),
+            merchant_key_pem: id::MERCHANT_KEY.into(),
+        },
         public_key_pem: id::PLATFORM_PUBLIC.into(),
         public_key_id: id::PLATFORM_SERIAL.into(),
         apiv3_key: id::APIV3_KEY.into(),
@@ -39,11 +41,27 @@ pub fn upstream(base: &str, sandbox: &Sandbox) -> DevUpstream {
     }
 }
 
+/// Points the sandbox's notifications (a 代金券's 核销) at the proxy serving on `addr`, as a
+/// merchant registers its URL with WeChat Pay's callback APIs.
+pub fn notify(sandbox: &SharedSandbox, addr: SocketAddr) {
+    sandbox.set_notify_target(Some(notify_target(addr)));
+}
+
+/// The proxy on `addr` as the sandbox's notification target: each delivered once, retried 3 times.
+pub fn notify_target(addr: SocketAddr) -> coupon_sandbox::notify::NotifyTarget {
+    coupon_sandbox::notify::NotifyTarget {
+        url: format!("http://{addr}/api/v1/wechatpay/notifications"),
+        duplicates: 0,
+        retries: 3,
+    }
+}
+
 /// Sandbox-mode settings with a fresh sandbox on a loopback port (for the tests, the
 /// end-to-end suite and the benchmarks): the settings and the sandbox, whose fault knobs and
 /// statistics the caller may use.
-pub async fn sandbox_settings() -> Result<(crate::config::Settings, SharedSandbox), String> {
-    let (dev, sandbox) = spawn_sandbox(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+pub async fn sandbox_settings() -> Result<(crate::config::Settings, SharedSandbox), StartError> {
+    let (dev, sandbox) =
+        spawn_sandbox(SocketAddr::from(([127, 0, 0, 1], 0))).await.map_err(StartError::Sandbox)?;
     let settings = crate::config::Settings::resolve(crate::config::Options::default(), Some(dev))?;
     Ok((settings, sandbox))
 }

@@ -33,6 +33,10 @@ pub enum ApiError {
     RateLimited,
     /// The stock is not one the merchant lets users claim here.
     StockNotClaimable,
+    /// A server-to-server route without its bearer token (or with a wrong one).
+    NoToken,
+    /// A server-to-server route asked by a browser (an `Origin` or a session cookie).
+    BrowserRefused,
     /// Upstream refused a claim for a reason the user should read (quota, budget, …).
     ClaimRejected {
         upstream_code: String,
@@ -94,6 +98,8 @@ impl ApiError {
             }
             RateLimited => (StatusCode::TOO_MANY_REQUESTS, Code::RateLimited, true, None),
             StockNotClaimable => (StatusCode::BAD_REQUEST, Code::StockNotClaimable, false, None),
+            NoToken => (StatusCode::UNAUTHORIZED, Code::Forbidden, false, None),
+            BrowserRefused => (StatusCode::FORBIDDEN, Code::Forbidden, false, None),
             ClaimRejected { upstream_code } => {
                 (StatusCode::CONFLICT, Code::ClaimRejected, false, Some(upstream_code))
             }

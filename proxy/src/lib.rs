@@ -2,23 +2,35 @@
 //! upstream call, ties each browser session to its openid, caches, retries, and serves the
 //! widget a small, stable JSON API (`/api/v1`, described in `openapi.yaml`).
 //!
-//! Start reading at [`start`]; the routes are in [`api`]; the upstream client in
-//! [`upstream`]; the embedded WeChat Pay look-alike in [`sandbox`].
+//! Start reading at [`start`]; the routes are in `api/`, the fetch-and-merge of a wallet in
+//! `wallet.rs`, the upstream client in `upstream/`.
 
-pub mod api;
-pub mod cache;
-pub mod clock;
+mod api;
+mod cache;
+mod clock;
 pub mod config;
 #[cfg(feature = "sandbox")]
 pub mod dev;
-pub mod error;
-pub mod metrics;
-pub mod serve;
-pub mod session;
-pub mod store;
-pub mod token;
-pub mod upstream;
-pub mod wallet;
+mod error;
+mod metrics;
+mod notifications;
+mod serve;
+mod session;
+mod store;
+mod token;
+mod upstream;
+mod wallet;
+
+// What the tests, examples and benchmarks drive directly, beside `start` and `config`.
+pub use cache::Wallet;
+pub use clock::now;
+pub use error::ApiError;
+pub use session::{COOKIE, LOGIN_COOKIE};
+pub use store::memory::MemoryStore;
+pub use store::redis::{connect as connect_redis, Topology};
+pub use store::{key, user, user_tag, Store};
+pub use token::random_token;
+pub use upstream::{Callbacks, Client as UpstreamClient, MerchantQuery, StockQuery, UpstreamError};
 
 /// mimalloc for every binary built on the proxy (the server, its benchmarks and tests): a
 /// request allocates and frees dozens of small buffers, where glibc's malloc spent about a
@@ -26,7 +38,7 @@ pub mod wallet;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use config::Settings;
+use config::{Settings, StartError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -48,6 +60,16 @@ pub struct App {
 }
 
 impl App {
+    /// What WeChat Pay's notifications act on.
+    pub fn notification_receiver(&self) -> notifications::Receiver<'_> {
+        notifications::Receiver {
+            upstream: &self.upstream,
+            apiv3_key: self.settings.apiv3_key.as_ref(),
+            store: self.store.as_ref(),
+            wallets: &self.wallets,
+        }
+    }
+
     /// What the user's wallet is read from.
     pub fn wallet_sources(&self) -> wallet::Sources<'_> {
         wallet::Sources {
@@ -84,16 +106,16 @@ impl Running {
 
 /// Downloads the platform certificates before serving (with the APIv3 key), and refuses to
 /// start with no key that can verify an answer.
-async fn prepare_platform_keys(upstream: &upstream::Client) -> Result<(), String> {
+async fn prepare_platform_keys(upstream: &upstream::Client) -> Result<(), StartError> {
     if upstream.platform().can_download() {
         match upstream.download_certificates().await {
             Ok(got) => tracing::info!(?got, "platform certificates downloaded"),
             Err(e) if upstream.platform().has_usable_key() => tracing::warn!(error = %e, "platform certificates could not be downloaded; using the configured keys"),
-            Err(e) => return Err(format!("cannot download the platform certificates (GET /v3/certificates): {e}; a merchant on the WeChat Pay public key gives --wechatpay-public-key-file and --wechatpay-public-key-id")),
+            Err(e) => return Err(StartError::PlatformKeys(format!("cannot download the platform certificates (GET /v3/certificates): {e}; a merchant on the WeChat Pay public key gives --wechatpay-public-key-file and --wechatpay-public-key-id"))),
         }
     }
     if !upstream.platform().has_usable_key() {
-        return Err("no usable WeChat Pay platform key: every certificate held has expired and none could be downloaded".into());
+        return Err(StartError::PlatformKeys("no usable WeChat Pay platform key: every certificate held has expired and none could be downloaded".into()));
     }
     upstream.platform().report();
     Ok(())
@@ -120,9 +142,21 @@ fn spawn_certificate_refresh(
     })
 }
 
+/// Registers `url` as the merchant's notification URL with WeChat Pay's two callback APIs (what
+/// `coupon-proxy callbacks set` does); the URLs WeChat Pay then holds.
+pub async fn register_callbacks(
+    settings: &Settings,
+    url: &str,
+) -> Result<upstream::Callbacks, StartError> {
+    let base = settings.upstream.clone().ok_or("no upstream to talk to")?;
+    let upstream = upstream::Client::new(settings, base)?;
+    prepare_platform_keys(&upstream).await?;
+    upstream.set_callbacks(url).await.map_err(|e| StartError::Upstream(e.to_string()))
+}
+
 /// Binds the proxy and serves until [`Running::shutdown`]. Its upstream is
 /// `settings.upstream` (in sandbox mode, the sandbox the caller started: see `dev`).
-pub async fn start(settings: Settings) -> Result<Running, String> {
+pub async fn start(settings: Settings) -> Result<Running, StartError> {
     start_with(settings, |router| router).await
 }
 
@@ -131,7 +165,7 @@ pub async fn start(settings: Settings) -> Result<Running, String> {
 pub async fn start_with(
     settings: Settings,
     wrap: impl FnOnce(axum::Router) -> axum::Router,
-) -> Result<Running, String> {
+) -> Result<Running, StartError> {
     let base = settings.upstream.clone().ok_or("no upstream to talk to")?;
     crate::metrics::init();
     // State (sessions, counters) and the coupon cache: one Redis, or two bounded memories.
@@ -139,9 +173,8 @@ pub async fn start_with(
         match &settings.redis_url {
             Some(url) => {
                 let prefix = settings.redis_prefix.as_deref().unwrap_or_default();
-                let (redis, topology) = store::redis::connect(url, settings.store_timeout, prefix)
-                    .await
-                    .map_err(|e| format!("{e} (--redis-url)"))?;
+                let (redis, topology) =
+                    store::redis::connect(url, settings.store_timeout, prefix).await?;
                 tracing::info!(%topology, "state shared through {topology}");
                 (redis.clone(), redis)
             }
@@ -179,18 +212,23 @@ pub async fn start_with(
         oauth_http: reqwest::Client::builder()
             .timeout(settings.upstream_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("http client: {e}"))?,
+            .build()?,
         settings,
     });
     let metrics_addr = match app.settings.metrics_listen {
-        Some(addr) => Some(crate::metrics::serve(addr).await?),
+        Some(addr) => Some(
+            crate::metrics::serve(addr)
+                .await
+                .map_err(|source| StartError::Listen { addr, source })?,
+        ),
         None => None,
     };
     let listener = tokio::net::TcpListener::bind(app.settings.listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", app.settings.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|source| StartError::Listen { addr: app.settings.listen, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Listen { addr: app.settings.listen, source })?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = wrap(api::router(app.clone()));
     let limits = serve::ConnectionLimits {

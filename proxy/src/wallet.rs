@@ -112,8 +112,8 @@ impl Sources<'_> {
     /// duplicates. A source that fails is reported in `missing` and the others are served; only
     /// when all three fail is it an error.
     pub async fn fetch(&self, openid: &str) -> Result<Wallet, UpstreamError> {
-        let appid = self.settings.appid.as_str();
-        let mchid = self.settings.mchid.as_str();
+        let appid = self.settings.identity.appid.as_str();
+        let mchid = self.settings.identity.mchid.as_str();
         let max_pages = self.settings.max_upstream_pages;
         let merchant = all_pages(max_pages, |offset| {
             let q = MerchantQuery {
@@ -166,6 +166,7 @@ impl Sources<'_> {
                 }
             }
         }
+        crate::notifications::remember_owners(self.store, openid, &coupons).await;
         let mut wallet = Wallet::new(coupons, skipped);
         wallet.missing = missing;
         wallet.truncated = truncated;
@@ -180,8 +181,8 @@ impl Sources<'_> {
         openid: &str,
         business_type: Option<&'static str>,
     ) -> SourceResult {
-        let appid = self.settings.appid.as_str();
-        let creators: Vec<&str> = std::iter::once(self.settings.mchid.as_str())
+        let appid = self.settings.identity.appid.as_str();
+        let creators: Vec<&str> = std::iter::once(self.settings.identity.mchid.as_str())
             .chain(self.settings.partner_mchids.iter().map(String::as_str))
             .collect();
         // One query refused for the setup fails the source: asking the others would only cost calls.
@@ -207,7 +208,7 @@ impl Sources<'_> {
         });
         let usable_here = async {
             let q = StockQuery {
-                available_mchid: Some(self.settings.mchid.clone()),
+                available_mchid: Some(self.settings.identity.mchid.clone()),
                 business_type,
                 ..Default::default()
             };

@@ -4,10 +4,10 @@
 //! flight are shared, and a Redis outage is a 503, never a 500, until Redis is back.
 
 mod common;
-use common::code;
-use coupon_proxy::store::memory::MemoryStore;
-use coupon_proxy::store::redis::Topology;
-use coupon_proxy::store::{key, Store};
+use common::{code, ids, TestProxy};
+use coupon_proxy::MemoryStore;
+use coupon_proxy::Topology;
+use coupon_proxy::{key, Store};
 use coupon_sandbox::Faults;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
@@ -60,8 +60,7 @@ impl Redis {
     }
 
     fn new(cluster: bool, nodes: usize) -> Redis {
-        let dir =
-            std::env::temp_dir().join(format!("cw-redis-{}", coupon_proxy::token::random_token()));
+        let dir = std::env::temp_dir().join(format!("cw-redis-{}", coupon_proxy::random_token()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut r = Redis {
             ports: (0..nodes).map(|_| free_port(cluster)).collect(),
@@ -156,12 +155,12 @@ impl Drop for Redis {
 }
 
 async fn redis_store(r: &Redis) -> Arc<dyn Store> {
-    coupon_proxy::store::redis::connect(&r.url(), Duration::from_millis(500), "").await.unwrap().0
+    coupon_proxy::connect_redis(&r.url(), Duration::from_millis(500), "").await.unwrap().0
 }
 
 /// The store's contract, whichever store it is.
 async fn behaves_as_a_store(store: Arc<dyn Store>) {
-    let k = key(&["test", &coupon_proxy::token::random_token()]);
+    let k = key(&["test", &coupon_proxy::random_token()]);
     assert_eq!(store.get(&k).await.unwrap(), None);
     store.set(&k, b"v1".to_vec(), Duration::from_millis(300)).await.unwrap();
     assert_eq!(store.get(&k).await.unwrap().as_deref(), Some(&b"v1"[..]));
@@ -182,7 +181,7 @@ async fn behaves_as_a_store(store: Arc<dyn Store>) {
     store.delete_if_equal(&k, b"owner-a").await.unwrap();
     assert_eq!(store.get(&k).await.unwrap(), None);
 
-    let counter = key(&["test-count", &coupon_proxy::token::random_token()]);
+    let counter = key(&["test-count", &coupon_proxy::random_token()]);
     let hits: Vec<_> = (0..100)
         .map(|_| {
             let (store, counter) = (store.clone(), counter.clone());
@@ -221,9 +220,7 @@ async fn a_redis_cluster_keeps_the_contract() {
 async fn the_topology_is_found_at_start_up() {
     let (one, cluster) = (Redis::start(), Redis::cluster());
     let topology = |url: String| async move {
-        coupon_proxy::store::redis::connect(&url, Duration::from_millis(500), "")
-            .await
-            .map(|(_, t)| t)
+        coupon_proxy::connect_redis(&url, Duration::from_millis(500), "").await.map(|(_, t)| t)
     };
     assert!(matches!(topology(one.url()).await, Ok(Topology::Standalone { .. })));
     assert_eq!(topology(cluster.url()).await, Ok(Topology::Cluster { masters: 3 }));
@@ -232,26 +229,21 @@ async fn the_topology_is_found_at_start_up() {
     assert_eq!(topology(seeds).await, Ok(Topology::Cluster { masters: 3 }), "several seeds");
     let wrong = format!("{},{}", one.url(), cluster.url());
     assert!(topology(wrong).await.unwrap_err().0.contains("not a cluster"));
-    let braces =
-        coupon_proxy::store::redis::connect(&one.url(), Duration::from_millis(500), "shop{1}:")
-            .await
-            .err()
-            .unwrap();
+    let braces = coupon_proxy::connect_redis(&one.url(), Duration::from_millis(500), "shop{1}:")
+        .await
+        .err()
+        .unwrap();
     assert!(braces.0.contains("hash tag"), "{braces:?}");
 }
 
 #[tokio::test]
 async fn on_a_cluster_a_requests_reads_are_one_round_trip_because_a_users_keys_share_a_slot() {
-    use coupon_proxy::store::user;
+    use coupon_proxy::user;
     let r = Redis::cluster();
     let store = redis_store(&r).await;
     // What a request reads (its session, its user's wallet version) and counts (its rate), as
     // session.rs and cache.rs name them: one pipeline, on one node.
-    let id = format!(
-        "{{{}}}{}",
-        coupon_proxy::store::user_tag("o_user"),
-        coupon_proxy::token::random_token()
-    );
+    let id = format!("{{{}}}{}", coupon_proxy::user_tag("o_user"), coupon_proxy::random_token());
     let keys = [key(&["session", &id]), key(&["wallet-fresh", &user("o_user")])];
     store.set(&keys[1], b"7".to_vec(), Duration::from_secs(5)).await.unwrap();
     let (values, count) = store
@@ -267,90 +259,45 @@ async fn on_a_cluster_a_requests_reads_are_one_round_trip_because_a_users_keys_s
         .is_err());
 }
 
-/// Two proxies on one Redis and one sandbox.
+/// Two proxies on one Redis and one sandbox: the common test proxy and its twin.
 struct Pair {
-    a: coupon_proxy::Running,
-    b: coupon_proxy::Running,
-    sandbox: coupon_sandbox::SharedSandbox,
-    http: reqwest::Client,
+    a: TestProxy,
+    b: TestProxy,
 }
 
 async fn pair(redis: &Redis, adjust: impl Fn(&mut coupon_proxy::config::Settings)) -> Pair {
-    let (mut settings, sandbox) = coupon_proxy::dev::sandbox_settings().await.unwrap();
-    settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.static_dir = std::env::temp_dir();
-    settings.redis_url = Some(redis.url());
-    adjust(&mut settings);
-    let a = coupon_proxy::start(settings.clone()).await.unwrap();
-    let b = coupon_proxy::start(settings).await.unwrap();
-    let http =
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Pair { a, b, sandbox, http }
+    let a = TestProxy::with(|s| {
+        s.redis_url = Some(redis.url());
+        adjust(s);
+    })
+    .await;
+    let b = a.twin().await;
+    Pair { a, b }
 }
 
 impl Pair {
-    fn url(p: &coupon_proxy::Running, path: &str) -> String {
-        format!("http://{}/api/v1{path}", p.addr)
-    }
-
-    async fn login(&self, on: &coupon_proxy::Running, user: &str) -> String {
-        let r =
-            self.http.get(Self::url(on, &format!("/dev/login?user={user}"))).send().await.unwrap();
-        r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
-    }
-
-    async fn get(&self, on: &coupon_proxy::Running, cookie: &str, path: &str) -> (u16, Value) {
-        let r = self.http.get(Self::url(on, path)).header("cookie", cookie).send().await.unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(
-        &self,
-        on: &coupon_proxy::Running,
-        cookie: &str,
-        path: &str,
-        body: &Value,
-    ) -> (u16, Value) {
-        let (_, session) = self.get(on, cookie, "/session").await;
-        let csrf = session["csrf_token"].as_str().unwrap_or_default().to_owned();
-        let r = self
-            .http
-            .post(Self::url(on, path))
-            .header("cookie", cookie)
-            .header("x-csrf-token", csrf)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-    }
-
     fn calls(&self) -> (u64, u64) {
-        use std::sync::atomic::Ordering::Relaxed;
-        (
-            self.sandbox.stats().merchant_list.load(Relaxed),
-            self.sandbox.stats().stock_list.load(Relaxed),
-        )
+        (self.a.calls("merchant_list"), self.a.calls("stock_list"))
     }
 }
 
 async fn a_session_made_on_one_instance_works_on_the_other_and_logout_ends_it_everywhere(r: Redis) {
     let p = pair(&r, |_| {}).await;
-    let me = p.login(&p.a, "o_sandbox_demo").await;
-    assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200, "logged in on A, served by B");
-    let (status, _) = p.post(&p.b, &me, "/session/logout", &json!({})).await;
+    let me = p.a.login("o_sandbox_demo").await;
+    assert_eq!(p.b.get(&me, "/coupons").await.0, 200, "logged in on A, served by B");
+    let (status, _) = p.b.post_with_csrf(&me, "/session/logout", &json!({})).await;
     assert!(status == 204 || status == 200, "{status}");
-    let (status, body) = p.get(&p.a, &me, "/coupons").await;
+    let (status, body) = p.a.get(&me, "/coupons").await;
     assert_eq!((status, code(&body)), (401, "UNAUTHENTICATED"), "logged out on B, gone on A");
 }
 
 async fn a_rate_limit_counts_across_both_instances(r: Redis) {
     let p = pair(&r, |s| s.rate_limit_per_minute = 6).await;
-    let me = p.login(&p.a, "o_sandbox_empty").await;
+    let me = p.a.login("o_sandbox_empty").await;
     for on in [&p.a, &p.b, &p.a, &p.b, &p.a, &p.b] {
-        assert_eq!(p.get(on, &me, "/claimable").await.0, 200);
+        assert_eq!(on.get(&me, "/claimable").await.0, 200);
     }
-    let (status, body) = p.get(&p.a, &me, "/claimable").await;
+    let (status, body) = p.a.get(&me, "/claimable").await;
     assert_eq!(
         (status, code(&body)),
         (429, "RATE_LIMITED"),
@@ -360,13 +307,13 @@ async fn a_rate_limit_counts_across_both_instances(r: Redis) {
 
 async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query(r: Redis) {
     let p = pair(&r, |s| s.rate_limit_per_minute = u32::MAX).await;
-    let me = p.login(&p.a, "o_sandbox_demo").await;
+    let me = p.a.login("o_sandbox_demo").await;
     let before = p.calls();
     let burst: Vec<_> = (0..100)
         .map(|i| {
             let (http, url, me) = (
-                p.http.clone(),
-                Pair::url(if i % 2 == 0 { &p.a } else { &p.b }, "/coupons"),
+                p.a.http.clone(),
+                if i % 2 == 0 { &p.a } else { &p.b }.url("/coupons"),
                 me.clone(),
             );
             tokio::spawn(async move {
@@ -386,34 +333,34 @@ async fn a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_is
     r: Redis,
 ) {
     let p = pair(&r, |s| s.upstream_timeout = Duration::from_millis(300)).await;
-    let me = p.login(&p.a, "o_sandbox_empty").await;
-    assert_eq!(p.get(&p.b, &me, "/coupons").await.1["total"], 0, "B has cached the empty wallet");
+    let me = p.a.login("o_sandbox_empty").await;
+    assert_eq!(p.b.get(&me, "/coupons").await.1["total"], 0, "B has cached the empty wallet");
     // The first try on A times out (WeChat Pay issues the coupon, the answer is lost) …
-    p.sandbox.set_faults(Faults { latency_ms: 1_000, ..Faults::default() });
+    p.a.faults(Faults { latency_ms: 1_000, ..Faults::default() });
     let claim = json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": "shared-key-0001" });
-    let (status, _) = p.post(&p.a, &me, "/claims", &claim).await;
+    let (status, _) = p.a.post_with_csrf(&me, "/claims", &claim).await;
     assert_eq!(status, 504, "timed out");
-    p.sandbox.set_faults(Faults::default());
+    p.a.faults(Faults::default());
     // … and the retry goes to B: the same intended claim, no second coupon.
-    let (status, body) = p.post(&p.b, &me, "/claims", &claim).await;
+    let (status, body) = p.b.post_with_csrf(&me, "/claims", &claim).await;
     assert_eq!(status, 200, "{body}");
-    let (_, wallet) = p.get(&p.a, &me, "/coupons").await;
+    let (_, wallet) = p.a.get(&me, "/coupons").await;
     assert_eq!(wallet["total"], 1, "exactly one coupon, shown by A at once: {wallet}");
-    let (_, wallet) = p.get(&p.b, &me, "/coupons").await;
+    let (_, wallet) = p.b.get(&me, "/coupons").await;
     assert_eq!(wallet["total"], 1);
 }
 
 async fn a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themselves(mut r: Redis) {
     let p = pair(&r, |_| {}).await;
-    let me = p.login(&p.a, "o_sandbox_demo").await;
-    assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200);
+    let me = p.a.login("o_sandbox_demo").await;
+    assert_eq!(p.b.get(&me, "/coupons").await.0, 200);
     r.stop();
     for on in [&p.a, &p.b] {
-        let (status, body) = p.get(on, &me, "/coupons").await;
+        let (status, body) = on.get(&me, "/coupons").await;
         assert_eq!((status, code(&body)), (503, "SERVICE_UNAVAILABLE"), "{body}");
         assert_eq!(body["error"]["retryable"], true);
         let health: Value =
-            p.http.get(Pair::url(on, "/health")).send().await.unwrap().json().await.unwrap();
+            on.http.get(on.url("/health")).send().await.unwrap().json().await.unwrap();
         assert_eq!(
             (health["status"].as_str(), health["store"]["available"].as_bool()),
             (Some("degraded"), Some(false))
@@ -425,7 +372,7 @@ async fn a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themse
         let mut recovered = false;
         for _ in 0..100 {
             let health: Value =
-                p.http.get(Pair::url(on, "/health")).send().await.unwrap().json().await.unwrap();
+                on.http.get(on.url("/health")).send().await.unwrap().json().await.unwrap();
             if health["status"] == "ok" {
                 recovered = true;
                 break;
@@ -434,11 +381,32 @@ async fn a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themse
         }
         assert!(recovered, "each instance's connection comes back without a restart");
     }
-    let me = p.login(&p.a, "o_sandbox_demo").await;
-    assert_eq!(p.get(&p.b, &me, "/coupons").await.0, 200);
+    let me = p.a.login("o_sandbox_demo").await;
+    assert_eq!(p.b.get(&me, "/coupons").await.0, 200);
 }
 
 /// Each two-instance scenario above, on one Redis and on a Redis Cluster of three masters.
+async fn a_notification_to_one_instance_is_acted_on_once_for_both(r: Redis) {
+    let p = pair(&r, |s| s.cache_ttl = Duration::from_secs(3_600)).await;
+    let me = p.a.login("o_sandbox_demo").await;
+    assert_eq!(p.b.get(&me, "/coupons").await.0, 200, "both instances have the wallet cached");
+    assert!(p.a.sandbox().redeem("o_sandbox_demo", "SBXS000001"), "used at the till");
+    let resource = serde_json::json!({ "coupon_id": "SBXS000001", "stock_id": "SBX_FV_NORMAL" });
+    let notification = p.a.sandbox().notification(
+        coupon_wechatpay::notification::COUPON_USE,
+        &resource,
+        coupon_sandbox::notify::Spoil::default(),
+    );
+    assert_eq!(p.a.deliver(&notification).await, 204);
+    let (_, used) = p.b.get(&me, "/coupons?tab=used&limit=50").await;
+    assert!(ids(&used).contains(&"SBXS000001".to_owned()), "A's notification reaches B: {used}");
+    // WeChat's retry of the same notification, arriving at the other instance.
+    assert_eq!(p.b.deliver(&notification).await, 204);
+    let calls = p.a.calls("stock_list");
+    p.a.get(&me, "/coupons").await;
+    assert_eq!(p.a.calls("stock_list"), calls, "the retry is known on B: no second fetch");
+}
+
 macro_rules! on_one_redis_and_on_a_cluster {
     ($($scenario:ident),* $(,)?) => {
         mod one_redis {
@@ -462,4 +430,5 @@ on_one_redis_and_on_a_cluster!(
     a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query,
     a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more,
     a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themselves,
+    a_notification_to_one_instance_is_acted_on_once_for_both,
 );

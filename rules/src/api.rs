@@ -7,7 +7,8 @@ use crate::wallet::TabCounts;
 use serde::{Deserialize, Serialize};
 
 /// `GET /coupons`: one page of one tab of the user's coupons (商家券 + 代金券 + 消费金).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `Default` is an empty, fresh, complete first page.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CouponPage {
     pub coupons: Vec<Coupon>,
     /// Coupons in this tab.
@@ -187,6 +188,8 @@ pub enum ErrorCode {
     StockNotClaimable,
     /// WeChat Pay refused the claim for a reason the user reads (`upstream_code`).
     ClaimRejected,
+    /// A server-to-server route asked without its token, or from a browser.
+    Forbidden,
     /// The proxy's state store does not answer.
     ServiceUnavailable,
     /// WeChat Pay refused the merchant's own setup (NOAUTH, PARAM_ERROR, …).
@@ -210,6 +213,28 @@ pub enum ErrorCode {
     /// A code this build does not know (a newer proxy's): the server's message is shown.
     #[serde(other)]
     Unknown,
+}
+
+/// `POST /merchant/redemptions`: the merchant's order system redeems (核销) the 商家券 a user
+/// chose at checkout, once per order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedemptionRequest {
+    /// The merchant's own order id: the same order redeems once, however often it is sent.
+    pub order_id: String,
+    pub openid: String,
+    /// The 商家券's code (`cw:select`'s `coupon_id` for a 商家券).
+    pub coupon_code: String,
+    pub stock_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redemption {
+    pub coupon_code: String,
+    /// What WeChat Pay was sent as `use_request_no`, derived from the order.
+    pub use_request_no: String,
+    /// When WeChat Pay recorded the use (RFC 3339, +08:00).
+    pub used_at: String,
 }
 
 /// The code as the JSON spells it (`UPSTREAM_TIMEOUT`), for logs, metrics and events: serde's

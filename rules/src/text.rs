@@ -320,6 +320,7 @@ pub fn error_message(
         (RateLimited, _) => ("操作太频繁，请稍后再试", "Too many requests, try again shortly"),
         (StockNotClaimable, _) => ("该券不可领取", "This coupon cannot be claimed here"),
         (ClaimRejected, _) => ("领取失败，请稍后再试", "Could not claim it, try again later"),
+        (Forbidden, _) => ("无权调用", "Not allowed"),
         (ServiceUnavailable, _) => (
             "服务暂时不可用，请稍后重试",
             "The service is temporarily unavailable; try again later",

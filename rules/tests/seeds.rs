@@ -136,6 +136,7 @@ fn errors_name_the_field() {
     let err = parse_merchant_coupon(bad_amount.as_bytes()).unwrap_err();
     assert_eq!(err.field(), Some("coupon_use_rule.fixed_normal_coupon.discount_amount"));
     assert!(err.to_string().contains("\"five\""), "{err}");
+    assert!(!err.to_string().contains(" line "), "the path says where, not a position: {err}");
 
     let bad_day = String::from_utf8(DETAIL_001.to_vec()).unwrap().replace("\"2\"\n", "\"9\"\n");
     let err = parse_merchant_coupon(bad_day.as_bytes()).unwrap_err();
@@ -183,4 +184,16 @@ fn only_https_urls_survive() {
         let c = parse_merchant_coupon(body.as_bytes()).unwrap();
         assert_eq!(c.merchant.logo_url.is_some(), kept, "{url}");
     }
+}
+
+#[test]
+fn a_used_stock_coupon_carries_the_time_it_was_used() {
+    let body = br#"{"data":[{"coupon_id":"c","stock_id":"s","status":"USED",
+        "normal_coupon_information":{"coupon_amount":100},
+        "consume_information":{"consume_time":"2026-12-01T10:00:00+08:00","consume_mchid":"1900000109","transaction_id":"4200000001"}}],
+        "total_count":1}"#;
+    let c = &parse_stock_coupon_list(body).unwrap().coupons[0];
+    assert_eq!(c.state, CouponState::Used);
+    let at = coupon_rules::BeijingTime::parse_rfc3339("2026-12-01T10:00:00+08:00").unwrap();
+    assert_eq!(c.used_at, Some(at));
 }

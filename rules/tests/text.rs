@@ -132,6 +132,7 @@ fn every_error_code_is_worded_in_both_languages() {
         "RATE_LIMITED",
         "STOCK_NOT_CLAIMABLE",
         "CLAIM_REJECTED",
+        "FORBIDDEN",
         "UPSTREAM_TIMEOUT",
         "UPSTREAM_UNAVAILABLE",
         "UPSTREAM_BUSY",

@@ -6,6 +6,7 @@
 
 mod aead;
 mod keys;
+pub mod notification;
 
 pub use aead::{
     open_certificates, ApiV3Key, CertificateList, EncryptedResource, ListedCertificate,

@@ -3,6 +3,7 @@
 
 mod claims;
 mod coupons;
+mod redemptions;
 mod session;
 
 pub use session::login_url;
@@ -37,7 +38,8 @@ pub fn router(app: SharedApp) -> Router {
     api = match app.settings.dev_users {
         Some(_) => api
             .route("/dev/users", get(session::dev_users))
-            .route("/dev/login", get(session::dev_login)),
+            .route("/dev/login", get(session::dev_login))
+            .route("/dev/redeem", post(session::dev_redeem)),
         None => api
             .route("/oauth/login", get(session::oauth_login))
             .route("/oauth/callback", get(session::oauth_callback)),
@@ -64,6 +66,20 @@ pub fn router(app: SharedApp) -> Router {
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("Cookie")));
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
+        // WeChat Pay's server calls it: no session, no browser's origin, WeChat's own answers.
+        .route(
+            "/api/v1/wechatpay/notifications",
+            post(notification).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
+        )
+        // The merchant's order system calls it: a bearer token, no session, no CORS.
+        .route(
+            "/api/v1/merchant/redemptions",
+            post(redemptions::redeem)
+                .layer::<_, std::convert::Infallible>(middleware::map_response(
+                    crate::error::log_failures,
+                ))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .nest("/api/v1", api)
         .route("/", get(session::demo_page))
         .route("/index.html", get(session::demo_page))
@@ -191,6 +207,28 @@ async fn guard_origin(State(app): State<SharedApp>, request: Request, next: Next
         }
     }
     next.run(request).await
+}
+
+/// `POST /api/v1/wechatpay/notifications`: 204 once acted on (or known), else WeChat's
+/// `{"code": "FAIL"}` with a 4xx or 5xx, so that it delivers again.
+async fn notification(
+    State(app): State<SharedApp>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    match app.notification_receiver().receive(&headers, &body).await {
+        Ok(outcome) => {
+            tracing::info!(?outcome, "WeChat Pay notification");
+            axum::http::StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "WeChat Pay notification refused");
+            let status = axum::http::StatusCode::from_u16(e.status())
+                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let body = serde_json::json!({ "code": "FAIL", "message": e.to_string() });
+            (status, Json(body)).into_response()
+        }
+    }
 }
 
 /// Always 200 while the process serves; `status` says whether the state store answers.

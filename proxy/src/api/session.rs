@@ -166,6 +166,38 @@ pub async fn dev_users(State(app): State<SharedApp>) -> Json<DevUsers> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct DevRedeem {
+    /// A 商家券's code or a 代金券's id, as `cw:use` names it.
+    coupon_id: String,
+}
+
+/// Sandbox only: the demo page's 模拟核销, the session user's coupon redeemed at the sandbox's
+/// till (a 代金券's use then comes back as WeChat's notification would).
+pub async fn dev_redeem(
+    session: Session,
+    State(app): State<SharedApp>,
+    headers: HeaderMap,
+    super::ApiJson(r): super::ApiJson<DevRedeem>,
+) -> Result<StatusCode, ApiError> {
+    session.check_csrf(&headers)?;
+    let sandbox = app.settings.upstream.as_deref().unwrap_or_default();
+    let body = serde_json::json!({ "openid": session.openid, "coupon": r.coupon_id });
+    let answer = app.oauth_http.post(format!("{sandbox}/sandbox/redeem")).json(&body).send().await;
+    let redeemed = match answer {
+        Ok(a) => a.json::<serde_json::Value>().await.ok().and_then(|v| v["redeemed"].as_bool()),
+        Err(_) => None,
+    };
+    match redeemed {
+        Some(true) => Ok(StatusCode::NO_CONTENT),
+        Some(false) => Err(ApiError::NotFound),
+        None => Err(ApiError::Upstream(crate::upstream::UpstreamError::Unreachable(
+            "the sandbox did not answer".into(),
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DevLogin {
     user: Option<String>,
     redirect: Option<String>,
@@ -260,7 +292,7 @@ pub async fn oauth_login(
     );
     let url = format!(
         "https://open.weixin.qq.com/connect/oauth2/authorize?appid={}&redirect_uri={}&response_type=code&scope=snsapi_base&state={}#wechat_redirect",
-        encode(&app.settings.appid),
+        encode(&app.settings.identity.appid),
         encode(&callback),
         encode(&state)
     );
@@ -326,7 +358,7 @@ async fn exchange_code(app: &SharedApp, code: &str) -> Result<Option<String>, Ap
     let url = format!(
         "{}/sns/oauth2/access_token?appid={}&secret={}&code={}&grant_type=authorization_code",
         app.settings.oauth_api,
-        encode(&app.settings.appid),
+        encode(&app.settings.identity.appid),
         encode(secret),
         encode(code)
     );

@@ -7,8 +7,7 @@
 mod calls;
 mod platform;
 
-pub use calls::{MerchantQuery, StockQuery};
-pub use platform::{Downloaded, PlatformKeys};
+pub use calls::{Callbacks, MerchantQuery, StockQuery};
 
 use crate::config::Settings;
 use bytes::Bytes;
@@ -168,9 +167,9 @@ impl Client {
             http,
             base: base.trim_end_matches('/').to_owned(),
             backup: settings.upstream_backup.clone(),
-            mchid: settings.mchid.clone(),
-            merchant_serial: settings.merchant_serial.clone(),
-            key: PrivateKey::from_pem(&settings.merchant_key_pem)
+            mchid: settings.identity.mchid.clone(),
+            merchant_serial: settings.identity.merchant_serial.clone(),
+            key: PrivateKey::from_pem(&settings.identity.merchant_key_pem)
                 .map_err(|e| format!("merchant key: {e}"))?,
             platform: platform::PlatformKeys::new(
                 settings.platform_keys.clone(),
@@ -232,6 +231,23 @@ impl Client {
     }
 
     /// Downloads the platform certificates now (start-up, and every few hours).
+    /// Verifies a notification WeChat Pay POSTed: signed like an answer, with the same keys.
+    pub async fn verify_notification(
+        &self,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+    ) -> Result<(), Unverified> {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let signed = SignedHeaders {
+            timestamp: header("Wechatpay-Timestamp"),
+            nonce: header("Wechatpay-Nonce"),
+            signature: header("Wechatpay-Signature"),
+            serial: header("Wechatpay-Serial"),
+            signature_type: header("Wechatpay-Signature-Type"),
+        };
+        self.platform.verify_signed(self, &signed, body).await
+    }
+
     pub async fn download_certificates(&self) -> Result<platform::Downloaded, UpstreamError> {
         self.platform.download(self).await
     }

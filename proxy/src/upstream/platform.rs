@@ -4,7 +4,7 @@
 
 use super::{Answer, Client, UpstreamError};
 use bytes::Bytes;
-use coupon_wechatpay::{self as wechatpay, ApiV3Key, KeySet, Unverified};
+use coupon_wechatpay::{self as wechatpay, ApiV3Key, KeySet, SignedHeaders, Unverified};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
@@ -56,23 +56,34 @@ impl PlatformKeys {
     }
 
     fn check(&self, answer: &Answer) -> Result<(), Unverified> {
-        self.keys.read().expect("platform keys lock").verify(
-            &answer.signed_headers(),
-            &answer.body,
-            wechatpay::unix_now(),
-        )
+        self.check_signed(&answer.signed_headers(), &answer.body)
+    }
+
+    fn check_signed(&self, signed: &SignedHeaders<'_>, body: &[u8]) -> Result<(), Unverified> {
+        self.keys.read().expect("platform keys lock").verify(signed, body, wechatpay::unix_now())
     }
 
     /// Verifies an answer; a serial not held yet first fetches the current certificates.
     pub(super) async fn verify(&self, client: &Client, answer: &Answer) -> Result<(), Unverified> {
-        let first = self.check(answer);
+        self.verify_signed(client, &answer.signed_headers(), &answer.body).await
+    }
+
+    /// Verifies anything WeChat Pay signs (an answer, a notification) with the keys held; a
+    /// serial not held yet first fetches the current certificates.
+    pub(super) async fn verify_signed(
+        &self,
+        client: &Client,
+        signed: &SignedHeaders<'_>,
+        body: &[u8],
+    ) -> Result<(), Unverified> {
+        let first = self.check_signed(signed, body);
         if !matches!(first, Err(Unverified::UnknownSerial(_))) || self.apiv3.is_none() {
             return first;
         }
         {
             let mut last = self.last_on_demand.lock().await;
             // Another request may have fetched it while this one waited.
-            if self.check(answer).is_ok() {
+            if self.check_signed(signed, body).is_ok() {
                 return Ok(());
             }
             if last.is_some_and(|t| t.elapsed() < ON_DEMAND_INTERVAL) {
@@ -89,7 +100,7 @@ impl PlatformKeys {
                 }
             }
         }
-        self.check(answer)
+        self.check_signed(signed, body)
     }
 
     /// Downloads the platform certificates and holds them. The first download is trusted

@@ -25,13 +25,57 @@ impl TestProxy {
         // scripts/test.sh runs the whole suite a second time on a real Redis.
         if let Ok(url) = std::env::var("CW_TEST_REDIS_URL") {
             s.redis_url = Some(url);
-            s.redis_prefix = Some(format!("test-{}:", coupon_proxy::token::random_token()));
+            s.redis_prefix = Some(format!("test-{}:", coupon_proxy::random_token()));
         }
         adjust(&mut s);
         let running = coupon_proxy::start(s).await.expect("proxy starts");
         let http =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestProxy { running, sandbox, http }
+    }
+
+    /// A second instance with this one's settings and sandbox: on Redis, the two share state.
+    pub async fn twin(&self) -> TestProxy {
+        let running =
+            coupon_proxy::start(self.running.app.settings.clone()).await.expect("twin starts");
+        TestProxy { running, sandbox: self.sandbox.clone(), http: self.http.clone() }
+    }
+
+    /// What the metrics listener (`--metrics-listen`) serves.
+    pub async fn metrics(&self) -> String {
+        let addr = self.running.metrics_addr.expect("a metrics listener");
+        let r = self.http.get(format!("http://{addr}/metrics")).send().await.unwrap();
+        r.text().await.unwrap()
+    }
+
+    /// Has the sandbox send its notifications (a 代金券's 核销) to this proxy, each delivered
+    /// `1 + duplicates` times.
+    pub fn notify_me(&self, duplicates: u32) {
+        let target = coupon_proxy::dev::notify_target(self.running.addr);
+        self.sandbox()
+            .set_notify_target(Some(coupon_sandbox::notify::NotifyTarget { duplicates, ..target }));
+    }
+
+    /// POSTs a notification as WeChat Pay would; the status answered.
+    pub async fn deliver(&self, d: &coupon_sandbox::notify::Delivery) -> u16 {
+        let url = coupon_proxy::dev::notify_target(self.running.addr).url;
+        let mut r = self.http.post(url).body(d.body.clone());
+        for (name, value) in &d.headers {
+            r = r.header(*name, value);
+        }
+        r.send().await.unwrap().status().as_u16()
+    }
+
+    /// Waits (up to 5 s) until the sandbox's notifications have been answered 2xx `n` times.
+    pub async fn notifications_acknowledged(&self, n: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for _ in 0..100 {
+            if self.sandbox().stats().notifications_acknowledged.load(Relaxed) >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the sandbox's notifications were not acknowledged {n} times");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -54,6 +98,7 @@ impl TestProxy {
             "stock_list" => s.stock_list.load(Relaxed),
             "send_coupon" => s.send_coupon.load(Relaxed),
             "merchant_detail" => s.merchant_detail.load(Relaxed),
+            "merchant_use" => s.merchant_use.load(Relaxed),
             _ => panic!("{which}"),
         }
     }
@@ -84,6 +129,24 @@ impl TestProxy {
         body["csrf_token"].as_str().unwrap().to_owned()
     }
 
+    /// A 领取 of `stock_id`, one intent named by `client_key`.
+    pub async fn claim(
+        &self,
+        cookie: &str,
+        csrf: &str,
+        stock_id: &str,
+        client_key: &str,
+    ) -> (u16, Value) {
+        let body = serde_json::json!({ "stock_id": stock_id, "client_key": client_key });
+        self.post(cookie, Some(csrf), "/claims", &body).await
+    }
+
+    /// A POST with the CSRF token this instance gives the session.
+    pub async fn post_with_csrf(&self, cookie: &str, path: &str, body: &Value) -> (u16, Value) {
+        let csrf = self.csrf(cookie).await;
+        self.post(cookie, Some(&csrf), path, body).await
+    }
+
     pub async fn post(
         &self,
         cookie: &str,
@@ -99,6 +162,12 @@ impl TestProxy {
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// The ids of a wallet page's coupons, in order.
+pub fn ids(body: &Value) -> Vec<String> {
+    let coupons = body["coupons"].as_array().expect("a page of coupons");
+    coupons.iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
 }
 
 pub fn code(body: &Value) -> &str {

@@ -74,6 +74,15 @@ struct WireCoupon {
     stock_creator_mchid: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     out_request_no: Option<String>,
+    /// Present once the coupon is used (查询代金券详情, the `COUPON.USE` resource).
+    #[serde(default)]
+    consume_information: Option<ConsumeInformation>,
+}
+
+#[derive(Deserialize)]
+struct ConsumeInformation {
+    #[serde(default, deserialize_with = "lenient::opt_time")]
+    consume_time: Option<BeijingTime>,
 }
 
 #[derive(Deserialize)]
@@ -121,7 +130,7 @@ impl WireCoupon {
             use_method: UseMethod::PaymentCode,
             entrance: None,
             received_at: self.create_time,
-            used_at: None,
+            used_at: self.consume_information.and_then(|c| c.consume_time),
             goods_ids: Vec::new(),
             reconciliation: Reconciliation {
                 stock_creator_mchid: self.stock_creator_mchid,
