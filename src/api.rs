@@ -287,34 +287,12 @@ fn on_page_origin(url: &str) -> bool {
     origin.is_some_and(|o| url.strip_prefix(o.as_str()).is_some_and(|rest| rest.starts_with('/')))
 }
 
-/// Aborts a request when its deadline passes; dropping it (the answer came) cancels the timer
-/// and frees its callback. Not leptos's `set_timeout_with_handle`: its callback is freed only
-/// when it runs, and a deadline is nearly always cleared, so each request would leak one.
-struct Deadline {
-    timer: i32,
-    _abort: Closure<dyn FnMut()>,
-}
-
-impl Deadline {
-    fn start(controller: &web_sys::AbortController) -> Option<Deadline> {
-        let controller = controller.clone();
-        let abort = Closure::<dyn FnMut()>::new(move || controller.abort());
-        let timer = web_sys::window()?
-            .set_timeout_with_callback_and_timeout_and_arguments_0(
-                abort.as_ref().unchecked_ref(),
-                TIMEOUT.with(|t| t.get()),
-            )
-            .ok()?;
-        Some(Deadline { timer, _abort: abort })
-    }
-}
-
-impl Drop for Deadline {
-    fn drop(&mut self) {
-        if let Some(w) = web_sys::window() {
-            w.clear_timeout_with_handle(self.timer);
-        }
-    }
+/// Aborts a request when its deadline passes. Dropping the timer (the answer came) clears it
+/// and frees its callback.
+fn deadline(controller: &web_sys::AbortController) -> gloo_timers::callback::Timeout {
+    let controller = controller.clone();
+    let ms = TIMEOUT.with(|t| t.get()).unsigned_abs();
+    gloo_timers::callback::Timeout::new(ms, move || controller.abort())
 }
 
 /// One call to the proxy; `body` is a JSON body (a POST's). The request itself is not
@@ -346,7 +324,7 @@ async fn answer_text(request: RequestBuilder, body: Option<String>) -> Result<St
         None => request.build(),
     }
     .map_err(|_| ApiError::network())?;
-    let deadline = Deadline::start(&controller);
+    let deadline = deadline(&controller);
     let answer = async {
         let response = request.send().await?;
         let text = response.text().await?;

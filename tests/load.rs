@@ -2,22 +2,15 @@
 //! answer that comes back after its view is gone is dropped quietly.
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+
 use coupon_widget::components::load::Load;
 use leptos::prelude::*;
+use support::sleep;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
 
 /// Leptos sets up its task executor when it mounts something; mount nothing once.
 fn start_executor() {

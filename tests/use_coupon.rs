@@ -4,7 +4,6 @@
 mod support;
 
 use coupon_rules::model::UseMethod;
-use coupon_rules::wire::parse_merchant_coupon;
 use coupon_rules::{BeijingTime, Coupon};
 use coupon_widget::components::card::CouponCard;
 use coupon_widget::Options;
@@ -16,16 +15,14 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SEED_001: &str = include_str!("../rules/tests/fixtures/busifavor_detail_001.json");
-
 fn seed(method: UseMethod) -> Coupon {
-    let mut c = parse_merchant_coupon(SEED_001.as_bytes()).unwrap();
+    let mut c = support::seed();
     c.use_method = method;
     c
 }
 
 fn now() -> BeijingTime {
-    BeijingTime::parse_rfc3339("2019-12-30T14:00:00+08:00").unwrap()
+    at("2019-12-30T14:00:00+08:00")
 }
 
 fn render(coupon: Coupon, options: Options) -> web_sys::HtmlElement {
@@ -292,4 +289,56 @@ async fn decode_qr(svg: &web_sys::Element) -> String {
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code found");
     grids[0].decode().expect("it decodes").1
+}
+
+/// Closes the sheets earlier tests left open (they would go on asking).
+async fn close_every_sheet() {
+    let closers = support::document().query_selector_all(".cw-sheet__close").unwrap();
+    for i in 0..closers.length() {
+        closers.item(i).unwrap().unchecked_into::<web_sys::HtmlElement>().click();
+    }
+    tick().await;
+}
+
+#[wasm_bindgen_test]
+async fn an_open_use_sheet_says_used_once_the_proxy_reports_the_till_redeemed_it() {
+    close_every_sheet().await;
+    let coupon = seed(UseMethod::PaymentCode);
+    let mut used = coupon.clone();
+    used.state = coupon_rules::CouponState::Used;
+    used.used_at = Some(at("2019-12-30T14:05:00+08:00"));
+    let detail = coupon_rules::api::CouponDetail { coupon: used, stale: false };
+    let fetch = FakeFetch::new(&respond(200, &serde_json::to_string(&detail).unwrap()));
+    let host = render(coupon, Options::default());
+    click(&host, ".cw-card__use");
+    tick().await;
+    assert!(host.query_selector(".cw-use--payment-code").unwrap().is_some());
+    assert_eq!(fetch.count(), 0, "the first look is a second after the sheet opens");
+    sleep(1_300).await;
+    let said = text(&host, ".cw-use--used");
+    assert!(said.contains("已使用") && said.contains("14:05"), "{said}");
+    assert!(host.query_selector(".cw-use--payment-code").unwrap().is_none());
+    let asked = fetch.count();
+    assert!(asked >= 1);
+    sleep(1_300).await;
+    assert_eq!(fetch.count(), asked, "a used coupon is not asked about again");
+    click(&host, ".cw-sheet__close");
+    tick().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_use_sheet_stops_asking() {
+    close_every_sheet().await;
+    let coupon = seed(UseMethod::PaymentCode);
+    let detail = coupon_rules::api::CouponDetail { coupon: coupon.clone(), stale: false };
+    let fetch = FakeFetch::new(&respond(200, &serde_json::to_string(&detail).unwrap()));
+    let host = render(coupon, Options::default());
+    click(&host, ".cw-card__use");
+    sleep(1_200).await;
+    assert!(fetch.count() >= 1, "still usable: asked again every second");
+    click(&host, ".cw-sheet__close");
+    tick().await;
+    let asked = fetch.count();
+    sleep(2_200).await;
+    assert_eq!(fetch.count(), asked, "no request once the sheet is closed");
 }

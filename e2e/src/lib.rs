@@ -59,10 +59,10 @@ async fn start(
     settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     settings.static_dir = dist;
     adjust(&mut settings);
-    DemoProxy {
-        running: coupon_proxy::start_with(settings, wrap).await.expect("proxy starts"),
-        sandbox,
-    }
+    let running = coupon_proxy::start_with(settings, wrap).await.expect("proxy starts");
+    // As in `coupon-proxy` sandbox mode: a coupon redeemed at the sandbox comes back as a notification.
+    coupon_proxy::dev::notify(&sandbox, running.addr);
+    DemoProxy { running, sandbox }
 }
 
 /// Which browser engine the tests drive: `CW_E2E_BROWSER=chromium` (the default: Android
@@ -189,6 +189,16 @@ impl Browser {
     /// How many elements match `css` now.
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.map_or(0, |v| v.len())
+    }
+
+    /// Closes the open sheet with its close button and waits until it is gone.
+    pub async fn close_sheet(&self) {
+        self.wait_for(".cw-sheet__close").await;
+        self.client
+            .execute("document.querySelector('.cw-sheet__close').click()", vec![])
+            .await
+            .unwrap();
+        self.wait_for_count(".cw-sheet", 0).await;
     }
 
     /// Waits (up to 15 s) until `css` matches exactly `n` elements.

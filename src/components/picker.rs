@@ -236,40 +236,20 @@ fn PickerChoices(
 const OPTION_ESTIMATE_PX: f64 = 110.0;
 
 /// Moves `now` forward when the next coupon's usability changes, so a time slot opening or
-/// closing while the picker is open re-ranks it.
-///
-/// Its own timer rather than leptos's `set_timeout_with_handle`, whose callback is freed only when
-/// it runs: every re-rank clears the last one.
+/// closing while the picker is open re-ranks it. Each re-rank drops the last timer, which
+/// clears it and frees its callback (gloo's `Timeout`).
 fn rerank_at_next_change(ranking: Memo<Ranking>, now: RwSignal<coupon_rules::BeijingTime>) {
-    let timer = StoredValue::new_local(None::<(i32, wasm_bindgen::closure::Closure<dyn FnMut()>)>);
-    let clear = move || {
-        timer.update_value(|t| {
-            if let (Some((id, _)), Some(w)) = (t.take(), web_sys::window()) {
-                w.clear_timeout_with_handle(id);
-            }
-        })
-    };
+    let timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
     Effect::new(move |_| {
-        clear();
-        let Some(at) = ranking.with(|r| r.next_change) else { return };
-        // setTimeout takes at most i32::MAX ms (~24.8 days): a later change re-arms from there.
-        let wait = (at.unix_millis() - crate::now().unix_millis()).clamp(0, i64::from(i32::MAX) - 1)
-            as i32
-            + 1;
-        let tick =
-            wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || now.set(crate::now()));
-        use wasm_bindgen::JsCast;
-        if let Some(id) = web_sys::window().and_then(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                tick.as_ref().unchecked_ref(),
-                wait,
-            )
-            .ok()
-        }) {
-            timer.set_value(Some((id, tick)));
-        }
+        let next = ranking.with(|r| r.next_change).map(|at| {
+            // setTimeout takes at most i32::MAX ms (~24.8 days): a later change re-arms from there.
+            let wait =
+                (at.unix_millis() - crate::now().unix_millis()).clamp(0, i64::from(i32::MAX) - 1);
+            gloo_timers::callback::Timeout::new(wait as u32 + 1, move || now.set(crate::now()))
+        });
+        timer.set_value(next);
     });
-    on_cleanup(clear);
+    on_cleanup(move || timer.set_value(None));
 }
 
 #[component]

@@ -88,10 +88,95 @@ pub fn navigate_in_mini_program(path: &str) -> bool {
     navigate.call1(&mini, &arg).is_ok()
 }
 
-/// The body of the 立即使用 sheet.
+/// How often an open use sheet asks whether its coupon has been used at the till.
+const WATCH_EVERY_MS: u32 = 1_000;
+
+/// The body of the 立即使用 sheet. While it shows how to use the coupon, it watches for the
+/// use (核销) and then says 已使用 instead.
 #[component]
 pub fn UseSheetBody(coupon: Coupon, lang: Lang) -> impl IntoView {
     let options = use_context::<Options>().unwrap_or_default();
+    let used = RwSignal::new(None::<Coupon>);
+    if matches!(coupon.use_method, UseMethod::Offline | UseMethod::PaymentCode) {
+        watch_for_use(&coupon, &options.api_base, used);
+    }
+    move || match used.get() {
+        Some(c) => used_view(&c, lang),
+        None => how_to_use(coupon.clone(), &options, lang),
+    }
+}
+
+/// The sheet once the coupon is used: no code left to show.
+fn used_view(coupon: &Coupon, lang: Lang) -> AnyView {
+    let look = coupon_rules::look::card_look(coupon, crate::now(), lang);
+    view! {
+        <div class="cw-use cw-use--used" role="status">
+            <p class="cw-use__used">{t(lang, "已使用", "Used")}</p>
+            {look.used_at.map(|u| view! { <p class="cw-use__hint">{u}</p> })}
+        </div>
+    }
+    .into_any()
+}
+
+/// Asks the proxy for the coupon every [`WATCH_EVERY_MS`] while the sheet is open and the page
+/// visible, one request at a time; once it is used, `used` holds it as the proxy reports it and
+/// the wallet is told ([`WalletChanges`]).
+fn watch_for_use(coupon: &Coupon, base: &str, used: RwSignal<Option<Coupon>>) {
+    let (coupon, base) = (coupon.clone(), base.to_owned());
+    let asking = std::rc::Rc::new(std::cell::Cell::new(false));
+    let changes = use_context::<WalletChanges>();
+    let tick = move || {
+        let hidden = web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.hidden());
+        if hidden || asking.get() || used.get_untracked().is_some() {
+            return;
+        }
+        asking.set(true);
+        let (coupon, base, asking) = (coupon.clone(), base.clone(), asking.clone());
+        leptos::task::spawn_local(async move {
+            if let Ok(d) = crate::api::coupon_detail(&base, &coupon).await {
+                if d.coupon.state == coupon_rules::CouponState::Used {
+                    used.try_set(Some(d.coupon));
+                    changes.inspect(WalletChanges::used);
+                }
+            }
+            asking.set(false);
+        });
+    };
+    let timer = gloo_timers::callback::Interval::new(WATCH_EVERY_MS, tick);
+    let timer = StoredValue::new_local(Some(timer));
+    // Closing the sheet stops the watch; a use seen has the wallet reload its tab then.
+    on_cleanup(move || {
+        timer.set_value(None);
+        if used.try_with_untracked(Option::is_some) == Some(true) {
+            changes.inspect(WalletChanges::reload);
+        }
+    });
+}
+
+/// What an open use sheet tells the wallet around it: counts at once, the list when it closes.
+#[derive(Clone, Copy)]
+pub struct WalletChanges {
+    pub counts: RwSignal<Option<coupon_rules::wallet::TabCounts>>,
+    pub refreshes: RwSignal<u32>,
+}
+
+impl WalletChanges {
+    fn used(&self) {
+        self.counts.update(|c| {
+            if let Some(c) = c {
+                c.available = c.available.saturating_sub(1);
+                c.used += 1;
+            }
+        });
+    }
+
+    fn reload(&self) {
+        self.refreshes.try_update(|n| *n += 1);
+    }
+}
+
+/// How to use the coupon, per use method.
+fn how_to_use(coupon: Coupon, options: &Options, lang: Lang) -> AnyView {
     match coupon.use_method.clone() {
         UseMethod::Offline => view! {
             <div class="cw-use cw-use--offline">

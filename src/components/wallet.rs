@@ -35,6 +35,7 @@ pub fn Wallet(
     // The last first page each tab showed, kept through a failed reload.
     let shown_before = StoredValue::new([None::<CouponPage>, None, None]);
     let (claimed, on_claimed) = claimed_since_load(counts);
+    provide_context(super::use_coupon::WalletChanges { counts, refreshes });
     // The tab's first page (with its tab), loaded again on a new tab or a refresh.
     let first = Load::<(Tab, Result<CouponPage, ApiError>)>::new();
     let load_first = move || {

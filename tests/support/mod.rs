@@ -5,6 +5,27 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement};
 
+/// WeChat's documented 商家券 (busifavor detail 001): the seed every widget test varies.
+pub const SEED_001: &str = include_str!("../../rules/tests/fixtures/busifavor_detail_001.json");
+
+/// The seed coupon as the rules engine reads it.
+pub fn seed() -> coupon_rules::Coupon {
+    coupon_rules::wire::parse_merchant_coupon(SEED_001.as_bytes()).expect("the seed parses")
+}
+
+/// A moment in Beijing time, written as RFC 3339.
+pub fn at(s: &str) -> coupon_rules::BeijingTime {
+    coupon_rules::BeijingTime::parse_rfc3339(s).expect("an RFC 3339 time")
+}
+
+/// A wallet page of no coupons that says `available` are waiting, as the proxy writes it.
+pub fn empty_page(available: usize) -> String {
+    let counts = coupon_rules::wallet::TabCounts { available, used: 0, expired: 0 };
+    let page =
+        coupon_rules::api::CouponPage { total: available, limit: 50, counts, ..Default::default() };
+    serde_json::to_string(&page).expect("a page serialises")
+}
+
 pub fn document() -> Document {
     web_sys::window().unwrap().document().unwrap()
 }
@@ -46,6 +67,17 @@ pub fn computed(el: &Element, property: &str) -> String {
 }
 
 /// Lets the browser run pending tasks (effects, event handlers).
+/// Waits `ms` milliseconds of real time.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 pub async fn tick() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()

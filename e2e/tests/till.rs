@@ -1,0 +1,53 @@
+//! At the till: a use sheet that is open while its coupon is redeemed says 已使用 by itself,
+//! and the wallet counts and lists the coupon as used, with no reload.
+
+use coupon_e2e::Demo;
+use std::time::Instant;
+
+const USER: &str = "o_sandbox_demo";
+/// 微信支付代金券 满50减5: a 代金券, used by paying with the WeChat payment code.
+const COUPON: &str = "SBXS000001";
+
+async fn available_count(demo: &Demo) -> String {
+    let js = "return document.querySelector('#wallet .cw-tabs__tab .cw-tabs__count').textContent";
+    demo.browser.client.execute(js, vec![]).await.unwrap().as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_use_sheet_turns_to_used_when_the_till_redeems_the_coupon() {
+    let demo = Demo::as_user(USER).await;
+    let b = &demo.browser;
+    b.wait_for("#wallet .cw-card__open").await;
+    b.wait_settled().await;
+    let before = available_count(&demo).await;
+    let tap = "(id) => {
+          const button = document.querySelector(`#wallet article[data-coupon-id='${id}'] .cw-card__use`);
+          if (button) { button.click(); return true; }
+        }";
+    assert_eq!(b.scroll_through(tap, COUPON.into()).await, serde_json::Value::Bool(true));
+    b.wait_for(".cw-use--payment-code").await;
+
+    let redeemed = Instant::now();
+    assert!(demo.proxy.sandbox.redeem(USER, COUPON), "the sandbox's till redeems it");
+    b.wait_for(".cw-use--used").await;
+    let seen = redeemed.elapsed();
+    let text = b.wait_for(".cw-use--used").await.text().await.unwrap();
+    assert!(text.contains("已使用") && text.contains("使用时间"), "{text}");
+    assert_eq!(b.count(".cw-use--payment-code").await, 0, "the instruction is gone");
+    let after = available_count(&demo).await;
+    assert_ne!(after, before, "可用's count changes while the sheet is open ({before} → {after})");
+    eprintln!("the sheet said 已使用 {} ms after the redemption", seen.as_millis());
+
+    b.close_sheet().await;
+    b.wait_for_count("#wallet .cw-wallet__panel--pending", 0).await;
+    b.wait_settled().await;
+    let find = "(id) => {
+          if (document.querySelector(`#wallet article[data-coupon-id='${id}']`)) return true;
+        }";
+    assert_eq!(
+        b.scroll_through(find, COUPON.into()).await,
+        serde_json::Value::Null,
+        "closed, the sheet leaves a wallet that lists the coupon under 已使用, not 可用"
+    );
+    demo.close().await;
+}
