@@ -5,9 +5,8 @@
 
 mod common;
 use common::*;
-use coupon_proxy::upstream::UpstreamError;
+use coupon_proxy::UpstreamError;
 use coupon_rules::api::{ClaimRequest, CouponPage, MissingSource, WalletSource};
-use coupon_rules::wallet::TabCounts;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -180,7 +179,8 @@ impl Spec {
 async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_property_is_written()
 {
     let mut spec = Spec::load();
-    let p = TestProxy::start().await;
+    let token = "order-system-token-0123456789abcdef";
+    let p = TestProxy::with(|s| s.redemption_token = Some(token.into())).await;
 
     let health: Value = p.http.get(p.url("/health")).send().await.unwrap().json().await.unwrap();
     spec.check_response("get", "/health", 200, &health);
@@ -188,6 +188,19 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     spec.check_response("get", "/coupons", status, &body);
     let users: Value = p.http.get(p.url("/dev/users")).send().await.unwrap().json().await.unwrap();
     spec.check_response("get", "/dev/users", 200, &users);
+    let unsigned = p.http.post(p.url("/wechatpay/notifications")).body("{}").send().await.unwrap();
+    let status = unsigned.status().as_u16();
+    let refusal: Value = unsigned.json().await.unwrap();
+    spec.check_response("post", "/wechatpay/notifications", status, &refusal);
+    let redemption = serde_json::json!({ "order_id": "ORDER-1", "openid": "o_sandbox_demo",
+        "coupon_code": "SBXM000002", "stock_id": "SBX_BF_NORMAL" });
+    spec.check_schema("RedemptionRequest", &redemption);
+    for authorization in [format!("Bearer {token}"), "Bearer no".into()] {
+        let r = p.http.post(p.url("/merchant/redemptions")).header("authorization", authorization);
+        let r = r.json(&redemption).send().await.unwrap();
+        let status = r.status().as_u16();
+        spec.check_response("post", "/merchant/redemptions", status, &r.json().await.unwrap());
+    }
 
     let me = p.login("o_sandbox_demo").await;
     for path in [
@@ -235,10 +248,10 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     spec.check_response("post", "/claims", status, &body);
 
     // A page with every coupon kind, state and use method, written as the proxy writes pages.
-    let now = coupon_proxy::clock::now();
+    let now = coupon_proxy::now();
     let missing = vec![MissingSource {
         source: WalletSource::Balance,
-        error: coupon_proxy::error::ApiError::from(UpstreamError::Rejected {
+        error: coupon_proxy::ApiError::from(UpstreamError::Rejected {
             status: 403,
             code: "NOAUTH".into(),
             message: String::new(),
@@ -249,13 +262,10 @@ async fn every_body_the_proxy_writes_matches_openapi_yaml_and_every_documented_p
     let every = CouponPage {
         coupons: coupon_rules::sample::every_variant(now),
         total: 6,
-        offset: 0,
         limit: 20,
-        counts: TabCounts::default(),
-        stale: false,
-        skipped: 0,
         missing,
         truncated: true,
+        ..CouponPage::default()
     };
     spec.check_schema("CouponPage", &serde_json::to_value(&every).unwrap());
 
