@@ -80,13 +80,14 @@ struct Stored {
     truncated: bool,
 }
 
-/// Each user's wallet, shared through the store: the body at `wallet:{openid}` (kept for the
-/// stale window), and its version at `wallet-fresh:{openid}` (kept for the fresh window; a
-/// claim deletes it). Every instance keeps the wallets it has read in a bounded local cache and
-/// asks the store only for the version, so the cached path costs one small read.
 /// How long a wallet with a source missing counts as fresh (at most the cache TTL).
 const PARTIAL_TTL: Duration = Duration::from_secs(10);
 
+/// Each user's wallet, shared through the store: the body at `wallet:{openid}` (kept for the
+/// stale window), and its version at `wallet-fresh:{openid}` (kept for the fresh window; a
+/// change replaces it with a mark that matches no wallet). Every instance keeps the wallets it
+/// has read in a bounded local cache and asks the store only for the version, so the cached
+/// path costs one small read.
 pub struct WalletCache {
     ttl: Duration,
     stale_ttl: Duration,
@@ -300,9 +301,27 @@ impl WalletCache {
         self.within_stale_window(openid).await
     }
 
-    /// After a claim: every instance fetches this user's wallet again on its next request.
+    /// After a claim, a use or a notification: every instance fetches this user's wallet again
+    /// on its next request. The version is replaced by a mark rather than deleted, so whatever
+    /// was read under the old version (a coupon's detail) sees a change even when no wallet was
+    /// fresh at the time.
     pub async fn invalidate(&self, openid: &str) -> Result<(), StoreError> {
-        self.store.delete(&Self::freshness_key(openid)).await
+        let mark = format!("changed:{}", crate::token::random_token());
+        let keep_for = self.ttl.max(Duration::from_secs(1));
+        self.store.set(&Self::freshness_key(openid), mark.into_bytes(), keep_for).await
+    }
+
+    /// The wallet's version as the store holds it now (`known`: as already read with the
+    /// session): anything derived from the wallet under another version is out of date.
+    pub async fn version(
+        &self,
+        openid: &str,
+        known: Option<Option<&[u8]>>,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        match known {
+            Some(version) => Ok(version.map(<[u8]>::to_vec)),
+            None => self.store.get(&Self::freshness_key(openid)).await,
+        }
     }
 }
 

@@ -39,6 +39,7 @@ pub use upstream::{Callbacks, Client as UpstreamClient, MerchantQuery, StockQuer
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use config::{Settings, StartError};
+use coupon_rules::{Coupon, Source};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -48,8 +49,9 @@ pub struct App {
     pub settings: Settings,
     pub upstream: upstream::Client,
     pub wallets: cache::WalletCache,
-    /// 商家券 read fresh for the detail sheet, kept a few seconds, by (openid, coupon code).
-    pub details: moka::future::Cache<(String, String), coupon_rules::Coupon>,
+    /// Coupons read fresh for the detail sheet, kept a few seconds, by (source, openid, id),
+    /// with the wallet version they were read under.
+    pub details: moka::future::Cache<(Source, String, String), (Option<Vec<u8>>, Coupon)>,
     /// Where sessions, OAuth states, rate counters and cached wallets live.
     pub store: Arc<dyn store::Store>,
     pub sessions: session::Sessions,

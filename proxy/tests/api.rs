@@ -85,11 +85,12 @@ async fn bad_parameters_are_4xx_and_never_reach_upstream() {
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(code(&body), "INVALID_PARAMETER", "{path}");
     }
-    assert_eq!(p.calls("merchant_list") + p.calls("merchant_detail"), 0);
+    let calls = ["merchant_list", "merchant_detail", "stock_list", "stock_detail"];
+    assert_eq!(calls.map(|c| p.calls(c)), [0; 4]);
 }
 
 #[tokio::test]
-async fn detail_of_a_merchant_coupon_comes_from_upstream_and_others_are_not_found() {
+async fn a_coupons_detail_comes_from_upstream_and_another_users_is_not_found() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;
     let (status, body) = p.get(&me, "/coupons/merchant/SBXM000001").await;
@@ -98,6 +99,7 @@ async fn detail_of_a_merchant_coupon_comes_from_upstream_and_others_are_not_foun
     assert_eq!(p.calls("merchant_detail"), 1);
     let (status, body) = p.get(&me, "/coupons/stock/SBXS000006").await;
     assert_eq!((status, kind_of(&body["coupon"])), (200, "balance"));
+    assert_eq!(p.calls("stock_detail"), 1, "a 消费金 is read fresh too");
     // Another user's coupon code is not this user's: not found, whatever the id.
     let (status, body) = p.get(&me, "/coupons/merchant/SBXN000001").await;
     assert_eq!((status, code(&body)), (404, "NOT_FOUND"));

@@ -99,6 +99,34 @@ async fn a_use_of_a_coupon_this_proxy_never_listed_is_acknowledged_and_ignored()
 }
 
 #[tokio::test]
+async fn a_stock_coupons_detail_is_read_fresh_and_kept_only_until_its_wallet_changes() {
+    let (p, me) = cached_wallet().await;
+    let path = format!("/coupons/stock/{COUPON}");
+    let (status, detail) = p.get(&me, &path).await;
+    assert_eq!((status, detail["coupon"]["state"].as_str()), (200, Some("available")), "{detail}");
+    assert_eq!(p.calls("stock_detail"), 1, "查询代金券详情, not the wallet's copy");
+    p.get(&me, &path).await;
+    assert_eq!(p.calls("stock_detail"), 1, "an open sheet's next look is kept");
+    p.notify_me(0);
+    assert!(p.sandbox().redeem(USER, COUPON));
+    p.notifications_acknowledged(1).await;
+    let (_, detail) = p.get(&me, &path).await;
+    assert_eq!(detail["coupon"]["state"], "used", "the look after the notification: {detail}");
+    assert!(detail["coupon"]["used_at"].is_string(), "{detail}");
+    assert_eq!(p.calls("stock_detail"), 2);
+}
+
+#[tokio::test]
+async fn a_detail_found_used_moves_the_coupon_in_the_wallet_without_a_notification() {
+    let (p, me) = cached_wallet().await;
+    assert!(p.sandbox().redeem(USER, COUPON), "used at a till; no notification URL is set");
+    let (_, detail) = p.get(&me, &format!("/coupons/stock/{COUPON}")).await;
+    assert_eq!(detail["coupon"]["state"], "used", "{detail}");
+    let (_, used_tab) = p.get(&me, "/coupons?tab=used&limit=50").await;
+    assert!(ids(&used_tab).contains(&COUPON.to_owned()), "the list agrees with the sheet");
+}
+
+#[tokio::test]
 async fn a_merchant_coupon_received_refreshes_that_users_wallet() {
     let (p, me) = cached_wallet().await;
     let calls = p.calls("merchant_list");

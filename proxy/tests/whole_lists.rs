@@ -184,6 +184,10 @@ async fn each_wechat_error_code_gets_its_own_answer() {
         ("merchant_detail", "RESOURCE_NOT_EXISTS", 404, "NOT_FOUND", false),
         ("merchant_detail", "FREQUENCY_LIMITED", 503, "UPSTREAM_BUSY", true),
         ("merchant_detail", "SYSTEM_ERROR", 502, "UPSTREAM_ERROR", true),
+        ("stock_detail", "APPID_MCHID_NOT_MATCH", 502, "MERCHANT_SETUP", false),
+        ("stock_detail", "USER_NOT_EXISTS", 404, "USER_NOT_FOUND", false),
+        ("stock_detail", "RESOURCE_NOT_EXISTS", 404, "NOT_FOUND", false),
+        ("stock_detail", "FREQUENCY_LIMITED", 503, "UPSTREAM_BUSY", true),
         ("send_coupon", "RULELIMIT", 409, "CLAIM_REJECTED", false),
         ("send_coupon", "RULE_LIMIT", 409, "CLAIM_REJECTED", false),
         ("send_coupon", "NOT_ENOUGH", 409, "CLAIM_REJECTED", false),
@@ -197,7 +201,8 @@ async fn each_wechat_error_code_gets_its_own_answer() {
         codes(&p, api, wechat, 10);
         let (got, body) = match api {
             "send_coupon" => p.post(&me, Some(&csrf), "/claims", &json!({ "stock_id": "SBX_STOCK_CLAIM_500", "client_key": format!("code-key-{i:04}") })).await,
-            _ => p.get(&me, "/coupons/merchant/NOT_CACHED_{i}".replace("{i}", &i.to_string()).as_str()).await,
+            "stock_detail" => p.get(&me, &format!("/coupons/stock/NOT_CACHED_{i}")).await,
+            _ => p.get(&me, &format!("/coupons/merchant/NOT_CACHED_{i}")).await,
         };
         assert_eq!(
             (

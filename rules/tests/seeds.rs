@@ -4,7 +4,7 @@ use chrono::NaiveTime;
 use coupon_rules::model::*;
 use coupon_rules::time::Weekday;
 use coupon_rules::wire::{
-    parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon_list,
+    parse_merchant_coupon, parse_merchant_coupon_list, parse_stock_coupon, parse_stock_coupon_list,
 };
 use coupon_rules::{Error, Fen};
 
@@ -188,12 +188,18 @@ fn only_https_urls_survive() {
 
 #[test]
 fn a_used_stock_coupon_carries_the_time_it_was_used() {
-    let body = br#"{"data":[{"coupon_id":"c","stock_id":"s","status":"USED",
+    // 查询代金券详情 answers one coupon shaped as one entry of the list.
+    let one = r#"{"coupon_id":"c","stock_id":"s","status":"USED",
         "normal_coupon_information":{"coupon_amount":100},
-        "consume_information":{"consume_time":"2026-12-01T10:00:00+08:00","consume_mchid":"1900000109","transaction_id":"4200000001"}}],
-        "total_count":1}"#;
-    let c = &parse_stock_coupon_list(body).unwrap().coupons[0];
-    assert_eq!(c.state, CouponState::Used);
+        "consume_information":{"consume_time":"2026-12-01T10:00:00+08:00","consume_mchid":"1900000109","transaction_id":"4200000001"}}"#;
+    let listed = format!(r#"{{"data":[{one}],"total_count":1}}"#);
     let at = coupon_rules::BeijingTime::parse_rfc3339("2026-12-01T10:00:00+08:00").unwrap();
-    assert_eq!(c.used_at, Some(at));
+    for c in [parse_stock_coupon(one.as_bytes()).unwrap(), {
+        parse_stock_coupon_list(listed.as_bytes()).unwrap().coupons.remove(0)
+    }] {
+        assert_eq!(c.state, CouponState::Used);
+        assert_eq!(c.used_at, Some(at));
+    }
+    let err = parse_stock_coupon(one.replace("100", r#""100元""#).as_bytes()).unwrap_err();
+    assert_eq!(err.field(), Some("normal_coupon_information.coupon_amount"), "{err}");
 }

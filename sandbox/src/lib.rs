@@ -98,8 +98,8 @@ pub struct Faults {
 /// `times` calls to `api` are refused with WeChat's `code` and HTTP `status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeFault {
-    /// `merchant_list`, `merchant_detail`, `stock_list` (代金券), `balance_list` (消费金),
-    /// `send_coupon`; absent: every API.
+    /// `merchant_list`, `merchant_detail`, `stock_list` (代金券), `stock_detail`, `balance_list`
+    /// (消费金), `send_coupon`; absent: every API.
     #[serde(default)]
     pub api: Option<String>,
     pub code: String,
@@ -127,6 +127,8 @@ pub struct Stats {
     pub merchant_list: AtomicU64,
     pub merchant_detail: AtomicU64,
     pub stock_list: AtomicU64,
+    /// 查询代金券详情 calls.
+    pub stock_detail: AtomicU64,
     pub send_coupon: AtomicU64,
     /// 核销用户券 calls (the merchant redeeming a 商家券).
     pub merchant_use: AtomicU64,
@@ -357,7 +359,8 @@ async fn get_stats(State(s): State<SharedSandbox>) -> Json<serde_json::Value> {
     let st = &s.stats;
     Json(serde_json::json!({
         "merchant_list": n(&st.merchant_list), "merchant_detail": n(&st.merchant_detail),
-        "stock_list": n(&st.stock_list), "send_coupon": n(&st.send_coupon),
+        "stock_list": n(&st.stock_list), "stock_detail": n(&st.stock_detail),
+        "send_coupon": n(&st.send_coupon),
         "certificates": n(&st.certificates), "rejected_signatures": n(&st.rejected_signatures),
         "notifications_acknowledged": n(&st.notifications_acknowledged),
         "merchant_use": n(&st.merchant_use), "callbacks": n(&st.callbacks),

@@ -253,6 +253,9 @@ impl Store {
             ("GET", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
                 self.stock_list(openid, &query)
             }
+            ("GET", ["v3", "marketing", "favor", "users", openid, "coupons", id]) => {
+                self.stock_detail(openid, id, &query)
+            }
             ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
                 self.send_coupon(openid, body)
             }
@@ -316,6 +319,25 @@ impl Store {
             .merchant_coupons
             .iter()
             .find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code))
+        {
+            Some(c) => Answer(StatusCode::OK, public(c)),
+            None => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
+        }
+    }
+
+    /// 查询代金券详情: the coupon as it is now, in any state (used and expired included).
+    fn stock_detail(&self, openid: &str, coupon_id: &str, q: &HashMap<String, String>) -> Answer {
+        if let Err(refused) = check_appid(q.get("appid")) {
+            return refused;
+        }
+        let d = self.data.lock().expect("sandbox data lock");
+        let Some(user) = d.users.get(openid) else {
+            return wx_error(404, "USER_NOT_EXISTS", "openid不正确");
+        };
+        match user
+            .stock_coupons
+            .iter()
+            .find(|c| c.get("coupon_id").and_then(Value::as_str) == Some(coupon_id))
         {
             Some(c) => Answer(StatusCode::OK, public(c)),
             None => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
@@ -488,6 +510,7 @@ pub fn api_name(method: &Method, uri: &Uri) -> &'static str {
     }
     match (method.as_str(), path.contains("/busifavor/"), detail) {
         ("POST", true, _) => "merchant_use",
+        ("GET", false, _) if !path.ends_with("/coupons") => "stock_detail",
         ("GET", true, true) => "merchant_detail",
         ("GET", true, false) => "merchant_list",
         ("POST", false, _) => "send_coupon",
@@ -503,6 +526,7 @@ pub fn count(stats: &Stats, method: &Method, uri: &Uri) {
         "merchant_list" => &stats.merchant_list,
         "send_coupon" => &stats.send_coupon,
         "merchant_use" => &stats.merchant_use,
+        "stock_detail" => &stats.stock_detail,
         "callbacks" => &stats.callbacks,
         _ => &stats.stock_list,
     };

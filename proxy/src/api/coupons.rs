@@ -89,47 +89,74 @@ pub async fn detail(
         "stock" => Source::Stock,
         _ => return Err(ApiError::InvalidParameter("source 只能是 merchant 或 stock".into())),
     };
-    if source == Source::Merchant {
-        // Read fresh through 查询用户单张券详情 (kept a few seconds), so a coupon used on
-        // another device shows as used.
-        let key = (session.openid.clone(), id.clone());
-        // Only a fetch is kept (a hit does not renew the entry); concurrent reads share one fetch.
-        let fetch = async {
-            app.upstream
-                .merchant_coupon(&session.openid, &app.settings.identity.appid, &id)
-                .await
-                .map(|c| app.wallet_sources().with_goods(c))
-        };
-        match app.details.try_get_with(key, fetch).await.map_err(|e| (*e).clone()) {
-            Ok(coupon) => return Ok(Json(CouponDetail { coupon, stale: false })),
-            // Not found, or the merchant's setup refused: the stale copy would hide the cause.
-            Err(e @ UpstreamError::Rejected { status: 400..=499, .. }) if !matches!(&e, UpstreamError::Rejected { code, .. } if code == "FREQUENCY_LIMITED" || code == "SYSTEM_ERROR") =>
-            {
-                return Err(ApiError::from(e));
-            }
-            // Upstream trouble: the copy in the user's wallet, marked stale, is better than nothing.
-            Err(e) => {
-                let wallet = app
-                    .wallets
-                    .last_known(&session.openid)
-                    .await?
-                    .ok_or_else(|| ApiError::from(e))?;
-                let coupon = wallet
-                    .coupons
-                    .iter()
-                    .find(|c| c.source == source && c.id == id)
-                    .ok_or(ApiError::NotFound)?;
-                return Ok(Json(CouponDetail { coupon: coupon.clone(), stale: true }));
-            }
+    // Read fresh (查询用户单张券详情, 查询代金券详情), so a coupon used at a till or on another
+    // device shows as used: the user decides on what this sheet shows.
+    let known = session.read_along.as_ref().map(Option::as_deref);
+    let version = app.wallets.version(&session.openid, known).await?;
+    match fresh_detail(&app, &session.openid, source, &id, version).await {
+        Ok(coupon) => Ok(Json(CouponDetail { coupon, stale: false })),
+        // Not found, or the merchant's setup refused: the stale copy would hide the cause.
+        Err(e @ UpstreamError::Rejected { status: 400..=499, .. })
+            if !matches!(e.wechat_code(), Some("FREQUENCY_LIMITED" | "SYSTEM_ERROR")) =>
+        {
+            Err(ApiError::from(e))
+        }
+        // Upstream trouble: the copy in the user's wallet, marked stale, is better than nothing.
+        Err(e) => {
+            let wallet =
+                app.wallets.last_known(&session.openid).await?.ok_or_else(|| ApiError::from(e))?;
+            let coupon = wallet
+                .coupons
+                .iter()
+                .find(|c| c.source == source && c.id == id)
+                .ok_or(ApiError::NotFound)?;
+            Ok(Json(CouponDetail { coupon: coupon.clone(), stale: true }))
         }
     }
-    let (wallet, freshness) = session_wallet(&app, &session).await?;
-    let coupon = wallet
-        .coupons
-        .iter()
-        .find(|c| c.source == source && c.id == id)
-        .ok_or(ApiError::NotFound)?;
-    Ok(Json(CouponDetail { coupon: coupon.clone(), stale: freshness == Freshness::Stale }))
+}
+
+/// One coupon from upstream, kept a few seconds while the user's wallet keeps its `version`
+/// (a notification, a redemption or a claim on any instance changes it), so an open sheet
+/// polling it costs one upstream call per few seconds and sees a change at its next look.
+async fn fresh_detail(
+    app: &SharedApp,
+    openid: &str,
+    source: Source,
+    id: &str,
+    version: Option<Vec<u8>>,
+) -> Result<Coupon, UpstreamError> {
+    let key = (source, openid.to_owned(), id.to_owned());
+    match app.details.get(&key).await {
+        Some((kept, coupon)) if kept == version => return Ok(coupon),
+        Some(_) => app.details.invalidate(&key).await,
+        None => {}
+    }
+    // Only a fetch is kept (a hit does not renew the entry); concurrent reads share one fetch.
+    let fetch = async {
+        let appid = &app.settings.identity.appid;
+        let coupon = match source {
+            Source::Merchant => app.upstream.merchant_coupon(openid, appid, id).await?,
+            Source::Stock => app.upstream.stock_coupon(openid, appid, id).await?,
+        };
+        let coupon = app.wallet_sources().with_goods(coupon);
+        Ok::<_, UpstreamError>((wallet_told(app, openid, &coupon).await.unwrap_or(version), coupon))
+    };
+    app.details.try_get_with(key, fetch).await.map(|(_, c)| c).map_err(|e| (*e).clone())
+}
+
+/// When the wallet still lists `fresh` in another state (no notification came, or none is
+/// set up), every instance fetches it again: the list agrees with the sheet. The new version.
+async fn wallet_told(app: &SharedApp, openid: &str, fresh: &Coupon) -> Option<Option<Vec<u8>>> {
+    let wallet = app.wallets.last_known(openid).await.ok()??;
+    let listed = wallet.coupons.iter().find(|c| c.source == fresh.source && c.id == fresh.id)?;
+    if listed.state == fresh.state {
+        return None;
+    }
+    if let Err(e) = app.wallets.invalidate(openid).await {
+        tracing::warn!(error = %e, "could not mark the wallet changed");
+        return None;
+    }
+    app.wallets.version(openid, None).await.ok()
 }
 
 /// The user's whole wallet, from cache or upstream (`known`: its version as read with the

@@ -42,10 +42,9 @@ pub async fn redeem(
     let use_time = crate::clock::now().to_rfc3339();
     let appid = &app.settings.identity.appid;
     let used_at = app.upstream.use_merchant_coupon(appid, &r, &use_request_no, &use_time).await?;
-    // Every instance fetches the wallet again; this one's fresh detail too, so an open use
+    // Every instance fetches the wallet again, and reads a kept detail afresh: an open use
     // sheet sees the use at its next look.
     app.wallets.invalidate(&r.openid).await?;
-    app.details.invalidate(&(r.openid.clone(), r.coupon_code.clone())).await;
     Ok(Json(Redemption { coupon_code: r.coupon_code, use_request_no, used_at }))
 }
 

@@ -1,4 +1,4 @@
-//! The four WeChat Pay marketing calls the product makes, typed.
+//! The WeChat Pay marketing calls the product makes, typed.
 
 use super::{encode, Client, UpstreamError};
 use coupon_rules::wire::{self, Page};
@@ -97,6 +97,22 @@ impl Client {
         let body =
             self.get(&format!("/v3/marketing/favor/users/{}/coupons?{qs}", encode(openid))).await?;
         Ok(wire::parse_stock_coupon_list(&body)?)
+    }
+
+    /// 查询代金券详情: one 代金券 or 消费金 as WeChat Pay holds it now.
+    pub async fn stock_coupon(
+        &self,
+        openid: &str,
+        appid: &str,
+        coupon_id: &str,
+    ) -> Result<Coupon, UpstreamError> {
+        let path = format!(
+            "/v3/marketing/favor/users/{}/coupons/{}?appid={}",
+            encode(openid),
+            encode(coupon_id),
+            encode(appid)
+        );
+        Ok(wire::parse_stock_coupon(&self.get(&path).await?)?)
     }
 
     /// 发放代金券. Idempotent upstream on `out_request_no`: a retry returns the same coupon.

@@ -399,13 +399,18 @@ impl Client {
     }
 }
 
-/// Which of the four WeChat Pay calls a request is, for the metrics.
+/// Which WeChat Pay call a request is, for the metrics.
 fn api_of(method: &str, path: &str) -> &'static str {
     match (method, path.contains("/busifavor/"), path.contains("/appids/")) {
         (_, true, true) => "merchant_detail",
         (_, true, false) => "merchant_list",
         ("POST", false, _) => "send_coupon",
         _ if path.starts_with("/v3/certificates") => "certificates",
+        _ if path.contains("/favor/users/")
+            && !path.split('?').next().unwrap_or_default().ends_with("/coupons") =>
+        {
+            "stock_detail"
+        }
         _ => "stock_list",
     }
 }

@@ -98,6 +98,7 @@ impl TestProxy {
             "stock_list" => s.stock_list.load(Relaxed),
             "send_coupon" => s.send_coupon.load(Relaxed),
             "merchant_detail" => s.merchant_detail.load(Relaxed),
+            "stock_detail" => s.stock_detail.load(Relaxed),
             "merchant_use" => s.merchant_use.load(Relaxed),
             _ => panic!("{which}"),
         }

@@ -1,4 +1,4 @@
-//! 代金券 and 消费金 (favor): `GET`/`POST /v3/marketing/favor/users/{openid}/coupons`.
+//! 代金券 and 消费金 (favor): `GET`/`POST /v3/marketing/favor/users/{openid}/coupons[/{coupon_id}]`.
 
 use super::lenient::{self, WireFen};
 use super::{parse_page, state, window, Page};
@@ -11,6 +11,11 @@ use serde::Deserialize;
 /// Parses the 根据商户号查用户的券 body (seeds 000 and 002).
 pub fn parse_stock_coupon_list(body: &[u8]) -> Result<Page> {
     parse_page(body, WireCoupon::into_coupon)
+}
+
+/// Parses the 查询代金券详情 body: one coupon, shaped as one entry of the list.
+pub fn parse_stock_coupon(body: &[u8]) -> Result<Coupon> {
+    from_json::<WireCoupon>(body)?.into_coupon()
 }
 
 /// The 发放代金券 request body (seed 002). `coupon_value` and `coupon_minimum` (fen) are
