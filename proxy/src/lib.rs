@@ -44,14 +44,18 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+/// A coupon's detail by (source, openid, id).
+pub type DetailKey = (Source, String, String);
+/// A coupon read fresh, with the version of its user's wallet it was read under.
+pub type KeptDetail = (Option<Vec<u8>>, Coupon);
+
 /// Everything a request handler may use.
 pub struct App {
     pub settings: Settings,
     pub upstream: upstream::Client,
     pub wallets: cache::WalletCache,
-    /// Coupons read fresh for the detail sheet, kept a few seconds, by (source, openid, id),
-    /// with the wallet version they were read under.
-    pub details: moka::future::Cache<(Source, String, String), (Option<Vec<u8>>, Coupon)>,
+    /// Coupons read fresh for the detail sheet, kept a few seconds.
+    pub details: moka::future::Cache<DetailKey, KeptDetail>,
     /// Where sessions, OAuth states, rate counters and cached wallets live.
     pub store: Arc<dyn store::Store>,
     pub sessions: session::Sessions,
