@@ -103,6 +103,16 @@ def widget_wasm_opt_params():
 
 
 # How the glue uses one of the wasm's exports.
+# Trunk names a file after a 64-bit hash of its content, written in hex without leading zeros:
+# 1 to 16 digits (one build in sixteen has fewer than 16).
+TRUNK_HASH = r"[0-9a-f]{1,16}"
+
+
+def hashed(stem, suffix, name):
+    """Whether `name` is one of trunk's content-named files, `{stem}-{hash}{suffix}`."""
+    return re.fullmatch(re.escape(stem) + "-" + TRUNK_HASH + re.escape(suffix), name) is not None
+
+
 EXPORT_USE = re.compile(r"\bwasm\.([A-Za-z0-9_$]+)")
 
 
@@ -114,7 +124,7 @@ def minify_wasm_names(staging):
     IR optimisation of trunk's -O3 (+3.7 KB of code). Measured: the widget's wasm 247,931 →
     245,582 bytes gzip. Checked against the wasm afterwards: every import the wasm names is
     defined by the glue, and every export the glue uses is the wasm's."""
-    [wasm] = [n for n in os.listdir(staging) if re.fullmatch(r"coupon-widget-[0-9a-f]{16}_bg\.wasm", n)]
+    [wasm] = [n for n in os.listdir(staging) if hashed("coupon-widget", "_bg.wasm", n)]
     wasm, js = os.path.join(staging, wasm), os.path.join(staging, wasm.replace("_bg.wasm", ".js"))
     renamed = subprocess.run(["wasm-opt", wasm, "-O1", "--minify-imports-and-exports-and-modules", *widget_wasm_opt_params(), "-o", wasm],
                              capture_output=True, text=True, check=True).stdout
@@ -146,7 +156,7 @@ def minify_glue(staging):
     if not os.path.isfile(TERSER):
         sys.exit("post-build: terser is missing; run scripts/bootstrap.sh")
     for name in sorted(os.listdir(staging)):
-        if re.fullmatch(r"coupon-(widget|codes)-[0-9a-f]{16}\.js", name):
+        if hashed("coupon-widget", ".js", name) or hashed("coupon-codes", ".js", name):
             path = os.path.join(staging, name)
             subprocess.run([TERSER, path, "--module", "--compress", "--mangle", "--output", path], check=True)
 

@@ -41,6 +41,12 @@ class PostBuild(unittest.TestCase):
         post_build.write_loader(staging, *post_build.name_codes_module(staging))
         return staging
 
+    def test_trunks_names_are_found_whatever_the_length_of_their_hash(self):
+        for name in ("coupon-widget-ee55c6d87f6f78ad_bg.wasm", "coupon-widget-d9be5b4ab7592ba_bg.wasm"):
+            self.assertTrue(post_build.hashed("coupon-widget", "_bg.wasm", name), name)
+        for name in ("coupon-widget_bg.wasm", "coupon-widget-d9be5b4ab7592bag_bg.wasm", "coupon-widget-0123456789abcdef0_bg.wasm"):
+            self.assertFalse(post_build.hashed("coupon-widget", "_bg.wasm", name), name)
+
     def test_the_codes_module_is_named_after_its_content(self):
         staging = self.run_hook()
         names = sorted(os.listdir(staging))
