@@ -123,3 +123,31 @@ async fn the_demo_page_runs_under_a_strict_content_security_policy() {
     );
     demo.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coupon_used_since_the_list_loaded_is_dropped_at_confirm_and_the_next_best_drafted() {
+    let demo = Demo::as_user("o_sandbox_demo").await;
+    let browser = &demo.browser;
+    let cell = browser.wait_for(".cw-cell .cw-cell__value").await;
+    assert_eq!(cell.text().await.unwrap(), "-¥100.00");
+    browser.client.find(Locator::Css(".cw-cell")).await.unwrap().click().await.unwrap();
+    let pick = "[role=dialog] label[data-coupon-id=SBXM000001] input";
+    browser.wait_for(pick).await.click().await.unwrap();
+    // Used at another till while the sheet is open: nothing has told the widget.
+    assert!(demo.proxy.sandbox.redeem("o_sandbox_demo", "SBXM000001"));
+    let confirm = browser.wait_for(".cw-picker__confirm").await;
+    confirm.click().await.unwrap();
+    let notice = browser.wait_for(".cw-picker__notice").await.text().await.unwrap();
+    assert!(notice.contains("满100减20") && notice.contains("已使用"), "{notice}");
+    browser.wait_for_count("[role=dialog] label[data-coupon-id=SBXM000001]", 0).await;
+    assert_eq!(browser.count("[role=dialog]").await, 1, "the sheet stays open on the next best");
+    let told = "return [...document.querySelectorAll('#events li')]
+                  .filter((li) => li.textContent.startsWith('cw:select')).length";
+    let told = browser.client.execute(told, vec![]).await.unwrap();
+    assert_eq!(told, 1, "the host heard only the first best pick: the confirm did not commit");
+    browser.wait_for(".cw-picker__confirm").await.click().await.unwrap();
+    browser.wait_for_count("[role=dialog]", 0).await;
+    let log = browser.wait_for("#events li").await.text().await.unwrap();
+    assert!(log.contains("\"saving\":10000") && log.contains("\"confirmed\":true"), "{log}");
+    demo.close().await;
+}

@@ -83,15 +83,19 @@ pub fn CouponPicker(
     let summary =
         move || summary_text(selected.get().as_ref(), ranking.with(|r| r.applicable.len()), lang);
     let tell = select_teller(coupons, selected, order, cell);
+    let notice = RwSignal::new(None::<String>);
     let open_sheet = move || {
         draft.set(choice.get_untracked());
+        notice.set(None);
         open.set(true);
     };
-    let confirm = move || {
+    let commit = move || {
         choice.set(draft.get_untracked());
         tell(true);
         open.set(false);
     };
+    let sheet = Drafting { coupons, ranking, draft, drafted, now, notice, lang };
+    let confirm = confirm_checked(sheet, commit);
     view! {
         <button type="button" class="cw-cell" node_ref=cell aria-haspopup="dialog" on:click=move |_| open_sheet()>
             <span class="cw-cell__title">{t(lang, "优惠券", "Coupon")}</span>
@@ -99,10 +103,71 @@ pub fn CouponPicker(
         </button>
         {move || open.get().then(|| view! {
             <Sheet title=t(lang, "选择优惠券", "Choose a coupon").to_owned() lang=lang on_close=Callback::new(move |_| open.set(false))>
+                {move || notice.get().map(|n| view! { <p class="cw-picker__notice" role="status">{n}</p> })}
                 <PickerChoices ranking=ranking coupons=coupons choice=draft selected=drafted now=now lang=lang/>
                 <button type="button" class="cw-button cw-picker__confirm" on:click=move |_| confirm()>{t(lang, "确定", "Confirm")}</button>
             </Sheet>
         })}
+    }
+}
+
+/// What the open sheet edits: the coupons, their ranking and the drafted choice.
+#[derive(Clone, Copy)]
+struct Drafting {
+    coupons: StoredValue<Vec<Coupon>>,
+    ranking: Memo<Ranking>,
+    draft: RwSignal<Choice>,
+    drafted: Memo<Option<Applicable>>,
+    now: RwSignal<coupon_rules::BeijingTime>,
+    notice: RwSignal<Option<String>>,
+    lang: Lang,
+}
+
+/// The confirm button: the drafted coupon is read fresh first (it may have been used at a
+/// till or on another device since the list loaded), and committed only if it still saves
+/// as much; otherwise the fresh copy re-ranks the sheet, a notice says why and the next best
+/// is drafted for the user to confirm. No answer (offline, upstream down with nothing kept)
+/// commits: the payment has the last word.
+fn confirm_checked(s: Drafting, commit: impl Fn() + Copy + 'static) -> impl Fn() + Copy + 'static {
+    let base = StoredValue::new(use_context::<crate::Options>().map(|o| o.api_base));
+    let checking = StoredValue::new(false);
+    move || {
+        let (Some(base), Some(a)) = (base.get_value(), s.drafted.get_untracked()) else {
+            return commit();
+        };
+        if checking.get_value() {
+            return;
+        }
+        checking.set_value(true);
+        let coupon = s.coupons.with_value(|c| c[a.index].clone());
+        leptos::task::spawn_local(async move {
+            let fresh = api::coupon_detail(&base, &coupon).await;
+            checking.try_set_value(false);
+            let fresh = match fresh {
+                Ok(d) => d.coupon,
+                Err(_) => return commit(),
+            };
+            s.coupons.update_value(|c| c[a.index] = fresh.clone());
+            s.now.try_set(crate::now());
+            // None: the sheet is gone; Some(None): it still saves as much.
+            let why = s.ranking.try_with_untracked(|r| {
+                if r.applicable.iter().any(|x| x.index == a.index && x.saving >= a.saving) {
+                    return None;
+                }
+                Some(r.not_applicable.iter().find(|n| n.index == a.index).map_or_else(
+                    || t(s.lang, "优惠已变化", "its saving changed").to_owned(),
+                    |n| text::reason(&n.reason, &fresh, crate::now(), s.lang),
+                ))
+            });
+            let Some(why) = why else { return };
+            let Some(why) = why else { return commit() };
+            let notice = match s.lang {
+                Lang::ZhCn => format!("「{}」{why}，已为你选择下一张", fresh.name),
+                Lang::En => format!("“{}”: {why}; the next best is chosen", fresh.name),
+            };
+            s.notice.try_set(Some(notice));
+            s.draft.try_set(Choice::Best);
+        });
     }
 }
 
