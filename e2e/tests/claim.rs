@@ -47,19 +47,43 @@ async fn a_double_tap_claims_once_and_the_coupon_joins_the_list_without_a_reload
     demo.close().await;
 }
 
+const CLAIM_ROW: &str = "#wallet .cw-claim[data-stock-id=SBX_STOCK_CLAIM_500]";
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_sold_out_stock_says_so() {
+async fn a_run_out_stock_is_not_offered_and_one_run_out_since_the_page_loaded_says_so() {
     let demo = Demo::as_user("o_sandbox_empty").await;
     let browser = &demo.browser;
-    browser
-        .wait_for("#wallet .cw-claim[data-stock-id=SBX_STOCK_SOLD_OUT] .cw-claim__button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    let limit = browser.wait_for(&format!("{CLAIM_ROW} .cw-claim__limit")).await;
+    assert_eq!(limit.text().await.unwrap(), "每人限领3张", "查询批次详情's per-user limit");
+    let sold_out = "#wallet .cw-claim[data-stock-id=SBX_STOCK_SOLD_OUT]";
+    assert_eq!(browser.count(sold_out).await, 0, "a stock with no coupons left is not offered");
+    assert!(demo.proxy.sandbox.update_stock("SBX_STOCK_CLAIM_500", |s| s.remaining = 0));
+    browser.wait_for(&format!("{CLAIM_ROW} .cw-claim__button")).await.click().await.unwrap();
     let message = browser.wait_for("#wallet .cw-claim__message--error").await;
     assert_eq!(message.text().await.unwrap(), "来晚了，券已被领完");
     assert_eq!(browser.count("#wallet article.cw-card").await, 0);
+    demo.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_at_the_stocks_limit_is_told_before_a_claim_is_refused() {
+    let demo = Demo::as_user("o_sandbox_empty").await;
+    let browser = &demo.browser;
+    let button = format!("{CLAIM_ROW} .cw-claim__button");
+    for n in 1..=3 {
+        browser.wait_for(&button).await.click().await.unwrap();
+        browser.wait_for_count("#wallet article.cw-card", n).await;
+    }
+    for reloaded in [false, true] {
+        if reloaded {
+            browser.client.refresh().await.unwrap();
+        }
+        browser.wait_for(&format!("{button}:disabled")).await;
+        let text = browser.wait_for(&button).await.text().await.unwrap();
+        assert_eq!(text, "已达上限", "reloaded: {reloaded}");
+    }
+    use std::sync::atomic::Ordering::Relaxed;
+    assert_eq!(demo.proxy.sandbox.stats().send_coupon.load(Relaxed), 3, "no fourth try upstream");
     demo.close().await;
 }
 

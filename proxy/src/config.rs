@@ -188,7 +188,9 @@ pub struct Options {
     /// site as `--public-origin` (the session cookie is SameSite=Lax); repeatable.
     #[arg(long = "allowed-origin", env = "COUPON_PROXY_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Option<Vec<String>>,
-    /// Stocks users may claim (领取) through the widget, as `STOCK_ID` or `STOCK_ID=名称`; repeatable.
+    /// Stocks users may claim (领取) through the widget, as `STOCK_ID` or `STOCK_ID=名称`;
+    /// repeatable. Each is offered while WeChat Pay reports it running with coupons left, under
+    /// its name there; the name given here is used only when WeChat Pay cannot be asked.
     #[arg(long = "claimable-stock", env = "COUPON_PROXY_CLAIMABLE_STOCKS", value_delimiter = ',')]
     pub claimable_stocks: Option<Vec<String>>,
     /// Merchants (headquarters, partners) whose 代金券 and 消费金 this store accepts, asked for
@@ -383,11 +385,16 @@ impl Cli {
     }
 }
 
-/// A stock the widget offers a 领取 button for: `STOCK_ID` or `STOCK_ID=名称` (the button
-/// says the stock id when no name is configured).
+/// A stock the widget offers a 领取 button for: `STOCK_ID` or `STOCK_ID=名称` (the name shown
+/// when 查询批次详情 cannot be asked; the stock id when none is configured).
 pub fn claimable_stock(entry: &str) -> ClaimableStock {
     let (id, name) = entry.split_once('=').unwrap_or((entry, entry));
-    ClaimableStock { stock_id: id.trim().to_owned(), name: name.trim().to_owned() }
+    ClaimableStock {
+        stock_id: id.trim().to_owned(),
+        name: name.trim().to_owned(),
+        max_per_user: None,
+        held: 0,
+    }
 }
 
 /// `STOCK_ID=GOODS_ID|GOODS_ID`.

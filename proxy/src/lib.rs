@@ -56,6 +56,8 @@ pub struct App {
     pub wallets: cache::WalletCache,
     /// Coupons read fresh for the detail sheet, kept a few seconds.
     pub details: moka::future::Cache<DetailKey, KeptDetail>,
+    /// Claimable stocks as 查询批次详情 reports them, kept a few minutes.
+    pub stocks: moka::future::Cache<String, coupon_rules::model::Stock>,
     /// Where sessions, OAuth states, rate counters and cached wallets live.
     pub store: Arc<dyn store::Store>,
     pub sessions: session::Sessions,
@@ -211,6 +213,10 @@ pub async fn start_with(
         details: moka::future::Cache::builder()
             .max_capacity(10_000)
             .time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10)))
+            .build(),
+        stocks: moka::future::Cache::builder()
+            .max_capacity(1_000)
+            .time_to_live(api::STOCK_TTL)
             .build(),
         sessions,
         store,

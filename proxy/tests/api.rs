@@ -256,6 +256,56 @@ async fn claim_refusals_are_readable() {
 }
 
 #[tokio::test]
+async fn claimable_rows_are_named_and_limited_as_wechat_pay_says_and_a_run_out_stock_is_hidden() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_empty").await;
+    let (status, body) = p.get(&me, "/claimable").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["stocks"],
+        json!([{ "stock_id": "SBX_STOCK_CLAIM_500", "name": "新人专享 满50减5", "max_per_user": 3, "held": 0 }]),
+        "限量 满100减50 has no coupons left (查询批次详情): not offered"
+    );
+    assert_eq!(p.calls("stock_query"), 2, "one 查询批次详情 per configured stock");
+    let csrf = p.csrf(&me).await;
+    let (status, _) = p.claim(&me, &csrf, "SBX_STOCK_CLAIM_500", "held-0001").await;
+    assert_eq!(status, 200);
+    let (_, body) = p.get(&me, "/claimable").await;
+    assert_eq!(body["stocks"][0]["held"], 1, "the row knows what the user holds: {body}");
+    assert_eq!(p.calls("stock_query"), 2, "stocks are kept for minutes");
+}
+
+#[tokio::test]
+async fn a_paused_stock_is_hidden_and_one_wechat_cannot_look_up_keeps_its_configured_row() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_empty").await;
+    assert!(p.sandbox().update_stock("SBX_STOCK_CLAIM_500", |s| s.status = "paused".into()));
+    let (_, body) = p.get(&me, "/claimable").await;
+    assert_eq!(body["stocks"], json!([]), "{body}");
+
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_empty").await;
+    p.faults(Faults {
+        codes: vec![coupon_sandbox::CodeFault::documented(
+            Some("stock_query"),
+            "SYSTEM_ERROR",
+            100,
+        )],
+        ..Faults::default()
+    });
+    let (status, body) = p.get(&me, "/claimable").await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = body["stocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stock_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["SBX_STOCK_CLAIM_500", "SBX_STOCK_SOLD_OUT"], "as configured: {body}");
+    assert!(body["stocks"][0].get("max_per_user").is_none(), "no limit is made up: {body}");
+}
+
+#[tokio::test]
 async fn oversized_and_malformed_bodies_are_refused() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;

@@ -62,6 +62,12 @@ pub struct CouponDetail {
 pub struct ClaimableStock {
     pub stock_id: String,
     pub name: String,
+    /// How many coupons of the stock one user may receive (查询批次详情), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_user: Option<u64>,
+    /// How many of them this user holds already, in any state.
+    #[serde(default)]
+    pub held: u64,
 }
 
 /// `GET /claimable`.

@@ -242,6 +242,40 @@ pub struct WeeklySlots {
     pub ranges: Vec<DayRange>,
 }
 
+/// A 代金券 stock as 查询批次详情 reports it: what a 领取 row shows, and whether to offer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stock {
+    pub stock_id: String,
+    pub name: String,
+    pub state: StockState,
+    /// Coupons left to issue (the stock's maximum less those distributed), when WeChat says.
+    pub remaining: Option<u64>,
+    /// How many coupons of the stock one user may receive, when WeChat says.
+    pub max_per_user: Option<u64>,
+    /// When its coupons stop being usable.
+    pub ends: Option<BeijingTime>,
+}
+
+/// A stock's state (`unactivated`, `audit`, `running`, `stoped`, `paused`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StockState {
+    Running,
+    Paused,
+    Stopped,
+    /// Not activated yet, or under review.
+    NotStarted,
+    Unknown(String),
+}
+
+impl Stock {
+    /// Whether a 领取 row may offer it at `now`: running, coupons left, its window not over.
+    pub fn claimable(&self, now: BeijingTime) -> bool {
+        self.state == StockState::Running
+            && self.remaining != Some(0)
+            && self.ends.is_none_or(|end| now < end)
+    }
+}
+
 /// A range of the Beijing day, both ends included as WeChat states them (`end` 23:59:59 is
 /// the end of the day).
 ///

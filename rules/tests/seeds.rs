@@ -203,3 +203,40 @@ fn a_used_stock_coupon_carries_the_time_it_was_used() {
     let err = parse_stock_coupon(one.replace("100", r#""100元""#).as_bytes()).unwrap_err();
     assert_eq!(err.field(), Some("normal_coupon_information.coupon_amount"), "{err}");
 }
+
+/// 查询批次详情 as WeChat answers it (fields as wechatpay-go's `cashcoupons.Stock`).
+const STOCK: &str = r#"{"stock_id":"9856000","stock_creator_mchid":"1900000109","stock_name":"微信支付代金券",
+    "status":"running","create_time":"2026-11-01T10:00:00.120+08:00","description":"满50减5",
+    "stock_use_rule":{"max_coupons":100,"max_amount":50000,"max_amount_by_day":5000,
+      "fixed_normal_coupon":{"coupon_amount":500,"transaction_minimum":5000},
+      "max_coupons_per_user":"3","coupon_type":"NORMAL","combine_use":false},
+    "available_begin_time":"2026-11-01T00:00:00+08:00","available_end_time":"2026-12-31T23:59:59+08:00",
+    "distributed_coupons":40,"no_cash":false,"singleitem":false,"stock_type":"NORMAL"}"#;
+
+#[test]
+fn a_stock_gives_its_name_state_what_is_left_and_the_per_user_limit() {
+    let stock = coupon_rules::wire::parse_stock(STOCK.as_bytes()).unwrap();
+    assert_eq!(stock.name, "微信支付代金券");
+    assert_eq!(stock.state, StockState::Running);
+    assert_eq!((stock.remaining, stock.max_per_user), (Some(60), Some(3)));
+    let at = |s| coupon_rules::BeijingTime::parse_rfc3339(s).unwrap();
+    assert!(stock.claimable(at("2026-12-03T12:00:00+08:00")));
+    assert!(!stock.claimable(at("2027-01-01T00:00:00+08:00")), "its window is over");
+}
+
+#[test]
+fn a_paused_stopped_or_exhausted_stock_is_not_offered() {
+    let now = coupon_rules::BeijingTime::parse_rfc3339("2026-12-03T12:00:00+08:00").unwrap();
+    for (from, to, state) in [
+        (r#""running""#, r#""paused""#, StockState::Paused),
+        (r#""running""#, r#""stoped""#, StockState::Stopped),
+        (r#""running""#, r#""audit""#, StockState::NotStarted),
+        (r#""distributed_coupons":40"#, r#""distributed_coupons":100"#, StockState::Running),
+    ] {
+        let stock = coupon_rules::wire::parse_stock(STOCK.replace(from, to).as_bytes()).unwrap();
+        assert_eq!(stock.state, state, "{to}");
+        assert!(!stock.claimable(now), "{to}");
+    }
+    let err = coupon_rules::wire::parse_stock(STOCK.replace(r#""3""#, r#""three""#).as_bytes());
+    assert_eq!(err.unwrap_err().field(), Some("stock_use_rule.max_coupons_per_user"));
+}

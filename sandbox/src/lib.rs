@@ -33,7 +33,12 @@ pub fn claimable_stocks() -> Vec<ClaimableStock> {
                 .find(|s| s["stock_id"] == *id)
                 .and_then(|s| s["name"].as_str())
                 .unwrap_or(id);
-            ClaimableStock { stock_id: (*id).to_owned(), name: name.to_owned() }
+            ClaimableStock {
+                stock_id: (*id).to_owned(),
+                name: name.to_owned(),
+                max_per_user: None,
+                held: 0,
+            }
         })
         .collect()
 }
@@ -99,7 +104,7 @@ pub struct Faults {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeFault {
     /// `merchant_list`, `merchant_detail`, `stock_list` (代金券), `stock_detail`, `balance_list`
-    /// (消费金), `send_coupon`; absent: every API.
+    /// (消费金), `send_coupon`, `stock_query` (查询批次详情); absent: every API.
     #[serde(default)]
     pub api: Option<String>,
     pub code: String,
@@ -129,6 +134,8 @@ pub struct Stats {
     pub stock_list: AtomicU64,
     /// 查询代金券详情 calls.
     pub stock_detail: AtomicU64,
+    /// 查询批次详情 calls.
+    pub stock_query: AtomicU64,
     pub send_coupon: AtomicU64,
     /// 核销用户券 calls (the merchant redeeming a 商家券).
     pub merchant_use: AtomicU64,
@@ -191,6 +198,11 @@ impl Sandbox {
 
     pub fn set_faults(&self, f: Faults) {
         *self.faults.lock().expect("faults lock") = f;
+    }
+
+    /// Changes a stock as the merchant platform would (pausing it, running it out).
+    pub fn update_stock(&self, stock_id: &str, change: impl FnOnce(&mut store::StockDef)) -> bool {
+        self.store.update_stock(stock_id, change)
     }
 
     /// Marks a 商家券 used, as redeeming it at a till would.
@@ -360,6 +372,7 @@ async fn get_stats(State(s): State<SharedSandbox>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "merchant_list": n(&st.merchant_list), "merchant_detail": n(&st.merchant_detail),
         "stock_list": n(&st.stock_list), "stock_detail": n(&st.stock_detail),
+        "stock_query": n(&st.stock_query),
         "send_coupon": n(&st.send_coupon),
         "certificates": n(&st.certificates), "rejected_signatures": n(&st.rejected_signatures),
         "notifications_acknowledged": n(&st.notifications_acknowledged),

@@ -30,6 +30,16 @@ pub struct StockDef {
     pub remaining: u32,
     pub max_per_user: u32,
     pub days_valid: i64,
+    /// Coupons issued so far (查询批次详情's `distributed_coupons`).
+    #[serde(default)]
+    pub distributed: u32,
+    /// `running`, `paused` or `stoped`, as WeChat spells them.
+    #[serde(default = "running")]
+    pub status: String,
+}
+
+fn running() -> String {
+    "running".into()
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -256,6 +266,9 @@ impl Store {
             ("GET", ["v3", "marketing", "favor", "users", openid, "coupons", id]) => {
                 self.stock_detail(openid, id, &query)
             }
+            ("GET", ["v3", "marketing", "favor", "stocks", stock_id]) => {
+                self.stock(stock_id, &query)
+            }
             ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
                 self.send_coupon(openid, body)
             }
@@ -323,6 +336,44 @@ impl Store {
             Some(c) => Answer(StatusCode::OK, public(c)),
             None => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
         }
+    }
+
+    /// 查询批次详情, for the stock's creator (this merchant) only.
+    fn stock(&self, stock_id: &str, q: &HashMap<String, String>) -> Answer {
+        match q.get("stock_creator_mchid").map(String::as_str) {
+            None => return wx_error(400, "PARAM_ERROR", "stock_creator_mchid为必填"),
+            Some(id::MCHID) => {}
+            Some(_) => return wx_error(403, "NOAUTH", "无权限"),
+        }
+        let now = (self.now)();
+        let d = self.data.lock().expect("sandbox data lock");
+        let Some(s) = d.stocks.get(stock_id) else {
+            return wx_error(404, "RESOURCE_NOT_EXISTS", "批次不存在");
+        };
+        let body = json!({
+            "stock_id": s.stock_id, "stock_creator_mchid": id::MCHID, "stock_name": s.name,
+            "status": s.status, "create_time": now.plus_days(-30).to_rfc3339(),
+            "description": "领取后即可使用",
+            "stock_use_rule": {
+                "max_coupons": s.remaining + s.distributed,
+                "max_amount": i64::from(s.remaining + s.distributed) * s.amount,
+                "max_amount_by_day": i64::from(s.remaining + s.distributed) * s.amount,
+                "fixed_normal_coupon": { "coupon_amount": s.amount, "transaction_minimum": s.minimum },
+                "max_coupons_per_user": s.max_per_user, "coupon_type": "NORMAL", "combine_use": false,
+            },
+            "available_begin_time": now.plus_days(-30).to_rfc3339(),
+            "available_end_time": now.plus_days(s.days_valid).to_rfc3339(),
+            "distributed_coupons": s.distributed, "no_cash": false, "singleitem": false,
+            "stock_type": "NORMAL",
+        });
+        Answer(StatusCode::OK, body)
+    }
+
+    /// Changes a stock as the merchant platform would (pausing it, running it out); false when
+    /// there is no such stock.
+    pub fn update_stock(&self, stock_id: &str, change: impl FnOnce(&mut StockDef)) -> bool {
+        let mut d = self.data.lock().expect("sandbox data lock");
+        d.stocks.get_mut(stock_id).map(change).is_some()
     }
 
     /// 查询代金券详情: the coupon as it is now, in any state (used and expired included).
@@ -484,6 +535,7 @@ impl Store {
         });
         if let Some(s) = d.stocks.get_mut(&stock_id) {
             s.remaining -= 1;
+            s.distributed += 1;
         }
         let user = d.users.entry(openid.to_owned()).or_insert_with(|| UserData {
             openid: openid.to_owned(),
@@ -510,6 +562,7 @@ pub fn api_name(method: &Method, uri: &Uri) -> &'static str {
     }
     match (method.as_str(), path.contains("/busifavor/"), detail) {
         ("POST", true, _) => "merchant_use",
+        ("GET", false, _) if path.contains("/favor/stocks/") => "stock_query",
         ("GET", false, _) if !path.ends_with("/coupons") => "stock_detail",
         ("GET", true, true) => "merchant_detail",
         ("GET", true, false) => "merchant_list",
@@ -527,6 +580,7 @@ pub fn count(stats: &Stats, method: &Method, uri: &Uri) {
         "send_coupon" => &stats.send_coupon,
         "merchant_use" => &stats.merchant_use,
         "stock_detail" => &stats.stock_detail,
+        "stock_query" => &stats.stock_query,
         "callbacks" => &stats.callbacks,
         _ => &stats.stock_list,
     };

@@ -91,17 +91,22 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
     let button = NodeRef::<html::Button>::new();
     let message = RwSignal::new(None::<(bool, String)>);
     let stock_for_events = stock.stock_id.clone();
+    // The limit WeChat Pay sets per user, shown before a claim would be refused for it.
+    // Claims made here since the list loaded (a u32 signal, a type the bundle has already).
+    let (max, held, claimed) = (stock.max_per_user, stock.held, RwSignal::new(0u32));
     Effect::new(move |_| {
         let Some(result) = claim.value.get() else { return };
         let target = button.get_untracked();
-        message.set(Some(settle(
-            result,
-            target.as_ref(),
-            &stock_for_events,
-            key,
-            on_claimed,
-            lang,
-        )));
+        let settled = settle(result, target.as_ref(), &stock_for_events, key, on_claimed, lang);
+        if settled.0 {
+            claimed.update(|n| *n += 1);
+        }
+        message.set(Some(settled));
+    });
+    let reached = move || max.is_some_and(|max| held + u64::from(claimed.get()) >= max);
+    let limit = stock.max_per_user.map(|max| match lang {
+        Lang::ZhCn => format!("每人限领{max}张"),
+        Lang::En => format!("Limit {max} per person"),
     });
     let tap = move |_| {
         if !claim.pending.get_untracked() {
@@ -112,9 +117,14 @@ fn ClaimRow(stock: ClaimableStock, lang: Lang, on_claimed: Callback<Coupon>) -> 
     view! {
         <div class="cw-claim" data-stock-id=stock.stock_id.clone()>
             <span class="cw-claim__name">{stock.name}</span>
-            <button type="button" class="cw-button cw-claim__button" node_ref=button
+            {limit.map(|l| view! { <span class="cw-claim__limit">{l}</span> })}
+            <button type="button" class="cw-button cw-claim__button" node_ref=button disabled=reached
                     aria-disabled=move || claim.pending.get().to_string() on:click=tap>
-                {move || if claim.pending.get() { t(lang, "领取中…", "Claiming…") } else { t(lang, "领取", "Claim") }}
+                {move || match (reached(), claim.pending.get()) {
+                    (true, _) => t(lang, "已达上限", "Limit reached"),
+                    (false, true) => t(lang, "领取中…", "Claiming…"),
+                    (false, false) => t(lang, "领取", "Claim"),
+                }}
             </button>
             {move || message.get().map(|(ok, text)| view! {
                 <p class="cw-claim__message" class:cw-claim__message--error=!ok role="status">{text}</p>

@@ -6,14 +6,77 @@ use super::ApiJson;
 use crate::cache::{release, single_flight};
 use crate::error::ApiError;
 use crate::session::Session;
+use crate::upstream::UpstreamError;
 use crate::SharedApp;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use coupon_rules::api::{ClaimRequest, Claimable, Claimed};
+use coupon_rules::api::{ClaimRequest, Claimable, ClaimableStock, Claimed};
+use std::collections::HashMap;
+use std::time::Duration;
 
-pub async fn claimable(_session: Session, State(app): State<SharedApp>) -> Json<Claimable> {
-    Json(Claimable { stocks: app.settings.claimable_stocks.clone() })
+/// How long a stock's 查询批次详情 is kept: names and limits rarely change, and a stock paused
+/// or run out meanwhile is refused by the claim itself, with WeChat's reason.
+pub const STOCK_TTL: Duration = Duration::from_secs(300);
+
+/// The configured stocks WeChat Pay says are running with coupons left, named as WeChat names
+/// them, each with its per-user limit and how many of it the user holds.
+pub async fn claimable(session: Session, State(app): State<SharedApp>) -> Json<Claimable> {
+    let now = crate::clock::now();
+    let offered = app.settings.claimable_stocks.iter().map(|s| offered(&app, s, now));
+    let offered = futures_util::future::join_all(offered).await;
+    // What the user holds already, from the wallet the page is loading anyway (one fetch).
+    let held = match super::coupons::session_wallet(&app, &session).await {
+        Ok((wallet, _)) => wallet.coupons.iter().fold(HashMap::new(), |mut n, c| {
+            *n.entry(c.stock_id.clone()).or_insert(0u64) += 1;
+            n
+        }),
+        Err(_) => HashMap::new(),
+    };
+    let stocks = offered
+        .into_iter()
+        .flatten()
+        .map(|s| ClaimableStock { held: held.get(&s.stock_id).copied().unwrap_or(0), ..s })
+        .collect();
+    Json(Claimable { stocks })
+}
+
+/// One configured stock as its row shows it, or `None` when it is not to be offered.
+async fn offered(
+    app: &SharedApp,
+    configured: &ClaimableStock,
+    now: coupon_rules::BeijingTime,
+) -> Option<ClaimableStock> {
+    let id = &configured.stock_id;
+    match app
+        .stocks
+        .try_get_with(id.clone(), app.upstream.stock(id))
+        .await
+        .map_err(|e| (*e).clone())
+    {
+        Ok(stock) if stock.claimable(now) => Some(ClaimableStock {
+            stock_id: stock.stock_id,
+            name: stock.name,
+            max_per_user: stock.max_per_user,
+            held: 0,
+        }),
+        Ok(stock) => {
+            tracing::info!(stock_id = %id, state = ?stock.state, remaining = ?stock.remaining, "claimable stock not offered");
+            None
+        }
+        // No such stock, or not this merchant's: the operator's to fix, not the user's to try.
+        Err(e @ UpstreamError::Rejected { status: 400..=499, .. })
+            if !matches!(e.wechat_code(), Some("FREQUENCY_LIMITED" | "SYSTEM_ERROR")) =>
+        {
+            tracing::warn!(stock_id = %id, error = %e, "claimable stock refused by WeChat Pay");
+            None
+        }
+        // Upstream trouble: the row as configured; a claim says what WeChat Pay says.
+        Err(e) => {
+            tracing::warn!(stock_id = %id, error = %e, "claimable stock not looked up");
+            Some(configured.clone())
+        }
+    }
 }
 
 pub async fn claim(

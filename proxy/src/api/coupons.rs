@@ -175,7 +175,7 @@ pub async fn wallet(
 }
 
 /// [`wallet`] of the session's user, with what the session read along.
-async fn session_wallet(
+pub async fn session_wallet(
     app: &SharedApp,
     session: &Session,
 ) -> Result<(std::sync::Arc<Wallet>, Freshness), ApiError> {

@@ -6,6 +6,7 @@ mod coupons;
 mod redemptions;
 mod session;
 
+pub use claims::STOCK_TTL;
 pub use session::login_url;
 
 use crate::error::ApiError;

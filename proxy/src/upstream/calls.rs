@@ -1,6 +1,7 @@
 //! The WeChat Pay marketing calls the product makes, typed.
 
 use super::{encode, Client, UpstreamError};
+use coupon_rules::model::Stock;
 use coupon_rules::wire::{self, Page};
 use coupon_rules::Coupon;
 
@@ -113,6 +114,16 @@ impl Client {
             encode(appid)
         );
         Ok(wire::parse_stock_coupon(&self.get(&path).await?)?)
+    }
+
+    /// 查询批次详情 of one of this merchant's 代金券 stocks.
+    pub async fn stock(&self, stock_id: &str) -> Result<Stock, UpstreamError> {
+        let path = format!(
+            "/v3/marketing/favor/stocks/{}?stock_creator_mchid={}",
+            encode(stock_id),
+            encode(self.mchid())
+        );
+        Ok(wire::parse_stock(&self.get(&path).await?)?)
     }
 
     /// 发放代金券. Idempotent upstream on `out_request_no`: a retry returns the same coupon.

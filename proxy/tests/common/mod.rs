@@ -99,6 +99,7 @@ impl TestProxy {
             "send_coupon" => s.send_coupon.load(Relaxed),
             "merchant_detail" => s.merchant_detail.load(Relaxed),
             "stock_detail" => s.stock_detail.load(Relaxed),
+            "stock_query" => s.stock_query.load(Relaxed),
             "merchant_use" => s.merchant_use.load(Relaxed),
             _ => panic!("{which}"),
         }

@@ -1,4 +1,5 @@
-//! 代金券 and 消费金 (favor): `GET`/`POST /v3/marketing/favor/users/{openid}/coupons[/{coupon_id}]`.
+//! 代金券 and 消费金 (favor): `GET`/`POST /v3/marketing/favor/users/{openid}/coupons[/{coupon_id}]`,
+//! and their stocks, `GET /v3/marketing/favor/stocks/{stock_id}`.
 
 use super::lenient::{self, WireFen};
 use super::{parse_page, state, window, Page};
@@ -41,6 +42,53 @@ pub fn parse_claim_response(body: &[u8]) -> Result<String> {
         coupon_id: String,
     }
     Ok(from_json::<Issued>(body)?.coupon_id)
+}
+
+/// Parses the 查询批次详情 body (field names as wechatpay-go's `cashcoupons.Stock`).
+pub fn parse_stock(body: &[u8]) -> Result<Stock> {
+    #[derive(Deserialize)]
+    struct WireStock {
+        #[serde(deserialize_with = "lenient::string")]
+        stock_id: String,
+        #[serde(default, deserialize_with = "lenient::opt_string")]
+        stock_name: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_enum")]
+        status: Option<String>,
+        #[serde(default)]
+        stock_use_rule: Option<UseRule>,
+        #[serde(default, deserialize_with = "lenient::opt_count")]
+        distributed_coupons: Option<u64>,
+        #[serde(default, deserialize_with = "lenient::opt_time")]
+        available_end_time: Option<BeijingTime>,
+    }
+    #[derive(Deserialize)]
+    struct UseRule {
+        #[serde(default, deserialize_with = "lenient::opt_count")]
+        max_coupons: Option<u64>,
+        #[serde(default, deserialize_with = "lenient::opt_count")]
+        max_coupons_per_user: Option<u64>,
+    }
+    let w: WireStock = from_json(body)?;
+    let rule =
+        w.stock_use_rule.unwrap_or(UseRule { max_coupons: None, max_coupons_per_user: None });
+    let state = match w.status.as_deref() {
+        Some("RUNNING") => StockState::Running,
+        Some("PAUSED") => StockState::Paused,
+        // WeChat spells it `stoped`.
+        Some("STOPED" | "STOPPED") => StockState::Stopped,
+        Some("UNACTIVATED" | "AUDIT") => StockState::NotStarted,
+        other => StockState::Unknown(other.unwrap_or("").to_owned()),
+    };
+    Ok(Stock {
+        name: w.stock_name.unwrap_or_else(|| w.stock_id.clone()),
+        stock_id: w.stock_id,
+        state,
+        remaining: rule
+            .max_coupons
+            .map(|max| max.saturating_sub(w.distributed_coupons.unwrap_or(0))),
+        max_per_user: rule.max_coupons_per_user,
+        ends: w.available_end_time,
+    })
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,9 @@ mod favor;
 pub mod lenient;
 
 pub use busifavor::{parse_merchant_coupon, parse_merchant_coupon_list};
-pub use favor::{parse_claim_response, parse_stock_coupon, parse_stock_coupon_list, IssueRequest};
+pub use favor::{
+    parse_claim_response, parse_stock, parse_stock_coupon, parse_stock_coupon_list, IssueRequest,
+};
 
 use crate::error::{from_json, from_value, Error, Result};
 use crate::model::{Coupon, CouponState, Window};
