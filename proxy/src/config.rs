@@ -198,8 +198,9 @@ pub struct Options {
     /// authorised it; otherwise that part of the list is reported missing); repeatable.
     #[arg(long = "partner-mchid", env = "COUPON_PROXY_PARTNER_MCHIDS", value_delimiter = ',')]
     pub partner_mchids: Option<Vec<String>>,
-    /// The goods a 单品券 stock covers, as `STOCK_ID=GOODS_ID|GOODS_ID`; repeatable. Without it
-    /// such a coupon shows 仅限指定商品 and is never picked automatically.
+    /// The goods a 单品券 stock covers, as `STOCK_ID=GOODS_ID|GOODS_ID`, in place of what
+    /// 查询可用单品 lists; repeatable. A 单品券 whose goods are known neither way shows
+    /// 仅限指定商品 and is never picked automatically.
     #[arg(
         long = "single-item-goods",
         env = "COUPON_PROXY_SINGLE_ITEM_GOODS",
@@ -450,7 +451,7 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     pub claimable_stocks: Vec<ClaimableStock>,
     pub partner_mchids: Vec<String>,
-    /// 单品券 stock id → the merchant's goods ids it covers.
+    /// 单品券 stock id → the merchant's goods ids it covers, over 查询可用单品.
     pub single_item_goods: std::collections::HashMap<String, Vec<String>>,
     /// Claimable stock id → (coupon_value, coupon_minimum) in fen.
     pub claim_values: std::collections::HashMap<String, (u64, u64)>,
@@ -559,7 +560,6 @@ pub struct DevUpstream {
     pub users: Vec<coupon_rules::api::DevUser>,
     pub claimable_stocks: Vec<ClaimableStock>,
     pub partner_mchids: Vec<String>,
-    pub single_item_goods: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// The public test identities of the sandbox (`coupon-sandbox`): a live proxy refuses each.
@@ -862,7 +862,7 @@ impl Catalogue {
                 Some(list) => {
                     list.iter().map(|e| single_item_goods(e)).collect::<Result<_, _>>()?
                 }
-                None => dev.map(|d| d.single_item_goods.clone()).unwrap_or_default(),
+                None => std::collections::HashMap::new(),
             },
             claim_values: o
                 .claim_values

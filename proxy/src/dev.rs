@@ -34,10 +34,6 @@ pub fn upstream(base: &str, sandbox: &Sandbox) -> DevUpstream {
         users: sandbox.users().into_iter().map(|(user, label)| DevUser { user, label }).collect(),
         claimable_stocks: coupon_sandbox::claimable_stocks(),
         partner_mchids: coupon_sandbox::PARTNER_MCHIDS.iter().map(|m| (*m).to_owned()).collect(),
-        single_item_goods: coupon_sandbox::SINGLE_ITEM_GOODS
-            .iter()
-            .map(|(s, g)| ((*s).to_owned(), g.iter().map(|g| (*g).to_owned()).collect()))
-            .collect(),
     }
 }
 

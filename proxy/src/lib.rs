@@ -56,6 +56,8 @@ pub struct App {
     pub wallets: cache::WalletCache,
     /// Coupons read fresh for the detail sheet, kept a few seconds.
     pub details: moka::future::Cache<DetailKey, KeptDetail>,
+    /// The goods each 单品券 stock covers (查询可用单品), kept a few minutes.
+    pub goods: wallet::GoodsCache,
     /// Claimable stocks as 查询批次详情 reports them, kept a few minutes.
     pub stocks: moka::future::Cache<String, coupon_rules::model::Stock>,
     /// Where sessions, OAuth states, rate counters and cached wallets live.
@@ -84,6 +86,7 @@ impl App {
             upstream: &self.upstream,
             store: self.store.as_ref(),
             settings: &self.settings,
+            goods: &self.goods,
         }
     }
 }
@@ -214,6 +217,7 @@ pub async fn start_with(
             .max_capacity(10_000)
             .time_to_live(settings.cache_ttl.min(std::time::Duration::from_secs(10)))
             .build(),
+        goods: wallet::goods_cache(),
         stocks: moka::future::Cache::builder()
             .max_capacity(1_000)
             .time_to_live(api::STOCK_TTL)

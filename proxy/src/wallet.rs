@@ -10,16 +10,34 @@ use crate::store::{key, user, Store};
 use crate::upstream::{Client, MerchantQuery, StockQuery, UpstreamError};
 use coupon_rules::api::{MissingSource, WalletSource};
 use coupon_rules::wire::Page;
-use coupon_rules::Coupon;
+use coupon_rules::{Coupon, Source};
+use std::sync::Arc;
 
 /// Upstream page size. The most pages read per query is `Settings::max_upstream_pages`.
 const UPSTREAM_PAGE: u64 = 50;
+
+/// 查询可用单品's page size, the most WeChat Pay answers.
+const ITEMS_PAGE: u64 = 10;
+/// The most 查询可用单品 pages read per stock (the goods past them are left out, with a warning).
+const MAX_ITEMS_PAGES: u64 = 50;
+
+/// The goods of each 单品券 stock, by stock id.
+pub type GoodsCache = moka::future::Cache<String, Arc<Vec<String>>>;
+
+/// Goods change with the merchant's catalogue, not with each user's visit.
+pub fn goods_cache() -> GoodsCache {
+    moka::future::Cache::builder()
+        .max_capacity(1_000)
+        .time_to_live(std::time::Duration::from_secs(300))
+        .build()
+}
 
 /// What a wallet is read with.
 pub struct Sources<'a> {
     pub upstream: &'a Client,
     pub store: &'a dyn Store,
     pub settings: &'a Settings,
+    pub goods: &'a GoodsCache,
 }
 
 /// What one source's queries gave: their pages and whether a query hit the page cap, or the
@@ -99,13 +117,69 @@ impl Sources<'_> {
         }
     }
 
-    /// A 单品券 with the goods the merchant configured for its stock.
-    pub fn with_goods(&self, mut c: Coupon) -> Coupon {
-        if c.single_item {
-            c.goods_ids =
-                self.settings.single_item_goods.get(&c.stock_id).cloned().unwrap_or_default();
+    /// A 单品券 with the goods its stock covers: as configured (`--single-item-goods`), else as
+    /// 查询可用单品 lists them. Goods that cannot be read leave it 仅限指定商品, never picked.
+    pub async fn with_goods(&self, mut c: Coupon) -> Coupon {
+        if !c.single_item {
+            return c;
+        }
+        if let Some(goods) = self.settings.single_item_goods.get(&c.stock_id) {
+            c.goods_ids = goods.clone();
+        } else if c.source == Source::Stock {
+            let creator = c.reconciliation.stock_creator_mchid.as_deref();
+            let creator = creator.unwrap_or(&self.settings.identity.mchid).to_owned();
+            if let Some(goods) = self.stock_goods(&c.stock_id, &creator).await {
+                c.goods_ids = goods.to_vec();
+            }
         }
         c
+    }
+
+    /// Every page of 查询可用单品 for one stock, once per few minutes; a refusal for the setup
+    /// (another merchant's stock) is kept as no goods, a passing failure is asked again.
+    async fn stock_goods(&self, stock_id: &str, creator: &str) -> Option<Arc<Vec<String>>> {
+        if let Some(goods) = self.goods.get(stock_id).await {
+            return Some(goods);
+        }
+        let mut goods = Vec::new();
+        let mut pages = 0;
+        let read = loop {
+            match self.upstream.stock_items(stock_id, creator, goods.len() as u64, ITEMS_PAGE).await
+            {
+                Ok((page, total)) => {
+                    let done = page.is_empty() || goods.len() + page.len() >= total as usize;
+                    goods.extend(page);
+                    pages += 1;
+                    if done || pages == MAX_ITEMS_PAGES {
+                        if !done {
+                            tracing::warn!(
+                                stock_id,
+                                read = goods.len(),
+                                total,
+                                "单品券 goods cut at the page cap"
+                            );
+                        }
+                        break Ok(goods);
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        match read {
+            Ok(goods) => {
+                let goods = Arc::new(goods);
+                self.goods.insert(stock_id.to_owned(), goods.clone()).await;
+                Some(goods)
+            }
+            Err(e) => {
+                tracing::warn!(stock_id, error = %e, "could not read a 单品券's goods");
+                if is_setup_failure(&e) || matches!(e, UpstreamError::Rejected { status: 404, .. })
+                {
+                    self.goods.insert(stock_id.to_owned(), Arc::default()).await;
+                }
+                None
+            }
+        }
     }
 
     /// Reads the three sources concurrently, every page of every query, and merges them without
@@ -161,7 +235,7 @@ impl Sources<'_> {
                 skipped += page.rejected.len();
                 for c in page.coupons {
                     if seen.insert((c.source, c.id.clone())) {
-                        coupons.push(self.with_goods(c));
+                        coupons.push(self.with_goods(c).await);
                     }
                 }
             }

@@ -243,7 +243,7 @@ async fn a_stock_issued_at_a_value_the_merchant_sets_is_claimed_with_it() {
 }
 
 #[tokio::test]
-async fn single_item_coupons_carry_the_goods_the_merchant_configured() {
+async fn single_item_coupons_carry_the_goods_wechat_pay_lists_for_their_stock() {
     let p = TestProxy::start().await;
     let me = p.login("o_sandbox_demo").await;
     let (_, body) = p.get(&me, "/coupons?limit=50").await;
@@ -258,4 +258,20 @@ async fn single_item_coupons_carry_the_goods_the_merchant_configured() {
     let whole_order =
         body["coupons"].as_array().unwrap().iter().find(|c| c["id"] == "SBXS000001").unwrap();
     assert_eq!(whole_order["goods_ids"], json!([]), "only 单品券 carry goods");
+    assert_eq!(p.calls("stock_items"), 2, "查询可用单品, once for each of the two 单品券 stocks");
+    p.running.app.wallets.invalidate("o_sandbox_demo").await.unwrap();
+    p.get(&me, "/coupons?limit=50").await;
+    assert_eq!(p.calls("stock_items"), 2, "goods are kept for minutes, not asked per wallet");
+}
+
+#[tokio::test]
+async fn configured_goods_take_the_place_of_wechat_pays_list() {
+    let p = TestProxy::with(|s| {
+        s.single_item_goods.insert("SBX_FV_NORMAL".into(), vec!["SHOP-42".into()]);
+    })
+    .await;
+    let me = p.login("o_sandbox_demo").await;
+    let (_, body) = p.get(&me, "/coupons?limit=50").await;
+    let single = body["coupons"].as_array().unwrap().iter().find(|c| c["id"] == "SBXS000003");
+    assert_eq!(single.unwrap()["goods_ids"], json!(["SHOP-42"]));
 }

@@ -240,3 +240,12 @@ fn a_paused_stopped_or_exhausted_stock_is_not_offered() {
     let err = coupon_rules::wire::parse_stock(STOCK.replace(r#""3""#, r#""three""#).as_bytes());
     assert_eq!(err.unwrap_err().field(), Some("stock_use_rule.max_coupons_per_user"));
 }
+
+#[test]
+fn a_page_of_a_single_item_stocks_goods_keeps_ids_sent_as_numbers() {
+    let body = br#"{"total_count":12,"data":["SKU-1",1232001],"offset":0,"limit":10,"stock_id":"9865000"}"#;
+    let (goods, total) = coupon_rules::wire::parse_stock_items(body).unwrap();
+    assert_eq!((goods, total), (vec!["SKU-1".to_owned(), "1232001".to_owned()], 12));
+    let err = coupon_rules::wire::parse_stock_items(br#"{"data":[{"id":1}]}"#).unwrap_err();
+    assert_eq!(err.field(), Some("data[0]"), "{err}");
+}

@@ -23,7 +23,7 @@ pub fn generate() -> Value {
         "anchor": ANCHOR,
         "stocks": [
             { "stock_id": CLAIMABLE_STOCKS[0], "name": "新人专享 满50减5", "amount": 500, "minimum": 5000, "remaining": 100000, "max_per_user": 3, "days_valid": 30 },
-            { "stock_id": CLAIMABLE_STOCKS[1], "name": "限量 满100减50", "amount": 5000, "minimum": 10000, "remaining": 0, "max_per_user": 1, "days_valid": 7 },
+            { "stock_id": CLAIMABLE_STOCKS[1], "name": "限量 满100减50", "amount": 5000, "minimum": 10000, "remaining": 0, "distributed": 500, "max_per_user": 1, "days_valid": 7 },
         ],
         "users": [
             { "openid": "o_sandbox_demo", "label": "演示用户（全部券种）", "shift_times": true, "merchant_coupons": demo_merchant(&t), "stock_coupons": demo_stock(&t) },

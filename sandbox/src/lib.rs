@@ -16,7 +16,8 @@ pub use store::{Store, CLAIMABLE_STOCKS};
 /// merchant accepts.
 pub const PARTNER_MCHIDS: [&str; 1] = ["9800064"];
 
-/// The sandbox's 单品券 stocks and the goods ids they cover (the demo page's goods).
+/// The sandbox's 单品券 stocks and the goods ids they cover (the demo page's goods), as
+/// 查询可用单品 answers them.
 pub const SINGLE_ITEM_GOODS: [(&str, &[&str]); 2] =
     [("SBX_FV_NORMAL", &["SBX-COFFEE"]), ("SBX_FV_CUT_TO", &["SBX-COFFEE", "SBX-BAGEL"])];
 
@@ -104,7 +105,8 @@ pub struct Faults {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeFault {
     /// `merchant_list`, `merchant_detail`, `stock_list` (代金券), `stock_detail`, `balance_list`
-    /// (消费金), `send_coupon`, `stock_query` (查询批次详情); absent: every API.
+    /// (消费金), `send_coupon`, `stock_query` (查询批次详情), `stock_items` (查询可用单品);
+    /// absent: every API.
     #[serde(default)]
     pub api: Option<String>,
     pub code: String,
@@ -136,6 +138,8 @@ pub struct Stats {
     pub stock_detail: AtomicU64,
     /// 查询批次详情 calls.
     pub stock_query: AtomicU64,
+    /// 查询可用单品 calls.
+    pub stock_items: AtomicU64,
     pub send_coupon: AtomicU64,
     /// 核销用户券 calls (the merchant redeeming a 商家券).
     pub merchant_use: AtomicU64,
@@ -372,7 +376,7 @@ async fn get_stats(State(s): State<SharedSandbox>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "merchant_list": n(&st.merchant_list), "merchant_detail": n(&st.merchant_detail),
         "stock_list": n(&st.stock_list), "stock_detail": n(&st.stock_detail),
-        "stock_query": n(&st.stock_query),
+        "stock_query": n(&st.stock_query), "stock_items": n(&st.stock_items),
         "send_coupon": n(&st.send_coupon),
         "certificates": n(&st.certificates), "rejected_signatures": n(&st.rejected_signatures),
         "notifications_acknowledged": n(&st.notifications_acknowledged),

@@ -269,6 +269,9 @@ impl Store {
             ("GET", ["v3", "marketing", "favor", "stocks", stock_id]) => {
                 self.stock(stock_id, &query)
             }
+            ("GET", ["v3", "marketing", "favor", "stocks", stock_id, "items"]) => {
+                stock_items(stock_id, &query)
+            }
             ("POST", ["v3", "marketing", "favor", "users", openid, "coupons"]) => {
                 self.send_coupon(openid, body)
             }
@@ -562,6 +565,9 @@ pub fn api_name(method: &Method, uri: &Uri) -> &'static str {
     }
     match (method.as_str(), path.contains("/busifavor/"), detail) {
         ("POST", true, _) => "merchant_use",
+        ("GET", false, _) if path.contains("/favor/stocks/") && path.ends_with("/items") => {
+            "stock_items"
+        }
         ("GET", false, _) if path.contains("/favor/stocks/") => "stock_query",
         ("GET", false, _) if !path.ends_with("/coupons") => "stock_detail",
         ("GET", true, true) => "merchant_detail",
@@ -581,6 +587,7 @@ pub fn count(stats: &Stats, method: &Method, uri: &Uri) {
         "merchant_use" => &stats.merchant_use,
         "stock_detail" => &stats.stock_detail,
         "stock_query" => &stats.stock_query,
+        "stock_items" => &stats.stock_items,
         "callbacks" => &stats.callbacks,
         _ => &stats.stock_list,
     };
@@ -595,6 +602,32 @@ fn check_appid(appid: Option<&String>) -> Result<(), Answer> {
         }
         Some(_) => Ok(()),
     }
+}
+
+/// 查询可用单品: the goods of one of the sandbox's 单品券 stocks, paged by record offset, at
+/// most ten a page, for the stock's creator or a merchant that may issue it.
+fn stock_items(stock_id: &str, q: &HashMap<String, String>) -> Answer {
+    match q.get("stock_creator_mchid").map(String::as_str) {
+        None => return wx_error(400, "PARAM_ERROR", "stock_creator_mchid为必填"),
+        Some(c) if c != id::MCHID && !crate::PARTNER_MCHIDS.contains(&c) => {
+            return wx_error(403, "NOAUTH", "无权限");
+        }
+        Some(_) => {}
+    }
+    let num = |k: &str| q.get(k).map(|v| v.parse::<u64>());
+    let (offset, limit) = match (num("offset"), num("limit")) {
+        (Some(Ok(o)), Some(Ok(l))) if (1..=10).contains(&l) => (o, l),
+        _ => return wx_error(400, "PARAM_ERROR", "offset为必填，limit取值范围为1-10"),
+    };
+    let Some((_, goods)) = crate::SINGLE_ITEM_GOODS.iter().find(|(s, _)| *s == stock_id) else {
+        return wx_error(404, "RESOURCE_NOT_EXISTS", "批次不存在");
+    };
+    let data: Vec<&str> =
+        goods.iter().skip(offset as usize).take(limit as usize).copied().collect();
+    Answer(
+        StatusCode::OK,
+        json!({ "data": data, "total_count": goods.len(), "offset": offset, "limit": limit, "stock_id": stock_id }),
+    )
 }
 
 /// What every list call checks first: the appid, then offset and limit.

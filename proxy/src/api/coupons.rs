@@ -138,7 +138,7 @@ async fn fresh_detail(
             Source::Merchant => app.upstream.merchant_coupon(openid, appid, id).await?,
             Source::Stock => app.upstream.stock_coupon(openid, appid, id).await?,
         };
-        let coupon = app.wallet_sources().with_goods(coupon);
+        let coupon = app.wallet_sources().with_goods(coupon).await;
         Ok::<_, UpstreamError>((wallet_told(app, openid, &coupon).await.unwrap_or(version), coupon))
     };
     app.details.try_get_with(key, fetch).await.map(|(_, c)| c).map_err(|e| (*e).clone())

@@ -126,6 +126,22 @@ impl Client {
         Ok(wire::parse_stock(&self.get(&path).await?)?)
     }
 
+    /// One page of 查询可用单品: the goods a 单品券 stock of `creator` covers, and their count.
+    pub async fn stock_items(
+        &self,
+        stock_id: &str,
+        creator: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<String>, u64), UpstreamError> {
+        let path = format!(
+            "/v3/marketing/favor/stocks/{}/items?offset={offset}&limit={limit}&stock_creator_mchid={}",
+            encode(stock_id),
+            encode(creator)
+        );
+        Ok(wire::parse_stock_items(&self.get(&path).await?)?)
+    }
+
     /// 发放代金券. Idempotent upstream on `out_request_no`: a retry returns the same coupon.
     /// `value`: (coupon_value, coupon_minimum) in fen, for a stock issued at a value the merchant sets.
     pub async fn send_stock_coupon(

@@ -406,6 +406,7 @@ fn api_of(method: &str, path: &str) -> &'static str {
         (_, true, false) => "merchant_list",
         ("POST", false, _) => "send_coupon",
         _ if path.starts_with("/v3/certificates") => "certificates",
+        _ if path.contains("/favor/stocks/") && path.contains("/items") => "stock_items",
         _ if path.contains("/favor/stocks/") => "stock_query",
         _ if path.contains("/favor/users/")
             && !path.split('?').next().unwrap_or_default().ends_with("/coupons") =>

@@ -100,6 +100,7 @@ impl TestProxy {
             "merchant_detail" => s.merchant_detail.load(Relaxed),
             "stock_detail" => s.stock_detail.load(Relaxed),
             "stock_query" => s.stock_query.load(Relaxed),
+            "stock_items" => s.stock_items.load(Relaxed),
             "merchant_use" => s.merchant_use.load(Relaxed),
             _ => panic!("{which}"),
         }

@@ -1,5 +1,5 @@
 //! 代金券 and 消费金 (favor): `GET`/`POST /v3/marketing/favor/users/{openid}/coupons[/{coupon_id}]`,
-//! and their stocks, `GET /v3/marketing/favor/stocks/{stock_id}`.
+//! and their stocks, `GET /v3/marketing/favor/stocks/{stock_id}[/items]`.
 
 use super::lenient::{self, WireFen};
 use super::{parse_page, state, window, Page};
@@ -89,6 +89,23 @@ pub fn parse_stock(body: &[u8]) -> Result<Stock> {
         max_per_user: rule.max_coupons_per_user,
         ends: w.available_end_time,
     })
+}
+
+/// One page of 查询可用单品: the goods ids a 单品券 stock covers, and how many there are in all.
+pub fn parse_stock_items(body: &[u8]) -> Result<(Vec<String>, u64)> {
+    #[derive(Deserialize)]
+    struct Items {
+        #[serde(default)]
+        data: Option<Vec<GoodsId>>,
+        #[serde(default, deserialize_with = "lenient::opt_count")]
+        total_count: Option<u64>,
+    }
+    #[derive(Deserialize)]
+    struct GoodsId(#[serde(deserialize_with = "lenient::string")] String);
+    let items: Items = from_json(body)?;
+    let goods: Vec<String> = items.data.unwrap_or_default().into_iter().map(|g| g.0).collect();
+    let total = items.total_count.unwrap_or(goods.len() as u64);
+    Ok((goods, total))
 }
 
 #[derive(Deserialize)]

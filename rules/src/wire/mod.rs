@@ -12,7 +12,8 @@ pub mod lenient;
 
 pub use busifavor::{parse_merchant_coupon, parse_merchant_coupon_list};
 pub use favor::{
-    parse_claim_response, parse_stock, parse_stock_coupon, parse_stock_coupon_list, IssueRequest,
+    parse_claim_response, parse_stock, parse_stock_coupon, parse_stock_coupon_list,
+    parse_stock_items, IssueRequest,
 };
 
 use crate::error::{from_json, from_value, Error, Result};
