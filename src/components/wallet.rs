@@ -36,24 +36,7 @@ pub fn Wallet(
     let shown_before = StoredValue::new([None::<CouponPage>, None, None]);
     let (claimed, on_claimed) = claimed_since_load(counts);
     provide_context(super::use_coupon::WalletChanges { counts, refreshes });
-    // The tab's first page (with its tab), loaded again on a new tab or a refresh.
-    let first = Load::<(Tab, Result<CouponPage, ApiError>)>::new();
-    let load_first = move || {
-        let (tab, base) = (tab.get_untracked(), base.get_value());
-        first.start(async move {
-            let page = api::list_coupons(&base, tab, 0, PAGE_SIZE).await;
-            if let Ok(p) = &page {
-                counts.set(Some(p.counts));
-                claimed.set(Vec::new()); // a fresh load already holds them
-            }
-            (tab, page)
-        });
-    };
-    Effect::new(move |_| {
-        tab.track();
-        refreshes.track();
-        load_first();
-    });
+    let (first, load_first) = first_page_loader(base, tab, refreshes, counts, claimed);
     // While a tab or a refresh loads, the cards already shown stay, dimmed and marked busy.
     let pending = move || first.pending.get() && first.value.with(Option::is_some);
     let section = NodeRef::<html::Section>::new();
@@ -82,6 +65,38 @@ pub fn Wallet(
             </div>
         </section>
     }
+}
+
+/// A tab's first page as loaded, with the tab it is of.
+type FirstPage = (Tab, Result<CouponPage, ApiError>);
+
+/// The tab's first page (with its tab), loaded again on a new tab or a refresh; each one
+/// loaded sets the tabs' counts and forgets the claims shown since, which it holds already.
+fn first_page_loader(
+    base: StoredValue<String>,
+    tab: RwSignal<Tab>,
+    refreshes: RwSignal<u32>,
+    counts: RwSignal<Option<TabCounts>>,
+    claimed: RwSignal<Vec<Coupon>>,
+) -> (Load<FirstPage>, impl Fn() + Copy + 'static) {
+    let first = Load::new();
+    let load_first = move || {
+        let (tab, base) = (tab.get_untracked(), base.get_value());
+        first.start(async move {
+            let page = api::list_coupons(&base, tab, 0, PAGE_SIZE).await;
+            if let Ok(p) = &page {
+                counts.set(Some(p.counts));
+                claimed.set(Vec::new());
+            }
+            (tab, page)
+        });
+    };
+    Effect::new(move |_| {
+        tab.track();
+        refreshes.track();
+        load_first();
+    });
+    (first, load_first)
 }
 
 /// The loaded pages of one tab, and the next one as the user reaches the end.
