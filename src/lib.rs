@@ -174,6 +174,9 @@ fn mount_into(el: web_sys::HtmlElement, options: Options) -> Mounted {
     let order = RwSignal::new(options.order.clone());
     let refreshes = RwSignal::new(0u32);
     let view = options.view;
+    if view == View::Picker {
+        PICKERS.with(|p| p.borrow_mut().push(refreshes));
+    }
     let unmount = leptos::mount::mount_to(el.clone(), move || match view {
         View::Wallet => {
             view! { <components::wallet::Wallet options=options refreshes=refreshes/> }.into_any()
@@ -204,6 +207,18 @@ thread_local! {
     /// and must not take a widget on screen with it).
     static MOUNTED: std::cell::RefCell<std::collections::HashMap<u32, Mounted>> = Default::default();
     static NEXT_HANDLE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Every picker on the page, by its reload signal (see [`reload_pickers`]).
+    static PICKERS: std::cell::RefCell<Vec<RwSignal<u32>>> = Default::default();
+}
+
+/// Has every picker on the page load its coupons again: a wallet's use sheet saw its coupon
+/// used, and no picker may go on offering it. Pickers since unmounted are forgotten.
+pub fn reload_pickers() {
+    // Copied out first: no borrow is held while the signals notify.
+    let pickers = PICKERS.with(|p| p.borrow().clone());
+    let alive: Vec<_> =
+        pickers.into_iter().filter(|r| r.try_update(|n| *n += 1).is_some()).collect();
+    PICKERS.with(|p| *p.borrow_mut() = alive);
 }
 
 /// What [`mount`] returns to JavaScript.

@@ -1,5 +1,6 @@
 //! At the till: a use sheet that is open while its coupon is redeemed says 已使用 by itself,
-//! and the wallet counts and lists the coupon as used, with no reload.
+//! and the wallet counts and lists the coupon as used, and the picker stops offering it, with no
+//! reload.
 
 use coupon_e2e::Demo;
 use std::time::Instant;
@@ -13,6 +14,26 @@ async fn available_count(demo: &Demo) -> String {
     demo.browser.client.execute(js, vec![]).await.unwrap().as_str().unwrap().to_owned()
 }
 
+/// Whether the picker's sheet, opened and scrolled through, offers `id` as a choice; closes it.
+async fn picker_offers(demo: &Demo, id: &str) -> bool {
+    let b = &demo.browser;
+    b.client.execute("document.querySelector('#picker .cw-cell').click()", vec![]).await.unwrap();
+    b.wait_for("[role=dialog] .cw-options").await;
+    let look = "const [id, done] = arguments;
+        const panel = document.querySelector('.cw-sheet__panel');
+        let y = 0;
+        const step = () => {
+          if (document.querySelector(`[role=dialog] label[data-coupon-id='${id}']`)) return done(true);
+          if (y >= panel.scrollHeight) return done(false);
+          y += panel.clientHeight / 2; panel.scrollTop = y;
+          requestAnimationFrame(() => requestAnimationFrame(step));
+        };
+        requestAnimationFrame(step);";
+    let offered = b.client.execute_async(look, vec![id.into()]).await.unwrap();
+    b.close_sheet().await;
+    offered == serde_json::Value::Bool(true)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_open_use_sheet_turns_to_used_when_the_till_redeems_the_coupon() {
     let demo = Demo::as_user(USER).await;
@@ -20,6 +41,7 @@ async fn an_open_use_sheet_turns_to_used_when_the_till_redeems_the_coupon() {
     b.wait_for("#wallet .cw-card__open").await;
     b.wait_settled().await;
     let before = available_count(&demo).await;
+    assert!(picker_offers(&demo, COUPON).await, "the checkout offers the 代金券 before the till");
     let tap = "(id) => {
           const button = document.querySelector(`#wallet article[data-coupon-id='${id}'] .cw-card__use`);
           if (button) { button.click(); return true; }
@@ -49,5 +71,6 @@ async fn an_open_use_sheet_turns_to_used_when_the_till_redeems_the_coupon() {
         serde_json::Value::Null,
         "closed, the sheet leaves a wallet that lists the coupon under 已使用, not 可用"
     );
+    assert!(!picker_offers(&demo, COUPON).await, "and a checkout that no longer offers it");
     demo.close().await;
 }

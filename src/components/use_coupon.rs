@@ -119,8 +119,8 @@ fn used_view(coupon: &Coupon, lang: Lang) -> AnyView {
 }
 
 /// Asks the proxy for the coupon every [`WATCH_EVERY_MS`] while the sheet is open and the page
-/// visible, one request at a time; once it is used, `used` holds it as the proxy reports it and
-/// the wallet is told ([`WalletChanges`]).
+/// visible, one request at a time; once it is used, `used` holds it as the proxy reports it,
+/// the wallet is told ([`WalletChanges`]) and every picker on the page loads again.
 fn watch_for_use(coupon: &Coupon, base: &str, used: RwSignal<Option<Coupon>>) {
     let (coupon, base) = (coupon.clone(), base.to_owned());
     let asking = std::rc::Rc::new(std::cell::Cell::new(false));
@@ -137,6 +137,7 @@ fn watch_for_use(coupon: &Coupon, base: &str, used: RwSignal<Option<Coupon>>) {
                 if d.coupon.state == coupon_rules::CouponState::Used {
                     used.try_set(Some(d.coupon));
                     changes.inspect(WalletChanges::used);
+                    crate::reload_pickers();
                 }
             }
             asking.set(false);
