@@ -188,3 +188,20 @@ async fn a_failed_refresh_keeps_what_was_shown_and_offers_retry() {
     assert_eq!(loaded(browser).await, before);
     demo.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_expired_tab_has_no_count_until_it_is_opened_and_read() {
+    let demo = Demo::as_user("o_sandbox_demo").await;
+    let browser = &demo.browser;
+    let count = |tab: &str| format!("#wallet .cw-tabs__tab[data-tab={tab}] .cw-tabs__count");
+    browser.wait_for(&count("available")).await;
+    assert_eq!(
+        browser.count(&count("expired")).await,
+        0,
+        "not read yet: no number, not a wrong one"
+    );
+    browser.wait_for("#wallet .cw-tabs__tab[data-tab=expired]").await.click().await.unwrap();
+    browser.wait_for("#wallet .cw-list[data-tab=expired]").await;
+    assert!(tab_count(browser, "expired").await > 0, "read once the tab is opened");
+    demo.close().await;
+}

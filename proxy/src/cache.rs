@@ -20,6 +20,9 @@ pub struct Wallet {
     pub missing: Vec<coupon_rules::api::MissingSource>,
     /// A source had more pages than the proxy reads.
     pub truncated: bool,
+    /// The expired-state queries were left for when 已过期 is opened (a cold first screen asks
+    /// upstream only for what 可用 needs): the 已过期 count is not known yet.
+    pub expired_pending: bool,
     /// Response bodies already made from these coupons, by request, each good until the
     /// first instant a coupon's availability changes (which can move or reorder it).
     pages: Mutex<HashMap<PageKey, (bytes::Bytes, Option<BeijingTime>)>>,
@@ -44,6 +47,7 @@ impl Wallet {
             skipped,
             missing: Vec::new(),
             truncated: false,
+            expired_pending: false,
             pages: Mutex::new(HashMap::new()),
         }
     }
@@ -78,6 +82,18 @@ struct Stored {
     skipped: usize,
     missing: Vec<coupon_rules::api::MissingSource>,
     truncated: bool,
+    #[serde(default)]
+    expired_pending: bool,
+}
+
+impl Stored {
+    fn into_wallet(self) -> Wallet {
+        let mut wallet = Wallet::new(self.coupons, self.skipped);
+        wallet.missing = self.missing;
+        wallet.truncated = self.truncated;
+        wallet.expired_pending = self.expired_pending;
+        wallet
+    }
 }
 
 /// How long a wallet with a source missing counts as fresh (at most the cache TTL).
@@ -183,12 +199,10 @@ impl WalletCache {
         if version.is_some_and(|want| want != stored.fetched) {
             return Ok(None);
         }
-        let mut wallet = Wallet::new(stored.coupons, stored.skipped);
-        wallet.missing = stored.missing;
-        wallet.truncated = stored.truncated;
-        let wallet = Arc::new(wallet);
-        self.local.insert(openid.to_owned(), (stored.fetched, wallet.clone())).await;
-        Ok(Some((stored.fetched, wallet)))
+        let fetched = stored.fetched;
+        let wallet = Arc::new(stored.into_wallet());
+        self.local.insert(openid.to_owned(), (fetched, wallet.clone())).await;
+        Ok(Some((fetched, wallet)))
     }
 
     async fn keep(&self, openid: &str, wallet: Wallet) -> Result<Arc<Wallet>, StoreError> {
@@ -199,6 +213,7 @@ impl WalletCache {
             skipped: wallet.skipped,
             missing: wallet.missing,
             truncated: wallet.truncated,
+            expired_pending: wallet.expired_pending,
         };
         let body = serde_json::to_vec(&stored).map_err(|e| StoreError(e.to_string()))?;
         self.store
@@ -217,10 +232,7 @@ impl WalletCache {
                 .set(&Self::freshness_key(openid), fetched.to_string().into_bytes(), fresh_for)
                 .await?;
         }
-        let mut wallet = Wallet::new(stored.coupons, stored.skipped);
-        wallet.missing = stored.missing;
-        wallet.truncated = stored.truncated;
-        let wallet = Arc::new(wallet);
+        let wallet = Arc::new(stored.into_wallet());
         self.local.insert(openid.to_owned(), (fetched, wallet.clone())).await;
         Ok(wallet)
     }
@@ -294,6 +306,59 @@ impl WalletCache {
         };
         self.store.delete_if_equal(&lock, owner.as_bytes()).await?;
         answer
+    }
+
+    /// `wallet` with its expired-state part read (`fetch`, once at a time per user), kept as a
+    /// new version unless the wallet changed meanwhile (then only this request gets it: the
+    /// change must not be overwritten).
+    pub async fn with_expired<F, Fut>(
+        &self,
+        openid: &str,
+        wallet: Arc<Wallet>,
+        fetch: F,
+    ) -> Result<Arc<Wallet>, CacheError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Wallet, UpstreamError>>,
+    {
+        let flight = single_flight(&self.flights, openid);
+        let _turn = flight.lock().await;
+        let result = self.complete(openid, wallet, fetch).await;
+        release(&self.flights, openid, &flight);
+        result
+    }
+
+    async fn complete<F, Fut>(
+        &self,
+        openid: &str,
+        wallet: Arc<Wallet>,
+        fetch: F,
+    ) -> Result<Arc<Wallet>, CacheError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Wallet, UpstreamError>>,
+    {
+        let before = self.version(openid, None).await?;
+        // Whoever held the turn before may have read it already, or fetched the wallet anew.
+        let wallet = match self.fresh(openid, None).await? {
+            Some(current) if !current.expired_pending => return Ok(current),
+            Some(current) => current,
+            None => wallet,
+        };
+        let expired = fetch().await.map_err(CacheError::Upstream)?;
+        let seen: std::collections::HashSet<_> =
+            wallet.coupons.iter().map(|c| (c.source, c.id.clone())).collect();
+        let mut coupons = wallet.coupons.clone();
+        coupons.extend(
+            expired.coupons.into_iter().filter(|c| !seen.contains(&(c.source, c.id.clone()))),
+        );
+        let mut merged = Wallet::new(coupons, wallet.skipped + expired.skipped);
+        merged.missing = wallet.missing.iter().chain(&expired.missing).cloned().collect();
+        merged.truncated = wallet.truncated || expired.truncated;
+        if before.is_none() || self.version(openid, None).await? != before {
+            return Ok(Arc::new(merged));
+        }
+        Ok(self.keep(openid, merged).await?)
     }
 
     /// The wallet as last stored, whatever its age (for a detail when upstream fails).

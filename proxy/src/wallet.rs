@@ -182,9 +182,10 @@ impl Sources<'_> {
         }
     }
 
-    /// Reads the three sources concurrently, every page of every query, and merges them without
-    /// duplicates. A source that fails is reported in `missing` and the others are served; only
-    /// when all three fail is it an error.
+    /// Reads what the 可用 tab needs of the three sources, concurrently, every page of every
+    /// query, and merges them without duplicates; the expired-state queries are left for
+    /// [`Sources::fetch_expired`] (`expired_pending`). A source that fails is reported in
+    /// `missing` and the others are served; only when all three fail is it an error.
     pub async fn fetch(&self, openid: &str) -> Result<Wallet, UpstreamError> {
         let appid = self.settings.identity.appid.as_str();
         let mchid = self.settings.identity.mchid.as_str();
@@ -199,17 +200,44 @@ impl Sources<'_> {
             async move { self.upstream.merchant_coupons(openid, appid, &q).await }
         });
         let (stock, balance) = tokio::join!(
-            self.stock_source(openid, None),
-            self.stock_source(openid, Some("MULTIUSE"))
+            self.stock_source(openid, None, None),
+            self.stock_source(openid, Some("MULTIUSE"), None)
         );
         let merchant = merchant.await;
-        let sources = [
-            (WalletSource::Merchant, merchant),
-            (WalletSource::Stock, stock),
-            (WalletSource::Balance, balance),
-        ];
-        if let [(_, Err(e)), (_, Err(_)), (_, Err(_))] = &sources {
-            return Err(e.clone());
+        let mut wallet = self
+            .gather(
+                openid,
+                vec![
+                    (WalletSource::Merchant, merchant),
+                    (WalletSource::Stock, stock),
+                    (WalletSource::Balance, balance),
+                ],
+            )
+            .await?;
+        wallet.expired_pending = true;
+        Ok(wallet)
+    }
+
+    /// The 代金券 and 消费金 in the expired state, by creator: what 已过期 needs beyond
+    /// [`Sources::fetch`].
+    pub async fn fetch_expired(&self, openid: &str) -> Result<Wallet, UpstreamError> {
+        let (stock, balance) = tokio::join!(
+            self.stock_source(openid, None, Some("EXPIRED")),
+            self.stock_source(openid, Some("MULTIUSE"), Some("EXPIRED"))
+        );
+        self.gather(openid, vec![(WalletSource::Stock, stock), (WalletSource::Balance, balance)])
+            .await
+    }
+
+    /// The sources' pages as one wallet without duplicates, the failed ones in `missing`; an
+    /// error when every source failed.
+    async fn gather(
+        &self,
+        openid: &str,
+        sources: Vec<(WalletSource, SourceResult)>,
+    ) -> Result<Wallet, UpstreamError> {
+        if let Some(e) = sources.iter().map(|(_, r)| r.as_ref().err()).collect::<Option<Vec<_>>>() {
+            return Err(e[0].clone());
         }
         let mut coupons = Vec::new();
         let mut skipped = 0;
@@ -247,13 +275,15 @@ impl Sources<'_> {
         Ok(wallet)
     }
 
-    /// 代金券 (or, with `MULTIUSE`, 消费金): the merchant's own stocks (every state but expired,
-    /// then the expired ones), its partners' likewise, and everything usable here whoever
-    /// created it (document 000's `available_mchid`, which returns usable coupons only, unpaged).
+    /// 代金券 (or, with `MULTIUSE`, 消费金): the merchant's own stocks and its partners' (every
+    /// state but expired, or with `status` those in it), and, without `status`, everything
+    /// usable here whoever created it (document 000's `available_mchid`, which returns usable
+    /// coupons only, unpaged).
     async fn stock_source(
         &self,
         openid: &str,
         business_type: Option<&'static str>,
+        status: Option<&'static str>,
     ) -> SourceResult {
         let appid = self.settings.identity.appid.as_str();
         let creators: Vec<&str> = std::iter::once(self.settings.identity.mchid.as_str())
@@ -266,7 +296,7 @@ impl Sources<'_> {
             }
         }
         let queries: Vec<(&str, Option<&'static str>)> =
-            creators.iter().flat_map(|c| [(*c, None), (*c, Some("EXPIRED"))]).collect();
+            creators.iter().map(|c| (*c, status)).collect();
         let by_creator = queries.iter().map(|&(creator, status)| {
             all_pages(self.settings.max_upstream_pages, move |offset| {
                 let q = StockQuery {
@@ -281,6 +311,9 @@ impl Sources<'_> {
             })
         });
         let usable_here = async {
+            if status.is_some() {
+                return Ok((Vec::new(), false));
+            }
             let q = StockQuery {
                 available_mchid: Some(self.settings.identity.mchid.clone()),
                 business_type,

@@ -120,9 +120,28 @@ async fn a_burst_of_identical_requests_makes_one_upstream_fetch() {
         assert_eq!(t.await.unwrap(), 200);
     }
     assert_eq!(p.calls("merchant_list"), 1, "one 商家券 page fetch for twenty requests");
-    // 代金券 and 消费金 each: own stocks (all but expired, then expired), the partner's likewise,
-    // and what is usable here: five queries each, once for twenty requests.
-    assert_eq!(p.calls("stock_list"), 10, "one fetch of each 代金券 and 消费金 query");
+    // 代金券 and 消费金 each: own stocks and the partner's (all but expired), and what is usable
+    // here: three queries each, once for twenty requests.
+    assert_eq!(p.calls("stock_list"), 6, "one fetch of each 代金券 and 消费金 query");
+}
+
+#[tokio::test]
+async fn a_cold_first_screen_leaves_the_expired_queries_until_the_expired_tab_is_opened() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let (_, first) = p.get(&me, "/coupons").await;
+    assert_eq!(p.calls("merchant_list") + p.calls("stock_list"), 7, "what 可用 needs");
+    assert_eq!(first["counts"]["expired_pending"], true, "{}", first["counts"]);
+    let (status, expired) = p.get(&me, "/coupons?tab=expired&limit=50").await;
+    assert_eq!(status, 200, "{expired}");
+    assert_eq!(p.calls("stock_list"), 10, "then the four expired-state queries, once");
+    assert_eq!(expired["counts"]["expired_pending"], false);
+    assert!(!ids(&expired).is_empty(), "the expired ones are there: {expired}");
+    let (_, again) = p.get(&me, "/coupons?tab=expired&limit=50").await;
+    let (_, available) = p.get(&me, "/coupons").await;
+    assert_eq!(ids(&again), ids(&expired));
+    assert_eq!(available["counts"], expired["counts"], "kept: every tab counts them now");
+    assert_eq!(p.calls("stock_list"), 10, "and never asked again while the wallet is fresh");
 }
 
 #[tokio::test]

@@ -326,7 +326,19 @@ async fn a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query(r
     }
     let after = p.calls();
     assert_eq!(after.0 - before.0, 1, "one 商家券 list fetch for 100 requests on two instances");
-    assert_eq!(after.1 - before.1, 10, "each 代金券/消费金 query once (five each)");
+    assert_eq!(after.1 - before.1, 6, "each 代金券/消费金 query of 可用 once (three each)");
+}
+
+async fn the_expired_part_read_on_one_instance_serves_the_other(r: Redis) {
+    let p = pair(&r, |_| {}).await;
+    let me = p.a.login("o_sandbox_demo").await;
+    assert_eq!(p.a.get(&me, "/coupons").await.0, 200);
+    let (_, on_a) = p.a.get(&me, "/coupons?tab=expired&limit=50").await;
+    let after_a = p.calls();
+    let (_, on_b) = p.b.get(&me, "/coupons?tab=expired&limit=50").await;
+    assert_eq!(ids(&on_b), ids(&on_a), "B serves what A read");
+    assert_eq!(on_b["counts"]["expired_pending"], false);
+    assert_eq!(p.calls(), after_a, "and asks upstream nothing");
 }
 
 async fn a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more(
@@ -428,6 +440,7 @@ on_one_redis_and_on_a_cluster!(
     a_session_made_on_one_instance_works_on_the_other_and_logout_ends_it_everywhere,
     a_rate_limit_counts_across_both_instances,
     a_cold_burst_across_both_instances_makes_one_upstream_fetch_per_query,
+    the_expired_part_read_on_one_instance_serves_the_other,
     a_claim_on_one_instance_shows_on_the_other_at_once_and_a_retry_there_issues_nothing_more,
     a_redis_outage_is_a_503_never_a_500_and_the_instances_recover_by_themselves,
     a_notification_to_one_instance_is_acted_on_once_for_both,

@@ -51,6 +51,10 @@ pub struct TabCounts {
     pub available: usize,
     pub used: usize,
     pub expired: usize,
+    /// 已过期 has not been read from WeChat Pay yet (a cold first screen leaves it for when the
+    /// tab is opened): `expired` counts only what the other queries brought.
+    #[serde(default)]
+    pub expired_pending: bool,
 }
 
 /// Sorts one tab's coupons: usable now first, then the soonest to expire (可用); the most

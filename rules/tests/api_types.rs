@@ -20,7 +20,7 @@ fn a_page_round_trips_for_every_kind_state_and_use_method() {
         total: 6,
         offset: 0,
         limit: 20,
-        counts: TabCounts { available: 3, used: 2, expired: 1 },
+        counts: TabCounts { available: 3, used: 2, expired: 1, expired_pending: false },
         stale: true,
         skipped: 1,
         missing: vec![],

@@ -293,11 +293,12 @@ fn Tabs(current: RwSignal<Tab>, counts: RwSignal<Option<TabCounts>>, lang: Lang)
         Tab::Used => t(lang, "已使用", "Used"),
         Tab::Expired => t(lang, "已过期", "Expired"),
     };
+    // 已过期 not read yet (a cold first screen): no number rather than a wrong one.
     let count = move |tab: Tab| {
-        counts.get().map(|c| match tab {
-            Tab::Available => c.available,
-            Tab::Used => c.used,
-            Tab::Expired => c.expired,
+        counts.get().and_then(|c| match tab {
+            Tab::Available => Some(c.available),
+            Tab::Used => Some(c.used),
+            Tab::Expired => (!c.expired_pending).then_some(c.expired),
         })
     };
     // Arrow keys move between tabs, Home/End jump to the ends (WAI-ARIA tabs pattern).

@@ -20,7 +20,8 @@ pub fn at(s: &str) -> coupon_rules::BeijingTime {
 
 /// A wallet page of no coupons that says `available` are waiting, as the proxy writes it.
 pub fn empty_page(available: usize) -> String {
-    let counts = coupon_rules::wallet::TabCounts { available, used: 0, expired: 0 };
+    let counts =
+        coupon_rules::wallet::TabCounts { available, used: 0, expired: 0, expired_pending: false };
     let page =
         coupon_rules::api::CouponPage { total: available, limit: 50, counts, ..Default::default() };
     serde_json::to_string(&page).expect("a page serialises")

@@ -41,13 +41,19 @@ pub async fn list(
     if offset > MAX_OFFSET {
         return Err(ApiError::InvalidParameter(format!("offset: 取值范围为 0–{MAX_OFFSET}")));
     }
-    let (wallet, freshness) = session_wallet(&app, &session).await?;
+    let (mut wallet, freshness) = session_wallet(&app, &session).await?;
+    if tab == Tab::Expired && wallet.expired_pending && freshness == Freshness::Fresh {
+        let sources = app.wallet_sources();
+        let fetch = || async { sources.fetch_expired(&session.openid).await };
+        wallet = app.wallets.with_expired(&session.openid, wallet, fetch).await?;
+    }
     let now = now();
     let key = PageKey { tab, offset, limit, stale: freshness == Freshness::Stale };
     if let Some(body) = wallet.page(&key, now) {
         return Ok(json_body(body));
     }
-    let (selected, counts) = select(&wallet.coupons, tab, now);
+    let (selected, mut counts) = select(&wallet.coupons, tab, now);
+    counts.expired_pending = wallet.expired_pending;
     let page: Vec<Coupon> =
         selected.iter().skip(offset).take(limit).map(|c| (*c).clone()).collect();
     let page = CouponPage {
