@@ -255,11 +255,7 @@ impl WalletCache {
             crate::metrics::wallet_cache("hit");
             return Ok((w, Freshness::Fresh));
         }
-        let flight = single_flight(&self.flights, openid);
-        let _turn = flight.lock().await;
-        let result = self.fetch_once(openid, fetch).await;
-        release(&self.flights, openid, &flight);
-        result
+        self.in_turn(openid, self.fetch_once(openid, fetch)).await
     }
 
     async fn fetch_once<F, Fut>(
@@ -321,23 +317,25 @@ impl WalletCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Wallet, UpstreamError>>,
     {
+        // A future does nothing until awaited: `complete` asks upstream only if it must.
+        self.in_turn(openid, self.complete(openid, wallet, fetch())).await
+    }
+
+    /// Runs `work` on `openid`'s wallet once this instance's earlier work on it has ended.
+    async fn in_turn<T>(&self, openid: &str, work: impl Future<Output = T>) -> T {
         let flight = single_flight(&self.flights, openid);
         let _turn = flight.lock().await;
-        let result = self.complete(openid, wallet, fetch).await;
+        let result = work.await;
         release(&self.flights, openid, &flight);
         result
     }
 
-    async fn complete<F, Fut>(
+    async fn complete(
         &self,
         openid: &str,
         wallet: Arc<Wallet>,
-        fetch: F,
-    ) -> Result<Arc<Wallet>, CacheError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Wallet, UpstreamError>>,
-    {
+        expired: impl Future<Output = Result<Wallet, UpstreamError>>,
+    ) -> Result<Arc<Wallet>, CacheError> {
         let before = self.version(openid, None).await?;
         // Whoever held the turn before may have read it already, or fetched the wallet anew.
         let wallet = match self.fresh(openid, None).await? {
@@ -345,7 +343,7 @@ impl WalletCache {
             Some(current) => current,
             None => wallet,
         };
-        let expired = fetch().await.map_err(CacheError::Upstream)?;
+        let expired = expired.await.map_err(CacheError::Upstream)?;
         let seen: std::collections::HashSet<_> =
             wallet.coupons.iter().map(|c| (c.source, c.id.clone())).collect();
         let mut coupons = wallet.coupons.clone();

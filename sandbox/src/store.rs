@@ -327,15 +327,22 @@ impl Store {
         if appid != id::APPID {
             return wx_error(400, "APPID_MCHID_NOT_MATCH", "appid与请求方商户无关联关系");
         }
+        self.user_coupon(openid, |u| &u.merchant_coupons, "coupon_code", code)
+    }
+
+    /// One of the user's coupons, found by `field` in the list `of` picks, as WeChat sends it.
+    fn user_coupon(
+        &self,
+        openid: &str,
+        of: fn(&UserData) -> &Vec<Value>,
+        field: &str,
+        id: &str,
+    ) -> Answer {
         let d = self.data.lock().expect("sandbox data lock");
         let Some(user) = d.users.get(openid) else {
             return wx_error(404, "USER_NOT_EXISTS", "openid不正确");
         };
-        match user
-            .merchant_coupons
-            .iter()
-            .find(|c| c.get("coupon_code").and_then(Value::as_str) == Some(code))
-        {
+        match of(user).iter().find(|c| c.get(field).and_then(Value::as_str) == Some(id)) {
             Some(c) => Answer(StatusCode::OK, public(c)),
             None => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
         }
@@ -384,18 +391,7 @@ impl Store {
         if let Err(refused) = check_appid(q.get("appid")) {
             return refused;
         }
-        let d = self.data.lock().expect("sandbox data lock");
-        let Some(user) = d.users.get(openid) else {
-            return wx_error(404, "USER_NOT_EXISTS", "openid不正确");
-        };
-        match user
-            .stock_coupons
-            .iter()
-            .find(|c| c.get("coupon_id").and_then(Value::as_str) == Some(coupon_id))
-        {
-            Some(c) => Answer(StatusCode::OK, public(c)),
-            None => wx_error(404, "RESOURCE_NOT_EXISTS", "查询的资源不存在"),
-        }
+        self.user_coupon(openid, |u| &u.stock_coupons, "coupon_id", coupon_id)
     }
 
     fn stock_list(&self, openid: &str, q: &HashMap<String, String>) -> Answer {

@@ -6,7 +6,6 @@ use super::ApiJson;
 use crate::cache::{release, single_flight};
 use crate::error::ApiError;
 use crate::session::Session;
-use crate::upstream::UpstreamError;
 use crate::SharedApp;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -65,9 +64,7 @@ async fn offered(
             None
         }
         // No such stock, or not this merchant's: the operator's to fix, not the user's to try.
-        Err(e @ UpstreamError::Rejected { status: 400..=499, .. })
-            if !matches!(e.wechat_code(), Some("FREQUENCY_LIMITED" | "SYSTEM_ERROR")) =>
-        {
+        Err(e) if e.is_refusal() => {
             tracing::warn!(stock_id = %id, error = %e, "claimable stock refused by WeChat Pay");
             None
         }

@@ -102,11 +102,7 @@ pub async fn detail(
     match fresh_detail(&app, &session.openid, source, &id, version).await {
         Ok(coupon) => Ok(Json(CouponDetail { coupon, stale: false })),
         // Not found, or the merchant's setup refused: the stale copy would hide the cause.
-        Err(e @ UpstreamError::Rejected { status: 400..=499, .. })
-            if !matches!(e.wechat_code(), Some("FREQUENCY_LIMITED" | "SYSTEM_ERROR")) =>
-        {
-            Err(ApiError::from(e))
-        }
+        Err(e) if e.is_refusal() => Err(ApiError::from(e)),
         // Upstream trouble: the copy in the user's wallet, marked stale, is better than nothing.
         Err(e) => {
             let wallet =

@@ -77,6 +77,13 @@ impl UpstreamError {
         }
     }
 
+    /// A refusal WeChat means (not found, not this merchant's, bad setup): asking again or
+    /// serving a kept copy would hide its cause. Busy and system errors are not.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, UpstreamError::Rejected { status: 400..=499, .. })
+            && !matches!(self.wechat_code(), Some("FREQUENCY_LIMITED" | "SYSTEM_ERROR"))
+    }
+
     /// WeChat's own code, when it answered with one (signed or not).
     pub fn wechat_code(&self) -> Option<&str> {
         match self {
