@@ -30,7 +30,9 @@ pub use store::memory::MemoryStore;
 pub use store::redis::{connect as connect_redis, Topology};
 pub use store::{key, user, user_tag, Store};
 pub use token::random_token;
-pub use upstream::{Callbacks, Client as UpstreamClient, MerchantQuery, StockQuery, UpstreamError};
+pub use upstream::{
+    deferred, Callbacks, Client as UpstreamClient, MerchantQuery, StockQuery, UpstreamError,
+};
 
 /// mimalloc for every binary built on the proxy (the server, its benchmarks and tests): a
 /// request allocates and frees dozens of small buffers, where glibc's malloc spent about a

@@ -375,6 +375,14 @@ mod tests {
         async fn increment(&self, _: &str, _: Duration) -> crate::store::StoreResult<u64> {
             down()
         }
+        async fn increment_below(
+            &self,
+            _: &str,
+            _: u64,
+            _: Duration,
+        ) -> crate::store::StoreResult<Option<u64>> {
+            down()
+        }
         async fn ping(&self) -> crate::store::StoreResult<()> {
             down()
         }

@@ -219,12 +219,16 @@ impl Sources<'_> {
     }
 
     /// The 代金券 and 消费金 in the expired state, by creator: what 已过期 needs beyond
-    /// [`Sources::fetch`].
+    /// [`Sources::fetch`]; deferred, so under the merchant-wide rate they yield to other users'
+    /// first screens.
     pub async fn fetch_expired(&self, openid: &str) -> Result<Wallet, UpstreamError> {
-        let (stock, balance) = tokio::join!(
-            self.stock_source(openid, None, Some("EXPIRED")),
-            self.stock_source(openid, Some("MULTIUSE"), Some("EXPIRED"))
-        );
+        let (stock, balance) = crate::upstream::deferred(async {
+            tokio::join!(
+                self.stock_source(openid, None, Some("EXPIRED")),
+                self.stock_source(openid, Some("MULTIUSE"), Some("EXPIRED"))
+            )
+        })
+        .await;
         self.gather(openid, vec![(WalletSource::Stock, stock), (WalletSource::Balance, balance)])
             .await
     }

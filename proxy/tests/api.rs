@@ -144,6 +144,60 @@ async fn a_cold_first_screen_leaves_the_expired_queries_until_the_expired_tab_is
     assert_eq!(p.calls("stock_list"), 10, "and never asked again while the wallet is fresh");
 }
 
+/// Sleeps until `ms` milliseconds into the next wall-clock second (the rate windows' unit).
+async fn into_next_second(ms: u64) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let into = now.as_millis() as u64 % 1_000;
+    tokio::time::sleep(Duration::from_millis(1_000 - into + ms)).await;
+}
+
+#[tokio::test]
+async fn under_the_merchant_wide_rate_deferred_calls_leave_the_first_screens_their_share() {
+    let p = TestProxy::with(|s| s.upstream_rate_limit = Some(4)).await;
+    let app = p.running.app.clone();
+    let done = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let call = |name: &'static str, deferred: bool| {
+        let (app, done) = (app.clone(), done.clone());
+        tokio::spawn(async move {
+            let asked = app.upstream.stock("SBX_STOCK_CLAIM_500");
+            let result = if deferred { coupon_proxy::deferred(asked).await } else { asked.await };
+            assert!(result.is_ok(), "{name}: {result:?}");
+            done.lock().unwrap().push(name);
+        })
+    };
+    into_next_second(150).await;
+    let mut calls: Vec<_> = (0..3).map(|_| call("deferred", true)).collect();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    calls.extend((0..3).map(|_| call("first", false)));
+    for c in calls {
+        c.await.unwrap();
+    }
+    let mut done = done.lock().unwrap().clone();
+    // Half of a second's four for deferred work, the rest for first screens; in the next
+    // second the first screen that waited goes before the deferred one.
+    assert_eq!(done[4..], ["first", "deferred"], "{done:?}");
+    done[..4].sort_unstable();
+    assert_eq!(done[..4], ["deferred", "deferred", "first", "first"]);
+}
+
+#[tokio::test]
+async fn over_wechats_rate_the_answer_is_frequency_limited_and_a_retry_gets_through() {
+    let p = TestProxy::start().await;
+    p.faults(Faults { rate_per_second: Some(2), ..Faults::default() });
+    into_next_second(100).await;
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let app = p.running.app.clone();
+            tokio::spawn(async move { app.upstream.stock("SBX_STOCK_CLAIM_500").await })
+        })
+        .collect();
+    for c in calls {
+        let answer = c.await.unwrap();
+        assert!(answer.is_ok(), "retried after backing off: {answer:?}");
+    }
+    assert!(p.calls("over_rate") >= 2, "two of the four were over the rate at first");
+}
+
 #[tokio::test]
 async fn transient_upstream_errors_are_retried() {
     let p = TestProxy::start().await;

@@ -196,6 +196,27 @@ async fn behaves_as_a_store(store: Arc<dyn Store>) {
     }
     seen.sort_unstable();
     assert_eq!(seen, (1..=100).collect::<Vec<u64>>(), "atomic: every count exactly once");
+
+    let capped = key(&["test-capped", &coupon_proxy::random_token()]);
+    let tries: Vec<_> = (0..60)
+        .map(|_| {
+            let (store, capped) = (store.clone(), capped.clone());
+            tokio::spawn(async move {
+                store.increment_below(&capped, 40, Duration::from_secs(5)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut counted = Vec::new();
+    for t in tries {
+        counted.extend(t.await.unwrap());
+    }
+    counted.sort_unstable();
+    assert_eq!(counted, (1..=40).collect::<Vec<u64>>(), "counted up to the ceiling, once each");
+    assert_eq!(
+        store.increment(&capped, Duration::from_secs(5)).await.unwrap(),
+        41,
+        "the 20 refused were not counted"
+    );
     store.ping().await.unwrap();
 }
 

@@ -90,6 +90,9 @@ pub const DATA: &str = include_str!("../data.json");
 pub struct Faults {
     /// Added to every response after the request has been handled, in milliseconds.
     pub latency_ms: u64,
+    /// WeChat's per-merchant rate: calls beyond this many in one wall-clock second are answered
+    /// 429 `FREQUENCY_LIMITED`, as WeChat Pay answers a merchant over its limit. Absent: none.
+    pub rate_per_second: Option<u32>,
     pub frequency_limited: u32,
     pub system_error: u32,
     pub malformed_body: u32,
@@ -147,6 +150,8 @@ pub struct Stats {
     pub callbacks: AtomicU64,
     pub certificates: AtomicU64,
     pub rejected_signatures: AtomicU64,
+    /// Calls refused for being over `Faults::rate_per_second`.
+    pub over_rate: AtomicU64,
     /// Notifications the merchant's URL answered 2xx (duplicates included).
     pub notifications_acknowledged: AtomicU64,
 }
@@ -154,6 +159,8 @@ pub struct Stats {
 pub struct Sandbox {
     store: Store,
     faults: Mutex<Faults>,
+    /// The wall-clock second being counted against `Faults::rate_per_second`, and its count.
+    rate_window: Mutex<(u64, u32)>,
     stats: Stats,
     platform: platform::Platform,
     merchant_public: PublicKey,
@@ -171,6 +178,7 @@ impl Sandbox {
                 coupon_rules::BeijingTime::from_unix_millis(wechatpay::unix_now() * 1000),
             )?,
             faults: Mutex::new(Faults::default()),
+            rate_window: Mutex::new((0, 0)),
             stats: Stats::default(),
             platform: platform::Platform::new(wechatpay::unix_now())?,
             merchant_public: PublicKey::from_pem(id::MERCHANT_PUBLIC)?,
@@ -276,6 +284,20 @@ impl Sandbox {
         Some(wx_error(fault.status, &fault.code, &format!("沙箱注入的错误：{}", fault.code)))
     }
 
+    /// Whether this call is over the merchant's rate in the current second.
+    fn over_rate(&self) -> bool {
+        let Some(rate) = self.faults.lock().expect("faults lock").rate_per_second else {
+            return false;
+        };
+        let second = wechatpay::unix_now().unsigned_abs();
+        let mut window = self.rate_window.lock().expect("rate lock");
+        if window.0 != second {
+            *window = (second, 0);
+        }
+        window.1 += 1;
+        window.1 > rate
+    }
+
     fn take_fault(&self) -> (u64, Option<&'static str>) {
         let mut f = self.faults.lock().expect("faults lock");
         let take = |n: &mut u32| {
@@ -379,6 +401,7 @@ async fn get_stats(State(s): State<SharedSandbox>) -> Json<serde_json::Value> {
         "stock_query": n(&st.stock_query), "stock_items": n(&st.stock_items),
         "send_coupon": n(&st.send_coupon),
         "certificates": n(&st.certificates), "rejected_signatures": n(&st.rejected_signatures),
+        "over_rate": n(&st.over_rate),
         "notifications_acknowledged": n(&st.notifications_acknowledged),
         "merchant_use": n(&st.merchant_use), "callbacks": n(&st.callbacks),
     }))
@@ -409,7 +432,12 @@ async fn wechat(
         s.stats.rejected_signatures.fetch_add(1, Ordering::Relaxed);
         return unsigned(refusal);
     }
+    let over_rate = s.over_rate();
+    if over_rate {
+        s.stats.over_rate.fetch_add(1, Ordering::Relaxed);
+    }
     let answer = match fault {
+        _ if over_rate => wx_error(429, "FREQUENCY_LIMITED", "频率限制"),
         Some("429") => wx_error(429, "FREQUENCY_LIMITED", "频率限制"),
         Some("500") => wx_error(500, "SYSTEM_ERROR", "系统失败"),
         _ => match s.platform.refusal(request_serial) {

@@ -124,6 +124,19 @@ impl Store for MemoryStore {
         Ok(counter.0.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
+    async fn increment_below(
+        &self,
+        key: &str,
+        ceiling: u64,
+        window: Duration,
+    ) -> StoreResult<Option<u64>> {
+        let counter = self.counters.get_with_by_ref(key, || Arc::new((AtomicU64::new(0), window)));
+        let counted = counter
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < ceiling).then_some(n + 1));
+        Ok(counted.ok().map(|n| n + 1))
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         Ok(())
     }

@@ -37,6 +37,14 @@ pub trait Store: Send + Sync {
     /// Adds one to the counter at `key`, which expires `window` after its first count; the
     /// new count. Atomic across every client of the store.
     async fn increment(&self, key: &str, window: Duration) -> StoreResult<u64>;
+    /// [`Store::increment`], only while the count is below `ceiling`: the new count, or `None`
+    /// with nothing counted (so a refused caller takes no share of a rate from the others).
+    async fn increment_below(
+        &self,
+        key: &str,
+        ceiling: u64,
+        window: Duration,
+    ) -> StoreResult<Option<u64>>;
     /// [`Store::get`] of each of `keys` and [`Store::increment`] of `counter`, in one round
     /// trip where the store allows: every request reads its session (and, on Redis, its user's
     /// wallet version, see `Sessions::reading_along`) and counts against its rate limit.

@@ -166,6 +166,27 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
         self.script(script, &[&self.k(key)], &[millis(window).to_string().as_bytes()]).await
     }
 
+    async fn increment_below(
+        &self,
+        key: &str,
+        ceiling: u64,
+        window: Duration,
+    ) -> StoreResult<Option<u64>> {
+        // Read, compare and count in one script, so no refused caller is ever counted.
+        static SCRIPT: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
+        let script = SCRIPT.get_or_init(|| {
+            redis::Script::new("local n = tonumber(redis.call('GET', KEYS[1]) or '0') if n >= tonumber(ARGV[2]) then return -1 end n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n")
+        });
+        let n: i64 = self
+            .script(
+                script,
+                &[&self.k(key)],
+                &[millis(window).to_string().as_bytes(), ceiling.to_string().as_bytes()],
+            )
+            .await?;
+        Ok(u64::try_from(n).ok())
+    }
+
     async fn get_all_and_increment(
         &self,
         keys: &[String],

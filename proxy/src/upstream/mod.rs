@@ -133,6 +133,21 @@ pub struct Client {
     rate_limit: Option<(std::sync::Arc<dyn crate::store::Store>, u32)>,
 }
 
+tokio::task_local! {
+    /// Set (by [`deferred`]) around work no first screen waits for.
+    static DEFERRED: ();
+}
+
+/// How long a deferred call waits for its share of the merchant-wide rate before giving up.
+const DEFERRED_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Runs `work` with its upstream calls yielding to first screens under the merchant-wide rate
+/// (`--upstream-rate-limit`). A task-local mark, not a parameter of every call: the same calls
+/// serve both kinds of work.
+pub async fn deferred<F: std::future::Future>(work: F) -> F::Output {
+    DEFERRED.scope((), work).await
+}
+
 /// The largest upstream answer read: a page of 100 coupons is well under 1 MB.
 const MAX_ANSWER_BYTES: usize = 4 << 20;
 
@@ -189,7 +204,8 @@ impl Client {
     }
 
     /// Counts every request against `limit` per second in `store` (shared by every instance):
-    /// over it, a request waits for the next second, for a second at most, then is not sent.
+    /// over it, a request waits for the next second, for a second at most (a [`deferred`] one:
+    /// five, and for half the limit), then is not sent.
     pub fn with_rate_limit(
         mut self,
         store: std::sync::Arc<dyn crate::store::Store>,
@@ -201,26 +217,35 @@ impl Client {
 
     async fn take_rate(&self) -> Result<(), UpstreamError> {
         let Some((store, limit)) = &self.rate_limit else { return Ok(()) };
-        let give_up = std::time::Instant::now() + Duration::from_secs(1);
+        let deferred = DEFERRED.try_with(|_| ()).is_ok();
+        // Deferred work counts only while half of the second's budget is left, and not in its
+        // first tenth, when the first screens that waited for it are sent: it yields to them.
+        let (ceiling, patience) = if deferred {
+            (u64::from(*limit / 2).max(1), DEFERRED_PATIENCE)
+        } else {
+            (u64::from(*limit), Duration::from_secs(1))
+        };
+        let give_up = std::time::Instant::now() + patience;
         loop {
             let now_ms = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64);
+            if deferred && now_ms % 1_000 < 100 {
+                tokio::time::sleep(Duration::from_millis(100 - now_ms % 1_000)).await;
+                continue;
+            }
             let second = (now_ms / 1_000).to_string();
+            let key = crate::store::key(&["upstream-rate", &second]);
             // A store that cannot count does not stop payments' coupons: the call goes ahead.
-            let Ok(count) = store
-                .increment(&crate::store::key(&["upstream-rate", &second]), Duration::from_secs(2))
-                .await
-            else {
-                return Ok(());
-            };
-            if count <= u64::from(*limit) {
-                return Ok(());
+            match store.increment_below(&key, ceiling, Duration::from_secs(2)).await {
+                Ok(Some(_)) | Err(_) => return Ok(()),
+                Ok(None) if std::time::Instant::now() >= give_up => {
+                    return Err(UpstreamError::Throttled)
+                }
+                Ok(None) => {
+                    tokio::time::sleep(Duration::from_millis(1_000 - now_ms % 1_000)).await;
+                }
             }
-            if std::time::Instant::now() >= give_up {
-                return Err(UpstreamError::Throttled);
-            }
-            tokio::time::sleep(Duration::from_millis(1_000 - now_ms % 1_000)).await;
         }
     }
 

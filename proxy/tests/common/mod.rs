@@ -102,6 +102,7 @@ impl TestProxy {
             "stock_query" => s.stock_query.load(Relaxed),
             "stock_items" => s.stock_items.load(Relaxed),
             "merchant_use" => s.merchant_use.load(Relaxed),
+            "over_rate" => s.over_rate.load(Relaxed),
             _ => panic!("{which}"),
         }
     }
