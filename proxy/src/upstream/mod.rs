@@ -131,6 +131,8 @@ pub struct Client {
     sent: AtomicU64,
     /// The merchant-wide rate, counted in the shared store.
     rate_limit: Option<(std::sync::Arc<dyn crate::store::Store>, u32)>,
+    /// The last wall-clock second (Unix) in which a first screen's call had to wait for the rate.
+    first_held_back: AtomicU64,
 }
 
 tokio::task_local! {
@@ -200,6 +202,7 @@ impl Client {
             attempts: 3,
             sent: AtomicU64::new(0),
             rate_limit: None,
+            first_held_back: AtomicU64::new(0),
         })
     }
 
@@ -218,8 +221,8 @@ impl Client {
     async fn take_rate(&self) -> Result<(), UpstreamError> {
         let Some((store, limit)) = &self.rate_limit else { return Ok(()) };
         let deferred = DEFERRED.try_with(|_| ()).is_ok();
-        // Deferred work counts only while half of the second's budget is left, and not in its
-        // first tenth, when the first screens that waited for it are sent: it yields to them.
+        // Deferred work takes at most half of a second's budget, and none in a second just after
+        // one in which this instance had to hold back a first screen: it yields to them.
         let (ceiling, patience) = if deferred {
             (u64::from(*limit / 2).max(1), DEFERRED_PATIENCE)
         } else {
@@ -230,19 +233,24 @@ impl Client {
             let now_ms = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64);
-            if deferred && now_ms % 1_000 < 100 {
-                tokio::time::sleep(Duration::from_millis(100 - now_ms % 1_000)).await;
-                continue;
-            }
-            let second = (now_ms / 1_000).to_string();
-            let key = crate::store::key(&["upstream-rate", &second]);
+            let second = now_ms / 1_000;
+            let yielding = deferred && self.first_held_back.load(Ordering::Relaxed) + 1 >= second;
+            let key = crate::store::key(&["upstream-rate", &second.to_string()]);
             // A store that cannot count does not stop payments' coupons: the call goes ahead.
-            match store.increment_below(&key, ceiling, Duration::from_secs(2)).await {
+            let counted = if yielding {
+                Ok(None)
+            } else {
+                store.increment_below(&key, ceiling, Duration::from_secs(2)).await
+            };
+            match counted {
                 Ok(Some(_)) | Err(_) => return Ok(()),
-                Ok(None) if std::time::Instant::now() >= give_up => {
-                    return Err(UpstreamError::Throttled)
-                }
                 Ok(None) => {
+                    if !deferred {
+                        self.first_held_back.fetch_max(second, Ordering::Relaxed);
+                    }
+                    if std::time::Instant::now() >= give_up {
+                        return Err(UpstreamError::Throttled);
+                    }
                     tokio::time::sleep(Duration::from_millis(1_000 - now_ms % 1_000)).await;
                 }
             }
