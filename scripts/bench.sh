@@ -159,6 +159,27 @@ kill $server 2>/dev/null || true
 wait $server 2>/dev/null || true
 say ""
 
+# A campaign's crowd: cold users arriving open-loop against a sandbox that answers
+# FREQUENCY_LIMITED over $limit calls a second, as WeChat Pay limits a merchant, with the proxy's
+# --upstream-rate-limit at the same rate; each rate once with first screens only and once with
+# every served user opening 已过期 too (proxy/examples/bench_server.rs, ~90 s).
+say "### Campaign (budget: below capacity every cold first screen is whole; WeChat never answers FREQUENCY_LIMITED)"
+say ""
+say "| arrivals/s | opens 已过期 | users | whole first screens | served/s | partial | busy | p50 | p95 | 已过期 served / busy | upstream calls/s | calls per whole first screen | over WeChat's rate |"
+say "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
+while read -r line; do
+  arrivals=$(field arrivals_per_s "$line"); users=$(field users "$line"); served=$(field served "$line")
+  calls_per=$(awk -v u="$(field upstream_per_s "$line")" -v a="$(field per_s "$line")" 'BEGIN { if (a > 0) printf "%.1f", u / a; else print "-" }')
+  say "| $arrivals | $(field expired_opened "$line") | $users | $served | $(field per_s "$line") | $(field partial "$line") | $(field busy "$line") | $(field p50_ms "$line") ms | $(field p95_ms "$line") ms | $(field expired_served "$line") / $(field expired_busy "$line") | $(field upstream_per_s "$line") | $calls_per | $(field over_rate "$line") |"
+  [[ $(field over_rate "$line") == 0 ]] || missed+=("campaign at $arrivals/s: WeChat answered FREQUENCY_LIMITED $(field over_rate "$line") times")
+  if ((arrivals * 7 < limit)) && [[ $served != "$users" ]]; then
+    missed+=("campaign at $arrivals/s, below capacity: $served of $users first screens whole")
+  fi
+done < <(target/release/examples/bench_server campaign 2>/dev/null | grep '^CAMPAIGN ')
+say ""
+say "- capacity: $limit calls/s ÷ 7 calls per cold first screen ≈ $((limit / 7)) new users a second per merchant; over it, first screens come with sources missing or UPSTREAM_BUSY (calls per whole first screen then counts the calls those cost too)"
+say ""
+
 # 3b. The proxy's state: bounded in memory; shared through Redis by two instances.
 say "## Proxy state (budget: RSS < 300 MB after 200,000 logins and 100,000 users; logins/s stay within 20%; two instances on Redis ≥ ½ one in memory, p99 < 15 ms)"
 say ""

@@ -234,6 +234,21 @@ pub async fn coupon_detail(base: &str, coupon: &Coupon) -> Result<CouponDetail, 
         .await
 }
 
+/// The coupon's event stream, pushed by the proxy when its wallet changes (see
+/// `proxy/src/api/pushes.rs`); the session cookie goes along as with [`to_proxy`].
+pub fn coupon_events(base: &str, coupon: &Coupon) -> Option<web_sys::EventSource> {
+    let id = js_sys::encode_uri_component(&coupon.id).as_string().unwrap_or_default();
+    let url = format!("{base}/coupons/{}/{id}/events", coupon.source.as_str());
+    let init = web_sys::EventSourceInit::new();
+    init.set_with_credentials(!on_page_origin(&url));
+    web_sys::EventSource::new_with_event_source_init_dict(&url, &init).ok()
+}
+
+/// One pushed event's data: the coupon as the proxy read it (`None`: not one).
+pub fn pushed_detail(data: &str) -> Option<CouponDetail> {
+    serde_json::from_str(data).ok()
+}
+
 pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {
     Ok(send::<Claimable>(to_proxy(Request::get, &format!("{base}/claimable")), None).await?.stocks)
 }

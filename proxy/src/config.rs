@@ -243,6 +243,10 @@ pub struct Options {
     /// (see --cache-ttl-secs), and fewer users wait on WeChat's per-merchant rate in a campaign.
     #[arg(long, env = "COUPON_PROXY_NOTIFICATIONS")]
     pub notifications: Option<bool>,
+    /// An open use sheet is told of its coupon's use over Server-Sent Events; false makes every
+    /// sheet poll once a second instead (behind a front proxy that cuts or buffers long answers).
+    #[arg(long, env = "COUPON_PROXY_PUSH_UPDATES")]
+    pub push_updates: Option<bool>,
     /// How long stale coupons may still be served when upstream fails, in seconds.
     #[arg(long, env = "COUPON_PROXY_STALE_TTL_SECS")]
     pub stale_ttl_secs: Option<u64>,
@@ -365,6 +369,7 @@ pub mod defaults {
                 ),
             ),
             ("notifications", "[default: false]".to_owned()),
+            ("push_updates", "[default: true]".to_owned()),
             plain("stale_ttl_secs", &STALE_TTL_SECS),
             plain("session_ttl_secs", &SESSION_TTL_SECS),
             plain("rate_limit_per_minute", &RATE_LIMIT_PER_MINUTE),
@@ -487,6 +492,7 @@ pub struct Settings {
     pub max_upstream_pages: u64,
     pub upstream_timeout: Duration,
     pub cache_ttl: Duration,
+    pub push_updates: bool,
     pub stale_ttl: Duration,
     pub session_ttl: Duration,
     pub rate_limit_per_minute: u32,
@@ -963,6 +969,7 @@ impl Settings {
                     false => d::CACHE_TTL_SECS,
                 },
             ),
+            push_updates: o.push_updates.unwrap_or(true),
             stale_ttl: secs(o.stale_ttl_secs, d::STALE_TTL_SECS),
             session_ttl: secs(o.session_ttl_secs, d::SESSION_TTL_SECS),
             rate_limit_per_minute: o.rate_limit_per_minute.unwrap_or(d::RATE_LIMIT_PER_MINUTE),

@@ -69,6 +69,8 @@ pub struct App {
     pub oauth_http: reqwest::Client,
     /// Claims under way, by idempotency key, so a double tap waits for the first.
     pub claims: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The use sheets' open event streams.
+    pub pushes: api::pushes::Pushes,
 }
 
 impl App {
@@ -109,6 +111,7 @@ pub struct Running {
 impl Running {
     /// Stops accepting, lets requests in flight finish, and returns when done.
     pub async fn shutdown(self) {
+        self.app.pushes.stop();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         if let Some(refresh) = self.refresh {
@@ -227,6 +230,8 @@ pub async fn start_with(
         sessions,
         store,
         claims: Mutex::new(HashMap::new()),
+        // Half the connections at most, so open sheets never keep other requests out.
+        pushes: api::pushes::Pushes::new((settings.max_connections / 2).max(1)),
         oauth_http: reqwest::Client::builder()
             .timeout(settings.upstream_timeout)
             .redirect(reqwest::redirect::Policy::none())

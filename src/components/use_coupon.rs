@@ -2,11 +2,15 @@
 //! every tap shows the user something: a tap is never silently lost.
 
 use super::codes::Codes;
+use crate::api::CouponDetail;
 use crate::events::{emit, Use, UseBy};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::{Coupon, Lang, UseMethod};
 use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Reports the tap to the host and, for a coupon of the mini-program hosting this page's
@@ -118,40 +122,101 @@ fn used_view(coupon: &Coupon, lang: Lang) -> AnyView {
     .into_any()
 }
 
-/// Asks the proxy for the coupon every [`WATCH_EVERY_MS`] while the sheet is open and the page
-/// visible, one request at a time; once it is used, `used` holds it as the proxy reports it,
-/// the wallet is told ([`WalletChanges`]) and every picker on the page loads again.
+/// Watches the coupon while the sheet is open and the page visible: the proxy pushes it as it
+/// changes (Server-Sent Events); where the push is refused or cut, the sheet asks every
+/// [`WATCH_EVERY_MS`] instead, one request at a time. Once it is used, `used` holds it as the
+/// proxy reports it, the wallet is told ([`WalletChanges`]) and every picker on the page loads
+/// again.
 fn watch_for_use(coupon: &Coupon, base: &str, used: RwSignal<Option<Coupon>>) {
     let (coupon, base) = (coupon.clone(), base.to_owned());
-    let asking = std::rc::Rc::new(std::cell::Cell::new(false));
     let changes = use_context::<WalletChanges>();
+    let seen = move |d: CouponDetail| {
+        if d.coupon.state == coupon_rules::CouponState::Used && used.get_untracked().is_none() {
+            used.try_set(Some(d.coupon));
+            changes.inspect(WalletChanges::used);
+            crate::reload_pickers();
+        }
+    };
+    let push = StoredValue::new_local(None::<Push>);
+    let polling = Rc::new(Cell::new(false));
+    let asking = Rc::new(Cell::new(false));
     let tick = move || {
         let hidden = web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.hidden());
-        if hidden || asking.get() || used.get_untracked().is_some() {
+        if hidden || used.get_untracked().is_some() {
+            // A hidden page holds no connection open; it connects again when shown.
+            push.try_set_value(None);
             return;
         }
-        asking.set(true);
+        if !polling.get() {
+            if push.with_value(Option::is_none) {
+                let opened = Push::open(&base, &coupon, seen, polling.clone());
+                polling.set(opened.is_none());
+                push.set_value(opened);
+            }
+            return;
+        }
+        if asking.replace(true) {
+            return;
+        }
         let (coupon, base, asking) = (coupon.clone(), base.clone(), asking.clone());
         leptos::task::spawn_local(async move {
             if let Ok(d) = crate::api::coupon_detail(&base, &coupon).await {
-                if d.coupon.state == coupon_rules::CouponState::Used {
-                    used.try_set(Some(d.coupon));
-                    changes.inspect(WalletChanges::used);
-                    crate::reload_pickers();
-                }
+                seen(d);
             }
             asking.set(false);
         });
     };
+    tick();
     let timer = gloo_timers::callback::Interval::new(WATCH_EVERY_MS, tick);
     let timer = StoredValue::new_local(Some(timer));
     // Closing the sheet stops the watch; a use seen has the wallet reload its tab then.
     on_cleanup(move || {
         timer.set_value(None);
+        push.set_value(None);
         if used.try_with_untracked(Option::is_some) == Some(true) {
             changes.inspect(WalletChanges::reload);
         }
     });
+}
+
+/// An open event stream and its handlers; dropping it closes the stream.
+struct Push {
+    source: web_sys::EventSource,
+    _message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Push {
+    /// `None` when the browser cannot open one; `polling` is set when the proxy refuses it (the
+    /// browser gives up on a stream only then: a dropped one it connects again by itself).
+    fn open(
+        base: &str,
+        coupon: &Coupon,
+        seen: impl Fn(CouponDetail) + 'static,
+        polling: Rc<Cell<bool>>,
+    ) -> Option<Push> {
+        let source = crate::api::coupon_events(base, coupon)?;
+        let message = Closure::<dyn FnMut(_)>::new(move |e: web_sys::MessageEvent| {
+            if let Some(d) = e.data().as_string().as_deref().and_then(crate::api::pushed_detail) {
+                seen(d);
+            }
+        });
+        let watched = source.clone();
+        let error = Closure::<dyn FnMut(_)>::new(move |_: web_sys::Event| {
+            if watched.ready_state() == web_sys::EventSource::CLOSED {
+                polling.set(true);
+            }
+        });
+        source.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        source.set_onerror(Some(error.as_ref().unchecked_ref()));
+        Some(Push { source, _message: message, _error: error })
+    }
+}
+
+impl Drop for Push {
+    fn drop(&mut self) {
+        self.source.close();
+    }
 }
 
 /// What an open use sheet tells the wallet around it: counts at once, the list when it closes.

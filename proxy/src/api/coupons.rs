@@ -84,17 +84,7 @@ pub async fn detail(
     State(app): State<SharedApp>,
     Path((source, id)): Path<(String, String)>,
 ) -> Result<Json<CouponDetail>, ApiError> {
-    if id.is_empty()
-        || id.len() > 64
-        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(ApiError::InvalidParameter("券号格式不正确".into()));
-    }
-    let source = match source.as_str() {
-        "merchant" => Source::Merchant,
-        "stock" => Source::Stock,
-        _ => return Err(ApiError::InvalidParameter("source 只能是 merchant 或 stock".into())),
-    };
+    let source = coupon_ref(&source, &id)?;
     // Read fresh (查询用户单张券详情, 查询代金券详情), so a coupon used at a till or on another
     // device shows as used: the user decides on what this sheet shows.
     let known = session.read_along.as_ref().map(Option::as_deref);
@@ -117,10 +107,25 @@ pub async fn detail(
     }
 }
 
+/// The source and id of a coupon's path, checked before anything is asked upstream.
+pub fn coupon_ref(source: &str, id: &str) -> Result<Source, ApiError> {
+    if id.is_empty()
+        || id.len() > 64
+        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::InvalidParameter("券号格式不正确".into()));
+    }
+    match source {
+        "merchant" => Ok(Source::Merchant),
+        "stock" => Ok(Source::Stock),
+        _ => Err(ApiError::InvalidParameter("source 只能是 merchant 或 stock".into())),
+    }
+}
+
 /// One coupon from upstream, kept a few seconds while the user's wallet keeps its `version`
 /// (a notification, a redemption or a claim on any instance changes it), so an open sheet
 /// polling it costs one upstream call per few seconds and sees a change at its next look.
-async fn fresh_detail(
+pub async fn fresh_detail(
     app: &SharedApp,
     openid: &str,
     source: Source,

@@ -3,6 +3,7 @@
 
 mod claims;
 mod coupons;
+pub mod pushes;
 mod redemptions;
 mod session;
 
@@ -54,6 +55,8 @@ pub fn router(app: SharedApp) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .route_layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn_with_state(app.clone(), deadline))
+        // A stream lasts minutes: outside the request deadline (it has its own lifetime).
+        .route("/coupons/{source}/{id}/events", get(pushes::events))
         .layer(middleware::map_response(crate::error::log_failures))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), guard_origin))
