@@ -300,6 +300,8 @@ async fn close_every_sheet() {
     tick().await;
 }
 
+// The test runner's server has no event stream route: its 404 closes the sheet's
+// EventSource, so these sheets fall back to asking once a second (the push is e2e/tests/till.rs).
 #[wasm_bindgen_test]
 async fn an_open_use_sheet_says_used_once_the_proxy_reports_the_till_redeemed_it() {
     close_every_sheet().await;

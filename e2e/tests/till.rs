@@ -1,6 +1,6 @@
 //! At the till: a use sheet that is open while its coupon is redeemed says 已使用 by itself,
 //! and the wallet counts and lists the coupon as used, and the picker stops offering it, with no
-//! reload.
+//! reload: pushed to it by the proxy, or where the push is off, by its own poll.
 
 use coupon_e2e::Demo;
 use std::time::Instant;
@@ -36,7 +36,17 @@ async fn picker_offers(demo: &Demo, id: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_open_use_sheet_turns_to_used_when_the_till_redeems_the_coupon() {
-    let demo = Demo::as_user(USER).await;
+    at_the_till(true).await;
+}
+
+/// Behind a front proxy that cuts streams (`--push-updates false` here), the sheet polls.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_no_push_the_sheet_polls_and_still_turns_to_used() {
+    at_the_till(false).await;
+}
+
+async fn at_the_till(push: bool) {
+    let demo = Demo::as_user_with(USER, |s| s.push_updates = push).await;
     let b = &demo.browser;
     b.wait_for("#wallet .cw-card__open").await;
     b.wait_settled().await;
@@ -58,7 +68,8 @@ async fn an_open_use_sheet_turns_to_used_when_the_till_redeems_the_coupon() {
     assert_eq!(b.count(".cw-use--payment-code").await, 0, "the instruction is gone");
     let after = available_count(&demo).await;
     assert_ne!(after, before, "可用's count changes while the sheet is open ({before} → {after})");
-    eprintln!("the sheet said 已使用 {} ms after the redemption", seen.as_millis());
+    let how = if push { "pushed" } else { "polled" };
+    eprintln!("the sheet said 已使用 {} ms after the redemption ({how})", seen.as_millis());
 
     b.close_sheet().await;
     b.wait_for_count("#wallet .cw-wallet__panel--pending", 0).await;
