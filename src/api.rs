@@ -229,16 +229,19 @@ async fn early_text(response: js_sys::Promise) -> Option<Result<String, ApiError
 
 /// One coupon read fresh (a 商家券 through WeChat's detail API), e.g. as its sheet opens.
 pub async fn coupon_detail(base: &str, coupon: &Coupon) -> Result<CouponDetail, ApiError> {
+    send(to_proxy(Request::get, &coupon_url(base, coupon)), None).await
+}
+
+/// `{base}/coupons/{source}/{id}`: the coupon's own address at the proxy.
+fn coupon_url(base: &str, coupon: &Coupon) -> String {
     let id = js_sys::encode_uri_component(&coupon.id).as_string().unwrap_or_default();
-    send(to_proxy(Request::get, &format!("{base}/coupons/{}/{id}", coupon.source.as_str())), None)
-        .await
+    format!("{base}/coupons/{}/{id}", coupon.source.as_str())
 }
 
 /// The coupon's event stream, pushed by the proxy when its wallet changes (see
 /// `proxy/src/api/pushes.rs`); the session cookie goes along as with [`to_proxy`].
 pub fn coupon_events(base: &str, coupon: &Coupon) -> Option<web_sys::EventSource> {
-    let id = js_sys::encode_uri_component(&coupon.id).as_string().unwrap_or_default();
-    let url = format!("{base}/coupons/{}/{id}/events", coupon.source.as_str());
+    let url = format!("{}/events", coupon_url(base, coupon));
     let init = web_sys::EventSourceInit::new();
     init.set_with_credentials(!on_page_origin(&url));
     web_sys::EventSource::new_with_event_source_init_dict(&url, &init).ok()

@@ -123,8 +123,8 @@ pub fn coupon_ref(source: &str, id: &str) -> Result<Source, ApiError> {
 }
 
 /// One coupon from upstream, kept a few seconds while the user's wallet keeps its `version`
-/// (a notification, a redemption or a claim on any instance changes it), so an open sheet
-/// polling it costs one upstream call per few seconds and sees a change at its next look.
+/// (a notification, a redemption or a claim on any instance changes it), so an open sheet,
+/// pushed or polling, costs one upstream call per few seconds and sees a change at once.
 pub async fn fresh_detail(
     app: &SharedApp,
     openid: &str,
