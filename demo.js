@@ -15,7 +15,7 @@ function yuan(fen) {
 }
 
 amount.addEventListener("input", () => {
-  picker.dataset.orderTotal = String(toFen(amount.value));
+  picker.orderTotal = toFen(amount.value); // <coupon-picker>'s property: re-ranks at once
   payable.textContent = yuan(toFen(amount.value));
 });
 payable.textContent = yuan(toFen(amount.value));

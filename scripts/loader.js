@@ -23,8 +23,9 @@ let codesModule;
 const codes = () => (codesModule ??= import("__CW_CODES_JS__")
   .then(async (m) => (await m.default({ module_or_path: "__CW_CODES_WASM__" }), m))
   .catch((e) => { codesModule = undefined; throw e; }));
-for (const host of document.querySelectorAll("[data-coupon-widget]")) {
-  const base = (host.getAttribute("data-api-base") || "").trim().replace(/\/+$/, "") || "/api/v1";
+for (const host of document.querySelectorAll("[data-coupon-widget], coupon-wallet, coupon-picker")) {
+  const setting = host.hasAttribute("data-coupon-widget") ? "data-api-base" : "api-base";
+  const base = (host.getAttribute(setting) || "").trim().replace(/\/+$/, "") || "/api/v1";
   const url = base + FIRST_PAGE;
   if (!pages.has(url)) {
     const own = new URL(url, location.href).origin === location.origin;

@@ -7,7 +7,10 @@
    widget's JS has arrived.
    It also offers each widget the codes module (`coupon-codes`, the QR code and barcode
    encoders), which it loads only when a use sheet first shows a code.
-2. Names the codes module's files after their content, as trunk names the widget's.
+2. Names the codes module's files after their content, as trunk names the widget's, and puts
+   the widget's JS snippet (`src/elements.js`, the custom elements) into the widget's glue,
+   which it then names after its content: one file, no extra request, and a new name whenever
+   either changes (trunk names the glue after the wasm alone).
 3. Release builds: gives the widget wasm's imports and exports one- and two-letter names
    (binaryen's minifier, the glue renamed to match), minifies the wasm-bindgen JavaScript with
    terser (trunk's own minifier cannot read it: "Failed to minify JS") and brings the page's
@@ -22,6 +25,7 @@ import json
 import os
 from pathlib import Path
 import re
+import shutil
 import subprocess
 import sys
 
@@ -30,14 +34,52 @@ LOADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loader.js")
 PLACEHOLDERS = ("__CW_WIDGET_WASM__", "__CW_WIDGET_JS__", "__CW_CODES_JS__", "__CW_CODES_WASM__")
 
 
-def fill_loader(widget_js, widget_wasm, codes_js, codes_wasm):
-    """loader.js with each placeholder string replaced by its URL (a JSON string)."""
+def fill_loader(widget_js, widget_wasm, codes_js, codes_wasm, address=json.dumps):
+    """loader.js with each placeholder string replaced by `address(url)`: by default the URL as
+    a JSON string."""
     code = Path(LOADER).read_text(encoding="utf-8")
     for placeholder, url in zip(PLACEHOLDERS, (widget_wasm, widget_js, codes_js, codes_wasm)):
         if code.count('"%s"' % placeholder) != 1:
             sys.exit("post-build: loader.js must name %s exactly once" % placeholder)
-        code = code.replace('"%s"' % placeholder, json.dumps(url))
+        code = code.replace('"%s"' % placeholder, address(url))
     return code
+
+
+# The loader as a file, for pages that cannot carry an inline script (a CSP without hashes, a
+# template that strips them): it finds the files beside itself, wherever it is served from.
+EXTERNAL_LOADER = "coupon-widget-loader.js"
+
+
+def beside_the_loader(url):
+    return "new URL(%s, import.meta.url).href" % json.dumps("./" + url.rsplit("/", 1)[-1])
+
+
+def write_external_loader(staging, urls):
+    """coupon-widget-loader.js, and embed.html: the smallest page that embeds the widget with it
+    (custom elements, the stylesheet, one script tag; no inline script)."""
+    Path(staging, EXTERNAL_LOADER).write_text(fill_loader(*urls, address=beside_the_loader), encoding="utf-8")
+    css = [n for n in os.listdir(staging) if hashed("widget", ".css", n)]
+    if len(css) != 1:
+        sys.exit("post-build: expected one widget stylesheet, found %s" % css)
+    Path(staging, "embed.html").write_text(EMBED_PAGE % {"css": css[0], "loader": EXTERNAL_LOADER}, encoding="utf-8")
+
+
+EMBED_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'">
+<title>我的代金券</title>
+<link rel="stylesheet" href="/%(css)s">
+<script type="module" async src="/%(loader)s"></script>
+</head>
+<body>
+<coupon-picker api-base="/api/v1" order-total="12800"></coupon-picker>
+<coupon-wallet api-base="/api/v1"></coupon-wallet>
+</body>
+</html>
+"""
 
 
 def write_loader(staging, codes_js, codes_wasm):
@@ -58,7 +100,8 @@ def write_loader(staging, codes_js, codes_wasm):
     preload = preloads[0] if preloads else None
     # The codes module's files are beside the widget's.
     beside = js.group(1).rsplit("/", 1)[0] + "/"
-    code = fill_loader(js.group(1), wasm.group(1), beside + codes_js, beside + codes_wasm)
+    urls = (js.group(1), wasm.group(1), beside + codes_js, beside + codes_wasm)
+    code = fill_loader(*urls)
     # Inline, so that it runs as the parser reaches it: an external loader waits a round trip
     # for itself and then for a main thread busy with the page (on the phone profile it started
     # the wasm ~200 ms later than this). The page's CSP allows exactly this script by its hash.
@@ -71,6 +114,12 @@ def write_loader(staging, codes_js, codes_wasm):
         sys.exit("post-build: the page's CSP meta no longer says " + csp)
     html = html.replace(csp, "%s 'sha256-%s'" % (csp, digest))
     Path(index).write_text(html, encoding="utf-8")
+    # For a merchant's own page: the inline loader and the CSP source that allows it.
+    Path(staging, "inline-loader.txt").write_text(
+        "Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval' 'sha256-%s'\n\n"
+        '<script type="module" async>%s</script>\n' % (digest, code), encoding="utf-8")
+    print("post-build: the inline loader and its CSP hash are in inline-loader.txt")
+    return urls
 
 
 def name_codes_module(staging):
@@ -90,6 +139,40 @@ def name_codes_module(staging):
     os.rename(wasm, os.path.join(staging, new_wasm))
     os.remove(js)
     return new_js, new_wasm
+
+
+SNIPPET_IMPORT = re.compile(r"import \{ ([A-Za-z0-9_$]+)(?: as ([A-Za-z0-9_$]+))? \} from '\./(snippets/[^']+\.js)';\n")
+
+
+def inline_snippets(staging):
+    """wasm-bindgen writes `#[wasm_bindgen(module = "/src/elements.js")]` beside the glue as
+    `snippets/coupon-widget-<crate hash>/src/elements.js`, imported by the glue: a request the
+    glue must wait for, under a name that does not change with the file. Puts each snippet into
+    the glue (in a scope of its own, exporting the one function the glue imports), renames the
+    glue after its content and writes the new name into the page."""
+    [name] = [n for n in os.listdir(staging) if hashed("coupon-widget", ".js", n)]
+    glue = Path(staging, name).read_text(encoding="utf-8")
+    imports = list(SNIPPET_IMPORT.finditer(glue))
+    if not imports:
+        sys.exit("post-build: the widget's glue no longer imports its custom elements snippet as expected")
+    for found in imports:
+        exported, local, path = found.group(1), found.group(2) or found.group(1), found.group(3)
+        code = Path(staging, path).read_text(encoding="utf-8")
+        if code.count("export function %s(" % exported) != 1 or code.count("export ") != 1:
+            sys.exit("post-build: %s must export exactly one function, %s" % (path, exported))
+        code = code.replace("export function %s(" % exported, "function %s(" % exported)
+        glue = glue.replace(found.group(0), "const %s = (() => {\n%s\nreturn %s;\n})();\n" % (local, code, exported))
+    shutil.rmtree(os.path.join(staging, "snippets"))
+    renamed = "coupon-widget-%s.js" % hashlib.sha256(glue.encode()).hexdigest()[:16]
+    Path(staging, renamed).write_text(glue, encoding="utf-8")
+    os.remove(os.path.join(staging, name))
+    index = Path(staging, "index.html")
+    html = index.read_text(encoding="utf-8")
+    if name not in html:
+        sys.exit("post-build: index.html does not name the widget's glue " + name)
+    # Trunk preloads each snippet: it is in the glue now.
+    html = re.sub(r"<link[^>]*/snippets/[^>]*>", "", html)
+    index.write_text(html.replace(name, renamed), encoding="utf-8")
 
 
 def widget_wasm_opt_params():
@@ -125,7 +208,8 @@ def minify_wasm_names(staging):
     245,582 bytes gzip. Checked against the wasm afterwards: every import the wasm names is
     defined by the glue, and every export the glue uses is the wasm's."""
     [wasm] = [n for n in os.listdir(staging) if hashed("coupon-widget", "_bg.wasm", n)]
-    wasm, js = os.path.join(staging, wasm), os.path.join(staging, wasm.replace("_bg.wasm", ".js"))
+    [js] = [n for n in os.listdir(staging) if hashed("coupon-widget", ".js", n)]
+    wasm, js = os.path.join(staging, wasm), os.path.join(staging, js)
     renamed = subprocess.run(["wasm-opt", wasm, "-O1", "--minify-imports-and-exports-and-modules", *widget_wasm_opt_params(), "-o", wasm],
                              capture_output=True, text=True, check=True).stdout
     names = dict(line.split(" => ") for line in renamed.splitlines() if " => " in line)
@@ -196,7 +280,8 @@ def main():
     staging = os.environ.get("TRUNK_STAGING_DIR")
     if not staging:
         sys.exit("TRUNK_STAGING_DIR is not set: run this as a trunk hook")
-    write_loader(staging, *name_codes_module(staging))
+    inline_snippets(staging)
+    write_external_loader(staging, write_loader(staging, *name_codes_module(staging)))
     # Release builds only: what `trunk serve` previews is served by trunk itself, and brotli 11
     # over a debug build's 6 MB wasm takes seconds of every rebuild.
     if os.environ.get("TRUNK_PROFILE") == "release":
@@ -204,6 +289,8 @@ def main():
         minify_glue(staging)
         refresh_integrity(staging)
         precompress(staging)
+    else:
+        refresh_integrity(staging)  # the glue took in its snippet
 
 
 if __name__ == "__main__":

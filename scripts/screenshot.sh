@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes docs/wallet-390.png: the 我的代金券 view at 390 px wide, as a phone shows it, from the
+# Makes docs/wallet-390.png and docs/wallet-390-dark.png: the 我的代金券 view at 390 px wide, as a
+# phone shows it in light and in dark mode, from the
 # release build served by the proxy with its sandbox (demo user).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,11 +21,17 @@ target/release/coupon-proxy --listen "127.0.0.1:${port}" --static-dir dist >/dev
 proxy=$!
 trap 'kill $proxy 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:${port}/api/v1/health" >/dev/null && break; sleep 0.2; done
-profile=$(mktemp -d)
 mkdir -p docs
-chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
-  --disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic \
-  --user-data-dir="$profile" --hide-scrollbars --window-size=390,1500 --virtual-time-budget=5000 \
-  --screenshot=docs/wallet-390.png "http://127.0.0.1:${port}/" 2>/dev/null
-rm -rf "$profile"
-echo "wrote docs/wallet-390.png"
+# The light page, and the same page on a phone in dark mode (the page and the widgets follow it).
+for scheme in light dark; do
+  name=docs/wallet-390.png
+  flags=()
+  if [[ $scheme == dark ]]; then name=docs/wallet-390-dark.png; flags=(--force-dark-mode); fi
+  profile=$(mktemp -d)
+  chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic \
+    --user-data-dir="$profile" --hide-scrollbars --window-size=390,1500 --virtual-time-budget=5000 "${flags[@]}" \
+    --screenshot="$name" "http://127.0.0.1:${port}/" 2>/dev/null
+  rm -rf "$profile"
+  echo "wrote $name"
+done

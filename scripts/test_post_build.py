@@ -91,6 +91,41 @@ class PostBuild(unittest.TestCase):
         self.assertIn('import("/c.js")', code)
         self.assertIn('module_or_path: "/c_bg.wasm"', code)
 
+    def test_the_loader_as_a_file_finds_the_files_beside_itself(self):
+        code = post_build.fill_loader("/w.js", "/w_bg.wasm", "/c.js", "/c_bg.wasm", address=post_build.beside_the_loader)
+        self.assertIn('fetch(new URL("./w_bg.wasm", import.meta.url).href)', code)
+        self.assertIn('import(new URL("./w.js", import.meta.url).href)', code)
+        self.assertNotIn('"/w.js"', code)
+
+    def test_the_elements_snippet_goes_into_the_glue_which_is_named_after_its_content(self):
+        names = []
+        for body in ("document.title = 1;", "document.title = 2;"):
+            staging = tempfile.mkdtemp()
+            self.addCleanup(shutil.rmtree, staging)
+            snippet = Path(staging, "snippets", "coupon-widget-759d8566f2c45351", "src")
+            snippet.mkdir(parents=True)
+            (snippet / "elements.js").write_text("const A = 1;\nexport function defineElements(connect) { %s }\n" % body, encoding="utf-8")
+            Path(staging, "coupon-widget-396bb4fe2758e8c8.js").write_text(
+                "import { defineElements } from './snippets/coupon-widget-759d8566f2c45351/src/elements.js';\n"
+                "export function start() { defineElements(() => {}); }\n", encoding="utf-8")
+            Path(staging, "index.html").write_text(
+                '<link rel="modulepreload" href="/coupon-widget-396bb4fe2758e8c8.js">'
+                '<link rel="modulepreload" href="/snippets/coupon-widget-759d8566f2c45351/src/elements.js">'
+                "<script type=\"module\">import init from '/coupon-widget-396bb4fe2758e8c8.js';</script>", encoding="utf-8")
+            post_build.inline_snippets(staging)
+            [glue] = [n for n in os.listdir(staging) if n.endswith(".js")]
+            self.assertNotIn("snippets", os.listdir(staging))
+            html = read(staging, "index.html")
+            self.assertNotIn("snippets/", html)
+            self.assertEqual(html.count(glue), 2, html)
+            code = read(staging, glue)
+            self.assertNotIn("import ", code)
+            self.assertIn(body, code)
+            self.assertNotIn("export function defineElements", code, "the glue exports only its own")
+            names.append(glue)
+        self.assertNotEqual(names[0], names[1], "a new snippet is a new name, with the same wasm")
+        self.assertTrue(all(post_build.hashed("coupon-widget", ".js", n) for n in names), names)
+
 
 if __name__ == "__main__":
     unittest.main()

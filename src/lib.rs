@@ -2,7 +2,11 @@
 //! any H5 page. It is a thin shell: every rule comes from `coupon-rules`, every byte of data
 //! from the merchant proxy's `/api/v1`.
 //!
-//! Two ways in, one bundle:
+//! Three ways in, one bundle:
+//! - custom elements: `<coupon-wallet api-base="/api/v1">` and `<coupon-picker
+//!   order-total="12800">`, registered by [`start`] (`src/elements.js`), mounted while in the
+//!   document; a change of `order-total` / `order-items` re-ranks the picker, any other
+//!   setting remounts it;
 //! - declaratively: `<div data-coupon-widget="wallet|picker" data-api-base="/api/v1"
 //!   data-lang="zh-CN" data-order-total="12800"></div>` is mounted by [`start`] when the module
 //!   loads, and changes to `data-order-total` / `data-order-items` update the picker;
@@ -15,9 +19,11 @@ pub mod api;
 pub mod codes;
 pub mod components;
 pub mod events;
+pub mod host;
 pub mod i18n;
 
 use coupon_rules::{BeijingTime, Lang, Order, OrderItem};
+use host::Scheme;
 use leptos::prelude::*;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -49,8 +55,10 @@ pub struct Options {
     pub mini_program_appid: Option<String>,
     /// The picker's order.
     pub order: Order,
+    /// Light, dark, or the page's `prefers-color-scheme`.
+    pub scheme: Scheme,
     /// CSS custom properties (`--cw-…` only) set on the host element.
-    pub theme: Vec<(String, String)>,
+    pub variables: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -62,31 +70,36 @@ impl Default for Options {
             mini_program_link: None,
             mini_program_appid: None,
             order: Order::default(),
-            theme: Vec::new(),
+            scheme: Scheme::Auto,
+            variables: Vec::new(),
         }
     }
 }
 
 impl Options {
-    /// Reads `data-coupon-widget`, `data-api-base`, `data-lang`, `data-mini-program-link`,
-    /// `data-order-total` and `data-order-items` from the host element.
+    /// Reads the view, `api-base`, `lang`, `mini-program-link`, `mini-program-appid`,
+    /// `theme`, `order-total` and `order-items` from the host element (see [`host::setting`]).
     pub fn from_element(el: &web_sys::Element) -> Options {
         let mut o = Options::default();
-        if el.get_attribute("data-coupon-widget").as_deref() == Some("picker") {
+        let tag = el.tag_name().to_ascii_lowercase();
+        if tag == host::PICKER_TAG
+            || (!host::is_custom_element(el)
+                && el.get_attribute("data-coupon-widget").as_deref() == Some("picker"))
+        {
             o.view = View::Picker;
         }
-        if let Some(base) = el.get_attribute("data-api-base").filter(|b| !b.trim().is_empty()) {
+        if let Some(base) = host::setting(el, "api-base").filter(|b| !b.trim().is_empty()) {
             o.api_base = base.trim().trim_end_matches('/').to_owned();
         }
-        if let Some(lang) = el.get_attribute("data-lang") {
+        if let Some(lang) = host::setting(el, "lang") {
             o.lang = Lang::from_tag(&lang);
         }
         o.mini_program_link =
-            el.get_attribute("data-mini-program-link").filter(|l| !l.trim().is_empty());
-        o.mini_program_appid = el
-            .get_attribute("data-mini-program-appid")
+            host::setting(el, "mini-program-link").filter(|l| !l.trim().is_empty());
+        o.mini_program_appid = host::setting(el, "mini-program-appid")
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
+        o.scheme = Scheme::from_attribute(host::setting(el, "theme").as_deref());
         o.order = order_from_element(el);
         o
     }
@@ -104,6 +117,11 @@ impl Options {
         let js: JsOptions =
             serde_json::from_str(&text).map_err(|e| format!("invalid options: {e}"))?;
         let defaults = Options::default();
+        let (scheme, legacy_variables) = match js.theme {
+            Some(JsTheme::Scheme(scheme)) => (scheme, None),
+            Some(JsTheme::Variables(variables)) => (Scheme::Auto, Some(variables)),
+            None => (Scheme::Auto, None),
+        };
         Ok(Options {
             view: js.view.unwrap_or_default(),
             api_base: js
@@ -114,14 +132,16 @@ impl Options {
             mini_program_link: js.mini_program_link,
             mini_program_appid: js.mini_program_appid,
             order: js.order.unwrap_or_default(),
-            theme: js.theme.unwrap_or_default().into_iter().collect(),
+            scheme,
+            variables: js.variables.or(legacy_variables).unwrap_or_default().into_iter().collect(),
         })
     }
 }
 
 /// What JavaScript passes to [`mount`]: `{ view: "wallet" | "picker", apiBase, locale,
-/// miniProgramLink, order: { total, items: [{ unitPrice, quantity }] }, theme: { "--cw-…": "…" } }`,
-/// all optional; anything else is refused with the member named.
+/// miniProgramLink, miniProgramAppid, order: { total, items: [{ unitPrice, quantity }] },
+/// theme: "auto" | "light" | "dark", variables: { "--cw-…": "…" } }`, all optional; anything
+/// else is refused with the member named.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct JsOptions {
@@ -131,18 +151,25 @@ struct JsOptions {
     mini_program_link: Option<String>,
     mini_program_appid: Option<String>,
     order: Option<Order>,
-    theme: Option<std::collections::HashMap<String, String>>,
+    theme: Option<JsTheme>,
+    variables: Option<std::collections::HashMap<String, String>>,
+}
+
+/// `theme`: a colour scheme, or (as before `variables` existed) the custom properties.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum JsTheme {
+    Scheme(Scheme),
+    Variables(std::collections::HashMap<String, String>),
 }
 
 /// `data-order-total` (fen) and `data-order-items` (JSON array of `{unit_price, quantity}`).
 fn order_from_element(el: &web_sys::Element) -> Order {
-    let total = el
-        .get_attribute("data-order-total")
+    let total = host::setting(el, "order-total")
         .and_then(|t| t.trim().parse::<i64>().ok())
         .filter(|t| *t >= 0)
         .unwrap_or(0);
-    let items = el
-        .get_attribute("data-order-items")
+    let items = host::setting(el, "order-items")
         .and_then(|i| serde_json::from_str::<Vec<OrderItem>>(&i).ok())
         .unwrap_or_default();
     Order { total: coupon_rules::Fen(total), items }
@@ -159,18 +186,22 @@ struct Mounted {
     refreshes: RwSignal<u32>,
     unmount: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
     host: web_sys::HtmlElement,
-    theme: Vec<String>,
+    variables: Vec<String>,
+    scheme: Option<host::SchemeWatch>,
+    /// The host's order attributes, followed (elements mounted from their attributes only).
+    follows: Option<OrderFollower>,
 }
 
 fn mount_into(el: web_sys::HtmlElement, options: Options) -> Mounted {
     el.class_list().add_1("cw-root").ok();
-    // Theme through the CSSOM: allowed under a CSP without 'unsafe-inline' styles.
-    let mut theme = Vec::new();
-    for (name, value) in &options.theme {
+    // Variables through the CSSOM: allowed under a CSP without 'unsafe-inline' styles.
+    let mut variables = Vec::new();
+    for (name, value) in &options.variables {
         if name.starts_with("--cw-") && el.style().set_property(name, value).is_ok() {
-            theme.push(name.clone());
+            variables.push(name.clone());
         }
     }
+    let scheme = host::apply_scheme(&el, options.scheme);
     let order = RwSignal::new(options.order.clone());
     let refreshes = RwSignal::new(0u32);
     let view = options.view;
@@ -186,13 +217,25 @@ fn mount_into(el: web_sys::HtmlElement, options: Options) -> Mounted {
                 .into_any()
         }
     });
-    Mounted { order, refreshes, unmount, host: el, theme }
+    Mounted { order, refreshes, unmount, host: el, variables, scheme, follows: None }
+}
+
+/// Mounts a widget on a host from its attributes, taking what the loader left on it.
+fn mount_from_attributes(el: web_sys::HtmlElement) -> Mounted {
+    api::offer_early(&el);
+    codes::offer(&el);
+    let mut mounted = mount_into(el.clone(), Options::from_element(&el));
+    mounted.follows = follow_order_attributes(&el, mounted.order);
+    mounted
 }
 
 impl Mounted {
     fn remove(self) {
         drop(self.unmount);
-        for name in &self.theme {
+        drop(self.follows);
+        drop(self.scheme);
+        host::clear_scheme(&self.host);
+        for name in &self.variables {
             let _ = self.host.style().remove_property(name);
         }
         self.host.class_list().remove_1("cw-root").ok();
@@ -271,23 +314,44 @@ impl WidgetHandle {
 }
 
 /// Mounts a widget on `el`. `options`: `{ view: "wallet" | "picker", apiBase, locale, order,
-/// theme: { "--cw-accent": "#e02e24" }, miniProgramLink }`, all optional.
+/// theme: "auto" | "light" | "dark", variables: { "--cw-accent": "#e02e24" },
+/// miniProgramLink, miniProgramAppid }`, all optional.
 #[wasm_bindgen]
 pub fn mount(el: web_sys::HtmlElement, options: JsValue) -> Result<WidgetHandle, JsError> {
     let options = Options::from_js(&options).map_err(|e| JsError::new(&e))?;
     codes::offer(&el);
-    let mounted = mount_into(el, options);
+    Ok(keep(mount_into(el, options)))
+}
+
+/// Keeps a mounted widget until its handle's `unmount`.
+fn keep(mounted: Mounted) -> WidgetHandle {
     let id = NEXT_HANDLE.with(|n| {
         n.set(n.get() + 1);
         n.get()
     });
     MOUNTED.with(|m| m.borrow_mut().insert(id, mounted));
-    Ok(WidgetHandle { id })
+    WidgetHandle { id }
 }
 
-/// Runs when the wasm module loads: mounts a widget on every `[data-coupon-widget]` element.
+#[wasm_bindgen(module = "/src/elements.js")]
+extern "C" {
+    /// Registers `<coupon-wallet>` and `<coupon-picker>` (once per page), mounting each with
+    /// `connect` while it is in the document.
+    #[wasm_bindgen(js_name = defineElements)]
+    fn define_elements(connect: &Closure<dyn Fn(web_sys::HtmlElement) -> WidgetHandle>);
+}
+
+/// Runs when the wasm module loads: registers the custom elements, and mounts a widget on
+/// every `[data-coupon-widget]` element.
 #[wasm_bindgen(start)]
 pub fn start() {
+    let connect =
+        Closure::<dyn Fn(web_sys::HtmlElement) -> WidgetHandle>::new(|el: web_sys::HtmlElement| {
+            keep(mount_from_attributes(el))
+        });
+    define_elements(&connect);
+    // The elements connect through it for as long as the page lives.
+    connect.forget();
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let Ok(hosts) = document.query_selector_all("[data-coupon-widget]") else { return };
     for i in 0..hosts.length() {
@@ -298,29 +362,37 @@ pub fn start() {
             continue;
         }
         el.set_attribute("data-coupon-mounted", "").ok();
-        api::offer_early(&el);
-        codes::offer(&el);
-        let mounted = mount_into(el.clone(), Options::from_element(&el));
-        follow_order_attributes(&el, mounted.order);
-        std::mem::forget(mounted);
+        // Lives as long as the page: declarative widgets are never unmounted.
+        std::mem::forget(mount_from_attributes(el));
     }
 }
 
-/// Keeps a declaratively mounted picker's order in step with its data attributes.
-fn follow_order_attributes(el: &web_sys::HtmlElement, order: RwSignal<Order>) {
+/// A picker's order kept in step with its host's attributes; dropping it stops.
+struct OrderFollower {
+    observer: web_sys::MutationObserver,
+    _on_change: Closure<dyn FnMut()>,
+}
+
+impl Drop for OrderFollower {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
+fn follow_order_attributes(
+    el: &web_sys::HtmlElement,
+    order: RwSignal<Order>,
+) -> Option<OrderFollower> {
     let host = el.clone();
-    let on_change = Closure::<dyn FnMut()>::new(move || order.set(order_from_element(&host)));
-    let Ok(observer) = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()) else {
-        return;
-    };
+    let on_change = Closure::<dyn FnMut()>::new(move || {
+        // The widget may be gone by the time the observer reports.
+        let _ = order.try_set(order_from_element(&host));
+    });
+    let observer = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()).ok()?;
     let init = web_sys::MutationObserverInit::new();
     init.set_attributes(true);
-    init.set_attribute_filter(&js_sys::Array::of2(
-        &"data-order-total".into(),
-        &"data-order-items".into(),
-    ));
-    if observer.observe_with_options(el, &init).is_ok() {
-        // Lives as long as the page: declarative widgets are never unmounted.
-        on_change.forget();
-    }
+    let [total, items] = host::order_attributes(el);
+    init.set_attribute_filter(&js_sys::Array::of2(&total.into(), &items.into()));
+    observer.observe_with_options(el, &init).ok()?;
+    Some(OrderFollower { observer, _on_change: on_change })
 }

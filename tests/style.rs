@@ -86,3 +86,31 @@ fn no_selector_is_declared_twice() {
     assert!(count > 100, "the browser read {count} rules");
     assert!(twice.is_empty(), "declared in more than one rule: {twice:?}");
 }
+
+/// The dark scheme gives every colour a value: nothing the light block colours is left light
+/// on a dark page.
+#[wasm_bindgen_test]
+fn every_colour_has_a_dark_value() {
+    let block = |selector: &str| -> Vec<(String, String)> {
+        let css = rules();
+        let start = css.find(&format!("{selector} {{")).unwrap_or_else(|| panic!("{selector}"));
+        let body = &css[start + selector.len() + 2..];
+        let body = &body[..body.find('}').unwrap()];
+        body.split(';')
+            .filter_map(|d| d.split_once(':'))
+            .map(|(p, v)| (p.trim().to_owned(), v.trim().to_owned()))
+            .collect()
+    };
+    let light = block(".cw-root");
+    let dark = block(".cw-root[data-cw-scheme=\"dark\"]");
+    let colours: Vec<&String> = light
+        .iter()
+        .filter(|(p, v)| p.starts_with("--cw-") && (v.contains('#') || v.contains("rgb")))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(colours.len() >= 15, "the light block's colours: {colours:?}");
+    let missing: Vec<&&String> =
+        colours.iter().filter(|p| !dark.iter().any(|(d, _)| d == **p)).collect();
+    assert!(missing.is_empty(), "colours without a dark value: {missing:?}");
+    assert!(dark.iter().any(|(p, v)| p == "color-scheme" && v == "dark"));
+}

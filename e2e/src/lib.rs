@@ -123,8 +123,21 @@ pub struct Browser {
     driver: tokio::process::Child,
 }
 
+/// What the browser's user has set on their phone, as media queries report it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Preferences {
+    /// `prefers-color-scheme: dark` (WeChat passes the phone's dark mode to its pages).
+    pub dark: bool,
+}
+
 impl Browser {
     pub async fn launch() -> Browser {
+        Browser::launch_with(Preferences::default()).await
+    }
+
+    /// A browser whose media queries report `preferences`: Chromium by its switches, WebKitGTK
+    /// by the GTK theme it draws with.
+    pub async fn launch_with(preferences: Preferences) -> Browser {
         let engine = Engine::from_env();
         let port = free_port();
         let program = match engine {
@@ -135,8 +148,12 @@ impl Browser {
                 std::env::var("WEBKIT_WEBDRIVER").unwrap_or_else(|_| "WebKitWebDriver".into())
             }
         };
-        let caps = capabilities(engine);
-        let driver = tokio::process::Command::new(&program)
+        let caps = capabilities(engine, preferences);
+        let mut command = tokio::process::Command::new(&program);
+        if preferences.dark {
+            command.env("GTK_THEME", "Adwaita:dark");
+        }
+        let driver = command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -167,6 +184,14 @@ impl Browser {
                         engine == Engine::Chromium,
                         "{engine:?} asked for, {agent} running"
                     );
+                    let dark = client
+                        .execute(
+                            "return matchMedia('(prefers-color-scheme: dark)').matches",
+                            vec![],
+                        )
+                        .await
+                        .expect("media queries answer");
+                    assert_eq!(dark, preferences.dark, "{engine:?} reports the scheme asked for");
                     return Browser { client, driver };
                 }
                 Err(e) => last_error = e.to_string(),
@@ -178,12 +203,28 @@ impl Browser {
 
     /// Waits (up to 15 s) for an element to appear.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
+        let found = self
+            .client
             .wait()
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+        self.wait_still().await;
+        found
+    }
+
+    /// Waits (up to 2 s) until nothing on the page is moving: a sheet rises for a fifth of a
+    /// second, and a tap aimed while it moves lands where it was, as a user's would.
+    pub async fn wait_still(&self) {
+        let moving =
+            "return document.getAnimations().filter((a) => a.playState === 'running').length";
+        for _ in 0..40 {
+            if self.client.execute(moving, vec![]).await.ok() == Some(serde_json::json!(0)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// How many elements match `css` now.
@@ -274,17 +315,35 @@ impl Browser {
 
 /// The browser's own options: headless Chromium at a phone's width, or WebKitGTK's MiniBrowser
 /// under automation.
-fn capabilities(engine: Engine) -> serde_json::Map<String, serde_json::Value> {
+fn capabilities(
+    engine: Engine,
+    preferences: Preferences,
+) -> serde_json::Map<String, serde_json::Value> {
     let (name, options) = match engine {
-        Engine::Chromium => (
-            "goog:chromeOptions",
-            serde_json::json!({
-                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--no-first-run", "--disable-quic", "--window-size=390,900"],
-            }),
-        ),
+        Engine::Chromium => {
+            let mut args = vec![
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+                "--window-size=390,900",
+            ];
+            if preferences.dark {
+                args.push("--force-dark-mode");
+            }
+            (
+                "goog:chromeOptions",
+                serde_json::json!({
+                    "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                    "args": args,
+                }),
+            )
+        }
         Engine::WebKit => (
             "webkitgtk:browserOptions",
             serde_json::json!({
@@ -313,8 +372,16 @@ pub struct Demo {
 impl Demo {
     /// The proxy with adjusted settings and a browser that has opened nothing yet.
     pub async fn start_with(adjust: impl FnOnce(&mut coupon_proxy::config::Settings)) -> Demo {
+        Demo::start_preferring(Preferences::default(), adjust).await
+    }
+
+    /// [`Demo::start_with`], in a browser whose user has set `preferences`.
+    pub async fn start_preferring(
+        preferences: Preferences,
+        adjust: impl FnOnce(&mut coupon_proxy::config::Settings),
+    ) -> Demo {
         let proxy = start_proxy_with(adjust).await;
-        Demo { proxy, browser: Browser::launch().await }
+        Demo { proxy, browser: Browser::launch_with(preferences).await }
     }
 
     /// [`Demo::start_with`] the default settings, on the demo page as `user`.

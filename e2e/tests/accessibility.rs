@@ -2,7 +2,7 @@
 //! meets it: both views, the 领取 rows, the detail sheet, every use sheet and the picker's
 //! sheet, in Chinese and in English. Any violation fails, named with its nodes.
 
-use coupon_e2e::{Browser, Demo};
+use coupon_e2e::{Browser, Demo, Preferences};
 use std::time::Duration;
 
 const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/axe/node_modules/axe-core/axe.min.js");
@@ -84,7 +84,17 @@ async fn audit_with_sheets(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
-    let demo = Demo::start_with(|_| {}).await;
+    audit_the_demo_page(Preferences::default()).await;
+}
+
+/// The same audit on a phone in dark mode: the page and every widget on it follow it.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_dark_mode_the_demo_page_has_no_accessibility_violations_either() {
+    audit_the_demo_page(Preferences { dark: true }).await;
+}
+
+async fn audit_the_demo_page(preferences: Preferences) {
+    let demo = Demo::start_preferring(preferences, |_| {}).await;
     let browser = &demo.browser;
     let mut violations = Vec::new();
 
@@ -98,6 +108,18 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
     demo.login("o_sandbox_demo").await;
     browser.wait_for("#wallet .cw-card__open").await;
     browser.wait_settled().await;
+    let schemes = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.cw-root')].map((el) => el.dataset.cwScheme)
+                .concat(getComputedStyle(document.body).backgroundColor)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let want = if preferences.dark { "dark" } else { "light" };
+    let body = if preferences.dark { "rgb(17, 17, 17)" } else { "rgb(237, 237, 237)" };
+    assert_eq!(schemes, serde_json::json!([want, want, body]), "both widgets and the page");
     let sheets = audit_with_sheets(browser, "#wallet", "zh-CN", &mut violations).await;
     assert!(
         sheets.len() >= 3,
