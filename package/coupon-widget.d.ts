@@ -155,5 +155,7 @@ declare global {
     "coupon-wallet": CouponWidgetElement;
     "coupon-picker": CouponWidgetElement;
   }
+  // The events bubble to the document, where a page may listen for every widget at once.
   interface HTMLElementEventMap extends CouponWidgetEventMap {}
+  interface DocumentEventMap extends CouponWidgetEventMap {}
 }

@@ -74,6 +74,13 @@ if [[ ! -f e2e/axe/node_modules/axe-core/axe.min.js ]]; then
   npm ci --prefix e2e/axe --no-audit --no-fund --silent
 fi
 
+# 5b'. TypeScript from the npm registry, at the version e2e/typescript/package-lock.json pins:
+# the test compiles e2e/typescript/example.ts against the widget's declarations.
+if [[ ! -x e2e/typescript/node_modules/.bin/tsc ]]; then
+  say "installing typescript (npm)"
+  npm ci --prefix e2e/typescript --no-audit --no-fund --silent
+fi
+
 # 5c. terser from the npm registry, at the version scripts/terser/package-lock.json pins: the
 #     trunk hook (scripts/post-build.py) minifies the wasm-bindgen JavaScript of release builds.
 if [[ ! -x scripts/terser/node_modules/.bin/terser ]]; then

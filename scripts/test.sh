@@ -12,6 +12,9 @@ cargo clippy --workspace --exclude coupon-widget --exclude size-floor --all-targ
 cargo clippy -p coupon-widget -p size-floor --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy -p coupon-codes --features module --target wasm32-unknown-unknown --all-targets -- -D warnings
 
+echo "== the TypeScript declarations: an example compiled with tsc --strict"
+e2e/typescript/node_modules/.bin/tsc -p e2e/typescript
+
 echo "== the build hook over a fixture of trunk's output"
 python3 -W error -m unittest discover -s scripts -p 'test_*.py'
 
