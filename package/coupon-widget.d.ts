@@ -63,6 +63,14 @@ export default function init(module_or_path?: { module_or_path: string | URL | R
 /** Mounts a widget on `el`. Throws, naming the member, on options it does not take. */
 export function mount(el: HTMLElement, options?: MountOptions): WidgetHandle;
 
+/** Offers the QR code and barcode module (`{ qr, barcode }` once started) to every widget; the
+ *  loader and the package's entry do it for you. */
+export function offerCodes(load: () => Promise<unknown>): void;
+
+/** The package's entry: resolves once the wasm has started and the custom elements are
+ *  registered. */
+export const ready: Promise<void>;
+
 /** `cw:select`: the picker's choice and what the user pays. */
 export interface SelectDetail {
   /** `null` when no coupon is chosen. */

@@ -81,6 +81,13 @@ if [[ ! -x e2e/typescript/node_modules/.bin/tsc ]]; then
   npm ci --prefix e2e/typescript --no-audit --no-fund --silent
 fi
 
+# 5b''. Vite from the npm registry, at the version e2e/vite-app/package-lock.json pins: the
+# npm package's test builds that app with the packed widget installed.
+if [[ ! -x e2e/vite-app/node_modules/.bin/vite ]]; then
+  say "installing vite (npm)"
+  npm ci --prefix e2e/vite-app --no-audit --no-fund --silent
+fi
+
 # 5c. terser from the npm registry, at the version scripts/terser/package-lock.json pins: the
 #     trunk hook (scripts/post-build.py) minifies the wasm-bindgen JavaScript of release builds.
 if [[ ! -x scripts/terser/node_modules/.bin/terser ]]; then

@@ -64,6 +64,58 @@ def write_external_loader(staging, urls):
     Path(staging, "embed.html").write_text(EMBED_PAGE % {"css": css[0], "loader": EXTERNAL_LOADER}, encoding="utf-8")
 
 
+# The npm package's entry: starts the wasm when imported (without holding up the app's own
+# modules: no top-level await), registers the custom elements and offers the codes module.
+# A bundler copies the files it names by `new URL(…, import.meta.url)` beside the app's.
+PACKAGE_ENTRY = """// coupon-widget for bundlers (written by scripts/post-build.py).
+import init, { mount, offerCodes, WidgetHandle } from "./coupon-widget.js";
+
+let codes;
+const loadCodes = () => (codes ??= import(new URL("./coupon-codes.js", import.meta.url).href)
+  .then(async (m) => (await m.default({ module_or_path: new URL("./coupon-codes_bg.wasm", import.meta.url) }), m))
+  .catch((e) => { codes = undefined; throw e; }));
+
+export const ready = init({ module_or_path: new URL("./coupon-widget_bg.wasm", import.meta.url) })
+  .then(() => offerCodes(loadCodes));
+export default () => ready;
+export { mount, offerCodes, WidgetHandle };
+"""
+
+
+def write_package(staging, urls):
+    """npm/: the package a bundler installs (`npm pack dist/npm`): the built files under
+    stable names, the entry above, the declarations and a package.json whose version is the
+    widget crate's."""
+    widget_js, widget_wasm, codes_js, codes_wasm = (u.rsplit("/", 1)[-1] for u in urls)
+    [css] = [n for n in os.listdir(staging) if hashed("widget", ".css", n)]
+    out = Path(staging, "npm")
+    out.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    for source, name in ((widget_js, "coupon-widget.js"), (widget_wasm, "coupon-widget_bg.wasm"),
+                         (codes_js, "coupon-codes.js"), (codes_wasm, "coupon-codes_bg.wasm"), (css, "widget.css")):
+        shutil.copy(Path(staging, source), out / name)
+    shutil.copy(root / "package" / "coupon-widget.d.ts", out / "coupon-widget.d.ts")
+    (out / "index.js").write_text(PACKAGE_ENTRY, encoding="utf-8")
+    version = re.search(r'^\[package\]\nname = "coupon-widget"\nversion = "([^"]+)"', (root / "Cargo.toml").read_text(encoding="utf-8"), re.M)
+    if not version:
+        sys.exit("post-build: Cargo.toml no longer gives the widget's version as expected")
+    manifest = {
+        "name": "coupon-widget",
+        "version": version.group(1),
+        "description": "我的代金券: WeChat Pay coupon wallet and checkout picker for H5 pages (custom elements, Rust/wasm)",
+        "license": "MIT",
+        "type": "module",
+        "sideEffects": True,
+        "types": "./coupon-widget.d.ts",
+        "exports": {
+            ".": {"types": "./coupon-widget.d.ts", "default": "./index.js"},
+            "./style.css": "./widget.css",
+        },
+        "files": sorted(p.name for p in out.iterdir()) + ["package.json"],
+    }
+    (out / "package.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 EMBED_PAGE = """<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -281,13 +333,15 @@ def main():
     if not staging:
         sys.exit("TRUNK_STAGING_DIR is not set: run this as a trunk hook")
     inline_snippets(staging)
-    write_external_loader(staging, write_loader(staging, *name_codes_module(staging)))
+    urls = write_loader(staging, *name_codes_module(staging))
+    write_external_loader(staging, urls)
     # Release builds only: what `trunk serve` previews is served by trunk itself, and brotli 11
     # over a debug build's 6 MB wasm takes seconds of every rebuild.
     if os.environ.get("TRUNK_PROFILE") == "release":
         minify_wasm_names(staging)
         minify_glue(staging)
         refresh_integrity(staging)
+        write_package(staging, urls)
         precompress(staging)
     else:
         refresh_integrity(staging)  # the glue took in its snippet

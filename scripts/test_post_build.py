@@ -4,6 +4,7 @@ a build. Run by scripts/test.sh: `python3 -m unittest discover -s scripts -p 'te
 import base64
 import hashlib
 import importlib.util
+import json
 import os
 from pathlib import Path
 import re
@@ -96,6 +97,23 @@ class PostBuild(unittest.TestCase):
         self.assertIn('fetch(new URL("./w_bg.wasm", import.meta.url).href)', code)
         self.assertIn('import(new URL("./w.js", import.meta.url).href)', code)
         self.assertNotIn('"/w.js"', code)
+
+    def test_the_npm_package_names_its_files_and_exports_the_entry_and_the_types(self):
+        staging = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, staging)
+        for name in ("coupon-widget-0123456789abcdef.js", "coupon-widget-0123456789abcdef_bg.wasm", "coupon-codes-1111111111111111.js",
+                     "coupon-codes-1111111111111111_bg.wasm", "widget-2222222222222222.css"):
+            Path(staging, name).write_text(name, encoding="utf-8")
+        post_build.write_package(staging, ("/coupon-widget-0123456789abcdef.js", "/coupon-widget-0123456789abcdef_bg.wasm",
+                                           "/coupon-codes-1111111111111111.js", "/coupon-codes-1111111111111111_bg.wasm"))
+        manifest = json.loads(read(staging, "npm/package.json"))
+        self.assertEqual(manifest["exports"]["."], {"types": "./coupon-widget.d.ts", "default": "./index.js"})
+        self.assertEqual(read(staging, "npm/coupon-widget.js"), "coupon-widget-0123456789abcdef.js")
+        self.assertEqual(read(staging, "npm/widget.css"), "widget-2222222222222222.css")
+        for name in manifest["files"]:
+            self.assertTrue(os.path.isfile(os.path.join(staging, "npm", name)), name)
+        for name in ("./coupon-widget.js", "./coupon-widget_bg.wasm", "./coupon-codes.js", "./coupon-codes_bg.wasm"):
+            self.assertIn('"%s"' % name, read(staging, "npm/index.js"))
 
     def test_the_elements_snippet_goes_into_the_glue_which_is_named_after_its_content(self):
         names = []

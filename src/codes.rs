@@ -27,6 +27,13 @@ pub fn offer(host: &web_sys::Element) {
     }
 }
 
+/// Offers the codes module to every widget on the page, present or to come: what a bundled
+/// app's entry (`index.js` of the npm package) calls, having no host element at hand.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = offerCodes)]
+pub fn offer_codes(loader: js_sys::Function) {
+    LOADER.with(|l| *l.borrow_mut() = Some(loader));
+}
+
 /// A coupon code drawn both ways; either is `None` when the code cannot be drawn that way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drawn {
