@@ -128,6 +128,8 @@ pub struct Browser {
 pub struct Preferences {
     /// `prefers-color-scheme: dark` (WeChat passes the phone's dark mode to its pages).
     pub dark: bool,
+    /// `prefers-reduced-motion: reduce`.
+    pub reduced_motion: bool,
 }
 
 impl Browser {
@@ -152,6 +154,17 @@ impl Browser {
         let mut command = tokio::process::Command::new(&program);
         if preferences.dark {
             command.env("GTK_THEME", "Adwaita:dark");
+        }
+        // WebKitGTK reports reduced motion when GTK's animations are off (its settings.ini).
+        let gtk_config = std::env::temp_dir().join(format!("cw-gtk-{}-{port}", std::process::id()));
+        if preferences.reduced_motion {
+            std::fs::create_dir_all(gtk_config.join("gtk-3.0")).expect("a GTK config folder");
+            std::fs::write(
+                gtk_config.join("gtk-3.0/settings.ini"),
+                "[Settings]\ngtk-enable-animations=0\n",
+            )
+            .expect("GTK settings");
+            command.env("XDG_CONFIG_HOME", &gtk_config);
         }
         let driver = command
             .arg(format!("--port={port}"))
@@ -192,6 +205,17 @@ impl Browser {
                         .await
                         .expect("media queries answer");
                     assert_eq!(dark, preferences.dark, "{engine:?} reports the scheme asked for");
+                    let reduce = client
+                        .execute(
+                            "return matchMedia('(prefers-reduced-motion: reduce)').matches",
+                            vec![],
+                        )
+                        .await
+                        .expect("media queries answer");
+                    assert_eq!(
+                        reduce, preferences.reduced_motion,
+                        "{engine:?} reports the motion asked for"
+                    );
                     return Browser { client, driver };
                 }
                 Err(e) => last_error = e.to_string(),
@@ -335,6 +359,9 @@ fn capabilities(
             ];
             if preferences.dark {
                 args.push("--force-dark-mode");
+            }
+            if preferences.reduced_motion {
+                args.push("--force-prefers-reduced-motion");
             }
             (
                 "goog:chromeOptions",

@@ -90,7 +90,7 @@ async fn the_demo_page_has_no_accessibility_violations_in_either_language() {
 /// The same audit on a phone in dark mode: the page and every widget on it follow it.
 #[tokio::test(flavor = "multi_thread")]
 async fn in_dark_mode_the_demo_page_has_no_accessibility_violations_either() {
-    audit_the_demo_page(Preferences { dark: true }).await;
+    audit_the_demo_page(Preferences { dark: true, ..Preferences::default() }).await;
 }
 
 async fn audit_the_demo_page(preferences: Preferences) {
