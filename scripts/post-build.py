@@ -56,12 +56,20 @@ def beside_the_loader(url):
 
 def write_external_loader(staging, urls):
     """coupon-widget-loader.js, and embed.html: the smallest page that embeds the widget with it
-    (custom elements, the stylesheet, one script tag; no inline script)."""
+    (custom elements, the stylesheet, one script tag; no inline script). embed-inline.html is the
+    same page with the loader inline, so that the two can be measured side by side
+    (proxy/examples/first_screen.rs)."""
     Path(staging, EXTERNAL_LOADER).write_text(fill_loader(*urls, address=beside_the_loader), encoding="utf-8")
     css = [n for n in os.listdir(staging) if hashed("widget", ".css", n)]
     if len(css) != 1:
         sys.exit("post-build: expected one widget stylesheet, found %s" % css)
-    Path(staging, "embed.html").write_text(EMBED_PAGE % {"css": css[0], "loader": EXTERNAL_LOADER}, encoding="utf-8")
+    external = '<script type="module" async src="/%s"></script>' % EXTERNAL_LOADER
+    Path(staging, "embed.html").write_text(EMBED_PAGE % {"css": css[0], "script": external, "hash": ""}, encoding="utf-8")
+    code = fill_loader(*urls)
+    digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+    inline = '<script type="module" async>%s</script>' % code
+    page = EMBED_PAGE % {"css": css[0], "script": inline, "hash": " 'sha256-%s'" % digest}
+    Path(staging, "embed-inline.html").write_text(page, encoding="utf-8")
 
 
 # The npm package's entry: starts the wasm when imported (without holding up the app's own
@@ -121,14 +129,14 @@ EMBED_PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'%(hash)s; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'">
 <title>我的代金券</title>
 <link rel="stylesheet" href="/%(css)s">
-<script type="module" async src="/%(loader)s"></script>
+%(script)s
 </head>
 <body>
-<coupon-picker api-base="/api/v1" order-total="12800"></coupon-picker>
-<coupon-wallet api-base="/api/v1"></coupon-wallet>
+<coupon-picker id="picker" api-base="/api/v1" order-total="12800"></coupon-picker>
+<coupon-wallet id="wallet" api-base="/api/v1"></coupon-wallet>
 </body>
 </html>
 """

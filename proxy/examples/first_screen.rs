@@ -65,12 +65,12 @@ async fn main() {
     let mut transfers = Vec::new();
     // One navigation first, not counted: the browser's own first-use costs are not the page's.
     let warm_up = proxy.app.sessions.create(USERS[0].0).await.expect("a session");
-    driver.first_screen(proxy.addr, &warm_up).await;
+    driver.first_screen(proxy.addr, &warm_up, "/").await;
     for (openid, label, budget) in USERS {
         let cookie = proxy.app.sessions.create(openid).await.expect("a session");
         let mut samples = Vec::new();
         for _ in 0..runs {
-            samples.push(driver.first_screen(proxy.addr, &cookie).await);
+            samples.push(driver.first_screen(proxy.addr, &cookie, "/").await);
         }
         let median = |f: &dyn Fn(&Sample) -> f64| {
             let mut v: Vec<f64> = samples.iter().map(f).collect();
@@ -116,6 +116,8 @@ async fn main() {
         }
     }
     println!();
+    loader_inline_or_a_file(&driver, &proxy, runs).await;
+    println!();
     driver.stop().await;
     proxy.shutdown().await;
     if missed.is_empty() {
@@ -124,6 +126,29 @@ async fn main() {
         println!("first screen: MISSED {}", missed.join("; "));
         std::process::exit(1);
     }
+}
+
+/// The cost of the loader as a file (`<script type=module src=…/coupon-widget-loader.js>`)
+/// against inline: `embed.html` and `embed-inline.html`, the same page but for the loader,
+/// measured alternately for the demo user. A cost to document, not a budget.
+async fn loader_inline_or_a_file(driver: &Driver, proxy: &coupon_proxy::Running, runs: usize) {
+    let cookie = proxy.app.sessions.create(USERS[0].0).await.expect("a session");
+    let (mut inline, mut file) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        inline.push(driver.first_screen(proxy.addr, &cookie, "/embed-inline.html").await.cards);
+        file.push(driver.first_screen(proxy.addr, &cookie, "/embed.html").await.cards);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (inline, file) = (median(&mut inline), median(&mut file));
+    println!("Loader inline or as a file (embed-inline.html against embed.html, the same page but for the loader; demo user, alternately, median of {runs}):");
+    println!();
+    println!("| loader | first 4 wallet cards | ratio to inline |");
+    println!("|---|---:|---:|");
+    println!("| inline | {inline:.0} ms | 1.00 |");
+    println!("| `coupon-widget-loader.js` | {file:.0} ms | {:.2} |", file / inline);
 }
 
 /// The sandbox data plus `o_bench_1000`: the 300-coupon user's coupons repeated, under new
@@ -258,13 +283,13 @@ impl Driver {
             .await
     }
 
-    /// One navigation to the demo page as the user whose session `cookie` is.
-    async fn first_screen(&self, proxy: std::net::SocketAddr, cookie: &str) -> Sample {
+    /// One navigation to the page at `path` as the user whose session `cookie` is.
+    async fn first_screen(&self, proxy: std::net::SocketAddr, cookie: &str, path: &str) -> Sample {
         self.cdp("Network.clearBrowserCookies", json!({})).await;
         let cookie = json!({ "name": coupon_proxy::COOKIE, "value": cookie, "url": format!("http://{proxy}/"), "httpOnly": true, "sameSite": "Lax" });
         self.cdp("Network.setCookie", cookie).await;
         self.call(reqwest::Method::POST, "/url", json!({ "url": "about:blank" })).await;
-        self.call(reqwest::Method::POST, "/url", json!({ "url": format!("http://{proxy}/") }))
+        self.call(reqwest::Method::POST, "/url", json!({ "url": format!("http://{proxy}{path}") }))
             .await;
         for _ in 0..300 {
             let marks = self.script("const m = window.__cwFirstScreen || {}; return m.cards !== undefined && m.select !== undefined ? m : null").await;
