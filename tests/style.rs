@@ -76,7 +76,7 @@ fn no_selector_is_declared_twice() {
     for i in 0..count {
         let rule = js_sys::Reflect::get_u32(&rules, i).unwrap();
         let Some(selectors) = get(&rule, "selectorText").as_string() else { continue };
-        for selector in selectors.split(',').map(|s| s.trim().to_owned()) {
+        for selector in top_level(&selectors) {
             if !seen.insert(selector.clone()) {
                 twice.push(selector);
             }
@@ -113,4 +113,23 @@ fn every_colour_has_a_dark_value() {
         colours.iter().filter(|p| !dark.iter().any(|(d, _)| d == **p)).collect();
     assert!(missing.is_empty(), "colours without a dark value: {missing:?}");
     assert!(dark.iter().any(|(p, v)| p == "color-scheme" && v == "dark"));
+}
+
+/// The selectors of a selector list: split at commas outside parentheses (`:is(a, b)` is one).
+fn top_level(list: &str) -> Vec<String> {
+    let (mut out, mut current, mut depth) = (Vec::new(), String::new(), 0);
+    for c in list.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut current).trim().to_owned());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    out.push(current.trim().to_owned());
+    out
 }

@@ -13,7 +13,12 @@ fn dist_file(suffix: &str) -> (String, Vec<u8>) {
     let name = std::fs::read_dir(&dist)
         .expect("dist/ is built")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .find(|n| n.starts_with("coupon-widget-") && n.ends_with(suffix))
+        // `coupon-widget-<hash><suffix>`: not coupon-widget-loader.js, which has no hash.
+        .find(|n| {
+            n.strip_prefix("coupon-widget-")
+                .and_then(|rest| rest.strip_suffix(suffix))
+                .is_some_and(|hash| !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
         .unwrap_or_else(|| panic!("no *{suffix} in dist/"));
     let bytes = std::fs::read(dist.join(&name)).unwrap();
     (name, bytes)

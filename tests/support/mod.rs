@@ -43,6 +43,9 @@ pub fn host() -> HtmlElement {
     let el: HtmlElement = doc.create_element("div").unwrap().dyn_into().unwrap();
     el.set_class_name("cw-root");
     el.style().set_property("width", "390px").unwrap();
+    // Sheets open at once, as under prefers-reduced-motion: a test looks at a sheet the moment
+    // it opens (e2e/tests/motion.rs checks that it rises).
+    el.style().set_property("--cw-motion", "0s").unwrap();
     doc.body().unwrap().append_child(&el).unwrap();
     el
 }

@@ -163,12 +163,15 @@ async fn cache_headers(uri: axum::http::Uri, mut response: Response) -> Response
 }
 
 /// `…-0123456789abcdef.js`, `…-0123456789abcdef_bg.wasm`: a content hash in the file name.
+/// Trunk writes its 64-bit hash without leading zeros, so it may be shorter than 16 digits (one
+/// name in 16 has 15); fewer than 12 is left to revalidation.
 fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let stem = name.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// The demo page's Content Security Policy as a header: everything but scripts. Scripts (this
@@ -292,6 +295,8 @@ mod tests {
         // The codes module, named by content in scripts/post-build.py.
         assert!(is_hashed_asset("/coupon-codes-023c90fcff5e9c97.js"));
         assert!(is_hashed_asset("/coupon-codes-023c90fcff5e9c97_bg.wasm"));
+        assert!(is_hashed_asset("/coupon-widget-8fd8811d2ee6733_bg.wasm"), "15 digits");
+        assert!(!is_hashed_asset("/coupon-widget-loader.js"));
         assert!(!is_hashed_asset("/coupon-codes_bg.wasm"));
         assert!(!is_hashed_asset("/demo.js"));
         assert!(!is_hashed_asset("/index.html"));
