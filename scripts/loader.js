@@ -3,7 +3,8 @@
 // rest of the page is parsed. Starts everything the first screen needs
 // at once, then the widget: the wasm and the widget's JS module right away; once the host
 // elements are parsed, the widget's first request (one per API, shared by every widget on
-// the page, handed over on each host element as `couponWidgetFirstPage`: see src/api.rs).
+// the page, handed over on each host element as `couponWidgetFirstPage`: see src/api.rs) and
+// a wallet's 领取 stocks (`couponWidgetClaimable`).
 // Fetched by script rather than by <link rel=preload as=fetch>: WebKit never hands a fetch()
 // the preloaded answer, so it downloaded the wasm and the first page twice.
 //
@@ -23,10 +24,8 @@ let codesModule;
 const codes = () => (codesModule ??= import("__CW_CODES_JS__")
   .then(async (m) => (await m.default({ module_or_path: "__CW_CODES_WASM__" }), m))
   .catch((e) => { codesModule = undefined; throw e; }));
-for (const host of document.querySelectorAll("[data-coupon-widget], coupon-wallet, coupon-picker")) {
-  const setting = host.hasAttribute("data-coupon-widget") ? "data-api-base" : "api-base";
-  const base = (host.getAttribute(setting) || "").trim().replace(/\/+$/, "") || "/api/v1";
-  const url = base + FIRST_PAGE;
+// One request per URL, shared by every widget on the page.
+const early = (url) => {
   if (!pages.has(url)) {
     const own = new URL(url, location.href).origin === location.origin;
     const deadline = new AbortController();
@@ -35,7 +34,15 @@ for (const host of document.querySelectorAll("[data-coupon-widget], coupon-walle
     response.catch(() => {}); // the widget asks again if this one fails
     pages.set(url, response);
   }
-  host.couponWidgetFirstPage = { url, response: pages.get(url) };
+  return { url, response: pages.get(url) };
+};
+for (const host of document.querySelectorAll("[data-coupon-widget], coupon-wallet, coupon-picker")) {
+  const declared = host.hasAttribute("data-coupon-widget");
+  const base = (host.getAttribute(declared ? "data-api-base" : "api-base") || "").trim().replace(/\/+$/, "") || "/api/v1";
+  host.couponWidgetFirstPage = early(base + FIRST_PAGE);
+  // A wallet draws its 领取 rows with its first cards: their request starts now too.
+  const wallet = declared ? host.getAttribute("data-coupon-widget") === "wallet" : host.localName === "coupon-wallet";
+  if (wallet) host.couponWidgetClaimable = early(base + "/claimable");
   host.couponWidgetCodes = codes;
 }
 const { default: init } = await glue;

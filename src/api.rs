@@ -170,18 +170,23 @@ thread_local! {
 /// `{ url: coupons_url(…), response: Promise<Response> }`.
 pub const EARLY_PROPERTY: &str = "couponWidgetFirstPage";
 
+/// The same for a wallet's 领取 stocks (`{base}/claimable`).
+pub const EARLY_CLAIMABLE_PROPERTY: &str = "couponWidgetClaimable";
+
 /// Takes note of what the loader left on a host element (anything else is ignored): the
-/// widget's first request of that URL takes the answer instead of asking again.
+/// widget's first request of each URL takes the answer instead of asking again.
 pub fn offer_early(host: &web_sys::Element) {
-    let Ok(offer) = js_sys::Reflect::get(host, &EARLY_PROPERTY.into()) else { return };
-    let url = js_sys::Reflect::get(&offer, &"url".into()).ok().and_then(|u| u.as_string());
-    let response = js_sys::Reflect::get(&offer, &"response".into())
-        .ok()
-        .and_then(|r| r.dyn_into::<js_sys::Promise>().ok());
-    if let (Some(url), Some(response)) = (url, response) {
-        EARLY.with(|e| {
-            e.borrow_mut().entry(url).or_insert(response);
-        });
+    for property in [EARLY_PROPERTY, EARLY_CLAIMABLE_PROPERTY] {
+        let Ok(offer) = js_sys::Reflect::get(host, &property.into()) else { continue };
+        let url = js_sys::Reflect::get(&offer, &"url".into()).ok().and_then(|u| u.as_string());
+        let response = js_sys::Reflect::get(&offer, &"response".into())
+            .ok()
+            .and_then(|r| r.dyn_into::<js_sys::Promise>().ok());
+        if let (Some(url), Some(response)) = (url, response) {
+            EARLY.with(|e| {
+                e.borrow_mut().entry(url).or_insert(response);
+            });
+        }
     }
 }
 
@@ -253,7 +258,9 @@ pub fn pushed_detail(data: &str) -> Option<CouponDetail> {
 }
 
 pub async fn claimable(base: &str) -> Result<Vec<ClaimableStock>, ApiError> {
-    Ok(send::<Claimable>(to_proxy(Request::get, &format!("{base}/claimable")), None).await?.stocks)
+    let url = format!("{base}/claimable");
+    let request = || to_proxy(Request::get, &url);
+    Ok(read::<Claimable>(shared_get(url.clone(), request).await?)?.stocks)
 }
 
 /// 领取. `client_key` names one intended claim: resending it never issues a second coupon.

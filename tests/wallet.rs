@@ -45,7 +45,8 @@ async fn a_network_failure_is_readable_offers_retry_and_tells_the_host() {
 #[wasm_bindgen_test]
 async fn arrow_keys_move_between_tabs() {
     let host = unreachable_wallet();
-    let available = find(&host, "[role=tab][data-tab=available]");
+    // The wallet draws its tabs with its first answers (here, failures).
+    let available = wait_for(&host, "[role=tab][data-tab=available]").await;
     assert_eq!(available.get_attribute("aria-selected").as_deref(), Some("true"));
     assert_eq!(available.get_attribute("tabindex").as_deref(), Some("0"));
     available.clone().dyn_into::<web_sys::HtmlElement>().unwrap().focus().unwrap();

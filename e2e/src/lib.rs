@@ -96,6 +96,11 @@ impl RequestLog {
     }
 }
 
+/// [`start_proxy`] with its router wrapped (routes a test adds beside the proxy's own).
+pub async fn start_proxy_wrapped(wrap: impl FnOnce(axum::Router) -> axum::Router) -> DemoProxy {
+    start(|_| {}, wrap).await
+}
+
 /// [`start_proxy`] with every request it receives written to the returned log.
 pub async fn start_logged_proxy() -> (DemoProxy, RequestLog) {
     let log = RequestLog::default();

@@ -11,11 +11,21 @@ use coupon_rules::{Coupon, Lang};
 use leptos::html;
 use leptos::prelude::*;
 
-#[component]
-pub fn ClaimBar(lang: Lang, on_claimed: Callback<Coupon>) -> impl IntoView {
+/// The stocks a user may claim, loading from the proxy (the wallet waits for them before it
+/// first draws, so that the rows never push its cards down).
+pub fn claimable_stocks() -> Load<Result<Vec<ClaimableStock>, ApiError>> {
     let options = use_context::<Options>().unwrap_or_default();
     let stocks = Load::new();
     stocks.start(async move { api::claimable(&options.api_base).await });
+    stocks
+}
+
+#[component]
+pub fn ClaimBar(
+    stocks: Load<Result<Vec<ClaimableStock>, ApiError>>,
+    lang: Lang,
+    on_claimed: Callback<Coupon>,
+) -> impl IntoView {
     move || {
         let stocks = stocks.value.get().and_then(Result::ok).filter(|s| !s.is_empty())?;
         Some(view! {

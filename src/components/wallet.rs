@@ -43,9 +43,15 @@ pub fn Wallet(
     dom::report_failures(section, move || {
         first.value.with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned()))
     });
+    // The first draw waits for the 领取 rows as well as the first cards: both requests are
+    // under way (the loader started them), and nothing drawn moves when the later one answers.
+    let stocks = super::claim::claimable_stocks();
+    let ready =
+        Memo::new(move |_| stocks.value.with(Option::is_some) && first.value.with(Option::is_some));
     view! {
         <section class="cw-wallet" node_ref=section aria-label=t(lang, "我的代金券", "My coupons")>
-            <ClaimBar lang=lang on_claimed=on_claimed/>
+            <Show when=move || ready.get() fallback=|| view! { <Skeleton/> }>
+            <ClaimBar stocks=stocks lang=lang on_claimed=on_claimed/>
             <Tabs current=tab counts=counts lang=lang/>
             {refresh_bar(refreshes, lang)}
             <div role="tabpanel" class="cw-wallet__panel" class:cw-wallet__panel--pending=pending
@@ -63,6 +69,7 @@ pub fn Wallet(
                     },
                 }}
             </div>
+            </Show>
         </section>
     }
 }
