@@ -126,6 +126,8 @@ pub async fn start_logged_proxy() -> (DemoProxy, RequestLog) {
 pub struct Browser {
     pub client: Client,
     driver: tokio::process::Child,
+    /// The GTK settings WebKitGTK reads, removed with the browser.
+    _gtk_config: Option<tempfile::TempDir>,
 }
 
 /// What the browser's user has set on their phone, as media queries report it.
@@ -161,16 +163,19 @@ impl Browser {
             command.env("GTK_THEME", "Adwaita:dark");
         }
         // WebKitGTK reports reduced motion when GTK's animations are off (its settings.ini).
-        let gtk_config = std::env::temp_dir().join(format!("cw-gtk-{}-{port}", std::process::id()));
-        if preferences.reduced_motion {
-            std::fs::create_dir_all(gtk_config.join("gtk-3.0")).expect("a GTK config folder");
+        let gtk_config = if preferences.reduced_motion {
+            let dir = tempfile::Builder::new().prefix("cw-gtk-").tempdir().expect("a GTK folder");
+            std::fs::create_dir_all(dir.path().join("gtk-3.0")).expect("a GTK config folder");
             std::fs::write(
-                gtk_config.join("gtk-3.0/settings.ini"),
+                dir.path().join("gtk-3.0/settings.ini"),
                 "[Settings]\ngtk-enable-animations=0\n",
             )
             .expect("GTK settings");
-            command.env("XDG_CONFIG_HOME", &gtk_config);
-        }
+            command.env("XDG_CONFIG_HOME", dir.path());
+            Some(dir)
+        } else {
+            None
+        };
         let driver = command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -221,7 +226,7 @@ impl Browser {
                         reduce, preferences.reduced_motion,
                         "{engine:?} reports the motion asked for"
                     );
-                    return Browser { client, driver };
+                    return Browser { client, driver, _gtk_config: gtk_config };
                 }
                 Err(e) => last_error = e.to_string(),
             }
@@ -239,21 +244,40 @@ impl Browser {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
-        self.wait_still().await;
+        self.wait_still(css).await;
         found
     }
 
-    /// Waits (up to 2 s) until nothing on the page is moving: a sheet rises for a fifth of a
-    /// second, and a tap aimed while it moves lands where it was, as a user's would.
-    pub async fn wait_still(&self) {
-        let moving =
-            "return document.getAnimations().filter((a) => a.playState === 'running').length";
+    /// Waits (up to 2 s) until nothing on the page is moving and `css`'s box has kept its place
+    /// for a frame: a sheet rises for a fifth of a second, and a tap aimed while it moves lands
+    /// where it was, as a user's would. The box is checked as well because an engine may not
+    /// list a CSS animation in `getAnimations()` before its first frame.
+    pub async fn wait_still(&self, css: &str) {
+        let still = "const [css, done] = arguments;
+            const box = () => {
+              const e = document.querySelector(css);
+              if (!e) return '';
+              const r = e.getBoundingClientRect();
+              return [r.x, r.y, r.width, r.height].join();
+            };
+            const before = box();
+            requestAnimationFrame(() => requestAnimationFrame(() => done(
+              before === box()
+                && document.getAnimations().every((a) => a.playState !== 'running'))));";
         for _ in 0..40 {
-            if self.client.execute(moving, vec![]).await.ok() == Some(serde_json::json!(0)) {
+            let answer = self.client.execute_async(still, vec![css.into()]).await.ok();
+            if answer == Some(serde_json::Value::Bool(true)) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The details of every `name` event recorded in the page's `heard` list of `[name, detail]`
+    /// pairs (the embedding pages' listeners keep one).
+    pub async fn heard(&self, name: &str) -> serde_json::Value {
+        let js = "return heard.filter(([n]) => n === arguments[0]).map(([, detail]) => detail)";
+        self.client.execute(js, vec![name.into()]).await.expect("the page keeps `heard`")
     }
 
     /// How many elements match `css` now.

@@ -132,6 +132,10 @@ async fn a_coupon_used_since_the_list_loaded_is_dropped_at_confirm_and_the_next_
     assert_eq!(cell.text().await.unwrap(), "-¥100.00");
     browser.client.find(Locator::Css(".cw-cell")).await.unwrap().click().await.unwrap();
     let pick = "[role=dialog] label[data-coupon-id=SBXM000001] input";
+    browser.wait_for(pick).await;
+    // Into the middle of the sheet, as a user scrolls to it: clear of the sticky confirm button.
+    let centre = "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })";
+    browser.client.execute(centre, vec![pick.into()]).await.unwrap();
     browser.wait_for(pick).await.click().await.unwrap();
     // Used at another till while the sheet is open: nothing has told the widget.
     assert!(demo.proxy.sandbox.redeem("o_sandbox_demo", "SBXM000001"));

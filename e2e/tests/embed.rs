@@ -46,11 +46,6 @@ async fn the_external_loader_and_the_custom_elements_embed_the_widget() {
                    return [el.childElementCount, el.className, el.hasAttribute('data-cw-scheme')]";
     let after = browser.client.execute(removed, vec![]).await.unwrap();
     assert_eq!(after, serde_json::json!([0, "", false]));
-    let errors = browser
-        .client
-        .execute("return heard.filter(([n]) => n === 'cw:error')", vec![])
-        .await
-        .unwrap();
-    assert_eq!(errors, serde_json::json!([]));
+    assert_eq!(browser.heard("cw:error").await, serde_json::json!([]), "no errors");
     demo.close().await;
 }

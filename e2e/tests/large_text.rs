@@ -59,12 +59,19 @@ const LARGE_TEXT: &str = "const sizes = { '--cw-font-size': '28px', '--cw-font-s
     return getComputedStyle(document.querySelector('#wallet .cw-card__value')).fontSize;";
 
 async fn check(demo: &Demo, state: &str) {
-    demo.browser.wait_still().await;
+    demo.browser.wait_still(".cw-root").await;
     let found = demo.browser.client.execute(PROBLEMS, vec![]).await.unwrap();
     let checked = found[0].as_u64().unwrap();
     assert!(checked > 10, "{state}: checked {checked} texts");
     let problems: Vec<String> = serde_json::from_value(found[1].clone()).unwrap();
     assert!(problems.is_empty(), "{state} at 200% text, 320 px:\n{}", problems.join("\n"));
+}
+
+/// Opens a sheet by running `tap`, waits for `inside` in it and checks it.
+async fn open_and_check(demo: &Demo, tap: &str, inside: &str, state: &str) {
+    demo.browser.client.execute(tap, vec![]).await.unwrap();
+    demo.browser.wait_for(&format!("[role=dialog] {inside}")).await;
+    check(demo, state).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -95,20 +102,20 @@ async fn at_200_percent_text_on_a_320_px_phone_nothing_is_cut_off_or_overlaps() 
         check(&demo, &format!("card {i}")).await;
     }
     // The picker's sheet, and a use sheet.
-    browser
-        .client
-        .execute("scrollTo(0, 0); document.querySelector('#picker .cw-cell').click()", vec![])
-        .await
-        .unwrap();
-    browser.wait_for("[role=dialog] .cw-option").await;
-    check(&demo, "the picker's sheet").await;
+    open_and_check(
+        &demo,
+        "scrollTo(0, 0); document.querySelector('#picker .cw-cell').click()",
+        ".cw-option",
+        "the picker's sheet",
+    )
+    .await;
     browser.close_sheet().await;
-    browser
-        .client
-        .execute("document.querySelector('#wallet .cw-card__use:not([disabled])').click()", vec![])
-        .await
-        .unwrap();
-    browser.wait_for("[role=dialog] .cw-use").await;
-    check(&demo, "a use sheet").await;
+    open_and_check(
+        &demo,
+        "document.querySelector('#wallet .cw-card__use:not([disabled])').click()",
+        ".cw-use",
+        "a use sheet",
+    )
+    .await;
     demo.close().await;
 }

@@ -53,10 +53,9 @@ fn build_the_app(out: &Path) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_packed_package_works_in_a_vite_app() {
-    let out = std::env::temp_dir().join(format!("cw-vite-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
-    build_the_app(&out);
-    let site = out.join("site");
+    let out = tempfile::Builder::new().prefix("cw-vite-").tempdir().unwrap();
+    build_the_app(out.path());
+    let site = out.path().join("site");
     let proxy = start_proxy_with(|s| s.static_dir = site.clone()).await;
     let browser = Browser::launch().await;
     let url = format!("http://{}/api/v1/dev/login?user=o_sandbox_demo&redirect=/", proxy.addr);
@@ -69,12 +68,7 @@ async fn the_packed_package_works_in_a_vite_app() {
                         }, 50);";
     let select = browser.client.execute_async(first_select, vec![]).await.unwrap();
     assert_eq!(select["saving"], 10_000, "the ¥100 消费金 on the app's ¥128 order: {select}");
-    let errors = browser
-        .client
-        .execute("return heard.filter(([n]) => n === 'cw:error')", vec![])
-        .await
-        .unwrap();
-    assert_eq!(errors, serde_json::json!([]));
+    assert_eq!(browser.heard("cw:error").await, serde_json::json!([]), "no errors");
     // The property the app set before the element was defined reached the widget.
     let scheme = browser
         .client
@@ -84,5 +78,4 @@ async fn the_packed_package_works_in_a_vite_app() {
     assert_eq!(scheme, "cw-root");
     browser.close().await;
     proxy.shutdown().await;
-    std::fs::remove_dir_all(&out).ok();
 }
