@@ -6,9 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 
+# One cold build, read once: incremental caches would only fill the disk.
+export CARGO_INCREMENTAL=0
+# Every native cargo test below selects these packages, so that cargo resolves the
+# dependencies' features alike each time and builds them once (`-p coupon-e2e` alone would
+# resolve them anew and build tokio, hyper, redis… a second and a third time).
+native=(--workspace --exclude coupon-widget --exclude size-floor)
+e2e_tests=(); for f in e2e/tests/*.rs; do e2e_tests+=(--test "$(basename "$f" .rs)"); done
+proxy_tests=(--lib); for f in proxy/tests/*.rs; do proxy_tests+=(--test "$(basename "$f" .rs)"); done
+
 echo "== lint: rustfmt and clippy (native crates, and the widget on wasm32)"
 cargo fmt --all --check
-cargo clippy --workspace --exclude coupon-widget --exclude size-floor --all-targets -- -D warnings
+cargo clippy "${native[@]}" --all-targets -- -D warnings
 cargo clippy -p coupon-widget -p size-floor --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy -p coupon-codes --features module --target wasm32-unknown-unknown --all-targets -- -D warnings
 
@@ -25,10 +34,10 @@ echo "== the production proxy: no sandbox code, data or keys"
 scripts/check-production-build.sh
 
 echo "== native tests: rules engine, proxy + sandbox, end to end"
-cargo test --workspace --exclude coupon-widget --exclude size-floor
+cargo test "${native[@]}"
 
 echo "== the end-to-end tests again in WebKit (iOS WeChat's engine): WebKitGTK under a virtual display"
-CW_E2E_BROWSER=webkit xvfb-run --auto-servernum cargo test -p coupon-e2e
+CW_E2E_BROWSER=webkit xvfb-run --auto-servernum cargo test "${native[@]}" "${e2e_tests[@]}"
 
 echo "== the proxy's tests again, its state in a real Redis"
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -36,7 +45,7 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/d
 redis_pid=$!
 trap 'kill $redis_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-CW_TEST_REDIS_URL="redis://127.0.0.1:${redis_port}/" cargo test -p coupon-proxy
+CW_TEST_REDIS_URL="redis://127.0.0.1:${redis_port}/" cargo test "${native[@]}" "${proxy_tests[@]}"
 kill $redis_pid 2>/dev/null || true
 trap - EXIT
 
@@ -70,7 +79,7 @@ for p in "${ports[@]}"; do
 done
 redis-cli --cluster create "${ports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes >/dev/null
 for _ in $(seq 100); do redis-cli -p "${ports[0]}" cluster info | grep -q cluster_state:ok && break; sleep 0.1; done
-CW_TEST_REDIS_URL="redis://127.0.0.1:${ports[0]}/" cargo test -p coupon-proxy
+CW_TEST_REDIS_URL="redis://127.0.0.1:${ports[0]}/" cargo test "${native[@]}" "${proxy_tests[@]}"
 kill "${pids[@]}" 2>/dev/null || true
 rm -rf "$cluster_dir"
 trap - EXIT
