@@ -57,19 +57,22 @@ def beside_the_loader(url):
 def write_external_loader(staging, urls):
     """coupon-widget-loader.js, and embed.html: the smallest page that embeds the widget with it
     (custom elements, the stylesheet, one script tag; no inline script). embed-inline.html is the
-    same page with the loader inline, so that the two can be measured side by side
-    (proxy/examples/first_screen.rs)."""
+    same page with the loader inline, so that the two can be measured side by side, and
+    wallet.html the wallet alone with the loader inline, a merchant's 我的代金券 page
+    (proxy/examples/first_screen.rs measures both against Vant's)."""
     Path(staging, EXTERNAL_LOADER).write_text(fill_loader(*urls, address=beside_the_loader), encoding="utf-8")
     css = [n for n in os.listdir(staging) if hashed("widget", ".css", n)]
     if len(css) != 1:
         sys.exit("post-build: expected one widget stylesheet, found %s" % css)
     external = '<script type="module" async src="/%s"></script>' % EXTERNAL_LOADER
-    Path(staging, "embed.html").write_text(EMBED_PAGE % {"css": css[0], "script": external, "hash": ""}, encoding="utf-8")
+    both = PICKER + WALLET
+    Path(staging, "embed.html").write_text(EMBED_PAGE % {"css": css[0], "script": external, "hash": "", "body": both}, encoding="utf-8")
     code = fill_loader(*urls)
     digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
     inline = '<script type="module" async>%s</script>' % code
-    page = EMBED_PAGE % {"css": css[0], "script": inline, "hash": " 'sha256-%s'" % digest}
-    Path(staging, "embed-inline.html").write_text(page, encoding="utf-8")
+    for name, body in (("embed-inline.html", both), ("wallet.html", WALLET)):
+        page = EMBED_PAGE % {"css": css[0], "script": inline, "hash": " 'sha256-%s'" % digest, "body": body}
+        Path(staging, name).write_text(page, encoding="utf-8")
 
 
 # The npm package's entry: starts the wasm when imported (without holding up the app's own
@@ -135,11 +138,11 @@ EMBED_PAGE = """<!doctype html>
 %(script)s
 </head>
 <body>
-<coupon-picker id="picker" api-base="/api/v1" order-total="12800"></coupon-picker>
-<coupon-wallet id="wallet" api-base="/api/v1"></coupon-wallet>
-</body>
+%(body)s</body>
 </html>
 """
+PICKER = '<coupon-picker id="picker" api-base="/api/v1" order-total="12800"></coupon-picker>\n'
+WALLET = '<coupon-wallet id="wallet" api-base="/api/v1"></coupon-wallet>\n'
 
 
 def write_loader(staging, codes_js, codes_wasm):

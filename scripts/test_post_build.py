@@ -98,6 +98,22 @@ class PostBuild(unittest.TestCase):
         self.assertIn('import(new URL("./w.js", import.meta.url).href)', code)
         self.assertNotIn('"/w.js"', code)
 
+    def test_the_embed_pages_carry_the_loader_as_a_file_or_inline_allowed_by_its_hash(self):
+        staging = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, staging)
+        Path(staging, "widget-2222222222222222.css").write_text("", encoding="utf-8")
+        post_build.write_external_loader(staging, ("/w.js", "/w_bg.wasm", "/c.js", "/c_bg.wasm"))
+        external = read(staging, "embed.html")
+        self.assertIn('src="/%s"' % post_build.EXTERNAL_LOADER, external)
+        self.assertIn("<coupon-picker", external)
+        for name, picker in (("embed-inline.html", True), ("wallet.html", False)):
+            page = read(staging, name)
+            code = re.search(r"<script type=\"module\" async>(.*?)</script>", page, re.S).group(1)
+            digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+            self.assertIn("'sha256-%s'" % digest, page, name)
+            self.assertIn('<coupon-wallet id="wallet"', page, name)
+            self.assertEqual("<coupon-picker" in page, picker, name)
+
     def test_the_npm_package_names_its_files_and_exports_the_entry_and_the_types(self):
         staging = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, staging)
