@@ -67,6 +67,13 @@ if [[ ${1:-} == --bench ]] && ! twiggy --version 2>/dev/null | grep -q ' 0\.8\.0
   cargo install twiggy --version 0.8.0
 fi
 
+# 5a. For scripts/bench.sh only: the Vant 4 CouponList page the first screen is compared
+#     against (benches/vant-page), at the versions its package-lock.json pins.
+if [[ ${1:-} == --bench && ! -x benches/vant-page/node_modules/.bin/vite ]]; then
+  say "installing the Vant comparison page's packages (npm)"
+  npm ci --prefix benches/vant-page --no-audit --no-fund --silent
+fi
+
 # 5b. axe-core from the npm registry, at the version e2e/axe/package-lock.json pins: the
 #     end-to-end accessibility audit injects it into the demo page.
 if [[ ! -f e2e/axe/node_modules/axe-core/axe.min.js ]]; then
