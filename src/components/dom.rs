@@ -102,3 +102,13 @@ pub fn follow_scrolling(look: impl Fn() + 'static) {
         callback.dispose();
     });
 }
+
+/// Runs `f` in the task after the next frame has been painted (a timeout queued by
+/// `requestAnimationFrame`), so that work the first paint does not need waits for it.
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else { return };
+    let frame = Closure::once_into_js(move || {
+        gloo_timers::callback::Timeout::new(0, f).forget();
+    });
+    let _ = window.request_animation_frame(frame.unchecked_ref());
+}

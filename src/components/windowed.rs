@@ -52,15 +52,15 @@ fn drawn_rows(list: &web_sys::HtmlElement) -> Vec<(usize, f64)> {
 /// (a number: one key type for every list keeps the bundle smaller; see [`text_key`]).
 /// Each row is a `listitem` with its position (`aria-posinset` / `aria-setsize`), and the list
 /// carries `data-count` (all items, drawn or not).
-/// The part of the list to draw, in the list's own pixels, with the overscan either side;
+/// The part of the list to draw, in the list's own pixels, with `overscan` either side;
 /// until the list is on the page, it is assumed to start at the top of the screen.
-fn visible_span(list: NodeRef<html::Div>) -> (f64, f64) {
+fn visible_span(list: NodeRef<html::Div>, overscan: f64) -> (f64, f64) {
     let viewport = web_sys::window()
         .and_then(|w| w.inner_height().ok())
         .and_then(|h| h.as_f64())
         .unwrap_or(800.0);
     let top = list.get_untracked().map_or(0.0, |el| el.get_bounding_client_rect().top());
-    ((-top - OVERSCAN_PX).max(0.0), viewport - top + OVERSCAN_PX)
+    ((-top - overscan).max(0.0), viewport - top + overscan)
 }
 
 /// The drawn rows whose height is new or moved by half a pixel or more, by key.
@@ -89,23 +89,40 @@ fn px(y: f64) -> String {
 }
 
 /// After rows are drawn: remember their heights; if that moved anything, `look` again.
+/// The first rows are painted before anything is measured and before the overscan is drawn:
+/// measuring at once would force the page's first layout inside the task that drew them, and
+/// the rows beyond the screen would hold up the first paint (`first_draw_done`).
 fn measure_after_drawing<T: Send + Sync + 'static>(
     list: NodeRef<html::Div>,
     items: Signal<Vec<T>>,
     key: fn(&T) -> u64,
     measured: RwSignal<HashMap<u64, f64>>,
     range: Memo<(usize, usize)>,
+    first_draw_done: impl Fn() + 'static,
     look: impl Fn() + 'static,
 ) {
-    Effect::new(move |_| {
-        range.track();
-        let Some(el) = list.get() else { return };
+    let measure = StoredValue::new_local(move || {
+        // None once the list is gone (a frame may come after it was removed).
+        let Some(el) = list.try_get_untracked().flatten() else { return };
         let changed = items
             .with_untracked(|items| measured.with_untracked(|m| new_heights(&el, items, key, m)));
         if !changed.is_empty() {
             measured.update(|m| m.extend(changed));
         }
         look();
+    });
+    let first_draw_done = StoredValue::new_local(first_draw_done);
+    Effect::new(move |ran: Option<()>| {
+        range.track();
+        if ran.is_none() {
+            super::dom::after_paint(move || {
+                if first_draw_done.try_with_value(|f| f()).is_some() {
+                    measure.with_value(|m| m());
+                }
+            });
+        } else {
+            measure.with_value(|m| m());
+        }
     });
 }
 
@@ -136,7 +153,9 @@ where
             })
         })
     });
-    let window_now = move || visible_span(list);
+    // No overscan until the first rows are painted (see measure_after_drawing).
+    let overscan = StoredValue::new(0.0);
+    let window_now = move || visible_span(list, overscan.get_value());
     let seen = RwSignal::new(window_now());
     let range = Memo::new(move |_| {
         let (top, bottom) = seen.get();
@@ -148,7 +167,8 @@ where
             seen.set(now);
         }
     };
-    measure_after_drawing(list, items, key, measured, range, look);
+    let first_draw_done = move || overscan.set_value(OVERSCAN_PX);
+    measure_after_drawing(list, items, key, measured, range, first_draw_done, look);
     super::dom::follow_scrolling(look);
     let shown = move || {
         let (start, end) = range.get();
