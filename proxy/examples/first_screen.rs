@@ -33,6 +33,8 @@ struct Pair {
     budget: Option<f64>,
     /// With the HTTP cache on, after a visit: a user coming back.
     repeat: bool,
+    /// The page has a picker too, whose cell and first `cw:select` are measured.
+    picker: bool,
 }
 
 const PAIRS: [Pair; 5] = [
@@ -43,6 +45,7 @@ const PAIRS: [Pair; 5] = [
         vant: "/vant/?user=o_sandbox_demo",
         budget: Some(0.8),
         repeat: false,
+        picker: false,
     },
     Pair {
         label: "wallet alone, 300 coupons",
@@ -51,6 +54,7 @@ const PAIRS: [Pair; 5] = [
         vant: "/vant/?user=o_sandbox_many",
         budget: Some(0.7),
         repeat: false,
+        picker: false,
     },
     Pair {
         label: "wallet alone, 1,000 coupons",
@@ -59,6 +63,7 @@ const PAIRS: [Pair; 5] = [
         vant: "/vant/?user=o_bench_1000",
         budget: None,
         repeat: false,
+        picker: false,
     },
     Pair {
         label: "demo page (picker + wallet), ~20 coupons",
@@ -67,6 +72,7 @@ const PAIRS: [Pair; 5] = [
         vant: "/vant/?user=o_sandbox_demo&view=demo",
         budget: Some(0.9),
         repeat: false,
+        picker: true,
     },
     Pair {
         label: "repeat visit (HTTP cache on), wallet alone, ~20 coupons",
@@ -75,6 +81,7 @@ const PAIRS: [Pair; 5] = [
         vant: "/vant/?user=o_sandbox_demo",
         budget: Some(0.6),
         repeat: true,
+        picker: false,
     },
 ];
 const BYTES_BUDGET: f64 = 260.0 * 1024.0;
@@ -177,7 +184,7 @@ async fn main() {
                 BYTES_BUDGET / 1024.0
             ));
         }
-        if pair.ours == "/" {
+        if pair.picker {
             let select_after = median(&ours, |s| s.select - s.picker);
             if select_after > SELECT_BUDGET_MS {
                 missed.push(format!("{}: cw:select {select_after:.0} ms after the picker's cell > {SELECT_BUDGET_MS:.0} ms", pair.label));

@@ -48,10 +48,6 @@ fn drawn_rows(list: &web_sys::HtmlElement) -> Vec<(usize, f64)> {
         .collect()
 }
 
-/// `items` as a windowed list: `row` draws one item, `key` tells items apart across updates
-/// (a number: one key type for every list keeps the bundle smaller; see [`text_key`]).
-/// Each row is a `listitem` with its position (`aria-posinset` / `aria-setsize`), and the list
-/// carries `data-count` (all items, drawn or not).
 /// The part of the list to draw, in the list's own pixels, with `overscan` either side;
 /// until the list is on the page, it is assumed to start at the top of the screen.
 fn visible_span(list: NodeRef<html::Div>, overscan: f64) -> (f64, f64) {
@@ -126,6 +122,10 @@ fn measure_after_drawing<T: Send + Sync + 'static>(
     });
 }
 
+/// `items` as a windowed list: `row` draws one item, `key` tells items apart across updates
+/// (a number: one key type for every list keeps the bundle smaller; see [`text_key`]).
+/// Each row is a `listitem` with its position (`aria-posinset` / `aria-setsize`), and the list
+/// carries `data-count` (all items, drawn or not).
 #[component]
 pub fn Windowed<T, R, V>(
     items: Signal<Vec<T>>,
