@@ -6,6 +6,10 @@
 //!
 //!     cargo run --release -p coupon-proxy --example first_screen [runs]
 //!
+//! `CW_BENCH_DIST=<folder>` (absolute, or from the repository root) measures another build of
+//! the widget than `dist/`, e.g. one made with other profile settings: Vant's page is then the
+//! yardstick the two builds are compared by.
+//!
 //! Profile (Chrome DevTools Protocol through chromedriver): 390×844 at 3×, CPU throttled 4×,
 //! 9 Mbit/s down, 2 Mbit/s up, 60 ms round trip, cache disabled but for the repeat visit. Each
 //! page gets one uncounted warm-up navigation, then `runs`, alternating with the other page's.
@@ -114,7 +118,8 @@ const PROBE: &str = "(() => {
 async fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(5);
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dist = root.join("dist");
+    let dist =
+        std::env::var_os("CW_BENCH_DIST").map_or_else(|| root.join("dist"), |d| root.join(d));
     assert!(dist.join("wallet.html").exists(), "build the widget first: trunk build --release");
     let vant = root.join("target/vant-page");
     assert!(vant.join("index.html").exists(), "build Vant's page first (scripts/bench.sh)");
