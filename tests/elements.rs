@@ -98,8 +98,11 @@ async fn a_picker_element_mounts_from_its_attributes_remounts_on_a_setting_and_l
 async fn an_order_attribute_re_ranks_without_remounting() {
     let el = element("coupon-picker", &[("api-base", NOWHERE), ("order-total", "1000")]);
     document().body().unwrap().append_child(&el).unwrap();
-    until("the picker has drawn", || el.query_selector(".cw-cell").unwrap().is_some()).await;
-    let cell = el.query_selector(".cw-cell").unwrap().unwrap();
+    // Its settled cell (here the error of an API that is not there): the loading cell is
+    // replaced by it whenever the refused request comes back, order change or not.
+    let settled = ".cw-cell:not(.cw-cell--loading)";
+    until("the picker has settled", || el.query_selector(settled).unwrap().is_some()).await;
+    let cell = el.query_selector(settled).unwrap().unwrap();
     el.set_attribute("order-total", "5000").unwrap();
     tick().await;
     let same = el.query_selector(".cw-cell").unwrap().unwrap();
