@@ -15,6 +15,9 @@
 //! The widget reports to the page with DOM events bubbling to its element: `cw:use`,
 //! `cw:select`, `cw:entrance`, `cw:claim`, `cw:error`. It defines no globals.
 
+// The HTML drawing (`ssr`) nests the views' types deeper than the compiler's default allows.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod codes;
 pub mod components;
@@ -178,6 +181,22 @@ fn order_from_element(el: &web_sys::Element) -> Order {
 /// The current instant, from the browser's clock.
 pub fn now() -> BeijingTime {
     BeijingTime::from_unix_millis(chrono::Utc::now().timestamp_millis())
+}
+
+/// The wallet's first screen as HTML: what the widget draws once the available tab's first
+/// page and the 领取 stocks have answered, for a screen `screen_px` tall. The proxy sends it
+/// to the loader (`scripts/loader.js`), which shows it until the widget has drawn the same.
+pub fn first_screen_html(
+    options: Options,
+    page: api::CouponPage,
+    stocks: Vec<api::ClaimableStock>,
+    screen_px: f64,
+) -> String {
+    // Everything the drawing made is dropped with its owner, here.
+    Owner::new().with(|| {
+        provide_context(components::windowed::ScreenHeight(screen_px));
+        components::wallet::answered_wallet(options, page, stocks).into_view().to_html()
+    })
 }
 
 /// A mounted widget: what its host can still change, and how to take it away.

@@ -11,15 +11,6 @@ use coupon_rules::{Coupon, Lang};
 use leptos::html;
 use leptos::prelude::*;
 
-/// The stocks a user may claim, loading from the proxy (the wallet waits for them before it
-/// first draws, so that the rows never push its cards down).
-pub fn claimable_stocks() -> Load<Result<Vec<ClaimableStock>, ApiError>> {
-    let options = use_context::<Options>().unwrap_or_default();
-    let stocks = Load::new();
-    stocks.start(async move { api::claimable(&options.api_base).await });
-    stocks
-}
-
 #[component]
 pub fn ClaimBar(
     stocks: Load<Result<Vec<ClaimableStock>, ApiError>>,

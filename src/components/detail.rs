@@ -52,7 +52,7 @@ pub fn DetailBody(coupon: Coupon, lang: Lang) -> impl IntoView {
     let notes = text::rule_notes(&coupon, lang);
     view! {
         <div class="cw-detail">
-            {coupon.image_url.as_deref().and_then(coupon_rules::model::https_url).map(|src| view! { <img class="cw-detail__image" src=src alt="" loading="lazy" referrerpolicy="no-referrer"/> })}
+            {coupon.image_url.as_deref().and_then(coupon_rules::model::https_url).map(str::to_owned).map(|src| view! { <img class="cw-detail__image" src=src alt="" loading="lazy" referrerpolicy="no-referrer"/> })}
             {coupon.description.clone().map(|d| view! {
                 <section class="cw-detail__section">
                     <h3 class="cw-detail__heading">{t(lang, "使用须知", "How to use")}</h3>

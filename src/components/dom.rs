@@ -7,6 +7,10 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+/// Off the wasm target (the proxy drawing a first screen as HTML) there is no DOM: every call
+/// into it would panic, and nothing would watch or measure what was drawn.
+pub const IN_BROWSER: bool = cfg!(target_arch = "wasm32");
+
 /// Calls `on_visible` whenever the element scrolls into view (IntersectionObserver), and
 /// again whenever `rearm` changes while it is still in view (an observer only reports
 /// changes, so a page too short to push the end off screen would otherwise stall the list).
@@ -15,6 +19,9 @@ pub fn observe_when_visible<T: 'static>(
     rearm: impl Fn() -> T + 'static,
     on_visible: impl Fn() + 'static,
 ) {
+    if !IN_BROWSER {
+        return;
+    }
     let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
         let visible = entries
             .iter()
@@ -75,6 +82,9 @@ pub fn report_failures<E: leptos::html::ElementType + 'static>(
 /// Calls `look` whenever anything on the page scrolls (the page or any element around the
 /// list: scroll events do not bubble, so the window listens in the capture phase) or resizes.
 pub fn follow_scrolling(look: impl Fn() + 'static) {
+    if !IN_BROWSER {
+        return;
+    }
     let Some(window) = web_sys::window() else { return };
     let callback = Closure::<dyn FnMut()>::new(look);
     let options = web_sys::AddEventListenerOptions::new();
@@ -111,4 +121,24 @@ pub fn after_paint(f: impl FnOnce() + 'static) {
         gloo_timers::callback::Timeout::new(0, f).forget();
     });
     let _ = window.request_animation_frame(frame.unchecked_ref());
+}
+
+/// The class of the proxy's drawing of a first screen (see `scripts/loader.js`), which a host
+/// shows until its widget has drawn the same.
+pub const PRERENDERED_CLASS: &str = "cw-prerendered";
+
+/// Once `drawn` holds, takes away the proxy's drawing beside `view` in its host: in the same
+/// task as the view's first draw, so that the page paints one or the other, never both.
+pub fn replace_prerendered(view: NodeRef<html::Section>, drawn: impl Fn() -> bool + 'static) {
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) || !drawn() {
+            return done.unwrap_or(false);
+        }
+        let host = view.get_untracked().and_then(|el| el.parent_element());
+        let selector = format!(":scope > .{PRERENDERED_CLASS}");
+        if let Some(old) = host.and_then(|h| h.query_selector(&selector).ok().flatten()) {
+            old.remove();
+        }
+        true
+    });
 }

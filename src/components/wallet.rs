@@ -7,7 +7,7 @@ use super::claim::ClaimBar;
 use super::dom;
 use super::load::Load;
 use super::windowed::{text_key, Windowed};
-use crate::api::{self, ApiError, CouponPage};
+use crate::api::{self, ApiError, ClaimableStock, CouponPage};
 use crate::i18n::t;
 use crate::Options;
 use coupon_rules::wallet::{Tab, TabCounts};
@@ -27,16 +27,68 @@ pub fn Wallet(
     #[prop(optional)] refreshes: Option<RwSignal<u32>>,
 ) -> impl IntoView {
     provide_context(options.clone());
-    let lang = options.lang;
-    let base = StoredValue::new(options.api_base.clone());
-    let tab = RwSignal::new(Tab::Available);
-    let refreshes = refreshes.unwrap_or_else(|| RwSignal::new(0));
-    let counts = RwSignal::new(None::<TabCounts>);
+    let state = WalletState::new(refreshes.unwrap_or_else(|| RwSignal::new(0)));
+    let load_first = first_page_loader(&options.api_base, &state);
+    let stocks = state.stocks;
+    let base = options.api_base.clone();
+    stocks.start(async move { api::claimable(&base).await });
+    wallet_view(state, options.lang, load_first)
+}
+
+/// The wallet's first screen drawn from answers already in hand: what [`Wallet`] draws once
+/// they arrive. The proxy renders it to HTML, so the cards show before the wasm has loaded.
+pub fn answered_wallet(
+    options: Options,
+    page: CouponPage,
+    stocks: Vec<ClaimableStock>,
+) -> impl IntoView {
+    provide_context(options.clone());
+    let state = WalletState::new(RwSignal::new(0));
+    state.counts.set(Some(page.counts));
+    state.first.value.set(Some((Tab::Available, Ok(page))));
+    state.stocks.value.set(Some(Ok(stocks)));
+    wallet_view(state, options.lang, || {})
+}
+
+/// What a wallet shows and what changes it.
+#[derive(Clone, Copy)]
+struct WalletState {
+    tab: RwSignal<Tab>,
+    refreshes: RwSignal<u32>,
+    counts: RwSignal<Option<TabCounts>>,
+    /// Coupons claimed since the list was loaded (see [`claimed_since_load`]).
+    claimed: RwSignal<Vec<Coupon>>,
+    on_claimed: Callback<Coupon>,
+    first: Load<FirstPage>,
+    stocks: Load<Result<Vec<ClaimableStock>, ApiError>>,
+}
+
+impl WalletState {
+    fn new(refreshes: RwSignal<u32>) -> WalletState {
+        let counts = RwSignal::new(None::<TabCounts>);
+        let (claimed, on_claimed) = claimed_since_load(counts);
+        let tab = RwSignal::new(Tab::Available);
+        WalletState {
+            tab,
+            refreshes,
+            counts,
+            claimed,
+            on_claimed,
+            first: Load::new(),
+            stocks: Load::new(),
+        }
+    }
+}
+
+fn wallet_view(
+    s: WalletState,
+    lang: Lang,
+    load_first: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let WalletState { tab, refreshes, counts, claimed, on_claimed, first, stocks } = s;
+    provide_context(super::use_coupon::WalletChanges { counts, refreshes });
     // The last first page each tab showed, kept through a failed reload.
     let shown_before = StoredValue::new([None::<CouponPage>, None, None]);
-    let (claimed, on_claimed) = claimed_since_load(counts);
-    provide_context(super::use_coupon::WalletChanges { counts, refreshes });
-    let (first, load_first) = first_page_loader(base, tab, refreshes, counts, claimed);
     // While a tab or a refresh loads, the cards already shown stay, dimmed and marked busy.
     let pending = move || first.pending.get() && first.value.with(Option::is_some);
     let section = NodeRef::<html::Section>::new();
@@ -45,9 +97,10 @@ pub fn Wallet(
     });
     // The first draw waits for the 领取 rows as well as the first cards: both requests are
     // under way (the loader started them), and nothing drawn moves when the later one answers.
-    let stocks = super::claim::claimable_stocks();
     let ready =
         Memo::new(move |_| stocks.value.with(Option::is_some) && first.value.with(Option::is_some));
+    // The proxy's drawing of this first screen, shown until then, goes as this one draws.
+    dom::replace_prerendered(section, move || ready.get());
     view! {
         <section class="cw-wallet" node_ref=section aria-label=t(lang, "我的代金券", "My coupons")>
             <Show when=move || ready.get() fallback=|| view! { <Skeleton/> }>
@@ -79,14 +132,9 @@ type FirstPage = (Tab, Result<CouponPage, ApiError>);
 
 /// The tab's first page (with its tab), loaded again on a new tab or a refresh; each one
 /// loaded sets the tabs' counts and forgets the claims shown since, which it holds already.
-fn first_page_loader(
-    base: StoredValue<String>,
-    tab: RwSignal<Tab>,
-    refreshes: RwSignal<u32>,
-    counts: RwSignal<Option<TabCounts>>,
-    claimed: RwSignal<Vec<Coupon>>,
-) -> (Load<FirstPage>, impl Fn() + Copy + 'static) {
-    let first = Load::new();
+fn first_page_loader(base: &str, s: &WalletState) -> impl Fn() + Copy + Send + Sync + 'static {
+    let base = StoredValue::new(base.to_owned());
+    let WalletState { tab, refreshes, counts, claimed, first, .. } = *s;
     let load_first = move || {
         let (tab, base) = (tab.get_untracked(), base.get_value());
         first.start(async move {
@@ -103,7 +151,7 @@ fn first_page_loader(
         refreshes.track();
         load_first();
     });
-    (first, load_first)
+    load_first
 }
 
 /// The loaded pages of one tab, and the next one as the user reaches the end.

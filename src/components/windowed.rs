@@ -51,13 +51,27 @@ fn drawn_rows(list: &web_sys::HtmlElement) -> Vec<(usize, f64)> {
 /// The part of the list to draw, in the list's own pixels, with `overscan` either side;
 /// until the list is on the page, it is assumed to start at the top of the screen.
 fn visible_span(list: NodeRef<html::Div>, overscan: f64) -> (f64, f64) {
-    let viewport = web_sys::window()
-        .and_then(|w| w.inner_height().ok())
-        .and_then(|h| h.as_f64())
-        .unwrap_or(800.0);
+    let viewport = screen_height();
     let top = list.get_untracked().map_or(0.0, |el| el.get_bounding_client_rect().top());
     ((-top - overscan).max(0.0), viewport - top + overscan)
 }
+
+/// The screen's height in CSS pixels: the window's, or, drawn on the server, the one the
+/// page asked for (a [`ScreenHeight`] in context).
+fn screen_height() -> f64 {
+    const ASSUMED: f64 = 800.0;
+    if !super::dom::IN_BROWSER {
+        return use_context::<ScreenHeight>().map_or(ASSUMED, |h| h.0);
+    }
+    web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .unwrap_or(ASSUMED)
+}
+
+/// The height of the screen a list drawn on the server is for, in CSS pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct ScreenHeight(pub f64);
 
 /// The drawn rows whose height is new or moved by half a pixel or more, by key.
 fn new_heights<T>(
@@ -79,9 +93,11 @@ fn numbered<T: Clone>(items: &[T], start: usize, end: usize) -> Vec<(usize, T)> 
     items[start.min(end)..end].iter().cloned().enumerate().map(|(i, t)| (start + i, t)).collect()
 }
 
-/// Whole pixels: the only float the widget would print, and printing floats costs ~6 KB.
-fn px(y: f64) -> String {
-    format!("{}px", y.round() as i64)
+/// A spacer's height in whole pixels (the only float the widget would print, and printing
+/// floats costs ~6 KB). None on the server: a strict CSP refuses a style attribute in HTML, and
+/// the spacers are below what the first screen shows.
+fn px(y: f64) -> Option<String> {
+    super::dom::IN_BROWSER.then(|| format!("{}px", y.round() as i64))
 }
 
 /// After rows are drawn: remember their heights; if that moved anything, `look` again.
