@@ -15,7 +15,9 @@ fn kind_of(coupon: &Value) -> &str {
 #[tokio::test]
 async fn without_a_session_every_user_route_is_401_with_a_login_url() {
     let p = TestProxy::start().await;
-    for path in ["/coupons", "/coupons/merchant/SBXM000001", "/session", "/claimable"] {
+    for path in
+        ["/coupons", "/coupons/merchant/SBXM000001", "/session", "/claimable", "/first-screen"]
+    {
         let (status, body) = p.get("", path).await;
         assert_eq!(status, 401, "{path}");
         assert_eq!(code(&body), "UNAUTHENTICATED");
@@ -549,4 +551,64 @@ async fn metrics_are_served_on_their_own_address_only() {
     }
     let public = p.http.get(format!("http://{}/metrics", p.running.addr)).send().await.unwrap();
     assert_ne!(public.status(), 200, "not on the public listener");
+}
+
+/// `GET /first-screen` as text: status, content type, cache control, body.
+async fn first_screen(p: &TestProxy, cookie: &str, query: &str) -> (u16, String, String, String) {
+    let r = p.http.get(p.url(&format!("/first-screen{query}"))).header("cookie", cookie);
+    let r = r.send().await.unwrap();
+    let header = |name: &str| {
+        r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    };
+    let (kind, cache) = (header("content-type"), header("cache-control"));
+    (r.status().as_u16(), kind, cache, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_first_screen_is_the_wallet_drawn_from_the_page_the_widget_is_sent() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let (status, kind, cache, html) = first_screen(&p, &me, "?lang=zh-CN&screen=844").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(kind, "text/html; charset=utf-8");
+    assert_eq!(cache, "no-store", "a user's coupons are never stored");
+    let (_, page) = p.get(&me, "/coupons?tab=available&offset=0&limit=50").await;
+    assert!(html.starts_with("<section ") && html.contains(r#"class="cw-wallet""#), "{html}");
+    // The cards a screen of 844 px shows first (the widget's estimate: 150 px a card), in the
+    // page's order, each with its name and the tab's count beside 可用.
+    let drawn: Vec<&str> = html
+        .split(r#"data-coupon-id=""#)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert_eq!(drawn, ids(&page)[..6], "{html}");
+    for coupon in &page["coupons"].as_array().unwrap()[..6] {
+        assert!(html.contains(coupon["name"].as_str().unwrap()), "{}", coupon["name"]);
+    }
+    let available = page["counts"]["available"].as_u64().unwrap();
+    assert!(html.contains(&format!(">可用<span class=\"cw-tabs__count\">({available})</span>")));
+    // A taller screen is drawn with more cards, and English when the host asks for it.
+    let (_, _, _, tall) = first_screen(&p, &me, "?lang=en&screen=1500").await;
+    assert_eq!(tall.matches("<article").count(), 10, "{tall}");
+    assert!(tall.contains(">Usable<") && !tall.contains("可用"), "{tall}");
+}
+
+#[tokio::test]
+async fn the_first_screen_escapes_what_upstream_names_and_refuses_a_wrong_parameter() {
+    let p = TestProxy::start().await;
+    let hostile = "<img src=x onerror=alert(1)>\"&'";
+    assert!(p.sandbox().update_stock("SBX_STOCK_CLAIM_500", |s| s.name = hostile.into()));
+    let me = p.login("o_sandbox_demo").await;
+    let (status, _, _, html) = first_screen(&p, &me, "").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+    for (query, field) in
+        [("?screen=10", "screen"), ("?screen=tall", "screen"), ("?rows=5", "rows")]
+    {
+        let (status, body) = p.get(&me, &format!("/first-screen{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert_eq!(code(&body), "INVALID_PARAMETER", "{query}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(field), "{query}: {body}");
+    }
 }

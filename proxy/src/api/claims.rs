@@ -21,23 +21,27 @@ pub const STOCK_TTL: Duration = Duration::from_secs(300);
 /// The configured stocks WeChat Pay says are running with coupons left, named as WeChat names
 /// them, each with its per-user limit and how many of it the user holds.
 pub async fn claimable(session: Session, State(app): State<SharedApp>) -> Json<Claimable> {
+    Json(Claimable { stocks: offered_stocks(&app, &session).await })
+}
+
+/// What [`claimable`] answers.
+pub async fn offered_stocks(app: &SharedApp, session: &Session) -> Vec<ClaimableStock> {
     let now = crate::clock::now();
-    let offered = app.settings.claimable_stocks.iter().map(|s| offered(&app, s, now));
+    let offered = app.settings.claimable_stocks.iter().map(|s| offered(app, s, now));
     let offered = futures_util::future::join_all(offered).await;
     // What the user holds already, from the wallet the page is loading anyway (one fetch).
-    let held = match super::coupons::session_wallet(&app, &session).await {
+    let held = match super::coupons::session_wallet(app, session).await {
         Ok((wallet, _)) => wallet.coupons.iter().fold(HashMap::new(), |mut n, c| {
             *n.entry(c.stock_id.clone()).or_insert(0u64) += 1;
             n
         }),
         Err(_) => HashMap::new(),
     };
-    let stocks = offered
+    offered
         .into_iter()
         .flatten()
         .map(|s| ClaimableStock { held: held.get(&s.stock_id).copied().unwrap_or(0), ..s })
-        .collect();
-    Json(Claimable { stocks })
+        .collect()
 }
 
 /// One configured stock as its row shows it, or `None` when it is not to be offered.

@@ -41,7 +41,18 @@ pub async fn list(
     if offset > MAX_OFFSET {
         return Err(ApiError::InvalidParameter(format!("offset: 取值范围为 0–{MAX_OFFSET}")));
     }
-    let (mut wallet, freshness) = session_wallet(&app, &session).await?;
+    Ok(json_body(page(&app, &session, tab, offset, limit).await?))
+}
+
+/// One page of a tab as its JSON body (a [`CouponPage`]), kept with the wallet.
+pub async fn page(
+    app: &SharedApp,
+    session: &Session,
+    tab: Tab,
+    offset: usize,
+    limit: usize,
+) -> Result<bytes::Bytes, ApiError> {
+    let (mut wallet, freshness) = session_wallet(app, session).await?;
     if tab == Tab::Expired && wallet.expired_pending && freshness == Freshness::Fresh {
         let sources = app.wallet_sources();
         let fetch = || async { sources.fetch_expired(&session.openid).await };
@@ -50,7 +61,7 @@ pub async fn list(
     let now = now();
     let key = PageKey { tab, offset, limit, stale: freshness == Freshness::Stale };
     if let Some(body) = wallet.page(&key, now) {
-        return Ok(json_body(body));
+        return Ok(body);
     }
     let (selected, mut counts) = select(&wallet.coupons, tab, now);
     counts.expired_pending = wallet.expired_pending;
@@ -72,7 +83,7 @@ pub async fn list(
     let body = bytes::Bytes::from(body);
     let valid_until = wallet.coupons.iter().filter_map(|c| availability(c, now).changes_at()).min();
     wallet.keep_page(key, body.clone(), valid_until);
-    Ok(json_body(body))
+    Ok(body)
 }
 
 fn json_body(body: bytes::Bytes) -> Response {

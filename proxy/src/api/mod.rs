@@ -3,6 +3,7 @@
 
 mod claims;
 mod coupons;
+mod first_screen;
 pub mod pushes;
 mod redemptions;
 mod session;
@@ -51,6 +52,7 @@ pub fn router(app: SharedApp) -> Router {
         .route("/coupons/{source}/{id}", get(coupons::detail))
         .route("/claims", post(claims::claim))
         .route("/claimable", get(claims::claimable))
+        .route("/first-screen", get(first_screen::wallet))
         .fallback(|| async { ApiError::NoSuchRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .route_layer(middleware::from_fn(crate::metrics::track))
