@@ -235,15 +235,23 @@ impl Browser {
         panic!("could not start a {engine:?} session: {last_error}");
     }
 
-    /// Waits (up to 15 s) for an element to appear.
+    /// Waits (up to 15 s) for an element to appear, in the widget's own drawing: the proxy's
+    /// drawing of the first screen, shown until the widget has started, is inert, and a tap
+    /// on it would be lost.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        let found = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+        let find = || async {
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(15))
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        };
+        let mut found = find().await;
+        if self.count(".cw-prerendered").await > 0 {
+            self.wait_for_count(".cw-prerendered", 0).await;
+            found = find().await;
+        }
         self.wait_still(css).await;
         found
     }

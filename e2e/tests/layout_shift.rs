@@ -68,3 +68,58 @@ async fn the_demo_page_does_not_shift_as_the_widgets_load() {
     browser.close().await;
     proxy.shutdown().await;
 }
+
+/// What the wallet shows: its drawings, the cards on screen, and the first card's box.
+const LOOK: &str = "const wallet = document.querySelector('#wallet');
+  const cards = [...wallet.querySelectorAll('article.cw-card')]
+    .filter((c) => c.offsetParent && c.getBoundingClientRect().top < innerHeight);
+  const box = cards[0] && cards[0].getBoundingClientRect();
+  return {
+    prerendered: wallet.querySelectorAll('.cw-prerendered').length,
+    inert: !!wallet.querySelector('.cw-prerendered')?.inert,
+    views: wallet.querySelectorAll('.cw-wallet').length,
+    ids: cards.map((c) => c.dataset.couponId),
+    first: box ? [box.x, box.y, box.width, box.height].map(Math.round).join() : '',
+  };";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_proxy_draws_the_first_screen_before_the_widget_starts_and_the_widget_takes_its_place()
+{
+    // The wasm held back for 3 s: what shows meanwhile is the proxy's drawing alone.
+    let proxy = start_proxy_wrapped(|router| {
+        router.layer(axum::middleware::from_fn(
+            |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                if request.uri().path().ends_with(".wasm") {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                }
+                next.run(request).await
+            },
+        ))
+    })
+    .await;
+    let browser = Browser::launch().await;
+    let url = format!("http://{}/api/v1/dev/login?user=o_sandbox_demo&redirect=/", proxy.addr);
+    browser.client.goto(&url).await.unwrap();
+    let look = || async { browser.client.execute(LOOK, vec![]).await.unwrap() };
+    let mut before = look().await;
+    for _ in 0..20 {
+        if before["ids"].as_array().is_some_and(|ids| ids.len() >= 4) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        before = look().await;
+    }
+    assert_eq!(before["prerendered"], 1, "the first screen shows before the wasm: {before}");
+    assert_eq!(before["inert"], true, "nothing in it can be tapped before it works: {before}");
+    let started = browser
+        .client
+        .execute("return performance.getEntriesByName('cw-loader:started').length", vec![]);
+    assert_eq!(started.await.unwrap(), 0, "the widget has not started yet");
+    browser.wait_for_count("#wallet .cw-prerendered", 0).await;
+    let after = look().await;
+    assert_eq!(after["views"], 1, "the widget's own view alone: {after}");
+    assert_eq!(after["ids"], before["ids"], "the same cards on screen");
+    assert_eq!(after["first"], before["first"], "in the same place");
+    browser.close().await;
+    proxy.shutdown().await;
+}
