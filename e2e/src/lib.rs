@@ -235,25 +235,30 @@ impl Browser {
         panic!("could not start a {engine:?} session: {last_error}");
     }
 
-    /// Waits (up to 15 s) for an element to appear, in the widget's own drawing: the proxy's
-    /// drawing of the first screen, shown until the widget has started, is inert, and a tap
-    /// on it would be lost.
+    /// Waits (up to 15 s) for an element to appear in the widget's own drawing: the proxy's
+    /// drawing of the first screen, shown until the widget has drawn, is inert (a tap on it
+    /// would be lost) and goes when the widget draws, so an element found in it is waited past.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        let find = || async {
-            self.client
+        let in_widget =
+            "const e = arguments[0]; return e.isConnected && !e.closest('.cw-prerendered')";
+        for _ in 0..150 {
+            let found = self
+                .client
                 .wait()
                 .at_most(Duration::from_secs(15))
                 .for_element(Locator::Css(css))
                 .await
-                .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
-        };
-        let mut found = find().await;
-        if self.count(".cw-prerendered").await > 0 {
-            self.wait_for_count(".cw-prerendered", 0).await;
-            found = find().await;
+                .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+            let arg = serde_json::to_value(&found).expect("an element reference");
+            // An element gone meanwhile is an error here: looked for again.
+            let answer = self.client.execute(in_widget, vec![arg]).await.ok();
+            if answer == Some(serde_json::Value::Bool(true)) {
+                self.wait_still(css).await;
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        self.wait_still(css).await;
-        found
+        panic!("{css} was only ever in the proxy's drawing of the first screen");
     }
 
     /// Waits (up to 2 s) until nothing on the page is moving and `css`'s box has kept its place
