@@ -184,17 +184,20 @@ pub fn now() -> BeijingTime {
 }
 
 /// The wallet's first screen as HTML: what the widget draws once the available tab's first
-/// page and the 领取 stocks have answered, for a screen `screen_px` tall. The proxy sends it
-/// to the loader (`scripts/loader.js`), which shows it until the widget has drawn the same.
+/// page and the 领取 stocks have answered, for a screen `screen_px` tall (without it, as tall
+/// as the widget assumes a screen it cannot measure). The proxy sends it to the loader
+/// (`scripts/loader.js`), which shows it until the widget has drawn the same.
 pub fn first_screen_html(
     options: Options,
     page: api::CouponPage,
     stocks: Vec<api::ClaimableStock>,
-    screen_px: f64,
+    screen_px: Option<f64>,
 ) -> String {
     // Everything the drawing made is dropped with its owner, here.
     Owner::new().with(|| {
-        provide_context(components::windowed::ScreenHeight(screen_px));
+        if let Some(px) = screen_px {
+            provide_context(components::windowed::ScreenHeight(px));
+        }
         components::wallet::answered_wallet(options, page, stocks).into_view().to_html()
     })
 }
@@ -258,6 +261,7 @@ impl Mounted {
             let _ = self.host.style().remove_property(name);
         }
         self.host.class_list().remove_1("cw-root").ok();
+        components::dom::remove_prerendered(&self.host);
         self.order.dispose();
         self.refreshes.dispose();
     }

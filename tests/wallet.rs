@@ -8,7 +8,7 @@ use coupon_widget::components::wallet::Wallet;
 use coupon_widget::Options;
 use leptos::prelude::*;
 use support::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -78,4 +78,43 @@ async fn arrow_keys_move_between_tabs() {
         "wraps around"
     );
     assert_eq!(active_element().unwrap().get_attribute("aria-selected").as_deref(), Some("true"));
+}
+
+/// A host as the loader leaves it: the proxy's drawing of the first screen inside.
+fn host_with_drawing() -> web_sys::HtmlElement {
+    let host = host();
+    let drawing = support::document().create_element("div").unwrap();
+    drawing.set_class_name("cw-prerendered");
+    drawing.set_attribute("inert", "").unwrap();
+    drawing.set_inner_html(r#"<section class="cw-wallet">drawn by the proxy</section>"#);
+    host.append_child(&drawing).unwrap();
+    host
+}
+
+#[wasm_bindgen_test]
+async fn the_proxys_drawing_stays_until_the_wallet_draws_even_a_failure() {
+    let host = host_with_drawing();
+    let options =
+        js_sys::JSON::parse(r#"{"view":"wallet","apiBase":"http://127.0.0.1:9/api/v1"}"#).unwrap();
+    let _handle = coupon_widget::mount(host.clone(), options).map_err(JsValue::from).unwrap();
+    assert!(
+        host.query_selector(".cw-prerendered").unwrap().is_some(),
+        "the drawing stays while the wallet waits for its answers"
+    );
+    wait_for(&host, ".cw-error[role=alert]").await;
+    assert!(
+        host.query_selector(".cw-prerendered").unwrap().is_none(),
+        "the failure is not hidden behind the drawing"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_wallet_unmounted_before_it_draws_takes_the_proxys_drawing_with_it() {
+    let host = host_with_drawing();
+    let options =
+        js_sys::JSON::parse(r#"{"view":"wallet","apiBase":"http://127.0.0.1:9/api/v1"}"#).unwrap();
+    let mut handle = coupon_widget::mount(host.clone(), options).map_err(JsValue::from).unwrap();
+    handle.unmount();
+    tick().await;
+    assert_eq!(host.child_element_count(), 0, "neither the widget nor the drawing is left");
 }

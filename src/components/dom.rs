@@ -134,11 +134,18 @@ pub fn replace_prerendered(view: NodeRef<html::Section>, drawn: impl Fn() -> boo
         if done == Some(true) || !drawn() {
             return done.unwrap_or(false);
         }
-        let host = view.get_untracked().and_then(|el| el.parent_element());
-        let selector = format!(":scope > .{PRERENDERED_CLASS}");
-        if let Some(old) = host.and_then(|h| h.query_selector(&selector).ok().flatten()) {
-            old.remove();
+        if let Some(host) = view.get_untracked().and_then(|el| el.parent_element()) {
+            remove_prerendered(&host);
         }
         true
     });
+}
+
+/// Takes the proxy's drawing out of `host`, if it is still there: the widget drew its own,
+/// or was unmounted before it could.
+pub fn remove_prerendered(host: &web_sys::Element) {
+    let selector = format!(":scope > .{PRERENDERED_CLASS}");
+    if let Ok(Some(old)) = host.query_selector(&selector) {
+        old.remove();
+    }
 }

@@ -32,8 +32,7 @@ pub async fn wallet(
     State(app): State<SharedApp>,
     ApiQuery(q): ApiQuery<FirstScreenQuery>,
 ) -> Result<Response, ApiError> {
-    let screen = q.screen.unwrap_or(800);
-    if !SCREEN_PX.contains(&screen) {
+    if q.screen.is_some_and(|px| !SCREEN_PX.contains(&px)) {
         return Err(ApiError::InvalidParameter(format!(
             "screen: 取值范围为 {}–{}",
             SCREEN_PX.start(),
@@ -51,6 +50,6 @@ pub async fn wallet(
         lang: q.lang.as_deref().map_or(Lang::ZhCn, Lang::from_tag),
         ..Default::default()
     };
-    let html = coupon_widget::first_screen_html(options, page, stocks, f64::from(screen));
+    let html = coupon_widget::first_screen_html(options, page, stocks, q.screen.map(f64::from));
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
