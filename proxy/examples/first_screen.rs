@@ -4,7 +4,7 @@
 //! precompressed, brotli and gzip; hashed names cached for a year, the rest revalidated) and
 //! loaded alternately in one headless Chromium. `scripts/bench.sh` builds both and runs it:
 //!
-//!     cargo run --release -p coupon-proxy --example first_screen [runs]
+//!     cargo run --release -p coupon-proxy --example first_screen [runs | code-cache]
 //!
 //! `CW_BENCH_DIST=<folder>` (absolute, or from the repository root) measures another build of
 //! the widget than `dist/`, e.g. one made with other profile settings: Vant's page is then the
@@ -116,7 +116,10 @@ const PROBE: &str = "(() => {
 
 #[tokio::main]
 async fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let arg = std::env::args().nth(1);
+    // `code-cache`: only the check of Chromium's code cache (see `wasm_code_cache`).
+    let code_cache_only = arg.as_deref() == Some("code-cache");
+    let runs: usize = arg.and_then(|r| r.parse().ok()).unwrap_or(5);
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let dist =
         std::env::var_os("CW_BENCH_DIST").map_or_else(|| root.join("dist"), |d| root.join(d));
@@ -140,7 +143,12 @@ async fn main() {
         }
     }
     lay_out_the_site(&dist, &vant, site.path(), &proxy, &cookies).await;
-    let driver = Driver::start().await;
+    if code_cache_only {
+        let kept = wasm_code_cache(&proxy, &cookies["o_sandbox_demo"]).await;
+        proxy.shutdown().await;
+        std::process::exit(if kept { 0 } else { 1 });
+    }
+    let driver = Driver::start(false).await;
 
     println!("Phone profile: 390×844 at 3×, CPU throttled 4×, 9 Mbit/s down, 2 Mbit/s up, 60 ms RTT, cache disabled (but for the repeat visit); headless Chromium; both pages served by the proxy from one folder, precompressed; median of {runs} navigations each, the two pages alternately, after one uncounted warm-up each.");
     println!();
@@ -213,6 +221,10 @@ async fn main() {
     loader_inline_or_a_file(&driver, &proxy, &cookies["o_sandbox_demo"], runs).await;
     println!();
     driver.stop().await;
+    if !wasm_code_cache(&proxy, &cookies["o_sandbox_demo"]).await {
+        missed.push("a repeat visit compiled the wasm again: Chromium kept no code".to_owned());
+    }
+    println!();
     proxy.shutdown().await;
     if missed.is_empty() {
         println!("first screen: every budget met");
@@ -392,6 +404,38 @@ async fn loader_inline_or_a_file(
     println!("| `coupon-widget-loader.js` | {file:.0} ms | {:.2} |", file / inline);
 }
 
+/// Whether Chromium keeps the widget's compiled wasm between visits (V8's code cache, which
+/// takes a module compiled by streaming from a response the HTTP cache holds): V8's trace
+/// events on three visits to the wallet page, the HTTP cache on, each left 5 s to finish
+/// compiling. Not for WebKit, which keeps no compiled wasm: it compiles the module each visit.
+/// Returns whether every visit after the first read the cache.
+async fn wasm_code_cache(proxy: &coupon_proxy::Running, cookie: &str) -> bool {
+    let driver = Driver::start(true).await;
+    driver.cache(true).await;
+    driver.wasm_events().await;
+    println!("Chromium's code cache for the widget's wasm (V8's `v8.wasm` trace events on three visits to the wallet page, HTTP cache on, each left 5 s):");
+    println!();
+    let mut kept = true;
+    for visit in 1..=3 {
+        driver.first_screen(proxy.addr, cookie, "/wallet.html").await;
+        driver.call(reqwest::Method::POST, "/url", json!({ "url": "about:blank" })).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let events = driver.wasm_events().await;
+        let count = |name: &str| events.iter().filter(|e| *e == name).count();
+        let read = count("wasm.Deserialize");
+        let how = match (count("wasm.StartStreamingCompilation"), read) {
+            (0, _) => "the module was not compiled by streaming: no code cache".to_owned(),
+            (_, 0) => "compiled (streaming)".to_owned(),
+            _ => "its code read from the cache".to_owned(),
+        };
+        let written = if count("wasm.SerializeModule") > 0 { "; code cache written" } else { "" };
+        println!("- visit {visit}: {how}{written}");
+        kept &= visit == 1 || read > 0;
+    }
+    driver.stop().await;
+    kept
+}
+
 /// The sandbox data plus `o_bench_1000`: the 300-coupon user's coupons repeated, under new
 /// codes, to 1,000.
 fn data_with_a_thousand_coupons() -> String {
@@ -462,7 +506,9 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    /// `traced`: with V8's WebAssembly trace events in chromedriver's performance log (see
+    /// [`wasm_code_cache`]); never for the timed runs, which tracing would slow.
+    async fn start(traced: bool) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let process = std::process::Command::new(
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
@@ -474,11 +520,19 @@ impl Driver {
         .expect("chromedriver (scripts/bootstrap.sh)");
         // Owned at once, so that chromedriver is stopped (Drop) on every way out.
         let mut d = Driver { process, http: reqwest::Client::new(), session: String::new() };
-        let caps = json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
+        let mut caps = json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
             "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=390,844"],
         }}}});
+        if traced {
+            let always = &mut caps["capabilities"]["alwaysMatch"];
+            always["goog:loggingPrefs"] = json!({ "performance": "ALL" });
+            always["goog:chromeOptions"]["perfLoggingPrefs"] = json!({
+                "enableNetwork": false, "enablePage": false,
+                "traceCategories": "v8.wasm",
+            });
+        }
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..50 {
             if let Ok(r) = d.http.post(format!("{base}/session")).json(&caps).send().await {
@@ -581,6 +635,28 @@ impl Driver {
             "the first screen never appeared: {}",
             self.script("return document.body.innerHTML.slice(0, 2000)").await
         );
+    }
+
+    /// The names of V8's WebAssembly trace events (category `v8.wasm`) logged since the last
+    /// call. chromedriver hands over the trace a call late, so each call asks twice.
+    async fn wasm_events(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for _ in 0..2 {
+            let log =
+                self.call(reqwest::Method::POST, "/se/log", json!({ "type": "performance" })).await;
+            for entry in log.as_array().into_iter().flatten() {
+                let message: Value = serde_json::from_str(entry["message"].as_str().unwrap_or(""))
+                    .unwrap_or_default();
+                // Each trace event is the params of a `Tracing.dataCollected`.
+                let event = &message["message"];
+                if event["method"] == "Tracing.dataCollected" && event["params"]["cat"] == "v8.wasm"
+                {
+                    names.extend(event["params"]["name"].as_str().map(str::to_owned));
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        names
     }
 
     async fn stop(self) {
