@@ -163,6 +163,19 @@ impl ApiError {
         self.parts().1
     }
 
+    /// Refuses the query parameter `name` unless its `value` lies in `range`.
+    pub fn check_range<T: PartialOrd + std::fmt::Display>(
+        name: &str,
+        value: T,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<(), ApiError> {
+        if range.contains(&value) {
+            return Ok(());
+        }
+        let (min, max) = range.into_inner();
+        Err(ApiError::InvalidParameter(format!("{name}: 取值范围为 {min}–{max}")))
+    }
+
     /// The body of this error, as the API writes it.
     pub fn info(&self) -> ErrorInfo {
         let (_, code, retryable, upstream_code) = self.parts();

@@ -35,12 +35,8 @@ pub async fn list(
     let tab = q.tab.unwrap_or(Tab::Available);
     let offset = q.offset.unwrap_or(0);
     let limit = q.limit.unwrap_or(20);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::InvalidParameter(format!("limit: 取值范围为 1–{MAX_LIMIT}")));
-    }
-    if offset > MAX_OFFSET {
-        return Err(ApiError::InvalidParameter(format!("offset: 取值范围为 0–{MAX_OFFSET}")));
-    }
+    ApiError::check_range("limit", limit, 1..=MAX_LIMIT)?;
+    ApiError::check_range("offset", offset, 0..=MAX_OFFSET)?;
     Ok(json_body(page(&app, &session, tab, offset, limit).await?))
 }
 

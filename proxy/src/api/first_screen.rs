@@ -32,12 +32,8 @@ pub async fn wallet(
     State(app): State<SharedApp>,
     ApiQuery(q): ApiQuery<FirstScreenQuery>,
 ) -> Result<Response, ApiError> {
-    if q.screen.is_some_and(|px| !SCREEN_PX.contains(&px)) {
-        return Err(ApiError::InvalidParameter(format!(
-            "screen: 取值范围为 {}–{}",
-            SCREEN_PX.start(),
-            SCREEN_PX.end()
-        )));
+    if let Some(px) = q.screen {
+        ApiError::check_range("screen", px, SCREEN_PX)?;
     }
     // The very page `/coupons` answers the widget with (the loader asks for the same one).
     let size = coupon_widget::api::PAGE_SIZE;
