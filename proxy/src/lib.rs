@@ -28,7 +28,7 @@ pub use error::ApiError;
 pub use session::{COOKIE, LOGIN_COOKIE};
 pub use store::memory::MemoryStore;
 pub use store::redis::{connect as connect_redis, Topology};
-pub use store::{key, user, user_tag, Store};
+pub use store::{key, user, user_tag, Counts, PerMinute, Store};
 pub use token::random_token;
 pub use upstream::{
     deferred, Callbacks, Client as UpstreamClient, MerchantQuery, StockQuery, UpstreamError,

@@ -3,7 +3,7 @@
 //! secret. Logout and expiry remove the server-side entry, so a replayed cookie is dead.
 
 use crate::store::StoreError;
-use crate::store::{key, user_tag, Store};
+use crate::store::{key, user_tag, PerMinute, Store};
 use crate::token::random_token;
 use cookie::{Cookie, CookieJar, SameSite};
 use ring::hmac;
@@ -192,7 +192,7 @@ impl Sessions {
             || SessionError::Unauthenticated { login_url: self.login_url.clone() };
         let value = cookie_value.ok_or_else(unauthenticated)?;
         let id = self.verify(COOKIE, value).filter(|id| is_id(id)).ok_or_else(unauthenticated)?;
-        let minute = (crate::clock::now().unix_millis() / 60_000).to_string();
+        let counter = PerMinute::at(&["rate", &tagged(&id)], crate::clock::now().unix_millis());
         let known = self
             .read_along
             .as_ref()
@@ -202,14 +202,7 @@ impl Sessions {
             keys.push(along);
             openid
         });
-        let (mut values, count) = self
-            .store
-            .get_all_and_increment(
-                &keys,
-                &key(&["rate", &tagged(&id), &minute]),
-                Duration::from_secs(120),
-            )
-            .await?;
+        let (mut values, count) = self.store.get_all_and_count(&keys, &counter).await?;
         let along = if known.is_some() { values.pop() } else { None };
         let stored = values.pop().flatten().ok_or_else(unauthenticated)?;
         let record: Record = serde_json::from_slice(&stored).map_err(|_| unauthenticated())?;
@@ -217,7 +210,7 @@ impl Sessions {
         if left <= 0 {
             return Err(unauthenticated());
         }
-        if count > u64::from(self.rate_per_minute) {
+        if counter.over(count, u64::from(self.rate_per_minute)) {
             return Err(SessionError::RateLimited);
         }
         let read_along = match (&self.read_along, known) {
@@ -372,7 +365,10 @@ mod tests {
         async fn delete_if_equal(&self, _: &str, _: &[u8]) -> crate::store::StoreResult<()> {
             down()
         }
-        async fn increment(&self, _: &str, _: Duration) -> crate::store::StoreResult<u64> {
+        async fn count(
+            &self,
+            _: &crate::store::PerMinute,
+        ) -> crate::store::StoreResult<crate::store::Counts> {
             down()
         }
         async fn increment_below(

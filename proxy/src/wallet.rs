@@ -6,7 +6,7 @@
 use crate::cache::Wallet;
 use crate::config::Settings;
 use crate::error::{is_setup_failure, ApiError};
-use crate::store::{key, user, Store};
+use crate::store::{key, user, PerMinute, Store};
 use crate::upstream::{Client, MerchantQuery, StockQuery, UpstreamError};
 use coupon_rules::api::{MissingSource, WalletSource};
 use coupon_rules::wire::Page;
@@ -59,17 +59,12 @@ impl Sources<'_> {
     /// Upstream fetches of one user's wallet per minute, whatever sessions ask (a user with several
     /// sessions, or a client looping): past it the last good wallet is served, or UPSTREAM_BUSY.
     pub async fn user_fetch_allowed(&self, openid: &str) -> Result<(), UpstreamError> {
-        let minute = (crate::clock::now().unix_millis() / 60_000).to_string();
-        let count = self
-            .store
-            .increment(
-                &key(&["user-fetches", &user(openid), &minute]),
-                std::time::Duration::from_secs(120),
-            )
-            .await;
+        let counter =
+            PerMinute::at(&["user-fetches", &user(openid)], crate::clock::now().unix_millis());
+        let count = self.store.count(&counter).await;
         // A store that cannot count does not stop the wallet.
         match count {
-            Ok(n) if n > u64::from(self.settings.user_fetches_per_minute) => {
+            Ok(n) if counter.over(n, u64::from(self.settings.user_fetches_per_minute)) => {
                 Err(UpstreamError::Throttled)
             }
             _ => Ok(()),

@@ -7,7 +7,7 @@ mod common;
 use common::{code, ids, TestProxy};
 use coupon_proxy::MemoryStore;
 use coupon_proxy::Topology;
-use coupon_proxy::{key, Store};
+use coupon_proxy::{key, Counts, PerMinute, Store};
 use coupon_sandbox::Faults;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
@@ -181,21 +181,31 @@ async fn behaves_as_a_store(store: Arc<dyn Store>) {
     store.delete_if_equal(&k, b"owner-a").await.unwrap();
     assert_eq!(store.get(&k).await.unwrap(), None);
 
-    let counter = key(&["test-count", &coupon_proxy::random_token()]);
+    // A fixed instant, half a minute in (1.8e12 ms is a minute's turn), so no minute turns
+    // during the test.
+    let at = 1_800_000_030_000;
+    let name = format!("{{{}}}", coupon_proxy::random_token());
+    let counter = PerMinute::at(&["test-count", &name], at);
     let hits: Vec<_> = (0..100)
         .map(|_| {
             let (store, counter) = (store.clone(), counter.clone());
-            tokio::spawn(
-                async move { store.increment(&counter, Duration::from_secs(5)).await.unwrap() },
-            )
+            tokio::spawn(async move { store.count(&counter).await.unwrap() })
         })
         .collect();
     let mut seen = Vec::new();
     for h in hits {
-        seen.push(h.await.unwrap());
+        let counts = h.await.unwrap();
+        assert_eq!(counts.last_minute, 0);
+        seen.push(counts.this_minute);
     }
     seen.sort_unstable();
     assert_eq!(seen, (1..=100).collect::<Vec<u64>>(), "atomic: every count exactly once");
+    let next = store.count(&PerMinute::at(&["test-count", &name], at + 60_000)).await.unwrap();
+    assert_eq!(
+        next,
+        Counts { this_minute: 1, last_minute: 100 },
+        "the next minute reads this one's count"
+    );
 
     let capped = key(&["test-capped", &coupon_proxy::random_token()]);
     let tries: Vec<_> = (0..60)
@@ -213,8 +223,8 @@ async fn behaves_as_a_store(store: Arc<dyn Store>) {
     counted.sort_unstable();
     assert_eq!(counted, (1..=40).collect::<Vec<u64>>(), "counted up to the ceiling, once each");
     assert_eq!(
-        store.increment(&capped, Duration::from_secs(5)).await.unwrap(),
-        41,
+        store.increment_below(&capped, u64::MAX, Duration::from_secs(5)).await.unwrap(),
+        Some(41),
         "the 20 refused were not counted"
     );
     store.ping().await.unwrap();
@@ -267,15 +277,16 @@ async fn on_a_cluster_a_requests_reads_are_one_round_trip_because_a_users_keys_s
     let id = format!("{{{}}}{}", coupon_proxy::user_tag("o_user"), coupon_proxy::random_token());
     let keys = [key(&["session", &id]), key(&["wallet-fresh", &user("o_user")])];
     store.set(&keys[1], b"7".to_vec(), Duration::from_secs(5)).await.unwrap();
-    let (values, count) = store
-        .get_all_and_increment(&keys, &key(&["rate", &id, "1"]), Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!((values, count), (vec![None, Some(b"7".to_vec())], 1));
+    let rate = PerMinute::at(&["rate", &id], coupon_proxy::now().unix_millis());
+    let (values, count) = store.get_all_and_count(&keys, &rate).await.unwrap();
+    assert_eq!(
+        (values, count),
+        (vec![None, Some(b"7".to_vec())], Counts { this_minute: 1, last_minute: 0 })
+    );
     // Untagged, the same keys fall in different slots and Redis refuses the read outright.
     let untagged = [key(&["session", "plain-id"]), key(&["wallet-fresh", "o_user"])];
     assert!(store
-        .get_all_and_increment(&untagged, &key(&["rate", "plain-id", "1"]), Duration::from_secs(5))
+        .get_all_and_count(&untagged, &PerMinute::at(&["rate", "plain-id"], 0))
         .await
         .is_err());
 }

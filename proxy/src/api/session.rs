@@ -84,14 +84,15 @@ async fn oauth_allowed(
     headers: &HeaderMap,
     peer: std::net::SocketAddr,
 ) -> Result<(), ApiError> {
-    let minute = (coupon_wechatpay::unix_now() / 60).to_string();
-    let window = std::time::Duration::from_secs(120);
-    let ip = client_ip(app, headers, peer).to_string();
-    let mine =
-        app.store.increment(&crate::store::key(&["oauth-rate", &ip, &minute]), window).await?;
-    let all =
-        app.store.increment(&crate::store::key(&["oauth-rate", "all", &minute]), window).await?;
-    if mine > OAUTH_PER_CLIENT_PER_MINUTE || all > OAUTH_PER_MINUTE {
+    use crate::store::PerMinute;
+    let now = crate::clock::now().unix_millis();
+    // Each counter its own hash tag: on a Redis Cluster its two minutes are in one slot.
+    let ip = format!("{{{}}}", client_ip(app, headers, peer));
+    let (mine, all) =
+        (PerMinute::at(&["oauth-rate", &ip], now), PerMinute::at(&["oauth-rate", "{all}"], now));
+    let (mine_counts, all_counts) = (app.store.count(&mine).await?, app.store.count(&all).await?);
+    if mine.over(mine_counts, OAUTH_PER_CLIENT_PER_MINUTE) || all.over(all_counts, OAUTH_PER_MINUTE)
+    {
         return Err(ApiError::RateLimited);
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! The in-memory store: one process, bounded (a byte budget, every entry with its time to
 //! live) and O(1) per operation, on moka's concurrent cache.
 
-use super::{Store, StoreResult};
+use super::{Counts, PerMinute, Store, StoreResult};
 use moka::future::Cache;
 use moka::Expiry;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -119,9 +119,14 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn increment(&self, key: &str, window: Duration) -> StoreResult<u64> {
-        let counter = self.counters.get_with_by_ref(key, || Arc::new((AtomicU64::new(0), window)));
-        Ok(counter.0.fetch_add(1, Ordering::Relaxed) + 1)
+    async fn count(&self, counter: &PerMinute) -> StoreResult<Counts> {
+        let current = self
+            .counters
+            .get_with_by_ref(&counter.current, || Arc::new((AtomicU64::new(0), PerMinute::WINDOW)));
+        let this_minute = current.0.fetch_add(1, Ordering::Relaxed) + 1;
+        let last_minute =
+            self.counters.get(&counter.previous).map_or(0, |c| c.0.load(Ordering::Relaxed));
+        Ok(Counts { this_minute, last_minute })
     }
 
     async fn increment_below(

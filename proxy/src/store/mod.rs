@@ -34,10 +34,12 @@ pub trait Store: Send + Sync {
     async fn delete(&self, key: &str) -> StoreResult<()>;
     /// Deletes `key` only while it still holds `value` (a lock released by its owner only).
     async fn delete_if_equal(&self, key: &str, value: &[u8]) -> StoreResult<()>;
-    /// Adds one to the counter at `key`, which expires `window` after its first count; the
-    /// new count. Atomic across every client of the store.
-    async fn increment(&self, key: &str, window: Duration) -> StoreResult<u64>;
-    /// [`Store::increment`], only while the count is below `ceiling`: the new count, or `None`
+    /// Counts one request in `counter`'s minute (the counter expires [`PerMinute::WINDOW`]
+    /// after its first count) and reads the minute before: both counts. Atomic across every
+    /// client of the store.
+    async fn count(&self, counter: &PerMinute) -> StoreResult<Counts>;
+    /// Adds one to the counter at `key`, which expires `window` after its first count, only
+    /// while the count is below `ceiling`: the new count, or `None`
     /// with nothing counted (so a refused caller takes no share of a rate from the others).
     async fn increment_below(
         &self,
@@ -45,25 +47,69 @@ pub trait Store: Send + Sync {
         ceiling: u64,
         window: Duration,
     ) -> StoreResult<Option<u64>>;
-    /// [`Store::get`] of each of `keys` and [`Store::increment`] of `counter`, in one round
-    /// trip where the store allows: every request reads its session (and, on Redis, its user's
+    /// [`Store::get`] of each of `keys` and [`Store::count`] of `counter`, in one round trip
+    /// where the store allows: every request reads its session (and, on Redis, its user's
     /// wallet version, see `Sessions::reading_along`) and counts against its rate limit.
-    async fn get_all_and_increment(
+    async fn get_all_and_count(
         &self,
         keys: &[String],
-        counter: &str,
-        window: Duration,
-    ) -> StoreResult<(Vec<Option<Vec<u8>>>, u64)> {
+        counter: &PerMinute,
+    ) -> StoreResult<(Vec<Option<Vec<u8>>>, Counts)> {
         let mut values = Vec::with_capacity(keys.len());
         for k in keys {
             values.push(self.get(k).await?);
         }
-        Ok((values, self.increment(counter, window).await?))
+        Ok((values, self.count(counter).await?))
     }
     /// Whether the store answers now (for `/health`).
     async fn ping(&self) -> StoreResult<()>;
     /// For `/health`.
     fn kind(&self) -> coupon_rules::api::StoreKind;
+}
+
+/// A limit per minute counted over a sliding minute: this minute's count plus the last minute's,
+/// weighted by the share of it still within the last 60 s. A fixed minute would let a client
+/// make twice its limit across a minute's turn.
+#[derive(Debug, Clone)]
+pub struct PerMinute {
+    current: String,
+    previous: String,
+    previous_weight: f64,
+}
+
+/// A [`PerMinute`] counter's two minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub this_minute: u64,
+    pub last_minute: u64,
+}
+
+impl PerMinute {
+    /// A minute's counter lives through its minute and the next, which reads it.
+    pub const WINDOW: Duration = Duration::from_secs(120);
+
+    /// The counter named by `parts` at `now_millis`. On a Redis Cluster both minutes are read
+    /// in one round trip, so `parts` must carry a hash tag.
+    pub fn at(parts: &[&str], now_millis: i64) -> PerMinute {
+        let minute = now_millis.div_euclid(60_000);
+        let into_minute = now_millis.rem_euclid(60_000) as f64 / 60_000.0;
+        let named = |m: i64| {
+            let m = m.to_string();
+            let mut all = parts.to_vec();
+            all.push(&m);
+            key(&all)
+        };
+        PerMinute {
+            current: named(minute),
+            previous: named(minute - 1),
+            previous_weight: 1.0 - into_minute,
+        }
+    }
+
+    /// Whether `counts` (this counter's, just counted) are past `limit` in the last 60 s.
+    pub fn over(&self, counts: Counts, limit: u64) -> bool {
+        counts.this_minute as f64 + counts.last_minute as f64 * self.previous_weight > limit as f64
+    }
 }
 
 /// The namespaced key for `parts` (`cw:v2:oauth-state:abc`).
@@ -99,5 +145,21 @@ mod tests {
             key(&["wallet", &user("o_user")]),
             format!("cw:v2:wallet:{{{}}}o_user", user_tag("o_user"))
         );
+    }
+
+    #[test]
+    fn a_limit_per_minute_counts_the_last_60_seconds_across_a_minutes_turn() {
+        let turn = 1_800_000_000_000; // a minute's turn: 30,000,000 minutes
+        let just_after = PerMinute::at(&["rate", "{a}"], turn + 600);
+        let just_before = PerMinute::at(&["rate", "{a}"], turn - 600);
+        assert_eq!(just_after.previous, just_before.current, "the minute before is read");
+        assert_ne!(just_after.current, just_before.current);
+        // 20 counted just before the turn and 11 just after: 31 in two seconds is past 30.
+        let counts = Counts { this_minute: 11, last_minute: 20 };
+        assert!(just_after.over(counts, 30));
+        // The same 20 half a minute later weigh half: 21 in the last 60 s.
+        let later = PerMinute::at(&["rate", "{a}"], turn + 30_000);
+        assert!(!later.over(counts, 30));
+        assert!(!just_after.over(Counts { this_minute: 30, last_minute: 0 }, 30), "30 is allowed");
     }
 }

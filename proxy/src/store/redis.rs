@@ -3,7 +3,7 @@
 //! Cluster (its cluster client, which follows `MOVED` and refreshes the slot map), found at
 //! start-up; a timeout on every call, `rediss://` for TLS, a password in the URL.
 
-use super::{Store, StoreError, StoreResult};
+use super::{Counts, PerMinute, Store, StoreError, StoreResult};
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::cluster_async::ClusterConnection;
 use std::sync::Arc;
@@ -158,12 +158,8 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
         Ok(())
     }
 
-    async fn increment(&self, key: &str, window: Duration) -> StoreResult<u64> {
-        // INCR, and the window starts at the first count: one atomic script.
-        static SCRIPT: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
-        let script = SCRIPT
-            .get_or_init(|| redis::Script::new("local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n"));
-        self.script(script, &[&self.k(key)], &[millis(window).to_string().as_bytes()]).await
+    async fn count(&self, counter: &PerMinute) -> StoreResult<Counts> {
+        Ok(self.get_all_and_count(&[], counter).await?.1)
     }
 
     async fn increment_below(
@@ -187,33 +183,42 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
         Ok(u64::try_from(n).ok())
     }
 
-    async fn get_all_and_increment(
+    async fn get_all_and_count(
         &self,
         keys: &[String],
-        counter: &str,
-        window: Duration,
-    ) -> StoreResult<(Vec<Option<Vec<u8>>>, u64)> {
-        // One pipeline, three commands: MGET, INCR, and the window set on the first count only
-        // (PEXPIRE … NX, Redis 7). No MULTI/EXEC: INCR is atomic by itself, and a counter left
-        // without its expiry (a connection lost between the two) gets it from the next request's
-        // PEXPIRE NX, and the transaction only cost throughput (BENCHMARKS.md). On a cluster the keys
-        // share their user's hash tag (`store::user_tag`), so the pipeline is one slot's.
-        let counter = self.k(counter);
+        counter: &PerMinute,
+    ) -> StoreResult<(Vec<Option<Vec<u8>>>, Counts)> {
+        // One pipeline: MGET, INCR, the window set on the first count only (PEXPIRE … NX,
+        // Redis 7), and GET of the minute before. No MULTI/EXEC: INCR is atomic by itself, and a
+        // counter left without its expiry (a connection lost between the two) gets it from the
+        // next request's PEXPIRE NX, and the transaction only cost throughput (BENCHMARKS.md). On
+        // a cluster the keys share their user's hash tag (`store::user_tag`), so the pipeline is
+        // one slot's.
+        let current = self.k(&counter.current);
         let mut pipe = redis::pipe();
-        let mget = pipe.cmd("MGET");
-        for k in keys {
-            mget.arg(self.k(k));
+        if !keys.is_empty() {
+            let mget = pipe.cmd("MGET");
+            for k in keys {
+                mget.arg(self.k(k));
+            }
         }
         pipe.cmd("INCR")
-            .arg(&counter)
+            .arg(&current)
             .cmd("PEXPIRE")
-            .arg(&counter)
-            .arg(millis(window))
+            .arg(&current)
+            .arg(millis(PerMinute::WINDOW))
             .arg("NX")
-            .ignore();
+            .ignore()
+            .cmd("GET")
+            .arg(self.k(&counter.previous));
         let mut c = self.connection.clone();
-        let (values, count): (Vec<Option<Vec<u8>>>, u64) =
-            within(self.timeout, "", pipe.query_async(&mut c)).await?;
+        let (values, this_minute, last_minute): (Vec<Option<Vec<u8>>>, u64, Option<u64>) =
+            if keys.is_empty() {
+                let (n, last) = within(self.timeout, "", pipe.query_async(&mut c)).await?;
+                (Vec::new(), n, last)
+            } else {
+                within(self.timeout, "", pipe.query_async(&mut c)).await?
+            };
         if values.len() != keys.len() {
             return Err(StoreError(format!(
                 "MGET of {} keys answered {} values",
@@ -221,7 +226,7 @@ impl<C: ConnectionLike + Clone + Send + Sync + 'static> Store for RedisStore<C> 
                 values.len()
             )));
         }
-        Ok((values, count))
+        Ok((values, Counts { this_minute, last_minute: last_minute.unwrap_or(0) }))
     }
 
     async fn ping(&self) -> StoreResult<()> {
