@@ -267,6 +267,11 @@ pub struct Options {
     /// on a kept-alive connection, in seconds.
     #[arg(long, env = "COUPON_PROXY_HEADER_READ_TIMEOUT_SECS")]
     pub header_read_timeout_secs: Option<u64>,
+    /// How long, in seconds, a browser may show its own copy of a user's first page, 领取 list
+    /// and first screen on a repeat visit while the widget asks the proxy again at once (a
+    /// private `stale-while-revalidate`); 0: never, every answer `no-store`. At most 3600.
+    #[arg(long, env = "COUPON_PROXY_STALE_WHILE_REVALIDATE_SECS")]
+    pub stale_while_revalidate_secs: Option<u64>,
     /// Upstream fetches of one user's wallet per minute, across all their sessions.
     #[arg(long, env = "COUPON_PROXY_USER_FETCHES_PER_MINUTE")]
     pub user_fetches_per_minute: Option<u32>,
@@ -339,6 +344,7 @@ pub mod defaults {
     pub const REQUEST_TIMEOUT_SECS: u64 = 30;
     pub const HEADER_READ_TIMEOUT_SECS: u64 = 10;
     pub const USER_FETCHES_PER_MINUTE: u32 = 60;
+    pub const STALE_WHILE_REVALIDATE_SECS: u64 = 300;
     pub const SETUP_FAILURE_TTL_SECS: u64 = 60;
     pub const MAX_CONNECTIONS: usize = 10_000;
 
@@ -377,6 +383,7 @@ pub mod defaults {
             plain("request_timeout_secs", &REQUEST_TIMEOUT_SECS),
             plain("header_read_timeout_secs", &HEADER_READ_TIMEOUT_SECS),
             plain("user_fetches_per_minute", &USER_FETCHES_PER_MINUTE),
+            plain("stale_while_revalidate_secs", &STALE_WHILE_REVALIDATE_SECS),
             plain("setup_failure_ttl_secs", &SETUP_FAILURE_TTL_SECS),
             ("client_ip_header", "[default: the connection's address]".to_owned()),
             ("redemption_token", "[default: none, the route refuses every call]".to_owned()),
@@ -502,6 +509,9 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     pub max_connections: usize,
     pub user_fetches_per_minute: u32,
+    /// How long a browser may show its copy of a first page while the widget asks again (zero:
+    /// never).
+    pub stale_while_revalidate: Duration,
     pub setup_failure_ttl: Duration,
     /// The order system's token for redemptions; none: the route refuses every call.
     pub redemption_token: Option<String>,
@@ -983,6 +993,15 @@ impl Settings {
                 .user_fetches_per_minute
                 .unwrap_or(d::USER_FETCHES_PER_MINUTE)
                 .max(1),
+            stale_while_revalidate: match o.stale_while_revalidate_secs {
+                Some(n) if n > 3_600 => {
+                    return Err(format!(
+                        "--stale-while-revalidate-secs {n}: at most 3600 (an hour)"
+                    )
+                    .into())
+                }
+                n => Duration::from_secs(n.unwrap_or(d::STALE_WHILE_REVALIDATE_SECS)),
+            },
             setup_failure_ttl: secs(o.setup_failure_ttl_secs, d::SETUP_FAILURE_TTL_SECS),
             client_ip_header: o
                 .client_ip_header

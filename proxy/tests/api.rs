@@ -497,13 +497,55 @@ async fn what_the_proxy_serves_carries_its_security_headers() {
     assert_eq!(file.headers()["x-content-type-options"], "nosniff");
 
     let me = p.login("o_sandbox_demo").await;
-    let r = p.http.get(p.url("/coupons")).header("cookie", &me).send().await.unwrap();
+    let r = p.http.get(p.url("/coupons?tab=used")).header("cookie", &me).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store", "a user's coupons are never stored");
     assert!(r.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Cookie")));
     let r = p.http.get(p.url("/session")).header("cookie", &me).send().await.unwrap();
     assert_eq!(r.headers()["cache-control"], "no-store");
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn only_the_loaders_answers_may_be_shown_again_by_this_browser_and_only_while_revalidated() {
+    let p = TestProxy::start().await;
+    let me = p.login("o_sandbox_demo").await;
+    let cache_of = |path: &'static str, cookie: Option<&str>| {
+        let mut r = p.http.get(p.url(path));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let vary: Vec<String> =
+                r.headers().get_all("vary").iter().map(|v| v.to_str().unwrap().into()).collect();
+            (r.status().as_u16(), r.headers()["cache-control"].to_str().unwrap().to_owned(), vary)
+        }
+    };
+    let again = "private, max-age=0, stale-while-revalidate=300";
+    for path in ["/coupons?tab=available&offset=0&limit=50", "/claimable", "/first-screen"] {
+        let (status, cache, vary) = cache_of(path, Some(&me)).await;
+        assert_eq!((status, cache.as_str()), (200, again), "{path}");
+        assert!(vary.iter().any(|v| v.contains("Cookie")), "kept per session cookie: {path}");
+    }
+    for (path, cookie) in [
+        ("/coupons?tab=available&offset=50&limit=50", Some(me.as_str())),
+        ("/coupons?tab=used&offset=0&limit=50", Some(me.as_str())),
+        ("/coupons?tab=available&offset=0&limit=50", None),
+        ("/coupons?tab=available&offset=0&limit=500", Some(me.as_str())),
+        ("/coupons/merchant/1/x", Some(me.as_str())),
+    ] {
+        let (status, cache, _) = cache_of(path, cookie).await;
+        assert_eq!(cache, "no-store", "{path} answered {status}: never kept");
+    }
+    // A merchant may turn it off.
+    let p = TestProxy::with(|s| s.stale_while_revalidate = std::time::Duration::ZERO).await;
+    let me = p.login("o_sandbox_demo").await;
+    let r = p.http.get(p.url("/claimable")).header("cookie", &me).send().await.unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.headers()["cache-control"].to_str().unwrap()),
+        (200, "no-store")
+    );
 }
 
 #[tokio::test]
@@ -571,7 +613,7 @@ async fn the_first_screen_is_the_wallet_drawn_from_the_page_the_widget_is_sent()
     let (status, kind, cache, html) = first_screen(&p, &me, "?lang=zh-CN&screen=844").await;
     assert_eq!(status, 200, "{html}");
     assert_eq!(kind, "text/html; charset=utf-8");
-    assert_eq!(cache, "no-store", "a user's coupons are never stored");
+    assert_eq!(cache, "private, max-age=0, stale-while-revalidate=300", "shown again, revalidated");
     let (_, page) = p.get(&me, "/coupons?tab=available&offset=0&limit=50").await;
     assert!(html.starts_with("<section ") && html.contains(r#"class="cw-wallet""#), "{html}");
     // The cards a screen of 844 px shows first (the widget's estimate: 150 px a card), in the

@@ -388,6 +388,16 @@ fn sandbox_mode_needs_a_sandbox() {
     assert!(err.contains("sandbox mode is not in this build"), "{err}");
 }
 
+#[test]
+fn a_browser_keeps_a_first_page_for_an_hour_at_most() {
+    let keys = LiveKeys::new("stale");
+    let options = Options { stale_while_revalidate_secs: Some(3_601), ..keys.options() };
+    let err = Settings::resolve(options, None).unwrap_err().to_string();
+    assert!(err.contains("--stale-while-revalidate-secs 3601: at most 3600"), "{err}");
+    let options = Options { stale_while_revalidate_secs: Some(0), ..keys.options() };
+    assert!(Settings::resolve(options, None).unwrap().stale_while_revalidate.is_zero());
+}
+
 fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -20,8 +20,9 @@ pub const STOCK_TTL: Duration = Duration::from_secs(300);
 
 /// The configured stocks WeChat Pay says are running with coupons left, named as WeChat names
 /// them, each with its per-user limit and how many of it the user holds.
-pub async fn claimable(session: Session, State(app): State<SharedApp>) -> Json<Claimable> {
-    Json(Claimable { stocks: offered_stocks(&app, &session).await })
+pub async fn claimable(session: Session, State(app): State<SharedApp>) -> axum::response::Response {
+    let stocks = offered_stocks(&app, &session).await;
+    super::shown_again(&app, Json(Claimable { stocks }))
 }
 
 /// What [`claimable`] answers.

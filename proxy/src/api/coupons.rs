@@ -37,7 +37,12 @@ pub async fn list(
     let limit = q.limit.unwrap_or(20);
     ApiError::check_range("limit", limit, 1..=MAX_LIMIT)?;
     ApiError::check_range("offset", offset, 0..=MAX_OFFSET)?;
-    Ok(json_body(page(&app, &session, tab, offset, limit).await?))
+    let body = json_body(page(&app, &session, tab, offset, limit).await?);
+    // The loader's first request: a repeat visit may show the browser's copy.
+    Ok(match (tab, offset) {
+        (Tab::Available, 0) => super::shown_again(&app, body),
+        _ => body,
+    })
 }
 
 /// One page of a tab as its JSON body (a [`CouponPage`]), kept with the wallet.

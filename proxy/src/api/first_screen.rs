@@ -10,7 +10,7 @@ use crate::upstream::UpstreamError;
 use crate::SharedApp;
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use coupon_rules::api::CouponPage;
 use coupon_rules::wallet::Tab;
 use coupon_rules::Lang;
@@ -47,5 +47,5 @@ pub async fn wallet(
         ..Default::default()
     };
     let html = coupon_widget::first_screen_html(options, page, stocks, q.screen.map(f64::from));
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    Ok(super::shown_again(&app, ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html)))
 }

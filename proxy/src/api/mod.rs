@@ -63,9 +63,10 @@ pub fn router(app: SharedApp) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), guard_origin))
         .layer(cors(&app))
-        // Answers carry a user's data: never stored by a browser or a shared cache, and a
-        // cache keyed on the URL alone must not serve one user's answer to another.
-        .layer(SetResponseHeaderLayer::overriding(
+        // Answers carry a user's data: never stored by a shared cache, by a browser only where
+        // a route says so (`shown_again`), and a cache keyed on the URL alone must not serve one
+        // user's answer to another.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
@@ -111,6 +112,23 @@ pub fn router(app: SharedApp) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::map_request(drop_unusable_request_id))
         .with_state(app)
+}
+
+/// An answer the page's loader asks for on every visit (the first page, the 领取 list, the first
+/// screen), which the browser may show again on a repeat visit, without a round trip, for
+/// `--stale-while-revalidate-secs`: stale at once, private to this browser and its session
+/// cookie (`Vary: Cookie`). The widget asks again past the cache as soon as it has shown one
+/// (`src/api.rs`), so what the user acts on is the proxy's. Only a success is kept.
+fn shown_again(app: &SharedApp, response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    let secs = app.settings.stale_while_revalidate.as_secs();
+    if response.status().is_success() && secs > 0 {
+        let value = format!("private, max-age=0, stale-while-revalidate={secs}");
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(header::CACHE_CONTROL, value);
+        }
+    }
+    response
 }
 
 /// A client's own `x-request-id` is kept only when it looks like an id (letters, digits, `-`,
