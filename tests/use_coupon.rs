@@ -35,14 +35,37 @@ fn render(coupon: Coupon, options: Options) -> web_sys::HtmlElement {
     host
 }
 
+/// The proxy answering every request with `coupon`'s detail, read fresh (`delay_ms` later).
+fn proxy_reads(coupon: &Coupon, delay_ms: u32) -> FakeFetch {
+    let detail = coupon_rules::api::CouponDetail { coupon: coupon.clone(), stale: false };
+    let body = serde_json::to_string(&serde_json::to_string(&detail).unwrap()).unwrap();
+    FakeFetch::new(&format!(
+        "return new Promise((r) => setTimeout(() => r(new Response({body}, {{ status: 200, headers: {{ 'Content-Type': 'application/json' }} }})), {delay_ms}));"
+    ))
+}
+
+/// Waits (up to two seconds) until `selector` is in `root`.
+async fn shown(root: &web_sys::Element, selector: &str) -> web_sys::Element {
+    for _ in 0..200 {
+        if let Some(el) = root.query_selector(selector).unwrap() {
+            return el;
+        }
+        tick().await;
+    }
+    panic!("no {selector} in {}", root.outer_html())
+}
+
 #[wasm_bindgen_test]
 async fn offline_opens_a_sheet_whose_qr_code_decodes_to_the_coupon_code() {
-    let host = render(seed(UseMethod::Offline), Options::default());
+    close_every_sheet().await;
+    let coupon = seed(UseMethod::Offline);
+    let _proxy = proxy_reads(&coupon, 0);
+    let host = render(coupon, Options::default());
     offer_codes(&host, 0);
     let uses = record_events(&host, "cw:use");
     click(&host, ".cw-card__use");
-    tick().await;
-    let sheet = find(&host, "[role=dialog]");
+    let sheet = shown(&host, "[role=dialog]").await;
+    shown(&sheet, ".cw-code").await;
     assert_eq!(text(&sheet, ".cw-code"), "1234 4656 5767");
     assert_eq!(decode_qr(&find(&sheet, "svg.cw-qr")).await, "123446565767");
     assert!(sheet.query_selector("svg.cw-barcode").unwrap().is_some());
@@ -53,11 +76,14 @@ async fn offline_opens_a_sheet_whose_qr_code_decodes_to_the_coupon_code() {
 
 #[wasm_bindgen_test]
 async fn a_codes_module_that_fails_to_load_is_said_and_tried_again_on_retry() {
-    let host = render(seed(UseMethod::Offline), Options::default());
+    close_every_sheet().await;
+    let coupon = seed(UseMethod::Offline);
+    let _proxy = proxy_reads(&coupon, 0);
+    let host = render(coupon, Options::default());
     offer_codes(&host, 1);
     click(&host, ".cw-card__use");
-    tick().await;
-    let sheet = find(&host, "[role=dialog]");
+    let sheet = shown(&host, "[role=dialog]").await;
+    shown(&sheet, "[role=alert]").await;
     assert!(sheet.query_selector("svg.cw-qr").unwrap().is_none());
     assert!(
         text(&sheet, "[role=alert]").contains("二维码未能加载"),
@@ -73,6 +99,58 @@ async fn a_codes_module_that_fails_to_load_is_said_and_tried_again_on_retry() {
         "123446565767",
         "the second load draws the code"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_code_shows_only_once_the_proxy_has_read_the_coupon_as_still_usable() {
+    close_every_sheet().await;
+    let coupon = seed(UseMethod::Offline);
+    let proxy = proxy_reads(&coupon, 300);
+    let host = render(coupon, Options::default());
+    offer_codes(&host, 0);
+    click(&host, ".cw-card__use");
+    tick().await;
+    let sheet = find(&host, "[role=dialog]");
+    assert!(text(&sheet, ".cw-use__checking").contains("正在确认"), "{}", sheet.inner_html());
+    assert!(sheet.query_selector(".cw-code").unwrap().is_none(), "no code before the answer");
+    let asked = proxy.request(0);
+    assert!(asked.url().contains("/coupons/merchant/123446565767"), "{}", asked.url());
+    assert_eq!(asked.cache(), web_sys::RequestCache::NoCache, "past the browser's cache");
+    shown(&sheet, ".cw-code").await;
+    assert_eq!(text(&sheet, ".cw-code"), "1234 4656 5767");
+    assert!(sheet.query_selector(".cw-use__checking").unwrap().is_none());
+    click(&host, ".cw-sheet__close");
+    tick().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_coupon_used_or_expired_since_the_list_shows_no_code_and_no_answer_shows_it() {
+    let mut used = seed(UseMethod::Offline);
+    used.state = coupon_rules::CouponState::Used;
+    used.used_at = Some(at("2019-12-30T14:05:00+08:00"));
+    let mut expired = seed(UseMethod::Offline);
+    expired.state = coupon_rules::CouponState::Expired;
+    for (fresh, says) in [(used, "已使用"), (expired, "已过期")] {
+        close_every_sheet().await;
+        let _proxy = proxy_reads(&fresh, 0);
+        let host = render(seed(UseMethod::Offline), Options::default());
+        offer_codes(&host, 0);
+        click(&host, ".cw-card__use");
+        let ended = shown(&host, ".cw-use--used").await;
+        assert!(ended.text_content().unwrap().contains(says), "{}", host.inner_html());
+        assert!(host.query_selector(".cw-code").unwrap().is_none(), "{says}: no code");
+        click(&host, ".cw-sheet__close");
+        tick().await;
+    }
+    // Offline, or the proxy failing: the code shows, and the till decides.
+    close_every_sheet().await;
+    let _proxy = FakeFetch::new("return Promise.reject(new TypeError('Failed to fetch'));");
+    let host = render(seed(UseMethod::Offline), Options::default());
+    offer_codes(&host, 0);
+    click(&host, ".cw-card__use");
+    assert_eq!(shown(&host, ".cw-code").await.text_content().unwrap(), "1234 4656 5767");
+    click(&host, ".cw-sheet__close");
+    tick().await;
 }
 
 #[wasm_bindgen_test]

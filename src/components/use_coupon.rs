@@ -95,27 +95,36 @@ pub fn navigate_in_mini_program(path: &str) -> bool {
 /// How often an open use sheet asks whether its coupon has been used at the till.
 const WATCH_EVERY_MS: u32 = 1_000;
 
-/// The body of the 立即使用 sheet. While it shows how to use the coupon, it watches for the
-/// use (核销) and then says 已使用 instead.
+/// The body of the 立即使用 sheet. A code shows only once the proxy has read the coupon as
+/// still usable: the list may be older than a use on another device (or a repeat visit's copy
+/// from the browser's cache); with no answer it shows, since the till has the last word. While
+/// it shows how to use the coupon, it watches for the use (核销) and then says 已使用 instead.
 #[component]
 pub fn UseSheetBody(coupon: Coupon, lang: Lang) -> impl IntoView {
     let options = use_context::<Options>().unwrap_or_default();
-    let used = RwSignal::new(None::<Coupon>);
+    let ended = RwSignal::new(None::<Coupon>);
+    let checked = RwSignal::new(coupon.use_method != UseMethod::Offline);
     if matches!(coupon.use_method, UseMethod::Offline | UseMethod::PaymentCode) {
-        watch_for_use(&coupon, &options.api_base, used);
+        watch_for_use(&coupon, &options.api_base, ended, checked);
     }
-    move || match used.get() {
-        Some(c) => used_view(&c, lang),
-        None => how_to_use(coupon.clone(), &options, lang),
+    move || {
+        match (ended.get(), checked.get()) {
+        (Some(c), _) => ended_view(&c, lang),
+        (None, false) => view! {
+            <p class="cw-use__hint cw-use__checking" role="status" aria-busy="true">{t(lang, "正在确认券的状态…", "Checking the coupon…")}</p>
+        }
+        .into_any(),
+        (None, true) => how_to_use(coupon.clone(), &options, lang),
+    }
     }
 }
 
-/// The sheet once the coupon is used: no code left to show.
-fn used_view(coupon: &Coupon, lang: Lang) -> AnyView {
+/// The sheet once the coupon can no longer be used (used, or expired): no code left to show.
+fn ended_view(coupon: &Coupon, lang: Lang) -> AnyView {
     let look = coupon_rules::look::card_look(coupon, crate::now(), lang);
     view! {
         <div class="cw-use cw-use--used" role="status">
-            <p class="cw-use__used">{t(lang, "已使用", "Used")}</p>
+            <p class="cw-use__used">{look.stamp.unwrap_or(t(lang, "已使用", "Used"))}</p>
             {look.used_at.map(|u| view! { <p class="cw-use__hint">{u}</p> })}
         </div>
     }
@@ -124,25 +133,43 @@ fn used_view(coupon: &Coupon, lang: Lang) -> AnyView {
 
 /// Watches the coupon while the sheet is open and the page visible: the proxy pushes it as it
 /// changes (Server-Sent Events); where the push is refused or cut, the sheet asks every
-/// [`WATCH_EVERY_MS`] instead, one request at a time. Once it is used, `used` holds it as the
-/// proxy reports it, the wallet is told ([`WalletChanges`]) and every picker on the page loads
-/// again.
-fn watch_for_use(coupon: &Coupon, base: &str, used: RwSignal<Option<Coupon>>) {
+/// [`WATCH_EVERY_MS`] instead, one request at a time. Unless `checked`, it is first read once,
+/// and `checked` set when that answers. Once it is used, `ended` holds it as the proxy reports
+/// it, the wallet is told ([`WalletChanges`]) and every picker on the page loads again.
+fn watch_for_use(
+    coupon: &Coupon,
+    base: &str,
+    ended: RwSignal<Option<Coupon>>,
+    checked: RwSignal<bool>,
+) {
     let (coupon, base) = (coupon.clone(), base.to_owned());
     let changes = use_context::<WalletChanges>();
     let seen = move |d: CouponDetail| {
-        if d.coupon.state == coupon_rules::CouponState::Used && used.get_untracked().is_none() {
-            used.try_set(Some(d.coupon));
+        if d.coupon.state == coupon_rules::CouponState::Used && ended.get_untracked().is_none() {
+            ended.try_set(Some(d.coupon));
             changes.inspect(WalletChanges::used);
             crate::reload_pickers();
         }
     };
+    if !checked.get_untracked() {
+        let (coupon, base) = (coupon.clone(), base.clone());
+        leptos::task::spawn_local(async move {
+            match crate::api::coupon_detail(&base, &coupon).await {
+                Ok(d) if d.coupon.state == coupon_rules::CouponState::Expired => {
+                    ended.try_set(Some(d.coupon));
+                }
+                Ok(d) => seen(d),
+                Err(_) => {}
+            }
+            checked.try_set(true);
+        });
+    }
     let push = StoredValue::new_local(None::<Push>);
     let polling = Rc::new(Cell::new(false));
     let asking = Rc::new(Cell::new(false));
     let tick = move || {
         let hidden = web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.hidden());
-        if hidden || used.get_untracked().is_some() {
+        if hidden || ended.get_untracked().is_some() {
             // A hidden page holds no connection open; it connects again when shown.
             push.try_set_value(None);
             return;
@@ -173,7 +200,7 @@ fn watch_for_use(coupon: &Coupon, base: &str, used: RwSignal<Option<Coupon>>) {
     on_cleanup(move || {
         timer.set_value(None);
         push.set_value(None);
-        if used.try_with_untracked(Option::is_some) == Some(true) {
+        if ended.try_with_untracked(Option::is_some) == Some(true) {
             changes.inspect(WalletChanges::reload);
         }
     });
