@@ -163,6 +163,26 @@ thread_local! {
     /// Answers the page's loader started before the wasm arrived, by URL (see [`offer_early`]);
     /// each is taken once.
     static EARLY: std::cell::RefCell<std::collections::HashMap<String, js_sys::Promise>> = Default::default();
+    /// The URLs whose early answer may have been the browser's own copy (see [`maybe_stale`]).
+    static MAYBE_STALE: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+}
+
+/// Whether the loader's answer for `url` may have come from the browser's cache rather than the
+/// proxy: on a repeat visit the proxy lets the browser show its copy of the loader's answers
+/// at once (`stale-while-revalidate`, proxy/src/api/mod.rs), and the view that drew one asks
+/// again at once, past the cache (every request of the widget's own is `no-cache`). Told by the
+/// answer's resource timing: nothing transferred (or no timing to read) is taken as cached, which
+/// at worst asks once more.
+pub fn maybe_stale(url: &str) -> bool {
+    MAYBE_STALE.with(|m| m.borrow().contains(url))
+}
+
+/// Whether the browser's resource timing of `url` says nothing came over the network.
+fn nothing_transferred(url: &str) -> bool {
+    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else { return true };
+    let last = performance.get_entries_by_name_with_entry_type(url, "resource").pop();
+    let transferred = js_sys::Reflect::get(&last, &"transferSize".into()).ok();
+    transferred.and_then(|t| t.as_f64()).is_none_or(|bytes| bytes == 0.0)
 }
 
 /// The property of a host element through which the loader (`scripts/post-build.py`) hands
@@ -205,7 +225,7 @@ async fn shared_get(
                 let early = EARLY.with(|e| e.borrow_mut().remove(&url));
                 async move {
                     let answer = match early {
-                        Some(early) => match early_text(early).await {
+                        Some(early) => match early_text(&url, early).await {
                             Some(answer) => answer,
                             // The early request failed to reach the proxy: ask once more.
                             None => answer_text(request, None).await,
@@ -223,12 +243,15 @@ async fn shared_get(
     answer.await
 }
 
-/// The loader's answer, as [`answer_text`] reads one; `None` when it never arrived.
-async fn early_text(response: js_sys::Promise) -> Option<Result<String, ApiError>> {
+/// The loader's answer for `url`, as [`answer_text`] reads one; `None` when it never arrived.
+async fn early_text(url: &str, response: js_sys::Promise) -> Option<Result<String, ApiError>> {
     let raw: web_sys::Response =
         wasm_bindgen_futures::JsFuture::from(response).await.ok()?.dyn_into().ok()?;
     let response = gloo_net::http::Response::from(raw);
     let text = response.text().await.ok()?;
+    if response.ok() && nothing_transferred(&response.url()) {
+        MAYBE_STALE.with(|m| m.borrow_mut().insert(url.to_owned()));
+    }
     Some(outcome(response.ok(), text))
 }
 
@@ -295,13 +318,14 @@ pub fn login_link(base: &str, login_url: &str) -> Option<String> {
 /// A request to the proxy with the session cookie: `credentials: include` when the API is on
 /// another origin (a CDN-hosted page calling the merchant's API), the browser's default
 /// `same-origin` when it is on the page's own (the same cookie, and no credentialed CORS).
+/// Never answered from the browser's cache: only the loader's requests may be ([`maybe_stale`]).
 fn to_proxy(method: fn(&str) -> RequestBuilder, url: &str) -> RequestBuilder {
     let credentials = if on_page_origin(url) {
         web_sys::RequestCredentials::SameOrigin
     } else {
         web_sys::RequestCredentials::Include
     };
-    method(url).credentials(credentials)
+    method(url).credentials(credentials).cache(web_sys::RequestCache::NoCache)
 }
 
 fn on_page_origin(url: &str) -> bool {

@@ -4,7 +4,7 @@
 //! confirm.
 
 use super::card::CouponCard;
-use super::load::Load;
+use super::load::{FirstLoad, Load};
 use super::sheet::Sheet;
 use super::windowed::Windowed;
 use crate::api::{self, ApiError};
@@ -30,9 +30,15 @@ pub fn Picker(options: Options, order: RwSignal<Order>, refreshes: RwSignal<u32>
     let lang = options.lang;
     let base = StoredValue::new(options.api_base.clone());
     let coupons = Load::new();
+    let all = |base: String| async move { api::all_available(&base).await };
+    // A first answer that may be the browser's copy is ranked again as the proxy answers (and the
+    // host told if the pick moves).
+    let first_load = FirstLoad::new();
     let load = move || {
         let base = base.get_value();
-        coupons.start(async move { api::all_available(&base).await });
+        let url = api::coupons_url(&base, coupon_rules::wallet::Tab::Available, 0, api::PAGE_SIZE);
+        let answer = all(base.clone());
+        coupons.start_then_again(answer, first_load.again(url, move || all(base)));
     };
     Effect::new(move |_| {
         refreshes.track();

@@ -5,7 +5,7 @@
 use super::card::CouponCard;
 use super::claim::ClaimBar;
 use super::dom;
-use super::load::Load;
+use super::load::{FirstLoad, Load};
 use super::windowed::{text_key, Windowed};
 use crate::api::{self, ApiError, ClaimableStock, CouponPage};
 use crate::i18n::t;
@@ -31,8 +31,13 @@ pub fn Wallet(
     let load_first = first_page_loader(&options.api_base, &state);
     let stocks = state.stocks;
     let base = options.api_base.clone();
-    stocks.start(async move { api::claimable(&base).await });
+    let again = FirstLoad::new().again(format!("{base}/claimable"), move || claimable(base));
+    stocks.start_then_again(claimable(options.api_base.clone()), again);
     wallet_view(state, options.lang, load_first)
+}
+
+async fn claimable(base: String) -> Result<Vec<ClaimableStock>, ApiError> {
+    api::claimable(&base).await
 }
 
 /// The wallet's first screen drawn from answers already in hand: what [`Wallet`] draws once
@@ -135,16 +140,20 @@ type FirstPage = (Tab, Result<CouponPage, ApiError>);
 fn first_page_loader(base: &str, s: &WalletState) -> impl Fn() + Copy + Send + Sync + 'static {
     let base = StoredValue::new(base.to_owned());
     let WalletState { tab, refreshes, counts, claimed, first, .. } = *s;
+    let load = move |tab: Tab, base: String| async move {
+        let page = api::list_coupons(&base, tab, 0, PAGE_SIZE).await;
+        if let Ok(p) = &page {
+            counts.set(Some(p.counts));
+            claimed.set(Vec::new());
+        }
+        (tab, page)
+    };
+    let first_load = FirstLoad::new();
     let load_first = move || {
         let (tab, base) = (tab.get_untracked(), base.get_value());
-        first.start(async move {
-            let page = api::list_coupons(&base, tab, 0, PAGE_SIZE).await;
-            if let Ok(p) = &page {
-                counts.set(Some(p.counts));
-                claimed.set(Vec::new());
-            }
-            (tab, page)
-        });
+        let url = api::coupons_url(&base, tab, 0, PAGE_SIZE);
+        let answer = load(tab, base.clone());
+        first.start_then_again(answer, first_load.again(url, move || load(tab, base)));
     };
     Effect::new(move |_| {
         tab.track();
