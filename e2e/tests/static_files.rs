@@ -116,9 +116,10 @@ async fn hashed_scripts_are_immutable_and_the_page_is_revalidated() {
     let demo = client().get(format!("http://{}/demo.js", proxy.addr)).send().await.unwrap();
     assert_eq!(header(&demo, CACHE_CONTROL), "no-cache");
 
-    // A user's coupons: compressed, and never stored anywhere.
+    // A user's coupons: compressed, and never stored anywhere (but for the loader's first page,
+    // kept by this browser only while revalidated: proxy/tests/api.rs).
     let coupons = client()
-        .get(format!("http://{}/api/v1/coupons?tab=available&offset=0&limit=50", proxy.addr))
+        .get(format!("http://{}/api/v1/coupons?tab=used&offset=0&limit=50", proxy.addr))
         .header(ACCEPT_ENCODING, "br")
         .header(COOKIE, cookie)
         .send()
@@ -129,7 +130,7 @@ async fn hashed_scripts_are_immutable_and_the_page_is_revalidated() {
     assert_eq!(header(&coupons, CACHE_CONTROL), "no-store");
     let page: serde_json::Value =
         serde_json::from_slice(&unbrotli(&coupons.bytes().await.unwrap())).unwrap();
-    assert!(page["coupons"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(page["coupons"].as_array().is_some());
 
     let missing = client()
         .get(format!("http://{}/nothing-here-0123456789abcdef.js", proxy.addr))
