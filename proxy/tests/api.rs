@@ -538,6 +538,14 @@ async fn only_the_loaders_answers_may_be_shown_again_by_this_browser_and_only_wh
         let (status, cache, _) = cache_of(path, cookie).await;
         assert_eq!(cache, "no-store", "{path} answered {status}: never kept");
     }
+    let r = p.http.get(p.url("/claimable")).header("cookie", &me).send().await.unwrap();
+    assert!(r.headers().get("timing-allow-origin").is_none(), "no other origin to tell");
+    // A page on an allowed origin may read the answers' timing, which tells the copy.
+    let h5 = ["https://shop.example".to_owned(), "https://h5.example".to_owned()];
+    let p = TestProxy::with(|s| s.allowed_origins = h5.to_vec()).await;
+    let me = p.login("o_sandbox_demo").await;
+    let r = p.http.get(p.url("/claimable")).header("cookie", &me).send().await.unwrap();
+    assert_eq!(r.headers()["timing-allow-origin"], "https://shop.example, https://h5.example");
     // A merchant may turn it off.
     let p = TestProxy::with(|s| s.stale_while_revalidate = std::time::Duration::ZERO).await;
     let me = p.login("o_sandbox_demo").await;

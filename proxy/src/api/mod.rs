@@ -127,9 +127,19 @@ fn shown_again(app: &SharedApp, response: impl IntoResponse) -> Response {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(header::CACHE_CONTROL, value);
         }
+        // The widget tells the browser's copy by its resource timing, which a page on another
+        // origin (an H5 page on a CDN) reads only when allowed: else it would ask every time.
+        let origins = app.settings.allowed_origins.join(", ");
+        if let Ok(value) = HeaderValue::from_str(&origins) {
+            if !origins.is_empty() {
+                response.headers_mut().insert(TIMING_ALLOW_ORIGIN, value);
+            }
+        }
     }
     response
 }
+
+const TIMING_ALLOW_ORIGIN: HeaderName = HeaderName::from_static("timing-allow-origin");
 
 /// A client's own `x-request-id` is kept only when it looks like an id (letters, digits, `-`,
 /// `_`, `.`, at most 64): anything else is replaced by a fresh one before it reaches a log.
