@@ -44,6 +44,20 @@ fn proxy_reads(coupon: &Coupon, delay_ms: u32) -> FakeFetch {
     ))
 }
 
+/// The seed's card, to be used at the till, its codes module failing `codes_fail` times and the
+/// proxy reading the coupon as `fresh` (`delay_ms` later); sheets left open are closed first.
+async fn offline_card(
+    fresh: &Coupon,
+    delay_ms: u32,
+    codes_fail: u32,
+) -> (web_sys::HtmlElement, FakeFetch) {
+    close_every_sheet().await;
+    let proxy = proxy_reads(fresh, delay_ms);
+    let host = render(seed(UseMethod::Offline), Options::default());
+    offer_codes(&host, codes_fail);
+    (host, proxy)
+}
+
 /// Waits (up to two seconds) until `selector` is in `root`.
 async fn shown(root: &web_sys::Element, selector: &str) -> web_sys::Element {
     for _ in 0..200 {
@@ -57,11 +71,7 @@ async fn shown(root: &web_sys::Element, selector: &str) -> web_sys::Element {
 
 #[wasm_bindgen_test]
 async fn offline_opens_a_sheet_whose_qr_code_decodes_to_the_coupon_code() {
-    close_every_sheet().await;
-    let coupon = seed(UseMethod::Offline);
-    let _proxy = proxy_reads(&coupon, 0);
-    let host = render(coupon, Options::default());
-    offer_codes(&host, 0);
+    let (host, _proxy) = offline_card(&seed(UseMethod::Offline), 0, 0).await;
     let uses = record_events(&host, "cw:use");
     click(&host, ".cw-card__use");
     let sheet = shown(&host, "[role=dialog]").await;
@@ -76,11 +86,7 @@ async fn offline_opens_a_sheet_whose_qr_code_decodes_to_the_coupon_code() {
 
 #[wasm_bindgen_test]
 async fn a_codes_module_that_fails_to_load_is_said_and_tried_again_on_retry() {
-    close_every_sheet().await;
-    let coupon = seed(UseMethod::Offline);
-    let _proxy = proxy_reads(&coupon, 0);
-    let host = render(coupon, Options::default());
-    offer_codes(&host, 1);
+    let (host, _proxy) = offline_card(&seed(UseMethod::Offline), 0, 1).await;
     click(&host, ".cw-card__use");
     let sheet = shown(&host, "[role=dialog]").await;
     shown(&sheet, "[role=alert]").await;
@@ -103,11 +109,7 @@ async fn a_codes_module_that_fails_to_load_is_said_and_tried_again_on_retry() {
 
 #[wasm_bindgen_test]
 async fn a_code_shows_only_once_the_proxy_has_read_the_coupon_as_still_usable() {
-    close_every_sheet().await;
-    let coupon = seed(UseMethod::Offline);
-    let proxy = proxy_reads(&coupon, 300);
-    let host = render(coupon, Options::default());
-    offer_codes(&host, 0);
+    let (host, proxy) = offline_card(&seed(UseMethod::Offline), 300, 0).await;
     click(&host, ".cw-card__use");
     tick().await;
     let sheet = find(&host, "[role=dialog]");
@@ -131,10 +133,7 @@ async fn a_coupon_used_or_expired_since_the_list_shows_no_code_and_no_answer_sho
     let mut expired = seed(UseMethod::Offline);
     expired.state = coupon_rules::CouponState::Expired;
     for (fresh, says) in [(used, "已使用"), (expired, "已过期")] {
-        close_every_sheet().await;
-        let _proxy = proxy_reads(&fresh, 0);
-        let host = render(seed(UseMethod::Offline), Options::default());
-        offer_codes(&host, 0);
+        let (host, _proxy) = offline_card(&fresh, 0, 0).await;
         click(&host, ".cw-card__use");
         let ended = shown(&host, ".cw-use--used").await;
         assert!(ended.text_content().unwrap().contains(says), "{}", host.inner_html());
