@@ -69,7 +69,9 @@ pub trait Store: Send + Sync {
 
 /// A limit per minute counted over a sliding minute: this minute's count plus the last minute's,
 /// weighted by the share of it still within the last 60 s. A fixed minute would let a client
-/// make twice its limit across a minute's turn.
+/// make twice its limit across a minute's turn. Counted on the [`Store`], not with a rate-limit
+/// crate such as governor, whose state lives in one process: every instance sharing a Redis
+/// must count the same minute.
 #[derive(Debug, Clone)]
 pub struct PerMinute {
     current: String,
